@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+// framescope — a packet inspector and fuzzer for the protocols of the first socket lesson.
+import PackageDescription
+
+let package = Package(
+    name: "framescope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "framescope", targets: ["framescope"]),
+        .library(name: "Wire", targets: ["Wire"]),
+        .library(name: "Capture", targets: ["Capture"]),
+        .library(name: "Render", targets: ["Render"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libpcap, found with pkg-config; Debian/Ubuntu: apt-get install libpcap-dev.
+        .systemLibrary(
+            name: "CPcap",
+            path: "Sources/CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
+        ),
+        // Pure Swift decoder: bytes in, layers out. No libpcap, no sockets, no Foundation networking.
+        .target(name: "Wire", path: "Sources/Wire"),
+        // The only module that talks to libpcap (live capture, BPF) and reads/writes capture files.
+        .target(name: "Capture", dependencies: ["CPcap", "Wire"], path: "Sources/Capture"),
+        // Pure functions from decoded frames to bytes: one-line, OSI tree, hex, JSON lines.
+        .target(name: "Render", dependencies: ["Wire"], path: "Sources/Render"),
+        .executableTarget(
+            name: "framescope",
+            dependencies: [
+                "Wire", "Capture", "Render",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/framescope"
+        ),
+        .testTarget(name: "WireTests", dependencies: ["Wire"], path: "Tests/WireTests"),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"], path: "Tests/CaptureTests"),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Wire", "Capture"], path: "Tests/RenderTests"),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["Wire", "Capture", "Render", "framescope"],
+            path: "Tests/CLITests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,170 @@
+// The layer driver: link type → link layer → (VLAN tags) → network → transport.
+
+/// What a layer says comes next.
+enum NextLayer {
+    case etherType(UInt16, ByteReader)
+    case ipProtocol(UInt8, ByteReader, TransportContext)
+    /// A fragment of a larger datagram: its payload is not a transport header.
+    case fragment(ByteReader)
+    /// Bytes of a protocol this decoder does not know.
+    case data(ByteReader)
+    case stop
+}
+
+/// What the transport layer needs from the network layer: the pseudo-header addresses and the
+/// payload length the network header claims (which may exceed what was captured).
+public struct TransportContext: Sendable {
+    public enum Pseudo: Sendable {
+        case v4(IPv4Address, IPv4Address)
+        case v6(IPv6Address, IPv6Address)
+    }
+    public var pseudo: Pseudo
+    public var claimedLength: Int
+
+    public var isIPv6: Bool {
+        if case .v6 = pseudo { return true }
+        return false
+    }
+
+    func pseudoSum(protocol proto: UInt8, length: Int? = nil) -> UInt64 {
+        let len = length ?? claimedLength
+        switch pseudo {
+        case .v4(let s, let d): return InternetChecksum.pseudoHeader(v4: s, d, protocol: proto, length: len)
+        case .v6(let s, let d): return InternetChecksum.pseudoHeader(v6: s, d, protocol: proto, length: len)
+        }
+    }
+}
+
+/// Decodes frames into layers. Keep one per thread and reuse it with `decode(_:linkType:into:)`
+/// so the layer array's storage is reused from frame to frame.
+public struct Dissector {
+    /// Stacked VLAN tags and IPv6 extension walks are bounded; so is ICMP quoting (one level).
+    static let maximumVLANTags = 8
+
+    public init() {}
+
+    /// Decodes `bytes` (one captured frame of `linkType`) into `frame`, which is reset first.
+    public mutating func decode(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, into frame: inout DecodedFrame) {
+        frame.reset()
+        let r = ByteReader(bytes)
+        var next: NextLayer
+        switch linkType.rawValue {
+        case LinkType.ethernet.rawValue:
+            let (l, n) = EthernetHeader.decode(r)
+            frame.layers.append(l)
+            next = n
+        case LinkType.linuxSLL.rawValue:
+            let (l, n) = LinuxSLLHeader.decode(r)
+            frame.layers.append(l)
+            next = n
+        case LinkType.linuxSLL2.rawValue:
+            let (l, n) = LinuxSLL2Header.decode(r)
+            frame.layers.append(l)
+            next = n
+        case LinkType.null.rawValue, LinkType.loop.rawValue:
+            let (l, n) = NullHeader.decode(r, isLoop: linkType == .loop)
+            frame.layers.append(l)
+            next = n
+        case LinkType.ipv4.rawValue:
+            next = .etherType(EtherType.ipv4, r)
+        case LinkType.ipv6.rawValue:
+            next = .etherType(EtherType.ipv6, r)
+        case 12, 14, LinkType.raw.rawValue:
+            switch r.u8(0).map({ $0 >> 4 }) {
+            case 4: next = .etherType(EtherType.ipv4, r)
+            case 6: next = .etherType(EtherType.ipv6, r)
+            case nil: next = .stop
+            case let v?:
+                frame.layers.append(DecodedLayer(proto: .data, header: .data(length: r.count),
+                                                 error: .malformed(layer: .ipv4, reason: "raw IP frame with IP version \(v)")))
+                next = .stop
+            }
+        default:
+            next = .data(r)
+        }
+        var tags = 0
+        var trailer = 0
+        while true {
+            switch next {
+            case .stop:
+                frame.trailerLength = trailer
+                return
+            case .data(let p), .fragment(let p):
+                if p.count > 0 { frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count))) }
+                next = .stop
+            case .etherType(let type, let p):
+                if EtherType.isVLANTag(type) {
+                    tags += 1
+                    if tags > Self.maximumVLANTags {
+                        frame.layers.append(DecodedLayer(proto: .vlan, header: .none,
+                                                         error: .malformed(layer: .vlan, reason: "more than \(Self.maximumVLANTags) stacked VLAN tags")))
+                        next = .stop
+                        continue
+                    }
+                    let (l, n) = VLANTag.decode(p)
+                    frame.layers.append(l)
+                    next = n
+                } else if type == EtherType.ipv4 {
+                    let (l, n) = IPv4Header.decode(p, warnings: &frame.warnings, trailer: &trailer)
+                    frame.layers.append(l)
+                    next = n
+                } else if type == EtherType.ipv6 {
+                    let (l, n) = IPv6Header.decode(p, warnings: &frame.warnings, trailer: &trailer)
+                    frame.layers.append(l)
+                    next = n
+                } else if type == EtherType.arp {
+                    frame.layers.append(ARPHeader.decode(p))
+                    next = .stop
+                } else {
+                    next = .data(p)
+                }
+            case .ipProtocol(let proto, let p, let ctx):
+                switch proto {
+                case IPProtocol.tcp:
+                    frame.layers.append(TCPHeader.decode(p, ctx: ctx, payloadRange: &frame.payloadRange))
+                case IPProtocol.udp:
+                    frame.layers.append(UDPHeader.decode(p, ctx: ctx, payloadRange: &frame.payloadRange))
+                case IPProtocol.icmp:
+                    frame.layers.append(ICMPHeader.decode(p, ctx: ctx, v6: false, quotedAllowed: true, dissector: &self))
+                case IPProtocol.icmpv6:
+                    frame.layers.append(ICMPHeader.decode(p, ctx: ctx, v6: true, quotedAllowed: true, dissector: &self))
+                case IPProtocol.ipv6NoNext:
+                    break
+                default:
+                    if p.count > 0 { frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count))) }
+                }
+                next = .stop
+            }
+        }
+    }
+
+    /// Convenience for tests and one-off use: decodes an owned byte array.
+    public func decode(_ bytes: [UInt8], linkType: LinkType) -> DecodedFrame {
+        var copy = self
+        var frame = DecodedFrame()
+        bytes.withUnsafeBytes { copy.decode($0, linkType: linkType, into: &frame) }
+        return frame
+    }
+
+    /// The datagram quoted by an ICMP error: its IP header and transport header, decoded as far
+    /// as the quote goes (usually 8 bytes of transport header). No quoting within a quote.
+    mutating func decodeQuoted(_ r: ByteReader, v6: Bool) -> [DecodedLayer] {
+        var layers: [DecodedLayer] = []
+        var warnings: [String] = []
+        var trailer = 0
+        var ignoredRange: Range<Int>? = nil
+        let (l, n) = v6 ? IPv6Header.decode(r, warnings: &warnings, trailer: &trailer)
+                        : IPv4Header.decode(r, warnings: &warnings, trailer: &trailer)
+        layers.append(l)
+        if case .ipProtocol(let proto, let p, let ctx) = n {
+            switch proto {
+            case IPProtocol.tcp: layers.append(TCPHeader.decode(p, ctx: ctx, payloadRange: &ignoredRange))
+            case IPProtocol.udp: layers.append(UDPHeader.decode(p, ctx: ctx, payloadRange: &ignoredRange))
+            case IPProtocol.icmp: layers.append(ICMPHeader.decode(p, ctx: ctx, v6: false, quotedAllowed: false, dissector: &self))
+            case IPProtocol.icmpv6: layers.append(ICMPHeader.decode(p, ctx: ctx, v6: true, quotedAllowed: false, dissector: &self))
+            default: break
+            }
+        }
+        return layers
+    }
+}

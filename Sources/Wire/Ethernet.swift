@@ -1,0 +1,43 @@
+// Ethernet II (IEEE 802.3 with an EtherType ≥ 0x0600).
+//
+//   0                   1                   2                   3
+//  +--------+--------+--------+--------+--------+--------+
+//  |              destination MAC (6)                    |
+//  +--------+--------+--------+--------+--------+--------+
+//  |                source MAC (6)                       |
+//  +--------+--------+--------+--------+--------+--------+
+//  |  EtherType (2)  |  payload … (padding to 60 bytes is a trailer, never data)
+//
+// Linux `lo` is presented as Ethernet with both MACs zero.
+
+public struct EthernetHeader: Sendable, Hashable {
+    public var destination: HardwareAddress
+    public var source: HardwareAddress
+    /// The field as on the wire (0x8100 / 0x88a8 when a VLAN tag follows).
+    public var etherType: UInt16
+
+    public static let length = 14
+
+    /// True for the all-zero MACs Linux gives loopback frames.
+    public var isLoopback: Bool { destination.isZero && source.isZero }
+
+    public init(destination: HardwareAddress, source: HardwareAddress, etherType: UInt16) {
+        self.destination = destination
+        self.source = source
+        self.etherType = etherType
+    }
+
+    static func decode(_ r: ByteReader) -> (DecodedLayer, next: NextLayer) {
+        guard r.count >= length, let dst = HardwareAddress(r, at: 0, length: 6),
+              let src = HardwareAddress(r, at: 6, length: 6), let type = r.u16(12)
+        else {
+            return (DecodedLayer(proto: .eth, header: .none,
+                                 error: .truncated(layer: .eth, needed: length, available: r.count), truncated: true), .stop)
+        }
+        let h = EthernetHeader(destination: dst, source: src, etherType: type)
+        let payload = r.suffix(from: length)
+        // Values below 0x0600 are an 802.3 length (LLC follows): not decoded further.
+        let next: NextLayer = type >= 0x0600 ? .etherType(type, payload) : .data(payload)
+        return (DecodedLayer(proto: .eth, header: .eth(h)), next)
+    }
+}

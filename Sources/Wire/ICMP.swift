@@ -1,0 +1,85 @@
+// ICMP for IPv4 (RFC 792). Shares `ICMPHeader` with ICMPv6 (ICMPv6.swift).
+//
+//  +----------+----------+---------------------+
+//  | type     | code     | checksum            |
+//  +----------+----------+---------------------+
+//  | echo: identifier    | echo: sequence      |   (errors: unused / pointer / MTU …)
+//  +---------------------+---------------------+
+//  | echo data, or for errors the quoted IP header + ≥ 8 bytes of its payload
+//
+// The checksum covers the whole ICMP message (no pseudo-header for IPv4).
+
+public struct ICMPHeader: Sendable, Hashable {
+    public var type: UInt8
+    public var code: UInt8
+    public var checksum: UInt16
+    public var checksumStatus: ChecksumStatus
+    /// Echo request/reply only.
+    public var identifier: UInt16?
+    public var sequence: UInt16?
+    /// Error messages: the offending datagram, decoded (never as the frame's own layers).
+    public var quoted: [DecodedLayer]
+    /// Length of the message as the IP header claims it.
+    public var messageLength: Int
+
+    public static let fixedLength = 4
+
+    public var isEchoV4: Bool { type == 0 || type == 8 }
+    public static func isErrorV4(_ type: UInt8) -> Bool { [3, 4, 5, 11, 12].contains(type) }
+
+    public static func typeNameV4(_ type: UInt8, code: UInt8) -> String {
+        switch type {
+        case 0: return "echo reply"
+        case 3:
+            switch code {
+            case 0: return "net unreachable"
+            case 1: return "host unreachable"
+            case 2: return "protocol unreachable"
+            case 3: return "port unreachable"
+            case 4: return "fragmentation needed"
+            default: return "destination unreachable (code \(code))"
+            }
+        case 4: return "source quench"
+        case 5: return "redirect"
+        case 8: return "echo request"
+        case 11: return code == 0 ? "time exceeded in transit" : "fragment reassembly time exceeded"
+        case 12: return "parameter problem"
+        case 13: return "timestamp request"
+        case 14: return "timestamp reply"
+        default: return "type \(type) code \(code)"
+        }
+    }
+
+    /// Decodes an ICMP or ICMPv6 message. `pseudo` is nil for ICMPv4.
+    static func decode(_ r: ByteReader, ctx: TransportContext, v6: Bool, quotedAllowed: Bool,
+                       dissector: inout Dissector) -> DecodedLayer {
+        let proto: Proto = v6 ? .icmpv6 : .icmp
+        guard let type = r.u8(0), let code = r.u8(1), let csum = r.u16(2) else {
+            return DecodedLayer(proto: proto, header: .none,
+                                error: .truncated(layer: proto, needed: fixedLength, available: r.count), truncated: true)
+        }
+        let claimed = ctx.claimedLength
+        var status = ChecksumStatus.unverified
+        if r.count >= claimed, let whole = r.window(0, claimed) {
+            var s = InternetChecksum.rawSum(whole.bytes)
+            if v6, case .v6(let a, let b) = ctx.pseudo {
+                s &+= InternetChecksum.pseudoHeader(v6: a, b, protocol: IPProtocol.icmpv6, length: claimed)
+            }
+            status = InternetChecksum.fold(s) == 0xffff ? .good : .bad
+        }
+        var h = ICMPHeader(type: type, code: code, checksum: csum, checksumStatus: status, quoted: [], messageLength: claimed)
+        let echo = v6 ? (type == 128 || type == 129) : (type == 0 || type == 8)
+        let error = v6 ? (1 ... 4).contains(type) : isErrorV4(type)
+        if echo {
+            guard let id = r.u16(4), let seq = r.u16(6) else {
+                return DecodedLayer(proto: proto, header: .icmp(h),
+                                    error: .truncated(layer: proto, needed: 8, available: r.count), truncated: true)
+            }
+            h.identifier = id
+            h.sequence = seq
+        } else if error && quotedAllowed && r.count > 8 {
+            h.quoted = dissector.decodeQuoted(r.suffix(from: 8), v6: v6)
+        }
+        return DecodedLayer(proto: proto, header: .icmp(h), truncated: claimed > r.count)
+    }
+}

@@ -1,0 +1,140 @@
+// The decoded frame: a stack of layers in OSI order, as DESIGN.md's JSON schema lays them out.
+
+/// Protocol of one decoded layer. The raw value is the `proto` name of the JSON schema.
+public enum Proto: String, Sendable, Hashable, CaseIterable {
+    case eth, vlan, sll, sll2, null, loop
+    case ipv4, ipv6, arp, icmp, icmpv6
+    case tcp, udp
+    /// Bytes whose protocol framescope does not decode (unknown EtherType / IP protocol).
+    case data
+
+    /// OSI layer number, as in DESIGN.md's table (ARP and ICMP are shown at layer 3).
+    public var osi: Int {
+        switch self {
+        case .eth, .vlan, .sll, .sll2, .null, .loop: return 2
+        case .ipv4, .ipv6, .arp, .icmp, .icmpv6: return 3
+        case .tcp, .udp: return 4
+        case .data: return 7
+        }
+    }
+
+    public var displayName: String {
+        switch self {
+        case .eth: return "Ethernet"
+        case .vlan: return "802.1Q VLAN"
+        case .sll: return "Linux cooked (SLL)"
+        case .sll2: return "Linux cooked v2 (SLL2)"
+        case .null: return "BSD loopback"
+        case .loop: return "OpenBSD loopback"
+        case .ipv4: return "IPv4"
+        case .ipv6: return "IPv6"
+        case .arp: return "ARP"
+        case .icmp: return "ICMP"
+        case .icmpv6: return "ICMPv6"
+        case .tcp: return "TCP"
+        case .udp: return "UDP"
+        case .data: return "Data"
+        }
+    }
+}
+
+/// What a checksum check concluded (DESIGN.md "checksum_status").
+public enum ChecksumStatus: String, Sendable, Hashable {
+    /// The checksum verifies.
+    case good
+    /// It does not, and it is not the offload pattern either.
+    case bad
+    /// The field holds only the pseudo-header sum: the sender left the rest to checksum offload,
+    /// as Linux loopback does. Not an error.
+    case partial
+    /// Bytes are missing (snaplen, truncation), or the sender sent no checksum (UDP over IPv4 with 0).
+    case unverified
+}
+
+/// The header fields of one layer. `.none` when the layer's fixed header was not all there.
+public enum LayerHeader: Sendable, Hashable {
+    case none
+    case eth(EthernetHeader)
+    case vlan(VLANTag)
+    case sll(LinuxSLLHeader)
+    case sll2(LinuxSLL2Header)
+    case null(NullHeader)
+    case ipv4(IPv4Header)
+    case ipv6(IPv6Header)
+    case arp(ARPHeader)
+    case icmp(ICMPHeader)
+    case tcp(TCPHeader)
+    case udp(UDPHeader)
+    /// Undecoded bytes: how many were captured.
+    case data(length: Int)
+}
+
+/// One layer of a decoded frame.
+public struct DecodedLayer: Sendable, Hashable {
+    public var proto: Proto
+    public var header: LayerHeader
+    /// Why decoding stopped at this layer, if it did.
+    public var error: DecodeError?
+    /// True when bytes ran out inside this layer (its header, or the payload its length claims).
+    public var truncated: Bool
+
+    public init(proto: Proto, header: LayerHeader, error: DecodeError? = nil, truncated: Bool = false) {
+        self.proto = proto
+        self.header = header
+        self.error = error
+        self.truncated = truncated
+    }
+
+    public var osi: Int { proto.osi }
+}
+
+/// A decoded frame: its layers in order, frame-level warnings, and where the transport payload
+/// lies in the captured bytes (for reassembly and framing).
+public struct DecodedFrame: Sendable, Hashable {
+    public var layers: [DecodedLayer]
+    /// Things worth knowing that are not errors ("IPv4 total length 0 (segmentation offload)").
+    public var warnings: [String]
+    /// Byte range of the TCP/UDP payload inside the captured frame, when one was decoded.
+    public var payloadRange: Range<Int>?
+    /// Ethernet padding after the network datagram (bytes), never decoded as data.
+    public var trailerLength: Int
+
+    public init() {
+        layers = []
+        warnings = []
+        payloadRange = nil
+        trailerLength = 0
+    }
+
+    public mutating func reset() {
+        layers.removeAll(keepingCapacity: true)
+        if !warnings.isEmpty { warnings.removeAll(keepingCapacity: true) }
+        payloadRange = nil
+        trailerLength = 0
+    }
+
+    /// The first error of the frame, if decoding stopped early.
+    public var error: DecodeError? { layers.first(where: { $0.error != nil })?.error }
+
+    public func first(_ proto: Proto) -> DecodedLayer? { layers.first { $0.proto == proto } }
+}
+
+/// Layer 1 facts about a frame (the "physical" layer of the OSI view).
+public struct FrameInfo: Sendable, Hashable {
+    /// 1-based frame number in the capture.
+    public var number: Int
+    public var timestamp: Timestamp
+    public var capturedLength: Int
+    public var wireLength: Int
+    public var linkType: LinkType
+    public var interfaceIndex: Int
+
+    public init(number: Int, timestamp: Timestamp, capturedLength: Int, wireLength: Int, linkType: LinkType, interfaceIndex: Int = 0) {
+        self.number = number
+        self.timestamp = timestamp
+        self.capturedLength = capturedLength
+        self.wireLength = wireLength
+        self.linkType = linkType
+        self.interfaceIndex = interfaceIndex
+    }
+}

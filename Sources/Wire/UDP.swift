@@ -1,0 +1,54 @@
+// UDP (RFC 768).
+//
+//  +---------------------+---------------------+
+//  | source port (2)     | destination port (2)|
+//  +---------------------+---------------------+
+//  | length (2)          | checksum (2)        |
+//  +---------------------+---------------------+
+//
+// The view is narrowed to the UDP length (the IP payload may be longer). A zero checksum over
+// IPv4 means "none sent".
+
+public struct UDPHeader: Sendable, Hashable {
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+    public var length: UInt16
+    public var checksum: UInt16
+    public var checksumStatus: ChecksumStatus
+    public var payloadLength: Int
+    public var capturedPayloadLength: Int
+
+    public static let headerLength = 8
+
+    static func decode(_ r: ByteReader, ctx: TransportContext, payloadRange: inout Range<Int>?) -> DecodedLayer {
+        guard let sp = r.u16(0), let dp = r.u16(2), let len = r.u16(4), let csum = r.u16(6) else {
+            return DecodedLayer(proto: .udp, header: .none,
+                                error: .truncated(layer: .udp, needed: headerLength, available: r.count), truncated: true)
+        }
+        var h = UDPHeader(sourcePort: sp, destinationPort: dp, length: len, checksum: csum, checksumStatus: .unverified,
+                          payloadLength: 0, capturedPayloadLength: 0)
+        var claimed = Int(len)
+        if len == 0, ctx.claimedLength > 0xffff || ctx.isIPv6 {
+            // RFC 2675 jumbograms (and GSO) carry 0 here; the IP layer's length stands.
+            claimed = ctx.claimedLength
+        }
+        if claimed < headerLength {
+            return DecodedLayer(proto: .udp, header: .udp(h), error: .malformed(layer: .udp, reason: "UDP length \(claimed) < 8"))
+        }
+        if claimed > ctx.claimedLength {
+            return DecodedLayer(proto: .udp, header: .udp(h),
+                                error: .malformed(layer: .udp, reason: "UDP length \(claimed) > IP payload length \(ctx.claimedLength)"))
+        }
+        h.payloadLength = claimed - headerLength
+        h.capturedPayloadLength = min(r.count - headerLength, h.payloadLength)
+        let complete = r.count >= claimed
+        if csum == 0 && !ctx.isIPv6 {
+            h.checksumStatus = .unverified
+        } else if complete, let seg = r.window(0, claimed) {
+            h.checksumStatus = InternetChecksum.transportStatus(
+                pseudo: ctx.pseudoSum(protocol: IPProtocol.udp, length: claimed), segment: .init(seg.bytes), field: csum)
+        }
+        payloadRange = r.start + headerLength ..< r.start + headerLength + h.capturedPayloadLength
+        return DecodedLayer(proto: .udp, header: .udp(h), truncated: !complete)
+    }
+}
