@@ -26,12 +26,15 @@ let package = Package(
         .target(name: "Wire", path: "Sources/Wire"),
         // The only module that talks to libpcap (live capture, BPF) and reads/writes capture files.
         .target(name: "Capture", dependencies: ["CPcap", "Wire"], path: "Sources/Capture"),
+        // Reference chat peers. For now: blocking loopback sockets for the demo's scripted
+        // exchange and for the live tests.
+        .target(name: "Chat", path: "Sources/Chat"),
         // Pure functions from decoded frames to bytes: one-line, OSI tree, hex, JSON lines.
         .target(name: "Render", dependencies: ["Wire"], path: "Sources/Render"),
         .executableTarget(
             name: "framescope",
             dependencies: [
-                "Wire", "Capture", "Render",
+                "Wire", "Capture", "Render", "Chat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/framescope"
@@ -41,7 +44,7 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render", "Wire", "Capture"], path: "Tests/RenderTests"),
         .testTarget(
             name: "CLITests",
-            dependencies: ["Wire", "Capture", "Render", "framescope"],
+            dependencies: ["Wire", "Capture", "Render", "Chat", "framescope"],
             path: "Tests/CLITests"
         ),
     ],

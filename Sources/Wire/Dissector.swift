@@ -51,19 +51,19 @@ public struct Dissector {
         switch linkType.rawValue {
         case LinkType.ethernet.rawValue:
             let (l, n) = EthernetHeader.decode(r)
-            frame.layers.append(l)
+            frame.layers.append(l.at(r))
             next = n
         case LinkType.linuxSLL.rawValue:
             let (l, n) = LinuxSLLHeader.decode(r)
-            frame.layers.append(l)
+            frame.layers.append(l.at(r))
             next = n
         case LinkType.linuxSLL2.rawValue:
             let (l, n) = LinuxSLL2Header.decode(r)
-            frame.layers.append(l)
+            frame.layers.append(l.at(r))
             next = n
         case LinkType.null.rawValue, LinkType.loop.rawValue:
             let (l, n) = NullHeader.decode(r, isLoop: linkType == .loop)
-            frame.layers.append(l)
+            frame.layers.append(l.at(r))
             next = n
         case LinkType.ipv4.rawValue:
             next = .etherType(EtherType.ipv4, r)
@@ -90,7 +90,7 @@ public struct Dissector {
                 frame.trailerLength = trailer
                 return
             case .data(let p), .fragment(let p):
-                if p.count > 0 { frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count))) }
+                if p.count > 0 { frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count)).at(p)) }
                 next = .stop
             case .etherType(let type, let p):
                 if EtherType.isVLANTag(type) {
@@ -102,18 +102,18 @@ public struct Dissector {
                         continue
                     }
                     let (l, n) = VLANTag.decode(p)
-                    frame.layers.append(l)
+                    frame.layers.append(l.at(p))
                     next = n
                 } else if type == EtherType.ipv4 {
                     let (l, n) = IPv4Header.decode(p, warnings: &frame.warnings, trailer: &trailer)
-                    frame.layers.append(l)
+                    frame.layers.append(l.at(p))
                     next = n
                 } else if type == EtherType.ipv6 {
                     let (l, n) = IPv6Header.decode(p, warnings: &frame.warnings, trailer: &trailer)
-                    frame.layers.append(l)
+                    frame.layers.append(l.at(p))
                     next = n
                 } else if type == EtherType.arp {
-                    frame.layers.append(ARPHeader.decode(p))
+                    frame.layers.append(ARPHeader.decode(p).at(p))
                     next = .stop
                 } else {
                     next = .data(p)
@@ -121,17 +121,17 @@ public struct Dissector {
             case .ipProtocol(let proto, let p, let ctx):
                 switch proto {
                 case IPProtocol.tcp:
-                    frame.layers.append(TCPHeader.decode(p, ctx: ctx, payloadRange: &frame.payloadRange))
+                    frame.layers.append(TCPHeader.decode(p, ctx: ctx, payloadRange: &frame.payloadRange).at(p))
                 case IPProtocol.udp:
-                    frame.layers.append(UDPHeader.decode(p, ctx: ctx, payloadRange: &frame.payloadRange))
+                    frame.layers.append(UDPHeader.decode(p, ctx: ctx, payloadRange: &frame.payloadRange).at(p))
                 case IPProtocol.icmp:
-                    frame.layers.append(ICMPHeader.decode(p, ctx: ctx, v6: false, quotedAllowed: true, dissector: &self))
+                    frame.layers.append(ICMPHeader.decode(p, ctx: ctx, v6: false, quotedAllowed: true, dissector: &self).at(p))
                 case IPProtocol.icmpv6:
-                    frame.layers.append(ICMPHeader.decode(p, ctx: ctx, v6: true, quotedAllowed: true, dissector: &self))
+                    frame.layers.append(ICMPHeader.decode(p, ctx: ctx, v6: true, quotedAllowed: true, dissector: &self).at(p))
                 case IPProtocol.ipv6NoNext:
                     break
                 default:
-                    if p.count > 0 { frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count))) }
+                    if p.count > 0 { frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count)).at(p)) }
                 }
                 next = .stop
             }
@@ -155,16 +155,25 @@ public struct Dissector {
         var ignoredRange: Range<Int>? = nil
         let (l, n) = v6 ? IPv6Header.decode(r, warnings: &warnings, trailer: &trailer)
                         : IPv4Header.decode(r, warnings: &warnings, trailer: &trailer)
-        layers.append(l)
+        layers.append(l.at(r))
         if case .ipProtocol(let proto, let p, let ctx) = n {
             switch proto {
-            case IPProtocol.tcp: layers.append(TCPHeader.decode(p, ctx: ctx, payloadRange: &ignoredRange))
-            case IPProtocol.udp: layers.append(UDPHeader.decode(p, ctx: ctx, payloadRange: &ignoredRange))
-            case IPProtocol.icmp: layers.append(ICMPHeader.decode(p, ctx: ctx, v6: false, quotedAllowed: false, dissector: &self))
-            case IPProtocol.icmpv6: layers.append(ICMPHeader.decode(p, ctx: ctx, v6: true, quotedAllowed: false, dissector: &self))
+            case IPProtocol.tcp: layers.append(TCPHeader.decode(p, ctx: ctx, payloadRange: &ignoredRange).at(p))
+            case IPProtocol.udp: layers.append(UDPHeader.decode(p, ctx: ctx, payloadRange: &ignoredRange).at(p))
+            case IPProtocol.icmp: layers.append(ICMPHeader.decode(p, ctx: ctx, v6: false, quotedAllowed: false, dissector: &self).at(p))
+            case IPProtocol.icmpv6: layers.append(ICMPHeader.decode(p, ctx: ctx, v6: true, quotedAllowed: false, dissector: &self).at(p))
             default: break
             }
         }
         return layers
+    }
+}
+
+extension DecodedLayer {
+    /// The same layer, placed at the start of `r` in the frame.
+    func at(_ r: ByteReader) -> DecodedLayer {
+        var l = self
+        l.offset = r.start
+        return l
     }
 }

@@ -77,6 +77,8 @@ public struct DecodedLayer: Sendable, Hashable {
     public var error: DecodeError?
     /// True when bytes ran out inside this layer (its header, or the payload its length claims).
     public var truncated: Bool
+    /// Where the layer starts in the captured frame (for hex dumps).
+    public var offset: Int = 0
 
     public init(proto: Proto, header: LayerHeader, error: DecodeError? = nil, truncated: Bool = false) {
         self.proto = proto

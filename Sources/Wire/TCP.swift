@@ -141,6 +141,7 @@ public struct TCPHeader: Sendable, Hashable {
             return DecodedLayer(proto: .tcp, header: .tcp(h),
                                 error: .malformed(layer: .tcp, reason: "TCP header length \(hlen) > segment length \(ctx.claimedLength)"))
         }
+        h.payloadLength = ctx.claimedLength - hlen
         guard r.count >= hlen else {
             return DecodedLayer(proto: .tcp, header: .tcp(h), error: .truncated(layer: .tcp, needed: hlen, available: r.count), truncated: true)
         }
@@ -148,7 +149,6 @@ public struct TCPHeader: Sendable, Hashable {
         if let e = parseOptions(r, end: hlen, into: &h.options) {
             return DecodedLayer(proto: .tcp, header: .tcp(h), error: e)
         }
-        h.payloadLength = ctx.claimedLength - hlen
         h.capturedPayloadLength = min(r.count - hlen, h.payloadLength)
         let complete = r.count >= ctx.claimedLength
         if complete, let seg = r.window(0, ctx.claimedLength) {

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+@main
+struct Framescope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "framescope",
+        abstract: "See what your socket programs put on the wire, layer by layer.",
+        discussion: """
+        framescope captures loopback traffic with libpcap (or reads pcap/pcapng files) and decodes \
+        every frame in OSI order: layer 1 (the frame), 2 (Ethernet, VLAN, Linux cooked, BSD \
+        loopback), 3 (IPv4, IPv6, ARP, ICMP) and 4 (TCP, UDP).
+
+        Exit status: 0 success; 1 the input was damaged (everything readable was still output); \
+        2 framescope could not run (no such file, bad filter, no permission, no such interface).
+        """,
+        version: "0.1.0",
+        subcommands: [ReadCommand.self, LiveCommand.self, InterfacesCommand.self, DemoCommand.self]
+    )
+}

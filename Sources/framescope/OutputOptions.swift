@@ -1,0 +1,98 @@
+import ArgumentParser
+import Capture
+import Render
+import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Output choices shared by `read` and `live`.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: [.customShort("V"), .long], help: "Print every frame as an OSI layer tree (layer 1 to the payload).")
+    var verbose = false
+
+    @Flag(name: [.customShort("x"), .long], help: "Add a hex and ASCII dump of each frame, marking where each layer starts.")
+    var hex = false
+
+    @Flag(name: .long, help: "One JSON object a line, per DESIGN.md's schema (see README, 'JSON output').")
+    var json = false
+
+    @Option(name: [.customShort("c"), .long], help: "Stop after this many frames (after the filter).")
+    var count: Int?
+
+    func validate() throws {
+        if json && (verbose || hex) { throw ValidationError("--json cannot be combined with -V or -x") }
+        if let c = count, c < 1 { throw ValidationError("-c must be at least 1") }
+    }
+}
+
+/// Decodes frames and renders them to standard output in the chosen mode. Rendering goes into a
+/// byte buffer that is written out in large blocks (or after every frame when `interactive`).
+final class FramePrinter {
+    enum Mode { case oneLine, tree, json }
+
+    let mode: Mode
+    let hex: Bool
+    let style: TextStyle
+    let interactive: Bool
+    private var dissector = Dissector()
+    private var frame = DecodedFrame()
+    private var sink = ByteSink(capacity: 1 << 17)
+    private(set) var outputClosed = false
+
+    init(_ options: OutputOptions, interactive: Bool = false) {
+        mode = options.json ? .json : options.verbose ? .tree : .oneLine
+        hex = options.hex
+        style = TextStyle(colour: Terminal.colourWanted(fd: 1))
+        self.interactive = interactive
+    }
+
+    func handle(_ raw: RawFrame, number: Int) {
+        dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
+        let info = FrameInfo(number: number, timestamp: raw.timestamp, capturedLength: raw.caplen,
+                             wireLength: raw.len, linkType: raw.linkType, interfaceIndex: raw.interfaceIndex)
+        switch mode {
+        case .oneLine: OneLine.render(info, frame, style: style, into: &sink)
+        case .tree: OSITree.render(info, frame, payload: raw.bytes, style: style, into: &sink)
+        case .json: JSONLines.render(info, frame, into: &sink)
+        }
+        if hex {
+            HexDump.render(raw.bytes, layers: frame.layers, payload: frame.payloadRange, style: style, into: &sink)
+        }
+        if mode == .tree || hex { sink.byte(UInt8(ascii: "\n")) }
+        if interactive || sink.count >= 1 << 16 { flush() }
+    }
+
+    /// Writes what is buffered; notes a closed pipe (`| head`) so the caller can stop early.
+    func flush() {
+        guard !outputClosed else { sink.removeAll(); return }
+        if !Terminal.writeAll(fd: 1, sink.bytes) { outputClosed = true }
+        sink.removeAll()
+    }
+}
+
+enum Terminal {
+    /// Colour on a terminal only, and never when `NO_COLOR` is set (https://no-color.org).
+    static func colourWanted(fd: Int32) -> Bool {
+        if let v = getenv("NO_COLOR"), v.pointee != 0 { return false }
+        return isatty(fd) == 1
+    }
+
+    /// Writes all bytes, retrying short writes and EINTR; false if the reader went away (EPIPE).
+    static func writeAll(fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, bytes.count - off) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            off += n
+        }
+        return true
+    }
+
+    static func error(_ message: String) {
+        _ = writeAll(fd: 2, Array("framescope: \(message)\n".utf8))
+    }
+}

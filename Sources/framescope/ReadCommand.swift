@@ -1,0 +1,80 @@
+import ArgumentParser
+import Capture
+import Wire
+
+struct ReadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read",
+        abstract: "Decode a pcap or pcapng file (or - for standard input).",
+        discussion: """
+        Reads classic pcap (µs or ns, either byte order) and pcapng (several interfaces, even of \
+        different link types) in constant memory. A filter is a BPF expression, as for tcpdump \
+        (man 7 pcap-filter). A damaged file is decoded up to the damage, then the reason is given \
+        and the exit status is 1.
+
+        Examples:
+          framescope read captures/tcp-chat-ipv4.pcap
+          framescope read captures/tcp-chat-ipv4.pcap 'tcp port 9000' -V
+          tcpdump -i lo -w - | framescope read - --json
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Capture file to read; - reads standard input.", valueName: "file"))
+    var file: String
+
+    @Argument(help: ArgumentHelp("BPF filter expression (several words are joined).", valueName: "filter"))
+    var filter: [String] = []
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let reader: PcapFileReader
+        do {
+            reader = try PcapFileReader(path: file)
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        defer { reader.close() }
+        let expression = filter.joined(separator: " ")
+        let frameFilter: FrameFilter? = expression.isEmpty ? nil : FrameFilter(expression: expression)
+        if let f = frameFilter {
+            // Compile for the file's first link type now, so a bad filter fails before any output.
+            do { _ = try BPFFilter(expression: expression, linkType: reader.linkType) } catch {
+                Terminal.error(error.description)
+                throw ExitCode(2)
+            }
+            _ = f
+        }
+        let printer = FramePrinter(output)
+        var shown = 0
+        var failure: PcapError? = nil
+        while output.count.map({ shown < $0 }) ?? true, !printer.outputClosed {
+            let raw: RawFrame
+            do {
+                guard let r = try reader.next() else { break }
+                raw = r
+            } catch {
+                failure = error
+                break
+            }
+            if let f = frameFilter {
+                do {
+                    guard try f.matches(raw) else { continue }
+                } catch {
+                    failure = error
+                    break
+                }
+            }
+            // Frame numbers are positions in the file, as in tshark and Wireshark, filter or not.
+            shown += 1
+            printer.handle(raw, number: reader.framesRead)
+        }
+        printer.flush()
+        if let e = failure {
+            Terminal.error(e.description)
+            if case .badFilter = e { throw ExitCode(2) }
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Derives framescope's link-type and edge-case samples from the real loopback captures.
+
+Each output re-wraps real frames from captures/*.pcap under another link-layer header, or builds
+a case loopback never produces by itself (IP fragments, VLAN tags, ARP, a snaplen cut), so the
+decoder is tested on every link type DESIGN.md lists. Pure Python (struct), no third-party modules.
+"""
+import struct
+import os
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captures")
+
+
+def read_pcap(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    magic, = struct.unpack("<I", data[:4])
+    assert magic == 0xA1B2C3D4, "expected a little-endian microsecond pcap"
+    linktype = struct.unpack("<I", data[20:24])[0]
+    off, frames = 24, []
+    while off + 16 <= len(data):
+        sec, usec, caplen, length = struct.unpack("<IIII", data[off:off + 16])
+        frames.append((sec, usec, length, data[off + 16:off + 16 + caplen]))
+        off += 16 + caplen
+    return linktype, frames
+
+
+def write_pcap(name, linktype, frames, snaplen=262144, big_endian=False, nanosecond=False):
+    e = ">" if big_endian else "<"
+    magic = 0xA1B23C4D if nanosecond else 0xA1B2C3D4
+    with open(os.path.join(HERE, name), "wb") as f:
+        f.write(struct.pack(e + "IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype))
+        for sec, frac, length, data in frames:
+            data = data[:snaplen]
+            f.write(struct.pack(e + "IIII", sec, frac, len(data), max(length, len(data))))
+            f.write(data)
+
+
+def ip_part(eth_frame):
+    return eth_frame[14:]
+
+
+def checksum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def ipv4_header(total, ident, flags_frag, proto, src, dst, ttl=64):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, ident, flags_frag, ttl, proto, 0, src, dst)
+    return h[:10] + struct.pack("!H", checksum(h)) + h[12:]
+
+
+def main():
+    lt, v4 = read_pcap(os.path.join(HERE, "tcp-chat-ipv4.pcap"))
+    _, v6 = read_pcap(os.path.join(HERE, "tcp-chat-ipv6.pcap"))
+    assert lt == 1
+    sample4 = v4[:6]
+    sample6 = v6[:6]
+
+    # BSD NULL: family in the capturing host's byte order (little-endian here, big-endian on
+    # a SPARC/PowerPC host); IPv6 families differ per OS (24, 28, 30).
+    write_pcap("null-bsd.pcap", 0,
+               [(s, u, l - 10, struct.pack("<I", 2) + ip_part(d)) for s, u, l, d in sample4] +
+               [(s, u, l - 10, struct.pack(">I", 30) + ip_part(d)) for s, u, l, d in sample6[:3]] +
+               [(s, u, l - 10, struct.pack("<I", 28) + ip_part(d)) for s, u, l, d in sample6[3:]])
+    # OpenBSD LOOP: network byte order.
+    write_pcap("loop-openbsd.pcap", 108,
+               [(s, u, l - 10, struct.pack(">I", 2) + ip_part(d)) for s, u, l, d in sample4] +
+               [(s, u, l - 10, struct.pack(">I", 24) + ip_part(d)) for s, u, l, d in sample6])
+    # Raw IP (LINKTYPE_RAW 101), big-endian file with nanosecond timestamps.
+    write_pcap("raw-ip-be-ns.pcap", 101,
+               [(s, u * 1000 + 123, l - 14, ip_part(d)) for s, u, l, d in sample4 + sample6],
+               big_endian=True, nanosecond=True)
+    # Linux cooked v1 (what `-i any` gave before libpcap 1.10): packet type 0 (to us), ARPHRD 772.
+    write_pcap("linux-sll.pcap", 113,
+               [(s, u, l + 2, struct.pack("!HHH8sH", 0, 772, 6, b"\0" * 8, 0x0800) + ip_part(d)) for s, u, l, d in sample4] +
+               [(s, u, l + 2, struct.pack("!HHH8sH", 4, 772, 6, b"\0" * 8, 0x86DD) + ip_part(d)) for s, u, l, d in sample6])
+    # 802.1Q: one tag, then two stacked (802.1ad outer + 802.1Q inner), on a real Ethernet header.
+    mac_a, mac_b = bytes.fromhex("020000000001"), bytes.fromhex("020000000002")
+    vlan = []
+    for i, (s, u, l, d) in enumerate(sample4):
+        if i % 2 == 0:
+            tags = struct.pack("!HHH", 0x8100, (5 << 13) | 100, 0x0800)
+        else:
+            tags = struct.pack("!HHHHH", 0x88A8, 200, 0x8100, (1 << 12) | 100, 0x0800)
+        vlan.append((s, u, l + len(tags) - 2, mac_b + mac_a + tags + ip_part(d)))
+    # ARP request and reply between the two MACs.
+    s0, u0 = sample4[0][0], sample4[0][1]
+    arp_req = b"\xff" * 6 + mac_a + struct.pack("!HHHBBH6s4s6s4s", 0x0806, 1, 0x0800, 6, 4, 1,
+                                                   mac_a, bytes([10, 0, 0, 1]), b"\0" * 6, bytes([10, 0, 0, 2]))
+    arp_rep = mac_a + mac_b + struct.pack("!HHHBBH6s4s6s4s", 0x0806, 1, 0x0800, 6, 4, 2,
+                                          mac_b, bytes([10, 0, 0, 2]), mac_a, bytes([10, 0, 0, 1]))
+    arp_req += b"\0" * (60 - len(arp_req))  # Ethernet minimum: padding is a trailer, not data
+    arp_rep += b"\0" * (60 - len(arp_rep))
+    vlan += [(s0, u0 + 1, 60, arp_req), (s0, u0 + 2, 60, arp_rep)]
+    write_pcap("ethernet-vlan-arp.pcap", 1, vlan)
+
+    # IPv4 fragments of one UDP datagram (2 fragments of 24 + 16 bytes of UDP data) and an
+    # IPv6 datagram with a hop-by-hop and a fragment header (first and last fragments).
+    src, dst = bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])
+    payload = b"fragmented message!!" + b"-tail-of-it....."
+    udp = struct.pack("!HHHH", 40000, 9001, 8 + len(payload), 0) + payload
+    f1, f2 = udp[:24], udp[24:]
+    eth = b"\0" * 12 + b"\x08\x00"
+    frag = [(s0, u0 + 10, 14 + 20 + 24, eth + ipv4_header(20 + 24, 0x4242, 0x2000, 17, src, dst) + f1),
+            (s0, u0 + 11, 14 + 20 + len(f2), eth + ipv4_header(20 + len(f2), 0x4242, 3, 17, src, dst) + f2)]
+    lo6 = b"\0" * 15 + b"\x01"
+    hbh = struct.pack("!BB6s", 44, 0, b"\x01\x04\0\0\0\0")  # next: fragment; PadN option
+    fr1 = struct.pack("!BBHI", 17, 0, (0 << 3) | 1, 0xABCD)
+    fr2 = struct.pack("!BBHI", 17, 0, (3 << 3) | 0, 0xABCD)
+    eth6 = b"\0" * 12 + b"\x86\xdd"
+    p1 = hbh + fr1 + udp[:24]
+    p2 = hbh + fr2 + udp[24:]
+    frag += [(s0, u0 + 12, 14 + 40 + len(p1), eth6 + struct.pack("!IHBB16s16s", 0x60000000, len(p1), 0, 64, lo6, lo6) + p1),
+             (s0, u0 + 13, 14 + 40 + len(p2), eth6 + struct.pack("!IHBB16s16s", 0x60000000, len(p2), 0, 64, lo6, lo6) + p2)]
+    # An IPv4 header with options (RR, NOP, EOL) around a real TCP segment.
+    s, u, l, d = sample4[3]
+    ip = ip_part(d)
+    ihl = (ip[0] & 0x0F) * 4
+    opts = bytes([7, 7, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0])  # RR (7 bytes), NOP, EOL, padding
+    total = len(ip) + len(opts)
+    hdr = ipv4_header(total, 0x1111, 0x4000, 6, ip[12:16], ip[16:20])
+    hdr = bytes([0x45 + len(opts) // 4]) + hdr[1:10] + b"\0\0" + hdr[12:] + opts
+    hdr = hdr[:10] + struct.pack("!H", checksum(hdr)) + hdr[12:]
+    frag.append((s, u, 14 + total, eth + hdr + ip[ihl:]))
+    write_pcap("ip-fragments-options.pcap", 1, frag)
+
+    # A snaplen of 60: every segment longer than that is cut (truncated payloads, unverified checksums).
+    write_pcap("snaplen-60.pcap", 1, v4, snaplen=60)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Remakes the sample captures in captures/ (see captures/README.md). Run as root: it captures on lo
+# with tcpdump while tools/lesson_chat.py talks over loopback, then derives the other link types
+# from those real frames with tools/derive-linktypes.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v tcpdump >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q tcpdump; }
+mkdir -p captures
+
+capture() {  # capture FILE IFACE FILTER -- command...
+  local file=$1 iface=$2 filter=$3; shift 4
+  tcpdump -i "$iface" -s 262144 --immediate-mode -U -w "captures/$file" "$filter" 2>/dev/null &
+  local pid=$!
+  sleep 1
+  "$@"
+  sleep 0.5
+  kill -INT "$pid"; wait "$pid" || true
+  echo "captures/$file: $(tcpdump -r "captures/$file" 2>/dev/null | wc -l) frames"
+}
+
+capture tcp-chat-ipv4.pcap lo "tcp port 9000" -- python3 tools/lesson_chat.py tcp --host 127.0.0.1 --port 9000
+capture tcp-chat-ipv6.pcap lo "tcp port 9000" -- python3 tools/lesson_chat.py tcp --host ::1 --port 9000
+capture udp-chat.pcap lo "udp port 9001" -- python3 tools/lesson_chat.py udp --host 127.0.0.1 --port 9001
+capture icmp-unreachable.pcap lo "icmp or icmp6" -- bash -c \
+  'python3 tools/lesson_chat.py icmp --host 127.0.0.1 --port 9002; python3 tools/lesson_chat.py icmp --host ::1 --port 9002'
+capture any-sll2.pcap any "udp port 9001" -- python3 tools/lesson_chat.py udp --host 127.0.0.1 --port 9001
+python3 tools/derive-linktypes.py
