@@ -261,6 +261,9 @@ public enum OneLine {
                     out.byte(UInt8(ascii: "-"))
                     out.decimal(b.right)
                 }
+            case .cut(let kind):
+                out.write(TCPOption.name(ofKind: kind))
+                out.write(" [cut]")
             case .unknown(let kind, let len):
                 out.write("kind:")
                 out.decimal(kind)

@@ -26,10 +26,13 @@ public enum TCPOption: Sendable, Hashable {
     case sack([SACKBlock])
     case timestamp(value: UInt32, echoReply: UInt32)
     case unknown(kind: UInt8, length: Int)
+    /// An option whose kind was captured but whose bytes were cut by the snaplen.
+    case cut(kind: UInt8)
 
     /// DESIGN.md's option names: `MSS WS SACK_PERM SACK TS NOP EOL` or `kind:N`.
     public var name: String {
         switch self {
+        case .cut(let kind): return TCPOption.name(ofKind: kind)
         case .endOfList: return "EOL"
         case .noOperation: return "NOP"
         case .maximumSegmentSize: return "MSS"
@@ -38,6 +41,19 @@ public enum TCPOption: Sendable, Hashable {
         case .sack: return "SACK"
         case .timestamp: return "TS"
         case .unknown(let kind, _): return "kind:\(kind)"
+        }
+    }
+
+    public static func name(ofKind kind: UInt8) -> String {
+        switch kind {
+        case 0: return "EOL"
+        case 1: return "NOP"
+        case 2: return "MSS"
+        case 3: return "WS"
+        case 4: return "SACK_PERM"
+        case 5: return "SACK"
+        case 8: return "TS"
+        default: return "kind:\(kind)"
         }
     }
 }
@@ -143,6 +159,8 @@ public struct TCPHeader: Sendable, Hashable {
         }
         h.payloadLength = ctx.claimedLength - hlen
         guard r.count >= hlen else {
+            // Show the options that were captured whole, as tcpdump does, then report the cut.
+            _ = parseOptions(r, end: r.count, into: &h.options, stopAtCut: true)
             return DecodedLayer(proto: .tcp, header: .tcp(h), error: .truncated(layer: .tcp, needed: hlen, available: r.count), truncated: true)
         }
         h.capturedHeaderLength = hlen
@@ -161,17 +179,21 @@ public struct TCPHeader: Sendable, Hashable {
 
     /// Kind-length-value options between byte 20 and `end`. Unknown kinds are kept as kind and
     /// length; a length that cannot be (< 2, past the header, wrong for its kind) is malformed.
-    static func parseOptions(_ r: ByteReader, end: Int, into options: inout [TCPOption]) -> DecodeError? {
+    /// With `stopAtCut`, `end` is where the capture ended, and an option cut by it ends the list
+    /// quietly (the caller reports the truncation).
+    static func parseOptions(_ r: ByteReader, end: Int, into options: inout [TCPOption], stopAtCut: Bool = false) -> DecodeError? {
         var o = minimumLength
         while o < end, let kind = r.u8(o) {
             if kind == 0 { options.append(.endOfList); break }
             if kind == 1 { options.append(.noOperation); o += 1; continue }
             guard o + 1 < end, let lenByte = r.u8(o + 1) else {
+                if stopAtCut { options.append(.cut(kind: kind)); return nil }
                 return .malformed(layer: .tcp, reason: "TCP option kind \(kind) has no length byte")
             }
             let len = Int(lenByte)
             if len < 2 { return .malformed(layer: .tcp, reason: "TCP option kind \(kind) length \(len) < 2") }
             if len > end - o {
+                if stopAtCut { options.append(.cut(kind: kind)); return nil }
                 return .malformed(layer: .tcp, reason: "TCP option kind \(kind) length \(len) runs past the header (\(end - o) bytes left)")
             }
             func wrongLength(_ name: String, _ expected: String) -> DecodeError {

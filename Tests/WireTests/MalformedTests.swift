@@ -1,0 +1,129 @@
+import XCTest
+@testable import Wire
+
+/// Impossible values are *malformed*, and the message quotes them.
+final class MalformedTests: XCTestCase {
+    func testIPv4HeaderLengthBelow20() {
+        var b = Fixtures.tcpSynIPv4
+        b[14] = 0x44
+        let f = decode(b)
+        XCTAssertEqual(f.error, .malformed(layer: .ipv4, reason: "IPv4 header length 16 < 20"))
+        XCTAssertEqual(f.protos, [.eth, .ipv4])
+    }
+
+    func testIPv4TotalLengthBelowHeaderLength() {
+        var b = Fixtures.ipv4WithOptions
+        b[16] = 0
+        b[17] = 24
+        fixIPv4Checksum(&b)
+        XCTAssertEqual(decode(b).error?.description, "IPv4 total length 24 < header length 32")
+    }
+
+    func testIPv4TotalLengthZeroIsSegmentationOffload() {
+        var b = Fixtures.tcpHelloIPv4
+        b[16] = 0
+        b[17] = 0
+        fixIPv4Checksum(&b)
+        let f = decode(b)
+        XCTAssertNil(f.error)
+        XCTAssertEqual(f.tcp?.payloadLength, 9, "the captured length stands in for the missing total length")
+        XCTAssertEqual(f.warnings.count, 1)
+        XCTAssertTrue(f.warnings[0].contains("offload"))
+    }
+
+    func testIPVersionMismatch() {
+        var b = Fixtures.tcpSynIPv4
+        b[14] = 0x55
+        XCTAssertEqual(decode(b).error?.description, "IPv4 version field is 5, not 4")
+        var r = Array(Fixtures.tcpSynIPv4.dropFirst(14))
+        r[0] = 0x55
+        XCTAssertEqual(decode(r, .raw).error?.isTruncation, false)
+    }
+
+    func testTCPDataOffsetBelow5() {
+        var b = Fixtures.tcpSynIPv4
+        b[46] = 0x40
+        XCTAssertEqual(decode(b).error, .malformed(layer: .tcp, reason: "TCP header length 16 < 20"))
+    }
+
+    func testTCPHeaderLongerThanSegment() {
+        var b = Fixtures.tcpSynIPv4
+        b[46] = 0xf0  // 60-byte header in a 40-byte segment
+        XCTAssertEqual(decode(b).error?.description, "TCP header length 60 > segment length 40")
+    }
+
+    func testTCPOptionLengths() {
+        var b = Fixtures.tcpSynIPv4
+        b[55] = 1  // MSS length 1
+        XCTAssertEqual(decode(b).error?.description, "TCP option kind 2 length 1 < 2")
+        b = Fixtures.tcpSynIPv4
+        b[72] = 9  // WS (kind 3 at 71) claims 9 bytes, 3 left
+        XCTAssertEqual(decode(b).error?.description, "TCP option kind 3 length 9 runs past the header (3 bytes left)")
+        b = Fixtures.tcpSynIPv4
+        b[55] = 6  // MSS with length 6
+        XCTAssertEqual(decode(b).error?.description, "TCP option MSS length 6, expected 4")
+        b = Fixtures.tcpSynIPv4
+        b[58] = 0xfe  // SACK_PERM's kind becomes an unknown kind 254 of length 2: kept, not an error
+        XCTAssertNil(decode(b).error)
+        XCTAssertEqual(decode(b).tcp?.options.map(\.name), ["MSS", "kind:254", "TS", "NOP", "WS"])
+    }
+
+    func testUDPLengths() {
+        var b = Fixtures.udpIPv4
+        b[38] = 0
+        b[39] = 4
+        XCTAssertEqual(decode(b).error, .malformed(layer: .udp, reason: "UDP length 4 < 8"))
+        b[39] = 200
+        XCTAssertEqual(decode(b).error?.description, "UDP length 200 > IP payload length 19")
+    }
+
+    func testTooManyVLANTags() {
+        let tag: [UInt8] = [0x81, 0x00, 0x00, 0x64]
+        var b = Array(Fixtures.tcpSynIPv4.prefix(12))
+        for _ in 0 ..< 12 { b += tag }
+        b += [0x08, 0x00] + Fixtures.tcpSynIPv4.dropFirst(14)
+        let f = decode(b)
+        XCTAssertEqual(f.error?.description, "more than 8 stacked VLAN tags")
+        XCTAssertEqual(f.protos.filter { $0 == .vlan }.count, 9)
+    }
+
+    func testChecksumVerdicts() {
+        // IPv4 header checksum: one flipped bit makes it bad.
+        var b = Fixtures.tcpSynIPv4
+        b[22] ^= 1  // TTL
+        XCTAssertEqual(decode(b).ipv4?.checksumStatus, .bad)
+
+        // TCP: the real checksum, filled in, is good; any other value (not the pseudo sum) is bad.
+        b = Fixtures.tcpSynIPv4
+        b[50] = 0
+        b[51] = 0
+        let segment = Array(b[34...])
+        let pseudo = InternetChecksum.pseudoHeader(v4: IPv4Address(127, 0, 0, 1), IPv4Address(127, 0, 0, 1), protocol: 6, length: segment.count)
+        let sum = segment.withUnsafeBytes { InternetChecksum.fold(pseudo &+ InternetChecksum.rawSum($0)) }
+        b[50] = UInt8(~sum >> 8)
+        b[51] = UInt8(~sum & 0xff)
+        XCTAssertEqual(decode(b).tcp?.checksumStatus, .good)
+        b[51] ^= 0x10
+        XCTAssertEqual(decode(b).tcp?.checksumStatus, .bad)
+
+        // Missing bytes: unverified.
+        XCTAssertEqual(decode(Array(Fixtures.tcpHelloIPv4.dropLast(2))).tcp?.checksumStatus, .unverified)
+
+        // UDP over IPv4 with checksum 0: none was sent.
+        b = Fixtures.udpIPv4
+        b[40] = 0
+        b[41] = 0
+        XCTAssertEqual(decode(b).udp?.checksumStatus, .unverified)
+    }
+
+    func testSnaplenCutPayloadIsTruncatedNotAnError() throws {
+        let cut = Array(Fixtures.tcpHelloIPv4.prefix(70))
+        let f = decode(cut)
+        XCTAssertNil(f.error)
+        let tcp = try XCTUnwrap(f.tcp)
+        XCTAssertEqual(tcp.payloadLength, 9)
+        XCTAssertEqual(tcp.capturedPayloadLength, 4)
+        XCTAssertTrue(f.layers.last!.truncated)
+        XCTAssertEqual(f.payloadRange, 66 ..< 70)
+    }
+}
