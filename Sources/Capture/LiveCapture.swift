@@ -67,6 +67,7 @@ public final class LiveCapture: @unchecked Sendable {
     /// libpcap's warning when `pcap_activate` succeeded with one (e.g. PCAP_WARNING_PROMISC_NOTSUP).
     public let warning: String?
     private let handle: PcapHandle
+    private let timeoutMilliseconds: Int
 
     /// Opens and activates a capture:
     /// `pcap_create` → `pcap_set_snaplen` → `pcap_set_promisc(0)` → `pcap_set_immediate_mode(1)`
@@ -94,6 +95,12 @@ public final class LiveCapture: @unchecked Sendable {
         let nano = nanosecondTimestamps && inactive.requestNanosecondPrecision()
         let (handle, warning) = try inactive.activate(device: interface)
         if let filter { try handle.setFilter(filter) }
+        // libpcap 1.10's blocking pcap_next_ex on Linux (TPACKET_V3, immediate mode) does not
+        // return when the read timeout expires — it polls again — so a quiet interface would
+        // hold the caller forever and Ctrl-C could not stop it. Read non-blocking and do the
+        // bounded wait ourselves.
+        try handle.setNonblocking()
+        self.timeoutMilliseconds = timeoutMilliseconds
         self.interface = interface
         self.handle = handle
         self.warning = warning
@@ -117,7 +124,13 @@ public final class LiveCapture: @unchecked Sendable {
     /// after ``close()``; throws ``PcapError/libpcap(function:message:)`` on a capture error
     /// (e.g. the interface went down).
     public func next() throws(PcapError) -> Next? {
-        switch handle.next() {
+        var result = handle.next()
+        if case .timeout = result {
+            // Nothing buffered: wait (bounded; a signal also ends the wait), then look once more.
+            guard handle.waitReadable(milliseconds: timeoutMilliseconds) else { return .timeout }
+            result = handle.next()
+        }
+        switch result {
         case .packet(let header, let data):
             let caplen = Int(header.pointee.caplen)
             let seconds = Int64(header.pointee.ts.tv_sec)

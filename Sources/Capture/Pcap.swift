@@ -191,6 +191,26 @@ final class PcapHandle {
         }
     }
 
+    /// Puts the handle in non-blocking mode, so `pcap_next_ex` returns 0 at once when nothing
+    /// is buffered. The corresponding C function is `pcap_setnonblock`.
+    func setNonblocking() throws(PcapError) {
+        guard let pointer else { throw .closed }
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        if pcap_setnonblock(pointer, 1, &errbuf) != 0 {
+            throw .libpcap(function: "pcap_setnonblock", message: String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+    }
+
+    /// Waits up to `milliseconds` for the capture to become readable (`poll` on
+    /// `pcap_get_selectable_fd`). False on timeout or when a signal interrupted the wait.
+    func waitReadable(milliseconds: Int) -> Bool {
+        guard let pointer else { return false }
+        let fd = pcap_get_selectable_fd(pointer)
+        guard fd >= 0 else { return true }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, Int32(clamping: milliseconds)) > 0
+    }
+
     /// The corresponding C function is `pcap_datalink`.
     func dataLink() -> LinkType {
         guard let pointer else { return LinkType(rawValue: 0xFFFF_FFFF) }
