@@ -3,35 +3,87 @@ import Wire
 // An append-only byte buffer the renderers write into. Rendering is pure: the caller decides when
 // and where the bytes go (stdout, a file, a test's string), so no renderer does I/O.
 
-public struct ByteSink {
-    public var bytes: [UInt8]
+public final class ByteSink {
+    // Hand-managed storage: the hot path appends millions of small pieces, and an Array would
+    // pay a uniqueness check and a bounds check on each. `count <= capacity` always holds.
+    // Exclusivity is not checked dynamically on these: the sink is used by one renderer at a
+    // time, and the runtime check cost more than the rendering it guarded.
+    @exclusivity(unchecked) private var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) public private(set) var count: Int
+    // The text of the last second formatted by `clock`/`rfc3339` (frames come in time order,
+    // so most frames reuse it).
+    @exclusivity(unchecked) private var cachedSecond: Int64 = .min
+    @exclusivity(unchecked) private var cachedText = [UInt8](repeating: 0, count: 19)
 
     public init(capacity: Int = 1 << 16) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        self.capacity = max(capacity, 64)
+        self.base = .allocate(capacity: self.capacity)
+        self.count = 0
     }
 
-    public var count: Int { bytes.count }
-    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+    deinit { base.deallocate() }
+
+    public func removeAll() { count = 0 }
+
+    /// The contents, valid during `body` only.
+    public func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    /// A copy of the contents.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
     /// The contents as text (tests, small outputs).
-    public var string: String { String(decoding: bytes, as: UTF8.self) }
+    public var string: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
 
     @inline(__always)
-    public mutating func byte(_ b: UInt8) { bytes.append(b) }
+    func reserve(_ n: Int) {
+        if capacity - count < n { grow(n) }
+    }
 
-    @inline(__always)
-    public mutating func write(_ s: StaticString) {
-        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    @inline(never)
+    private func grow(_ n: Int) {
+        let newCapacity = max(capacity * 2, count + n)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
     }
 
     @inline(__always)
-    public mutating func write(_ s: String) {
+    public func byte(_ b: UInt8) {
+        reserve(1)
+        base[count] = b
+        count += 1
+    }
+
+    @inline(__always)
+    public func write(_ s: StaticString) {
+        let n = s.utf8CodeUnitCount
+        reserve(n)
+        (base + count).update(from: s.utf8Start, count: n)
+        count += n
+    }
+
+    public func write(_ s: String) {
         var s = s
-        s.withUTF8 { bytes.append(contentsOf: $0) }
+        s.withUTF8 { append($0) }
     }
 
-    public mutating func decimal<T: BinaryInteger>(_ value: T) {
+    public func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let p = bytes.baseAddress else { return }
+        reserve(bytes.count)
+        (base + count).update(from: p, count: bytes.count)
+        count += bytes.count
+    }
+
+    public func append(_ bytes: UnsafeRawBufferPointer) {
+        append(bytes.bindMemory(to: UInt8.self))
+    }
+
+    public func decimal<T: BinaryInteger>(_ value: T) {
         if value < 0 {
             byte(UInt8(ascii: "-"))
             unsignedDecimal(UInt64(truncatingIfNeeded: 0 - Int64(value)))
@@ -40,77 +92,121 @@ public struct ByteSink {
         }
     }
 
-    public mutating func unsignedDecimal(_ value: UInt64) {
+    /// "00" "01" … "99" as a literal, so reading it costs no lazy-initialisation check.
+    private static let pairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+    public func unsignedDecimal(_ value: UInt64) {
         if value < 10 {
-            bytes.append(UInt8(truncatingIfNeeded: value) &+ 0x30)
+            byte(UInt8(truncatingIfNeeded: value) &+ 0x30)
             return
         }
-        var digits = 1
-        var t = value
-        while t >= 10 { t /= 10; digits += 1 }
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0x30, count: digits))
-        var v = value
-        var i = start + digits - 1
-        while v > 0 {
-            bytes[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
-            v /= 10
-            i -= 1
+        var digits = 2
+        var limit: UInt64 = 100
+        while digits < 20 && value >= limit {
+            digits += 1
+            if digits < 20 { limit = limit &* 10 }
         }
+        reserve(digits)
+        let table = Self.pairs.utf8Start
+        var v = value
+        var i = count + digits
+        while v >= 100 {
+            let r = Int(v % 100)
+            v /= 100
+            i -= 2
+            base[i] = table[2 * r]
+            base[i + 1] = table[2 * r + 1]
+        }
+        if v >= 10 {
+            i -= 2
+            base[i] = table[2 * Int(v)]
+            base[i + 1] = table[2 * Int(v) + 1]
+        } else {
+            i -= 1
+            base[i] = UInt8(truncatingIfNeeded: v) &+ 0x30
+        }
+        count += digits
     }
 
     /// `value` with exactly `width` digits, zero-padded (for times).
-    public mutating func zeroPadded(_ value: Int, width: Int) {
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0x30, count: width))
+    public func zeroPadded(_ value: Int, width: Int) {
+        reserve(width)
         var v = value
-        var i = start + width - 1
-        while i >= start {
-            bytes[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+        var i = count + width - 1
+        while i >= count {
+            base[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
             v /= 10
             i -= 1
         }
+        count += width
     }
 
-    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    public mutating func hexByte(_ b: UInt8) {
-        bytes.append(Self.hexDigits[Int(b >> 4)])
-        bytes.append(Self.hexDigits[Int(b & 0xf)])
+    @inline(__always)
+    public func hexByte(_ b: UInt8) {
+        reserve(2)
+        base[count] = Self.hexDigit(b >> 4)
+        base[count + 1] = Self.hexDigit(b & 0xf)
+        count += 2
     }
+
+    @inline(__always)
+    static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
 
     /// `0x` followed by `digits` hex digits.
-    public mutating func hex(_ value: UInt64, digits: Int) {
+    public func hex(_ value: UInt64, digits: Int) {
         write("0x")
         var i = digits - 1
         while i >= 0 {
-            bytes.append(Self.hexDigits[Int(value >> UInt64(4 * i) & 0xf)])
+            byte(Self.hexDigit(UInt8(truncatingIfNeeded: value >> UInt64(4 * i) & 0xf)))
             i -= 1
         }
     }
 
     /// RFC 3339 UTC time with every digit of the source's precision: `2026-11-27T05:16:36.000145Z`.
-    public mutating func rfc3339(_ t: Timestamp) {
-        let c = t.civil
-        zeroPadded(c.year, width: 4)
-        byte(UInt8(ascii: "-"))
-        zeroPadded(c.month, width: 2)
-        byte(UInt8(ascii: "-"))
-        zeroPadded(c.day, width: 2)
-        byte(UInt8(ascii: "T"))
-        clock(t, civil: c)
+    public func rfc3339(_ t: Timestamp) {
+        dateAndTime(t.seconds)
+        fraction(t)
         byte(UInt8(ascii: "Z"))
     }
 
     /// `HH:MM:SS.ffffff` (UTC), the fraction as precise as the source.
-    public mutating func clock(_ t: Timestamp) { clock(t, civil: t.civil) }
+    public func clock(_ t: Timestamp) {
+        dateAndTime(t.seconds)
+        // Keep only the time of day: drop the "YYYY-MM-DDT" just written.
+        let start = count - 19
+        (base + start).update(from: base + start + 11, count: 8)
+        count = start + 8
+        fraction(t)
+    }
 
-    mutating func clock(_ t: Timestamp, civil c: (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)) {
-        zeroPadded(c.hour, width: 2)
-        byte(UInt8(ascii: ":"))
-        zeroPadded(c.minute, width: 2)
-        byte(UInt8(ascii: ":"))
-        zeroPadded(c.second, width: 2)
+    /// Writes `YYYY-MM-DDTHH:MM:SS` for `seconds`, from a one-entry cache when it can.
+    private func dateAndTime(_ seconds: Int64) {
+        reserve(19)
+        if seconds != cachedSecond {
+            let start = count
+            let c = Timestamp(seconds: seconds, nanoseconds: 0).civil
+            zeroPadded(c.year, width: 4)
+            byte(UInt8(ascii: "-"))
+            zeroPadded(c.month, width: 2)
+            byte(UInt8(ascii: "-"))
+            zeroPadded(c.day, width: 2)
+            byte(UInt8(ascii: "T"))
+            zeroPadded(c.hour, width: 2)
+            byte(UInt8(ascii: ":"))
+            zeroPadded(c.minute, width: 2)
+            byte(UInt8(ascii: ":"))
+            zeroPadded(c.second, width: 2)
+            if count - start == 19 {
+                cachedSecond = seconds
+                cachedText.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: base + start, count: 19)) }
+            }
+            return
+        }
+        cachedText.withUnsafeBytes { (base + count).update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: 19) }
+        count += 19
+    }
+
+    private func fraction(_ t: Timestamp) {
         byte(UInt8(ascii: "."))
         if t.fractionDigits >= 9 {
             zeroPadded(Int(t.nanoseconds), width: 9)
@@ -120,7 +216,7 @@ public struct ByteSink {
     }
 
     /// A JSON string literal, escaped per RFC 8259.
-    public mutating func jsonString(_ s: String) {
+    public func jsonString(_ s: String) {
         byte(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
@@ -138,7 +234,7 @@ public struct ByteSink {
         byte(UInt8(ascii: "\""))
     }
 
-    public mutating func hardwareAddress(_ a: HardwareAddress) {
+    public func hardwareAddress(_ a: HardwareAddress) {
         var i = 0
         while i < a.length {
             if i > 0 { byte(UInt8(ascii: ":")) }
@@ -147,7 +243,7 @@ public struct ByteSink {
         }
     }
 
-    public mutating func ipv4(_ a: IPv4Address) {
+    public func ipv4(_ a: IPv4Address) {
         unsignedDecimal(UInt64(a.value >> 24))
         byte(UInt8(ascii: "."))
         unsignedDecimal(UInt64(a.value >> 16 & 0xff))
@@ -157,7 +253,7 @@ public struct ByteSink {
         unsignedDecimal(UInt64(a.value & 0xff))
     }
 
-    public mutating func ipv6(_ a: IPv6Address) {
+    public func ipv6(_ a: IPv6Address) {
         if a == .loopback { write("::1"); return }
         write(a.description)
     }

@@ -8,7 +8,7 @@ import Wire
 
 public enum HexDump {
     public static func render(_ bytes: UnsafeRawBufferPointer, layers: [DecodedLayer], payload: Range<Int>? = nil,
-                              style: TextStyle = .plain, into out: inout ByteSink) {
+                              style: TextStyle = .plain, into out: ByteSink) {
         var marks: [(Int, String)] = layers.filter { $0.proto != .data }.map { ($0.offset, $0.proto.rawValue) }
         if let p = payload, !p.isEmpty { marks.append((p.lowerBound, "payload")) }
         var line = 0
@@ -39,14 +39,14 @@ public enum HexDump {
             let here = marks.filter { $0.0 >= line && $0.0 < end }
             if !here.isEmpty {
                 out.write("  ")
-                style.open(.dim, &out)
+                style.open(.dim, out)
                 for (i, m) in here.enumerated() {
                     if i > 0 { out.byte(UInt8(ascii: " ")) }
                     out.write(m.1)
                     out.byte(UInt8(ascii: "@"))
                     out.decimal(m.0)
                 }
-                style.close(&out)
+                style.close(out)
             }
             out.byte(UInt8(ascii: "\n"))
             line += 16

@@ -7,7 +7,7 @@ import Wire
 
 public enum JSONLines {
     /// Appends one frame's JSON object and a newline.
-    public static func render(_ info: FrameInfo, _ frame: DecodedFrame, into out: inout ByteSink) {
+    public static func render(_ info: FrameInfo, _ frame: DecodedFrame, into out: ByteSink) {
         out.write("{\"frame\":")
         out.decimal(info.number)
         out.write(",\"time\":\"")
@@ -19,7 +19,7 @@ public enum JSONLines {
         out.write(",\"linktype\":")
         out.jsonString(info.linkType.name)
         out.write(",\"layers\":[")
-        layers(frame.layers, into: &out)
+        layers(frame.layers, into: out)
         out.write("],\"warnings\":[")
         for (i, w) in frame.warnings.enumerated() {
             if i > 0 { out.byte(UInt8(ascii: ",")) }
@@ -28,16 +28,16 @@ public enum JSONLines {
         out.write("]}\n")
     }
 
-    static func layers(_ layers: [DecodedLayer], into out: inout ByteSink) {
+    static func layers(_ layers: [DecodedLayer], into out: ByteSink) {
         var first = true
         for l in layers where l.proto != .data {
             if !first { out.byte(UInt8(ascii: ",")) }
             first = false
-            layer(l, into: &out)
+            layer(l, into: out)
         }
     }
 
-    static func layer(_ l: DecodedLayer, into out: inout ByteSink) {
+    static func layer(_ l: DecodedLayer, into out: ByteSink) {
         out.write("{\"osi\":")
         out.decimal(l.osi)
         out.write(",\"proto\":\"")
@@ -64,9 +64,9 @@ public enum JSONLines {
             out.write(",\"ethertype\":")
             out.decimal(t.etherType)
         case .sll(let h):
-            cooked(packetType: Int(h.packetType), arphrd: h.arphrdType, source: h.source, protocolType: h.protocolType, into: &out)
+            cooked(packetType: Int(h.packetType), arphrd: h.arphrdType, source: h.source, protocolType: h.protocolType, into: out)
         case .sll2(let h):
-            cooked(packetType: Int(h.packetType), arphrd: h.arphrdType, source: h.source, protocolType: h.protocolType, into: &out)
+            cooked(packetType: Int(h.packetType), arphrd: h.arphrdType, source: h.source, protocolType: h.protocolType, into: out)
             out.write(",\"ifindex\":")
             out.decimal(h.interfaceIndex)
         case .null(let h):
@@ -170,11 +170,11 @@ public enum JSONLines {
             if let seq = h.sequence { out.write(",\"seq\":"); out.decimal(seq) }
             if !h.quoted.isEmpty {
                 out.write(",\"quoted\":[")
-                layers(h.quoted, into: &out)
+                layers(h.quoted, into: out)
                 out.byte(UInt8(ascii: "]"))
             }
         case .tcp(let h):
-            tcp(h, into: &out)
+            tcp(h, into: out)
             payloadTruncated = h.capturedHeaderLength >= 20 && h.capturedPayloadLength < h.payloadLength && l.error == nil
             if payloadTruncated {
                 out.write(",\"truncated\":true,\"captured_payload_length\":")
@@ -207,7 +207,7 @@ public enum JSONLines {
         out.byte(UInt8(ascii: "}"))
     }
 
-    static func cooked(packetType: Int, arphrd: UInt16, source: HardwareAddress, protocolType: UInt16, into out: inout ByteSink) {
+    static func cooked(packetType: Int, arphrd: UInt16, source: HardwareAddress, protocolType: UInt16, into out: ByteSink) {
         out.write(",\"packet_type\":")
         out.decimal(packetType)
         out.write(",\"arphrd_type\":")
@@ -218,7 +218,7 @@ public enum JSONLines {
         out.decimal(protocolType)
     }
 
-    static func tcp(_ h: TCPHeader, into out: inout ByteSink) {
+    static func tcp(_ h: TCPHeader, into out: ByteSink) {
         out.write(",\"src_port\":")
         out.decimal(h.sourcePort)
         out.write(",\"dst_port\":")

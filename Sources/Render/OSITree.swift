@@ -12,41 +12,41 @@ import Wire
 
 public enum OSITree {
     public static func render(_ info: FrameInfo, _ frame: DecodedFrame, payload: UnsafeRawBufferPointer? = nil,
-                              style: TextStyle = .plain, into out: inout ByteSink) {
-        style.open(.proto, &out)
+                              style: TextStyle = .plain, into out: ByteSink) {
+        style.open(.proto, out)
         out.write("Frame \(info.number)")
-        style.close(&out)
+        style.close(out)
         out.write(": \(info.wireLength) bytes on wire, \(info.capturedLength) captured\n")
         var line = "\(rfc3339(info.timestamp)), \(info.wireLength) bytes on wire (\(info.wireLength * 8) bits), \(info.capturedLength) captured"
         if info.capturedLength < info.wireLength { line += " (cut by snaplen)" }
         line += ", link type \(info.linkType.name) (\(info.linkType.rawValue)), interface \(info.interfaceIndex)"
-        row(1, "physical", line, [], style, &out)
+        row(1, "physical", line, [], style, out)
         for l in frame.layers {
-            layer(l, style: style, indent: "", into: &out)
+            layer(l, style: style, indent: "", into: out)
         }
         if let r = frame.payloadRange, let bytes = payload, r.count > 0, r.upperBound <= bytes.count {
             let slice = UnsafeRawBufferPointer(rebasing: bytes[r])
-            row(7, "payload", "\(r.count) bytes: \(preview(slice))", [], style, &out)
+            row(7, "payload", "\(r.count) bytes: \(preview(slice))", [], style, out)
         }
         if frame.trailerLength > 0 {
             out.write("   trailer      \(frame.trailerLength) bytes of link-layer padding (not data)\n")
         }
         for w in frame.warnings {
-            style.open(.warning, &out)
+            style.open(.warning, out)
             out.write("   warning      \(w)\n")
-            style.close(&out)
+            style.close(out)
         }
     }
 
     static let osiNames = [1: "physical", 2: "data link", 3: "network", 4: "transport", 7: "application"]
 
     static func row(_ osi: Int, _ name: String, _ headline: String, _ details: [String], _ style: TextStyle,
-                    _ out: inout ByteSink, indent: String = "") {
+                    _ out: ByteSink, indent: String = "") {
         let label = "L\(osi) \(name)"
         out.write(indent)
-        style.open(.dim, &out)
+        style.open(.dim, out)
         out.write(label.padding(to: 14))
-        style.close(&out)
+        style.close(out)
         out.write(headline)
         out.byte(UInt8(ascii: "\n"))
         for d in details {
@@ -57,7 +57,7 @@ public enum OSITree {
         }
     }
 
-    static func layer(_ l: DecodedLayer, style: TextStyle, indent: String, into out: inout ByteSink) {
+    static func layer(_ l: DecodedLayer, style: TextStyle, indent: String, into out: ByteSink) {
         let name = osiNames[l.osi] ?? "layer \(l.osi)"
         var headline = l.proto.displayName
         var details: [String] = []
@@ -117,8 +117,8 @@ public enum OSITree {
                 details.append("seq \(h.sequence), ack \(h.acknowledgment), header length \(h.headerLength), flags [\(flags.joined(separator: ", "))], window \(h.window)")
                 details.append("checksum \(hex4(h.checksum)) (\(checksumText(h.checksumStatus))), urgent pointer \(h.urgentPointer)")
                 if !h.options.isEmpty {
-                    var o = ByteSink(capacity: 64)
-                    OneLine.tcpOptions(h.options, &o)
+                    let o = ByteSink(capacity: 64)
+                    OneLine.tcpOptions(h.options, o)
                     details.append("options \(o.string)")
                 }
                 var p = "payload \(h.payloadLength) bytes"
@@ -134,16 +134,16 @@ public enum OSITree {
             details.append(p)
         }
         if l.truncated && l.error == nil { details.append("(not all captured)") }
-        row(l.osi, name, headline, details, style, &out, indent: indent)
+        row(l.osi, name, headline, details, style, out, indent: indent)
         if let e = l.error {
             out.write(indent)
-            style.open(.error, &out)
+            style.open(.error, out)
             out.write("                \(e.isTruncation ? "truncated" : "malformed"): \(e.description)\n")
-            style.close(&out)
+            style.close(out)
         }
         if !quoted.isEmpty {
             out.write(indent + "                quoted datagram:\n")
-            for q in quoted { layer(q, style: style, indent: indent + "                  ", into: &out) }
+            for q in quoted { layer(q, style: style, indent: indent + "                  ", into: out) }
         }
     }
 
@@ -168,13 +168,13 @@ public enum OSITree {
     static func hex4(_ v: UInt16) -> String { hex(UInt64(v), 4) }
 
     static func hex(_ v: UInt64, _ digits: Int) -> String {
-        var s = ByteSink(capacity: 8)
+        let s = ByteSink(capacity: 8)
         s.hex(v, digits: digits)
         return s.string
     }
 
     static func rfc3339(_ t: Timestamp) -> String {
-        var s = ByteSink(capacity: 32)
+        let s = ByteSink(capacity: 32)
         s.rfc3339(t)
         return s.string
     }

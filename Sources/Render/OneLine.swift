@@ -8,7 +8,7 @@ import Wire
 // Truncated layers end with `[truncated: …]`, malformed ones with `[malformed: …]`.
 
 public enum OneLine {
-    public static func render(_ info: FrameInfo, _ frame: DecodedFrame, style: TextStyle = .plain, into out: inout ByteSink) {
+    public static func render(_ info: FrameInfo, _ frame: DecodedFrame, style: TextStyle = .plain, into out: ByteSink) {
         out.decimal(info.number)
         out.byte(UInt8(ascii: " "))
         out.clock(info.timestamp)
@@ -42,8 +42,8 @@ public enum OneLine {
             case .ipv4(let h):
                 endpoints = (.v4(h.source), .v4(h.destination))
                 if h.isFragment || l.error != nil || frame.layers.last?.proto == .ipv4 {
-                    writeEndpoints(endpoints!, nil, nil, &out)
-                    proto("IPv4", style, &out)
+                    writeEndpoints(endpoints!, nil, nil, out)
+                    proto("IPv4", style, out)
                     wroteProto = true
                     if h.isFragment {
                         out.write(" fragment id ")
@@ -53,16 +53,16 @@ public enum OneLine {
                         if h.moreFragments { out.write(" MF") }
                     }
                     out.write(" proto ")
-                    protocolName(h.protocolNumber, &out)
+                    protocolName(h.protocolNumber, out)
                     out.write(" len ")
                     out.decimal(Int(h.totalLength) - h.headerLength)
                 }
-                if h.checksumStatus == .bad { flag("bad IPv4 checksum", style, &out) }
+                if h.checksumStatus == .bad { flag("bad IPv4 checksum", style, out) }
             case .ipv6(let h):
                 endpoints = (.v6(h.source), .v6(h.destination))
                 if h.fragment != nil || l.error != nil || frame.layers.last?.proto == .ipv6 {
-                    writeEndpoints(endpoints!, nil, nil, &out)
-                    proto("IPv6", style, &out)
+                    writeEndpoints(endpoints!, nil, nil, out)
+                    proto("IPv6", style, out)
                     wroteProto = true
                     if let f = h.fragment {
                         out.write(" fragment id ")
@@ -72,12 +72,12 @@ public enum OneLine {
                         if f.moreFragments { out.write(" MF") }
                     }
                     out.write(" proto ")
-                    protocolName(h.upperProtocol, &out)
+                    protocolName(h.upperProtocol, out)
                     out.write(" len ")
                     out.decimal(h.payloadLength)
                 }
             case .arp(let h):
-                proto("ARP", style, &out)
+                proto("ARP", style, out)
                 wroteProto = true
                 if let sip = h.senderIP, let tip = h.targetIP {
                     if h.opcode == 1 {
@@ -99,9 +99,9 @@ public enum OneLine {
                     out.decimal(h.opcode)
                 }
             case .icmp(let h):
-                if let e = endpoints { writeEndpoints(e, nil, nil, &out) }
+                if let e = endpoints { writeEndpoints(e, nil, nil, out) }
                 let v6 = l.proto == .icmpv6
-                proto(v6 ? "ICMPv6" : "ICMP", style, &out)
+                proto(v6 ? "ICMPv6" : "ICMP", style, out)
                 wroteProto = true
                 out.byte(UInt8(ascii: " "))
                 out.write(v6 ? ICMPHeader.typeNameV6(h.type, code: h.code) : ICMPHeader.typeNameV4(h.type, code: h.code))
@@ -114,10 +114,10 @@ public enum OneLine {
                 if let q = quotedSummary(h.quoted) { out.write(" for "); out.write(q) }
                 out.write(" len ")
                 out.decimal(h.messageLength)
-                if h.checksumStatus == .bad { flag("bad checksum", style, &out) }
+                if h.checksumStatus == .bad { flag("bad checksum", style, out) }
             case .tcp(let h):
-                if let e = endpoints { writeEndpoints(e, h.sourcePort, h.destinationPort, &out) }
-                proto("TCP", style, &out)
+                if let e = endpoints { writeEndpoints(e, h.sourcePort, h.destinationPort, out) }
+                proto("TCP", style, out)
                 wroteProto = true
                 guard h.capturedHeaderLength >= 20 else { break }
                 out.write(" [")
@@ -139,20 +139,20 @@ public enum OneLine {
                 out.decimal(h.payloadLength)
                 if !h.options.isEmpty {
                     out.write(" <")
-                    tcpOptions(h.options, &out)
+                    tcpOptions(h.options, out)
                     out.byte(UInt8(ascii: ">"))
                 }
-                if h.checksumStatus == .bad { flag("bad checksum", style, &out) }
+                if h.checksumStatus == .bad { flag("bad checksum", style, out) }
             case .udp(let h):
-                if let e = endpoints { writeEndpoints(e, h.sourcePort, h.destinationPort, &out) }
-                proto("UDP", style, &out)
+                if let e = endpoints { writeEndpoints(e, h.sourcePort, h.destinationPort, out) }
+                proto("UDP", style, out)
                 wroteProto = true
                 out.write(" len ")
                 out.decimal(h.payloadLength)
-                if h.checksumStatus == .bad { flag("bad checksum", style, &out) }
+                if h.checksumStatus == .bad { flag("bad checksum", style, out) }
             case .data(let n):
                 if !wroteProto {
-                    if let e = endpoints { writeEndpoints(e, nil, nil, &out) }
+                    if let e = endpoints { writeEndpoints(e, nil, nil, out) }
                     out.write(" data ")
                     out.decimal(n)
                     out.write(" bytes")
@@ -166,19 +166,19 @@ public enum OneLine {
                 break
             }
             if let e = l.error {
-                style.open(.error, &out)
+                style.open(.error, out)
                 out.write(e.isTruncation ? " [truncated: " : " [malformed: ")
                 out.write(e.description)
                 out.byte(UInt8(ascii: "]"))
-                style.close(&out)
+                style.close(out)
             }
         }
         for w in frame.warnings {
-            style.open(.warning, &out)
+            style.open(.warning, out)
             out.write(" [")
             out.write(w)
             out.byte(UInt8(ascii: "]"))
-            style.close(&out)
+            style.close(out)
         }
         out.byte(UInt8(ascii: "\n"))
     }
@@ -188,7 +188,7 @@ public enum OneLine {
         case v6(IPv6Address)
     }
 
-    static func writeEndpoint(_ e: Endpoint, _ port: UInt16?, _ out: inout ByteSink) {
+    static func writeEndpoint(_ e: Endpoint, _ port: UInt16?, _ out: ByteSink) {
         switch e {
         case .v4(let a):
             out.ipv4(a)
@@ -205,29 +205,29 @@ public enum OneLine {
         }
     }
 
-    static func writeEndpoints(_ e: (src: Endpoint, dst: Endpoint), _ sp: UInt16?, _ dp: UInt16?, _ out: inout ByteSink) {
+    static func writeEndpoints(_ e: (src: Endpoint, dst: Endpoint), _ sp: UInt16?, _ dp: UInt16?, _ out: ByteSink) {
         out.byte(UInt8(ascii: " "))
-        writeEndpoint(e.src, sp, &out)
+        writeEndpoint(e.src, sp, out)
         out.write(" → ")
-        writeEndpoint(e.dst, dp, &out)
+        writeEndpoint(e.dst, dp, out)
     }
 
-    static func proto(_ name: StaticString, _ style: TextStyle, _ out: inout ByteSink) {
+    static func proto(_ name: StaticString, _ style: TextStyle, _ out: ByteSink) {
         out.byte(UInt8(ascii: " "))
-        style.open(.proto, &out)
+        style.open(.proto, out)
         out.write(name)
-        style.close(&out)
+        style.close(out)
     }
 
-    static func flag(_ text: StaticString, _ style: TextStyle, _ out: inout ByteSink) {
-        style.open(.error, &out)
+    static func flag(_ text: StaticString, _ style: TextStyle, _ out: ByteSink) {
+        style.open(.error, out)
         out.write(" [")
         out.write(text)
         out.byte(UInt8(ascii: "]"))
-        style.close(&out)
+        style.close(out)
     }
 
-    static func protocolName(_ p: UInt8, _ out: inout ByteSink) {
+    static func protocolName(_ p: UInt8, _ out: ByteSink) {
         if let n = IPProtocol.name(p) { out.write(n) } else { out.decimal(p) }
     }
 
@@ -242,7 +242,7 @@ public enum OneLine {
         }
     }
 
-    static func tcpOptions(_ options: [TCPOption], _ out: inout ByteSink) {
+    static func tcpOptions(_ options: TCPOptions, _ out: ByteSink) {
         for (i, o) in options.enumerated() {
             if i > 0 { out.byte(UInt8(ascii: ",")) }
             switch o {

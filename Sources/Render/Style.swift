@@ -8,7 +8,7 @@ public struct TextStyle: Sendable {
 
     enum Tone { case proto, error, warning, dim, address }
 
-    func open(_ tone: Tone, _ out: inout ByteSink) {
+    func open(_ tone: Tone, _ out: ByteSink) {
         guard colour else { return }
         switch tone {
         case .proto: out.write("\u{1b}[1;36m")
@@ -19,7 +19,7 @@ public struct TextStyle: Sendable {
         }
     }
 
-    func close(_ out: inout ByteSink) {
+    func close(_ out: ByteSink) {
         if colour { out.write("\u{1b}[0m") }
     }
 }

@@ -101,7 +101,7 @@ public struct TCPHeader: Sendable, Hashable {
     public var checksum: UInt16
     public var checksumStatus: ChecksumStatus
     public var urgentPointer: UInt16
-    public var options: [TCPOption]
+    public var options: TCPOptions
     /// What the IP header says the payload is.
     public var payloadLength: Int
     /// What was captured of it.
@@ -136,7 +136,7 @@ public struct TCPHeader: Sendable, Hashable {
         }
         var h = TCPHeader(sourcePort: sp, destinationPort: dp, sequence: r.u32(4) ?? 0, acknowledgment: r.u32(8) ?? 0,
                           headerLength: 0, flags: [], window: 0, checksum: 0, checksumStatus: .unverified, urgentPointer: 0,
-                          options: [], payloadLength: 0, capturedPayloadLength: 0,
+                          options: TCPOptions(), payloadLength: 0, capturedPayloadLength: 0,
                           capturedHeaderLength: min(r.count, minimumLength))
         guard r.count >= minimumLength, let b12 = r.u8(12), let b13 = r.u8(13), let win = r.u16(14),
               let csum = r.u16(16), let urg = r.u16(18)
@@ -160,11 +160,13 @@ public struct TCPHeader: Sendable, Hashable {
         h.payloadLength = ctx.claimedLength - hlen
         guard r.count >= hlen else {
             // Show the options that were captured whole, as tcpdump does, then report the cut.
-            _ = parseOptions(r, end: r.count, into: &h.options, stopAtCut: true)
+            h.options = parseOptions(r, end: r.count, stopAtCut: true).options
             return DecodedLayer(proto: .tcp, header: .tcp(h), error: .truncated(layer: .tcp, needed: hlen, available: r.count), truncated: true)
         }
         h.capturedHeaderLength = hlen
-        if let e = parseOptions(r, end: hlen, into: &h.options) {
+        let parsed = parseOptions(r, end: hlen)
+        h.options = parsed.options
+        if let e = parsed.error {
             return DecodedLayer(proto: .tcp, header: .tcp(h), error: e)
         }
         h.capturedPayloadLength = min(r.count - hlen, h.payloadLength)
@@ -177,55 +179,139 @@ public struct TCPHeader: Sendable, Hashable {
         return DecodedLayer(proto: .tcp, header: .tcp(h), truncated: !complete)
     }
 
-    /// Kind-length-value options between byte 20 and `end`. Unknown kinds are kept as kind and
-    /// length; a length that cannot be (< 2, past the header, wrong for its kind) is malformed.
-    /// With `stopAtCut`, `end` is where the capture ended, and an option cut by it ends the list
-    /// quietly (the caller reports the truncation).
-    static func parseOptions(_ r: ByteReader, end: Int, into options: inout [TCPOption], stopAtCut: Bool = false) -> DecodeError? {
+    /// Validates the kind-length-value options between byte 20 and `end` and keeps their bytes.
+    /// Unknown kinds are kept as kind and length; a length that cannot be (< 2, past the header,
+    /// wrong for its kind) is malformed, and the options before it are kept. With `stopAtCut`,
+    /// `end` is where the capture ended, and an option cut by it ends the list quietly as `.cut`
+    /// (the caller reports the truncation).
+    static func parseOptions(_ r: ByteReader, end: Int, stopAtCut: Bool = false) -> (options: TCPOptions, error: DecodeError?) {
         var o = minimumLength
-        while o < end, let kind = r.u8(o) {
-            if kind == 0 { options.append(.endOfList); break }
-            if kind == 1 { options.append(.noOperation); o += 1; continue }
+        var error: DecodeError? = nil
+        var cutKind: UInt8? = nil
+        scan: while o < end, let kind = r.u8(o) {
+            if kind == 0 { o += 1; break }
+            if kind == 1 { o += 1; continue }
             guard o + 1 < end, let lenByte = r.u8(o + 1) else {
-                if stopAtCut { options.append(.cut(kind: kind)); return nil }
-                return .malformed(layer: .tcp, reason: "TCP option kind \(kind) has no length byte")
+                if stopAtCut { cutKind = kind } else {
+                    error = .malformed(layer: .tcp, reason: "TCP option kind \(kind) has no length byte")
+                }
+                break
             }
             let len = Int(lenByte)
-            if len < 2 { return .malformed(layer: .tcp, reason: "TCP option kind \(kind) length \(len) < 2") }
+            if len < 2 {
+                error = .malformed(layer: .tcp, reason: "TCP option kind \(kind) length \(len) < 2")
+                break
+            }
             if len > end - o {
-                if stopAtCut { options.append(.cut(kind: kind)); return nil }
-                return .malformed(layer: .tcp, reason: "TCP option kind \(kind) length \(len) runs past the header (\(end - o) bytes left)")
-            }
-            func wrongLength(_ name: String, _ expected: String) -> DecodeError {
-                .malformed(layer: .tcp, reason: "TCP option \(name) length \(len), expected \(expected)")
-            }
-            switch kind {
-            case 2:
-                guard len == 4, let v = r.u16(o + 2) else { return wrongLength("MSS", "4") }
-                options.append(.maximumSegmentSize(v))
-            case 3:
-                guard len == 3, let v = r.u8(o + 2) else { return wrongLength("WS", "3") }
-                options.append(.windowScale(v))
-            case 4:
-                guard len == 2 else { return wrongLength("SACK_PERM", "2") }
-                options.append(.sackPermitted)
-            case 5:
-                guard len >= 10, (len - 2) % 8 == 0 else { return wrongLength("SACK", "2 + 8n") }
-                var blocks: [SACKBlock] = []
-                var b = o + 2
-                while b + 8 <= o + len, let left = r.u32(b), let right = r.u32(b + 4) {
-                    blocks.append(SACKBlock(left: left, right: right))
-                    b += 8
+                if stopAtCut { cutKind = kind } else {
+                    error = .malformed(layer: .tcp, reason: "TCP option kind \(kind) length \(len) runs past the header (\(end - o) bytes left)")
                 }
-                options.append(.sack(blocks))
-            case 8:
-                guard len == 10, let v = r.u32(o + 2), let e = r.u32(o + 6) else { return wrongLength("TS", "10") }
-                options.append(.timestamp(value: v, echoReply: e))
-            default:
-                options.append(.unknown(kind: kind, length: len))
+                break
+            }
+            let expected: String?
+            switch kind {
+            case 2: expected = len == 4 ? nil : "4"
+            case 3: expected = len == 3 ? nil : "3"
+            case 4: expected = len == 2 ? nil : "2"
+            case 5: expected = len >= 10 && (len - 2) % 8 == 0 ? nil : "2 + 8n"
+            case 8: expected = len == 10 ? nil : "10"
+            default: expected = nil
+            }
+            if let e = expected {
+                error = .malformed(layer: .tcp, reason: "TCP option \(TCPOption.name(ofKind: kind)) length \(len), expected \(e)")
+                break scan
             }
             o += len
         }
-        return nil
+        let valid = r.window(minimumLength, max(0, min(o, end) - minimumLength)) ?? r.suffix(from: r.count)
+        return (TCPOptions(valid, cutKind: cutKind), error)
     }
+}
+
+/// The options of one TCP header, kept as their (validated) bytes — at most 40 — so a decoded
+/// header needs no allocation. Iterating parses them into `TCPOption` values.
+public struct TCPOptions: Sequence, Sendable, Hashable {
+    var raw: InlineArray<40, UInt8>
+    /// How many option bytes are kept.
+    public private(set) var byteCount: Int
+    /// The kind of an option the capture cut off after the kept bytes.
+    public private(set) var cutKind: UInt8?
+
+    public init() {
+        raw = InlineArray(repeating: 0)
+        byteCount = 0
+        cutKind = nil
+    }
+
+    init(_ r: ByteReader, cutKind: UInt8?) {
+        self.init()
+        let n = Swift.min(r.count, 40)
+        for i in 0 ..< n { raw[i] = r.u8(i) ?? 0 }
+        byteCount = n
+        self.cutKind = cutKind
+    }
+
+    public var isEmpty: Bool { byteCount == 0 && cutKind == nil }
+
+    public static func == (a: TCPOptions, b: TCPOptions) -> Bool {
+        guard a.byteCount == b.byteCount, a.cutKind == b.cutKind else { return false }
+        for i in 0 ..< a.byteCount where a.raw[i] != b.raw[i] { return false }
+        return true
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(byteCount)
+        h.combine(cutKind)
+        for i in 0 ..< byteCount { h.combine(raw[i]) }
+    }
+
+    public struct Iterator: IteratorProtocol {
+        let options: TCPOptions
+        var offset = 0
+        var cutDone = false
+
+        mutating func byte(_ i: Int) -> UInt8? { i < options.byteCount ? options.raw[i] : nil }
+        mutating func u16(_ i: Int) -> UInt16? {
+            guard let a = byte(i), let b = byte(i + 1) else { return nil }
+            return UInt16(a) << 8 | UInt16(b)
+        }
+        mutating func u32(_ i: Int) -> UInt32? {
+            guard let a = u16(i), let b = u16(i + 2) else { return nil }
+            return UInt32(a) << 16 | UInt32(b)
+        }
+
+        public mutating func next() -> TCPOption? {
+            guard offset < options.byteCount, let kind = byte(offset) else {
+                if !cutDone, let k = options.cutKind {
+                    cutDone = true
+                    return .cut(kind: k)
+                }
+                return nil
+            }
+            if kind == 0 { offset = options.byteCount; return .endOfList }
+            if kind == 1 { offset += 1; return .noOperation }
+            guard let lenByte = byte(offset + 1), lenByte >= 2 else { offset = options.byteCount; return nil }
+            let o = offset
+            let len = Int(lenByte)
+            offset += len
+            switch kind {
+            case 2: if let v = u16(o + 2) { return .maximumSegmentSize(v) }
+            case 3: if let v = byte(o + 2) { return .windowScale(v) }
+            case 4: return .sackPermitted
+            case 5:
+                var blocks: [SACKBlock] = []
+                var b = o + 2
+                while b + 8 <= o + len, let left = u32(b), let right = u32(b + 4) {
+                    blocks.append(SACKBlock(left: left, right: right))
+                    b += 8
+                }
+                return .sack(blocks)
+            case 8: if let v = u32(o + 2), let e = u32(o + 6) { return .timestamp(value: v, echoReply: e) }
+            default: break
+            }
+            return .unknown(kind: kind, length: len)
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(options: self) }
 }

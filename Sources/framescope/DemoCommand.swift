@@ -69,7 +69,7 @@ struct DemoCommand: ParsableCommand {
         }
 
         let style = TextStyle(colour: Terminal.colourWanted(fd: 1))
-        var sink = ByteSink()
+        let sink = ByteSink()
         var dissector = Dissector()
         var decoded = DecodedFrame()
         sink.write("""
@@ -85,7 +85,7 @@ struct DemoCommand: ParsableCommand {
         for (i, f) in frames.enumerated() {
             f.withRaw { raw in
                 dissector.decode(raw.bytes, linkType: raw.linkType, into: &decoded)
-                OneLine.render(info(raw, i + 1), decoded, style: style, into: &sink)
+                OneLine.render(info(raw, i + 1), decoded, style: style, into: sink)
                 let n = decoded.payloadRange?.count ?? 0
                 if n > biggestLen { biggestLen = n; biggest = i }
                 if burst < 0, n == 3 * (4 + 5) { burst = i }
@@ -96,15 +96,15 @@ struct DemoCommand: ParsableCommand {
             sink.write("\nFrame \(i + 1), layer by layer (framescope read \(path) -V): \(why)\n")
             frames[i].withRaw { raw in
                 dissector.decode(raw.bytes, linkType: raw.linkType, into: &decoded)
-                OSITree.render(info(raw, i + 1), decoded, payload: raw.bytes, style: style, into: &sink)
+                OSITree.render(info(raw, i + 1), decoded, payload: raw.bytes, style: style, into: sink)
                 if i == burst {
                     sink.write("\nThe same frame in hex (-x): each line ends with the layers that start in it.\n")
-                    HexDump.render(raw.bytes, layers: decoded.layers, payload: decoded.payloadRange, style: style, into: &sink)
+                    HexDump.render(raw.bytes, layers: decoded.layers, payload: decoded.payloadRange, style: style, into: sink)
                 }
             }
         }
         sink.write("\nTry: framescope read \(path) --json | head -3     framescope live 'tcp port 9000'\n")
-        _ = Terminal.writeAll(fd: 1, sink.bytes)
+        _ = sink.withBytes { Terminal.writeAll(fd: 1, $0) }
         if done.error != nil { throw ExitCode(1) }
     }
 

@@ -37,7 +37,7 @@ final class FramePrinter {
     let interactive: Bool
     private var dissector = Dissector()
     private var frame = DecodedFrame()
-    private var sink = ByteSink(capacity: 1 << 17)
+    private let sink = ByteSink(capacity: 1 << 17)
     private(set) var outputClosed = false
 
     init(_ options: OutputOptions, interactive: Bool = false) {
@@ -52,12 +52,12 @@ final class FramePrinter {
         let info = FrameInfo(number: number, timestamp: raw.timestamp, capturedLength: raw.caplen,
                              wireLength: raw.len, linkType: raw.linkType, interfaceIndex: raw.interfaceIndex)
         switch mode {
-        case .oneLine: OneLine.render(info, frame, style: style, into: &sink)
-        case .tree: OSITree.render(info, frame, payload: raw.bytes, style: style, into: &sink)
-        case .json: JSONLines.render(info, frame, into: &sink)
+        case .oneLine: OneLine.render(info, frame, style: style, into: sink)
+        case .tree: OSITree.render(info, frame, payload: raw.bytes, style: style, into: sink)
+        case .json: JSONLines.render(info, frame, into: sink)
         }
         if hex {
-            HexDump.render(raw.bytes, layers: frame.layers, payload: frame.payloadRange, style: style, into: &sink)
+            HexDump.render(raw.bytes, layers: frame.layers, payload: frame.payloadRange, style: style, into: sink)
         }
         if mode == .tree || hex { sink.byte(UInt8(ascii: "\n")) }
         if interactive || sink.count >= 1 << 16 { flush() }
@@ -66,7 +66,7 @@ final class FramePrinter {
     /// Writes what is buffered; notes a closed pipe (`| head`) so the caller can stop early.
     func flush() {
         guard !outputClosed else { sink.removeAll(); return }
-        if !Terminal.writeAll(fd: 1, sink.bytes) { outputClosed = true }
+        if !sink.withBytes({ Terminal.writeAll(fd: 1, $0) }) { outputClosed = true }
         sink.removeAll()
     }
 }
@@ -80,9 +80,14 @@ enum Terminal {
 
     /// Writes all bytes, retrying short writes and EINTR; false if the reader went away (EPIPE).
     static func writeAll(fd: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { writeAll(fd: fd, $0) }
+    }
+
+    static func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let p = bytes.baseAddress else { return true }
         var off = 0
         while off < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, bytes.count - off) }
+            let n = write(fd, p + off, bytes.count - off)
             if n < 0 {
                 if errno == EINTR { continue }
                 return false

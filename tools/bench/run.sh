@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# framescope's benchmark: framescope read against tcpdump and tshark on one synthetic capture,
+# all measured in this one run, reported as ratios. See tools/bench/README.md.
+#
+#   tools/bench/run.sh [FRAMES]        # default 1000000
+#
+# Environment: RUNS (timed runs per command, best is kept; default 3),
+#              TSHARK_FRAMES (size of the cut that tshark reads; default 100000),
+#              SKIP_BUILD=1 (use the framescope already in .build-bench).
+# Exits 0 when the measurements were made, whether or not the targets were met (it is a
+# report); non-zero only when something could not be built, installed or run.
+set -euo pipefail
+
+FRAMES="${1:-1000000}"
+RUNS="${RUNS:-3}"
+TSHARK_FRAMES="${TSHARK_FRAMES:-100000}"
+case "$FRAMES" in ''|*[!0-9]*) echo "usage: $0 [FRAMES]" >&2; exit 2 ;; esac
+[ "$FRAMES" -ge 4 ] || { echo "FRAMES must be at least 4" >&2; exit 2; }
+
+BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH/../.." && pwd)"
+DATA="$BENCH/data"
+mkdir -p "$DATA"
+LOG="$DATA/logs"
+mkdir -p "$LOG"
+
+say() { printf '== %s\n' "$*" >&2; }
+
+# --- 1. tools -------------------------------------------------------------------------------
+need=()
+command -v tcpdump >/dev/null || need+=(tcpdump)
+command -v tshark >/dev/null || need+=(tshark)
+[ -x /usr/bin/time ] && /usr/bin/time -v true >/dev/null 2>&1 || need+=(time)
+command -v python3 >/dev/null || need+=(python3)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+pkg-config --exists libpcap 2>/dev/null || need+=(libpcap-dev)
+if [ "${#need[@]}" -gt 0 ]; then
+    say "installing: ${need[*]}"
+    if [ "$(id -u)" -ne 0 ]; then echo "need root to apt-get install ${need[*]}" >&2; exit 1; fi
+    export DEBIAN_FRONTEND=noninteractive
+    # tshark asks whether non-root users may capture; answer no without a prompt.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+    apt-get update -qq
+    apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+command -v swift >/dev/null || { echo "swift is not on PATH" >&2; exit 1; }
+
+# --- 2. framescope, release build -----------------------------------------------------------
+FS="$ROOT/.build-bench/release/framescope"
+PREV="$ROOT/.build-bench-prev/release/framescope"
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    say "building framescope (release, .build-bench)"
+    ok=0
+    for attempt in 1 2 3; do
+        if (cd "$ROOT" && nice -n 10 swift build -c release --scratch-path .build-bench) >"$LOG/build.log" 2>&1; then
+            ok=1; break
+        fi
+        say "build attempt $attempt failed (see $LOG/build.log); sources may be mid-edit, retrying in 60 s"
+        tail -5 "$LOG/build.log" >&2
+        [ "$attempt" -lt 3 ] && sleep 60
+    done
+    [ "$ok" = 1 ] || { echo "framescope did not build; see $LOG/build.log" >&2; exit 1; }
+fi
+[ -x "$FS" ] || { echo "no $FS" >&2; exit 1; }
+
+# --- 3. captures ----------------------------------------------------------------------------
+QFRAMES=$((FRAMES / 4))
+[ "$TSHARK_FRAMES" -le "$FRAMES" ] || TSHARK_FRAMES="$FRAMES"
+FULL="$DATA/chat-$FRAMES.pcap"
+QUARTER="$DATA/chat-$QFRAMES.pcap"
+CUT="$DATA/chat-$FRAMES-first-$TSHARK_FRAMES.pcap"
+gen() {  # gen FILE N
+    if [ ! -s "$1" ]; then
+        say "generating $1 ($2 frames)"
+        python3 "$BENCH/gen_capture.py" "$1.tmp" --frames "$2" --seed 1 && mv "$1.tmp" "$1"
+    fi
+}
+gen "$FULL" "$FRAMES"
+gen "$QUARTER" "$QFRAMES"
+if [ ! -s "$CUT" ]; then
+    say "cutting the first $TSHARK_FRAMES frames for tshark"
+    tcpdump -r "$FULL" -c "$TSHARK_FRAMES" -w "$CUT.tmp" 2>/dev/null && mv "$CUT.tmp" "$CUT"
+fi
+cat "$FULL" "$QUARTER" "$CUT" >/dev/null  # warm the page cache
+
+# Sanity: framescope must print one line per frame, or the timings mean nothing.
+lines=$("$FS" read "$FULL" 2>"$LOG/sanity.err" | wc -l) || true
+if [ "$lines" != "$FRAMES" ]; then
+    say "WARNING: framescope read printed $lines lines for $FRAMES frames (see $LOG/sanity.err)"
+fi
+
+# --- 4. measurements ------------------------------------------------------------------------
+RESULTS="$DATA/results.tsv"
+: >"$RESULTS"
+# measure KEY LABEL FRAMES -- command...: best wall clock of $RUNS runs, highest peak RSS.
+measure() {
+    local key="$1" label="$2" n="$3"; shift 4
+    local best="" rss=0 status=0 i t0 t1 dt r
+    say "timing: $label"
+    for ((i = 1; i <= RUNS; i++)); do
+        t0=$(date +%s%N)
+        if ! /usr/bin/time -f '%M' -o "$LOG/$key.rss" "$@" >/dev/null 2>"$LOG/$key.err"; then
+            status=1
+        fi
+        t1=$(date +%s%N)
+        dt=$((t1 - t0))
+        if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
+        r=$(grep -E '^[0-9]+$' "$LOG/$key.rss" | tail -1 || echo 0)
+        [ "${r:-0}" -gt "$rss" ] && rss=$r
+    done
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$n" "$best" "$rss" "$status" >>"$RESULTS"
+}
+
+measure fs_line  "framescope read (one-line)"        "$FRAMES"  -- "$FS" read "$FULL"
+measure fs_json  "framescope read --json"            "$FRAMES"  -- "$FS" read "$FULL" --json
+measure tcpdump  "TZ=UTC tcpdump -nn -r"             "$FRAMES"  -- env TZ=UTC tcpdump -nn -r "$FULL"
+measure tshark   "tshark -n -r (cut)"                "$TSHARK_FRAMES" -- tshark -n -r "$CUT"
+measure tsjson   "tshark -T json -r (cut)"           "$TSHARK_FRAMES" -- tshark -T json -r "$CUT"
+measure fs_q     "framescope read, 1/4 file"         "$QFRAMES" -- "$FS" read "$QUARTER"
+if [ -x "$PREV" ]; then
+    measure prev_line "previous build: read (one-line)" "$FRAMES" -- "$PREV" read "$FULL"
+    measure prev_json "previous build: read --json"     "$FRAMES" -- "$PREV" read "$FULL" --json
+fi
+
+# --- 5. report ------------------------------------------------------------------------------
+OUT="$DATA/results-latest.txt"
+python3 - "$RESULTS" "$FRAMES" "$RUNS" "$FULL" "$(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo '?')" <<'EOF' | tee "$OUT"
+import os, sys, time
+path, frames, runs, full, rev = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+rows = {}
+order = []
+for line in open(path):
+    key, label, n, ns, rss, status = line.rstrip("\n").split("\t")
+    rows[key] = dict(label=label, n=int(n), s=int(ns) / 1e9, rss=int(rss) / 1024, ok=status == "0")
+    order.append(key)
+
+print("framescope benchmark  %s  commit %s  %s, %d frames, %.1f MB  (best of %s runs, wall clock)"
+      % (time.strftime("%Y-%m-%d %H:%M:%S"), rev, os.path.basename(full), frames,
+         os.path.getsize(full) / 1e6, runs))
+print()
+print("%-34s %9s %9s %12s %9s" % ("tool", "frames", "seconds", "frames/s", "peak MB"))
+print("-" * 77)
+for k in order:
+    r = rows[k]
+    print("%-34s %9d %9.3f %12.0f %9.1f%s" % (r["label"], r["n"], r["s"], r["n"] / r["s"], r["rss"],
+                                               "" if r["ok"] else "  (FAILED, see data/logs)"))
+print()
+
+def rate(k):
+    return rows[k]["n"] / rows[k]["s"]
+
+def verdict(ok):
+    return "PASS" if ok else "MISS"
+
+print("ratios of time per frame (measured in this run)")
+a = rate("tcpdump") / rate("fs_line")
+print("  framescope one-line / tcpdump      %6.2fx   target <= 1.0x   %s" % (a, verdict(a <= 1.0)))
+b = rate("tcpdump") / rate("fs_json")
+print("  framescope JSON / tcpdump          %6.2fx   target <= 2.0x   %s" % (b, verdict(b <= 2.0)))
+c = rate("fs_json") / rate("tsjson")
+print("  tshark JSON / framescope JSON      %6.1fx   target >= 10x    %s" % (c, verdict(c >= 10)))
+d = rate("fs_line") / rate("tshark")
+print("  tshark one-line / framescope       %6.1fx   (no target)" % d)
+full_rss, q_rss = rows["fs_line"]["rss"], rows["fs_q"]["rss"]
+json_rss = rows["fs_json"]["rss"]
+flat = full_rss <= 1.25 * q_rss
+print("  peak RSS, full file                %6.1f MB (JSON %.1f MB)  target < 64 MB  %s"
+      % (full_rss, json_rss, verdict(full_rss < 64 and json_rss < 64)))
+print("  peak RSS, full / quarter file      %6.2fx   (%.1f / %.1f MB) target <= 1.25x (flat)  %s"
+      % (full_rss / q_rss, full_rss, q_rss, verdict(flat)))
+if "prev_line" in rows:
+    print("  this build / previous, one-line    %6.2fx   (below 1 = faster now)" % (rate("prev_line") / rate("fs_line")))
+    print("  this build / previous, JSON        %6.2fx" % (rate("prev_json") / rate("fs_json")))
+if not all(r["ok"] for r in rows.values()):
+    print("\nsome command exited non-zero: see tools/bench/data/logs/*.err")
+EOF
+say "written to $OUT"
+exit 0
