@@ -68,6 +68,11 @@ public final class LiveCapture: @unchecked Sendable {
     public let warning: String?
     private let handle: PcapHandle
     private let timeoutMilliseconds: Int
+    // Set by breakLoop(); guarded by `breakLock`. libpcap's own break flag is not looked at by a
+    // non-blocking pcap_next_ex, and our poll does not watch libpcap's wake-up fd, so next()
+    // checks this flag itself between short waits.
+    private var breakRequested = false
+    private let breakLock = Lock()
 
     /// Opens and activates a capture:
     /// `pcap_create` → `pcap_set_snaplen` → `pcap_set_promisc(0)` → `pcap_set_immediate_mode(1)`
@@ -124,10 +129,20 @@ public final class LiveCapture: @unchecked Sendable {
     /// after ``close()``; throws ``PcapError/libpcap(function:message:)`` on a capture error
     /// (e.g. the interface went down).
     public func next() throws(PcapError) -> Next? {
+        if consumeBreak() { return nil }
         var result = handle.next()
         if case .timeout = result {
-            // Nothing buffered: wait (bounded; a signal also ends the wait), then look once more.
-            guard handle.waitReadable(milliseconds: timeoutMilliseconds) else { return .timeout }
+            // Nothing buffered: wait in short slices (bounded; a signal or breakLoop() also ends
+            // the wait), then look once more.
+            var waited = 0
+            var readable = false
+            while waited < timeoutMilliseconds && !readable {
+                let slice = min(50, timeoutMilliseconds - waited)
+                readable = handle.waitReadable(milliseconds: slice)
+                waited += slice
+                if consumeBreak() { return nil }
+            }
+            guard readable else { return .timeout }
             result = handle.next()
         }
         switch result {
@@ -165,7 +180,16 @@ public final class LiveCapture: @unchecked Sendable {
     /// there, or only set a flag in the handler and check it when ``next()`` returns
     /// `.timeout` (at least every `timeoutMilliseconds`).
     public func breakLoop() {
+        breakLock.withLock { breakRequested = true }
         handle.breakLoop()
+    }
+
+    /// True (once) when breakLoop() was called since the last check.
+    private func consumeBreak() -> Bool {
+        breakLock.withLock {
+            defer { breakRequested = false }
+            return breakRequested
+        }
     }
 
     /// libpcap's counters since the capture started (`pcap_stats`).
