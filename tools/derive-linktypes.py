@@ -36,6 +36,33 @@ def write_pcap(name, linktype, frames, snaplen=262144, big_endian=False, nanosec
             f.write(data)
 
 
+def write_pcapng(name, interfaces, records):
+    """interfaces: [(linktype, tsresol or None)]; records: [(interface, sec, frac, length, data)]
+    with frac in the interface's resolution (µs by default, ns for tsresol 9)."""
+    def block(btype, body):
+        body += b"\0" * ((4 - len(body) % 4) % 4)
+        n = 12 + len(body)
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+    def option(code, value):
+        return struct.pack("<HH", code, len(value)) + value + b"\0" * ((4 - len(value) % 4) % 4)
+
+    out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    for linktype, tsresol in interfaces:
+        opts = b""
+        if tsresol is not None:
+            opts += option(9, bytes([tsresol]))
+        if opts:
+            opts += option(0, b"")
+        out += block(1, struct.pack("<HHI", linktype, 0, 262144) + opts)
+    for iface, sec, frac, length, data in records:
+        units = 10 ** 9 if interfaces[iface][1] == 9 else 10 ** 6
+        ts = sec * units + frac
+        out += block(6, struct.pack("<IIIII", iface, ts >> 32, ts & 0xFFFFFFFF, len(data), length) + data)
+    with open(os.path.join(HERE, name), "wb") as f:
+        f.write(out)
+
+
 def ip_part(eth_frame):
     return eth_frame[14:]
 
@@ -128,6 +155,13 @@ def main():
     hdr = hdr[:10] + struct.pack("!H", checksum(hdr)) + hdr[12:]
     frag.append((s, u, 14 + total, eth + hdr + ip[ihl:]))
     write_pcap("ip-fragments-options.pcap", 1, frag)
+
+    # pcapng whose two interfaces have different link types (Ethernet with µs stamps, Linux
+    # cooked v2 with ns stamps): libpcap 1.10 refuses such a file; framescope reads it.
+    _, sll2 = read_pcap(os.path.join(HERE, "any-sll2.pcap"))
+    records = [(0, s, u, l, d) for s, u, l, d in sample4[:4]]
+    records += [(1, s, u * 1000 + 7, l, d) for s, u, l, d in sll2[:4]]
+    write_pcapng("mixed-linktypes.pcapng", [(1, None), (276, 9)], records)
 
     # A snaplen of 60: every segment longer than that is cut (truncated payloads, unverified checksums).
     write_pcap("snaplen-60.pcap", 1, v4, snaplen=60)

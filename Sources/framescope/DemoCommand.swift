@@ -39,7 +39,7 @@ struct DemoCommand: ParsableCommand {
         let tcpPort = tcp.localPort, udpPort = udp.localPort
         let capture: LiveCapture
         do {
-            capture = try LiveCapture(interface: "lo", filter: "tcp port \(tcpPort) or udp port \(udpPort)")
+            capture = try LiveCapture(interface: "lo", bufferSize: 32 << 20, filter: "tcp port \(tcpPort) or udp port \(udpPort)")
         } catch {
             Terminal.error(error.description)
             throw ExitCode(2)

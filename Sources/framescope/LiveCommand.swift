@@ -46,8 +46,8 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Bytes to capture of each frame (loopback segments reach 64 KB and more with GSO).")
     var snaplen = 262_144
 
-    @Option(help: ArgumentHelp("Kernel capture buffer in MB (libpcap's default if not given).", valueName: "MB"))
-    var buffer: Int?
+    @Option(help: ArgumentHelp("Kernel capture buffer in MB. libpcap's own default (2 MB) holds only about 8 frames at a 256 KB snaplen, so a burst on lo is dropped before it can be read.", valueName: "MB"))
+    var buffer: Int = 32
 
     @Flag(name: [.customShort("q"), .long], help: "Print nothing per frame (useful with -w).")
     var quiet = false
@@ -57,7 +57,7 @@ struct LiveCommand: ParsableCommand {
     func validate() throws {
         if let d = duration, !(d > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         if snaplen < 64 || snaplen > 262_144 { throw ValidationError("--snaplen must be between 64 and 262144") }
-        if let b = buffer, b < 1 { throw ValidationError("--buffer must be at least 1 MB") }
+        if buffer < 1 || buffer > 4096 { throw ValidationError("--buffer must be between 1 and 4096 MB") }
         if rotate != nil && write == nil { throw ValidationError("--rotate needs -w FILE") }
         if let r = rotate, parseRotate(r) == nil { throw ValidationError("--rotate takes MB:N, e.g. 10:5") }
     }
@@ -73,7 +73,7 @@ struct LiveCommand: ParsableCommand {
         let expression = filter.joined(separator: " ")
         let capture: LiveCapture
         do {
-            capture = try LiveCapture(interface: interface, snaplen: snaplen, bufferSize: buffer.map { $0 << 20 },
+            capture = try LiveCapture(interface: interface, snaplen: snaplen, bufferSize: buffer << 20,
                                       timeoutMilliseconds: 100, filter: expression.isEmpty ? nil : expression)
         } catch {
             Terminal.error(error.description)
@@ -96,6 +96,8 @@ struct LiveCommand: ParsableCommand {
             }
         }
 
+        Terminal.error("listening on \(interface), link type \(capture.linkType.name), snaplen \(capture.snaplen)"
+                       + (expression.isEmpty ? "" : ", filter \"\(expression)\""))
         let printer = FramePrinter(output, interactive: true)
         let deadline = duration.map { monotonicSeconds() + $0 }
         var captured = 0

@@ -38,13 +38,12 @@ struct ReadCommand: ParsableCommand {
         defer { reader.close() }
         let expression = filter.joined(separator: " ")
         let frameFilter: FrameFilter? = expression.isEmpty ? nil : FrameFilter(expression: expression)
-        if let f = frameFilter {
+        do {
             // Compile for the file's first link type now, so a bad filter fails before any output.
-            do { _ = try BPFFilter(expression: expression, linkType: reader.linkType) } catch {
-                Terminal.error(error.description)
-                throw ExitCode(2)
-            }
-            _ = f
+            try frameFilter?.validate(for: reader.linkType)
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
         }
         let printer = FramePrinter(output)
         var shown = 0

@@ -1,0 +1,178 @@
+import Chat
+import Foundation
+import XCTest
+
+/// `framescope live` on the real `lo`: a TCP exchange over 127.0.0.1 and over ::1 and a UDP
+/// exchange, captured with a filter for ports the test opened; the frames printed are the ones
+/// sent, Ctrl-C stops the capture cleanly, and the `-w` file reads back to the same output.
+final class LiveCommandTests: XCTestCase {
+    func testLiveCaptureOfTCPv4TCPv6AndUDPMatchesTheWrittenFile() throws {
+        guard CLI.isRoot else { throw XCTSkip("live capture needs root (or CAP_NET_RAW)") }
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("live.pcap").path
+
+        let tcp4 = try LoopbackSocket.listen(.v4)
+        let tcp6 = try LoopbackSocket.listen(.v6)
+        let udp = try LoopbackSocket.udp(.v4)
+        let (p4, p6, pu) = (tcp4.localPort, tcp6.localPort, udp.localPort)
+        let filter = "tcp port \(p4) or tcp port \(p6) or udp port \(pu)"
+
+        let live = try Background(["live", "-i", "lo", filter, "--json", "-w", file])
+        defer { live.stop() }
+        XCTAssertTrue(live.waitForStderr("listening on lo", timeout: 10), live.stderrText)
+
+        // One framed message each way on each TCP connection, one datagram each way.
+        for (listener, family) in [(tcp4, LoopbackSocket.Family.v4), (tcp6, .v6)] {
+            let client = try LoopbackSocket.connect(family, port: listener.localPort)
+            let server = try listener.accept()
+            try client.send(lengthPrefixed(Array("hello over \(family)".utf8)))
+            XCTAssertEqual(try server.receive(exactly: 17).count, 17)
+            try server.send(lengthPrefixed(Array("hi".utf8)))
+            XCTAssertEqual(try client.receive(exactly: 6), lengthPrefixed(Array("hi".utf8)))
+            client.close()
+            server.close()
+        }
+        let peer = try LoopbackSocket.udp(.v4)
+        try peer.sendDatagram(Array("ping".utf8), toPort: pu)
+        let (got, from) = try udp.receiveDatagram()
+        XCTAssertEqual(got, Array("ping".utf8))
+        try udp.sendDatagram(Array("pong!".utf8), toPort: from)
+        XCTAssertEqual(try peer.receiveDatagram().bytes, Array("pong!".utf8))
+
+        // Let the last frames through, then Ctrl-C: the file is flushed and counters printed.
+        usleep(500_000)
+        let status = live.interrupt(timeout: 10)
+        XCTAssertEqual(status, 0, live.stderrText)
+        XCTAssertTrue(live.stderrText.contains("frames captured; libpcap:"), live.stderrText)
+        XCTAssertTrue(live.stderrText.contains(" 0 dropped by kernel"), "a burst on lo must not be dropped: \(live.stderrText)")
+
+        let frames = try jsonLines(live.stdoutText)
+        func layer(_ f: [String: Any], _ proto: String) -> [String: Any]? {
+            (f["layers"] as? [[String: Any]])?.first { $0["proto"] as? String == proto }
+        }
+        let syn4 = frames.filter { (layer($0, "tcp")?["dst_port"] as? Int) == Int(p4) && (layer($0, "tcp")?["flags"] as? [String]) == ["SYN"] }
+        XCTAssertEqual(syn4.count, 1, "one SYN to the IPv4 listener")
+        XCTAssertEqual(layer(syn4[0], "ipv4")?["src"] as? String, "127.0.0.1")
+        XCTAssertEqual(layer(syn4[0], "tcp")?["checksum_status"] as? String, "partial")
+        let syn6 = frames.filter { (layer($0, "tcp")?["dst_port"] as? Int) == Int(p6) && (layer($0, "tcp")?["flags"] as? [String]) == ["SYN"] }
+        XCTAssertEqual(syn6.count, 1, "one SYN to the IPv6 listener")
+        XCTAssertEqual(layer(syn6[0], "ipv6")?["src"] as? String, "::1")
+        let data4 = frames.filter { (layer($0, "tcp")?["dst_port"] as? Int) == Int(p4) && (layer($0, "tcp")?["payload_length"] as? Int) == 17 }
+        XCTAssertEqual(data4.count, 1, "the framed message is one 17-byte segment")
+        let fins = frames.filter { ((layer($0, "tcp")?["flags"] as? [String]) ?? []).contains("FIN") }
+        XCTAssertEqual(fins.count, 4, "both sides of both connections closed")
+        let udpFrames = frames.compactMap { layer($0, "udp") }
+        XCTAssertEqual(udpFrames.map { $0["payload_length"] as? Int }, [4, 5])
+        XCTAssertEqual(udpFrames.first?["dst_port"] as? Int, Int(pu))
+        XCTAssertEqual(frames.map { $0["frame"] as? Int }, Array(1 ... frames.count).map { Optional($0) })
+
+        // The file holds exactly what was printed.
+        let reread = try CLI.run(["read", file, "--json"])
+        XCTAssertEqual(reread.status, 0, reread.stderr)
+        XCTAssertEqual(reread.stdout, live.stdoutText)
+    }
+
+    func testUnknownInterfaceListsTheRealOnes() throws {
+        let r = try CLI.run(["live", "-i", "nosuch0", "-c", "1"])
+        XCTAssertEqual(r.status, 2)
+        if CLI.isRoot {
+            XCTAssertTrue(r.stderr.contains("no such interface \"nosuch0\""), r.stderr)
+            XCTAssertTrue(r.stderr.contains("lo"), r.stderr)
+        } else {
+            XCTAssertTrue(r.stderr.contains("setcap") || r.stderr.contains("no such interface"), r.stderr)
+        }
+    }
+
+    func testBadLiveFilterQuotesLibpcap() throws {
+        guard CLI.isRoot else { throw XCTSkip("needs root") }
+        let r = try CLI.run(["live", "-i", "lo", "port", "notaport"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("bad capture filter \"port notaport\""), r.stderr)
+    }
+
+    func testDurationStopsAQuietCapture() throws {
+        guard CLI.isRoot else { throw XCTSkip("needs root") }
+        let started = Date()
+        let r = try CLI.run(["live", "-i", "lo", "--duration", "1", "udp port 9"], timeout: 20)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+        XCTAssertTrue(r.stderr.contains("0 frames captured"), r.stderr)
+    }
+
+    func testInterfacesListsLoopback() throws {
+        let r = try CLI.run(["interfaces"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.split(separator: "\n").contains { $0.hasPrefix("lo ") && $0.contains("loopback") }, r.stdout)
+    }
+
+    func testDemoRunsEndToEnd() throws {
+        guard CLI.isRoot else { throw XCTSkip("the demo captures live: needs root") }
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLI.run(["demo", "--out", dir.path], timeout: 60)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("sticky"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("L4 transport"))
+        let reread = try CLI.run(["read", dir.appendingPathComponent("demo.pcap").path, "-V"])
+        XCTAssertEqual(reread.status, 0)
+        XCTAssertTrue(reread.stdout.contains("one!!\\x00\\x00\\x00\\x05two!!\\x00\\x00\\x00\\x05three"), "the burst is one segment")
+    }
+}
+
+/// A framescope process running in the background, its output collected in files.
+final class Background {
+    let process = Process()
+    let out: URL
+    let err: URL
+
+    init(_ arguments: [String]) throws {
+        let dir = try CLI.temporaryDirectory()
+        out = dir.appendingPathComponent("stdout")
+        err = dir.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.executableURL = CLI.binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        process.environment = env
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var stdoutText: String { (try? String(contentsOf: out, encoding: .utf8)) ?? "" }
+    var stderrText: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+
+    func waitForStderr(_ text: String, timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if stderrText.contains(text) { return true }
+            if !process.isRunning { return false }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    /// SIGINT, then wait (bounded); SIGKILL if it does not stop. Returns the exit status.
+    func interrupt(timeout: TimeInterval) -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(process.processIdentifier, SIGINT)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return -1
+        }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func stop() {
+        if process.isRunning { _ = interrupt(timeout: 5) }
+        try? FileManager.default.removeItem(at: out.deletingLastPathComponent())
+    }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need on a fresh Debian/Ubuntu machine (run as
+# root), then runs the whole suite. The oracles (tshark, tcpdump) are required here, not skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+dpkg -s libpcap-dev >/dev/null 2>&1 || need+=(libpcap-dev)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v tshark >/dev/null || need+=(tshark)
+command -v tcpdump >/dev/null || need+=(tcpdump)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
+fi
+export FRAMESCOPE_REQUIRE_ORACLES=1
+swift build --build-tests
+swift test --skip-build "$@"
