@@ -14,4 +14,5 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 export FRAMESCOPE_REQUIRE_ORACLES=1
 swift build --build-tests
-swift test --skip-build "$@"
+# XCTest only: --disable-swift-testing keeps a "0 tests" Swift Testing summary out of the log.
+swift test --skip-build --disable-swift-testing "$@"
