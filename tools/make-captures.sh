@@ -25,3 +25,4 @@ capture icmp-unreachable.pcap lo "icmp or icmp6" -- bash -c \
   'python3 tools/lesson_chat.py icmp --host 127.0.0.1 --port 9002; python3 tools/lesson_chat.py icmp --host ::1 --port 9002'
 capture any-sll2.pcap any "udp port 9001" -- python3 tools/lesson_chat.py udp --host 127.0.0.1 --port 9001
 python3 tools/derive-linktypes.py
+echo "captures remade: regenerate the golden outputs with  FRAMESCOPE_UPDATE_GOLDEN=1 swift test --filter RenderTests  and review the diff"
