@@ -84,6 +84,19 @@ final class LiveCommandTests: XCTestCase {
         }
     }
 
+    func testMissingPermissionSaysHowToGrantIt() throws {
+        // Drop to nobody (setpriv, util-linux) so libpcap really is refused.
+        guard CLI.isRoot, let setpriv = CLI.which("setpriv") else { throw XCTSkip("needs root and setpriv to drop privileges") }
+        let r = try CLI.runProgram(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary.path, "live", "-i", "lo", "-c", "1"])
+        if r.stderr.hasPrefix("setpriv:") {
+            throw XCTSkip("nobody cannot run the binary from this checkout's path: \(r.stderr)")
+        }
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("no permission to capture on lo"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("Operation not permitted"), "libpcap's own words: \(r.stderr)")
+        XCTAssertTrue(r.stderr.contains("setcap cap_net_raw,cap_net_admin=eip"), r.stderr)
+    }
+
     func testBadLiveFilterQuotesLibpcap() throws {
         guard CLI.isRoot else { throw XCTSkip("needs root") }
         let r = try CLI.run(["live", "-i", "lo", "port", "notaport"])
