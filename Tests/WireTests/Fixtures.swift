@@ -137,7 +137,7 @@ enum Fixtures {
         0x68, 0x69, 0x20, 0x6f, 0x76, 0x65, 0x72, 0x20, 0x75, 0x64, 0x70,
     ]
 
-    // captures/ethernet-vlan-arp.pcap frame 2 (made by tools/derive-linktypes.py)
+    // captures/ethernet-vlan-arp.pcap frame 2 (made by tools/derive-samples.py)
     // 07:35:14.692144 IP 127.0.0.1.9000 > 127.0.0.1.37970: Flags [S.], seq 832113781, ack 1237984656, win 65483, options [mss 65495,sackOK,TS val 3583748611 ecr 4223180771,nop,wscale 10], length 0
     //   0x0000:  4500 003c 0000 4000 4006 3cba 7f00 0001  E..<..@.@.<.....
     //   0x0010:  7f00 0001 2328 9452 3199 0c75 49ca 2590  ....#(.R1..uI.%.
@@ -153,7 +153,7 @@ enum Fixtures {
         0xaa, 0x03, 0xfb, 0xb8, 0x9f, 0xe3, 0x01, 0x03, 0x03, 0x0a,
     ]
 
-    // captures/ethernet-vlan-arp.pcap frame 7 (made by tools/derive-linktypes.py)
+    // captures/ethernet-vlan-arp.pcap frame 7 (made by tools/derive-samples.py)
     // 07:35:14.692125 ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 46
     //   0x0000:  0001 0800 0604 0001 0200 0000 0001 0a00  ................
     //   0x0010:  0001 0000 0000 0000 0a00 0002 0000 0000  ................
@@ -166,7 +166,7 @@ enum Fixtures {
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     ]
 
-    // captures/ip-fragments-options.pcap frame 1 (made by tools/derive-linktypes.py)
+    // captures/ip-fragments-options.pcap frame 1 (made by tools/derive-samples.py)
     // 07:35:14.692134 IP 127.0.0.1.40000 > 127.0.0.1.9001: UDP, length 36
     //   0x0000:  4500 002c 4242 2000 4011 1a7d 7f00 0001  E..,BB..@..}....
     //   0x0010:  7f00 0001 9c40 2329 002c 0000 6672 6167  .....@#).,..frag
@@ -179,7 +179,7 @@ enum Fixtures {
         0x6e, 0x74, 0x65, 0x64, 0x20, 0x6d, 0x65, 0x73, 0x73, 0x61,
     ]
 
-    // captures/ip-fragments-options.pcap frame 3 (made by tools/derive-linktypes.py)
+    // captures/ip-fragments-options.pcap frame 3 (made by tools/derive-samples.py)
     // 07:35:14.692136 IP6 ::1 > ::1: HBH frag (0|24) 40000 > 9001: UDP, length 36
     //   0x0000:  6000 0000 0028 0040 0000 0000 0000 0000  `....(.@........
     //   0x0010:  0000 0000 0000 0001 0000 0000 0000 0000  ................
@@ -197,7 +197,7 @@ enum Fixtures {
         0x6e, 0x74, 0x65, 0x64, 0x20, 0x6d, 0x65, 0x73, 0x73, 0x61,
     ]
 
-    // captures/ip-fragments-options.pcap frame 5 (made by tools/derive-linktypes.py)
+    // captures/ip-fragments-options.pcap frame 5 (made by tools/derive-samples.py)
     // 07:35:14.692205 IP 127.0.0.1.37970 > 127.0.0.1.9000: Flags [P.], seq 1237984656:1237984665, ack 832113782, win 64, options [nop,nop,TS val 4223180771 ecr 3583748611], length 9
     //   0x0000:  4800 0049 1111 4000 4006 1d94 7f00 0001  H..I..@.@.......
     //   0x0010:  7f00 0001 0707 0400 0000 0001 0000 0000  ................

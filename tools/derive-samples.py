@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Derives framescope's link-type and edge-case samples from the real loopback captures.
+"""Derives framescope's link-type, edge-case and TCP-analysis samples from the real loopback captures.
 
 Each output re-wraps real frames from captures/*.pcap under another link-layer header, or builds
 a case loopback never produces by itself (IP fragments, VLAN tags, ARP, a snaplen cut), so the
@@ -162,6 +162,17 @@ def main():
     records = [(0, s, u, l, d) for s, u, l, d in sample4[:4]]
     records += [(1, s, u * 1000 + 7, l, d) for s, u, l, d in sll2[:4]]
     write_pcapng("mixed-linktypes.pcapng", [(1, None), (276, 9)], records)
+
+    # TCP analysis: split.pcap's three client segments (frames 4, 6, 8 with ACKs 5, 7) delivered
+    # out of order (6 before 4), and segment 8 sent twice (a retransmission).
+    _, sp = read_pcap(os.path.join(HERE, "split.pcap"))
+    order = [1, 2, 3, 6, 4, 5, 7, 8, 8] + list(range(9, len(sp) + 1))
+    reordered = []
+    for i, n in enumerate(order):
+        _, _, l, d = sp[n - 1]
+        s, u, _, _ = sp[min(i, len(sp) - 1)]  # times stay increasing in file order
+        reordered.append((s, u + i, l, d))
+    write_pcap("retransmit-reorder.pcap", 1, reordered)
 
     # A snaplen of 60: every segment longer than that is cut (truncated payloads, unverified checksums).
     write_pcap("snaplen-60.pcap", 1, v4, snaplen=60)
