@@ -1,0 +1,85 @@
+/// One application message found in a byte stream (or one UDP datagram).
+///
+/// Offsets are positions in the direction's byte stream: 0 is the first payload byte after the
+/// SYN, or the first byte seen when the capture began mid-stream. `start..<end` is the message's
+/// span on the wire, header and line terminator included, so the caller can map it to the frames
+/// that carried it.
+public struct FramedMessage: Sendable, Hashable {
+    /// 1-based, per stream direction (or per UDP flow direction, given by the caller). Every
+    /// reported message counts, including a bad header and a gap placeholder.
+    public var index: Int
+    /// Stream offset of the header (of the first body byte for `line`/`raw`).
+    public var start: UInt64
+    /// Header bytes present: the spec's width, fewer for `truncated_header`, 0 for `line`/`raw`
+    /// and for a gap placeholder.
+    public var headerLength: Int
+    /// The length field as declared (signed or unsigned as the format reads it); nil for
+    /// `line`/`raw` and when the header was not captured whole. An unsigned 8-byte value above
+    /// `Int64.max` saturates here: `headerValueText` has it exactly.
+    public var headerValue: Int64?
+    /// The length field's bits, zero-extended (nil exactly when `headerValue` is nil).
+    public var headerRawValue: UInt64?
+    /// The body length the header claims, `lengthIncludesHeader` applied (nil for `line`/`raw`).
+    /// Negative for `negative_length`; larger than `maxMessage` for `length_over_limit`.
+    public var declaredLength: Int?
+    /// The body bytes that were captured: without header, without the line terminator, at most
+    /// `maxMessage` of them.
+    public var body: [UInt8]
+    /// Stream offset one past the last byte of this message (terminator included). For a message
+    /// cut by a gap, the end of the gap (or the declared end, when that comes first).
+    public var end: UInt64
+    /// The whole message as declared was captured and is well formed.
+    public var complete: Bool
+    /// What is wrong, most important first; empty for a good message.
+    public var problems: [FrameProblem]
+    /// The body as UTF-8 when it is valid UTF-8 (an empty body gives ""); nil otherwise.
+    public var text: String?
+
+    public init(index: Int, start: UInt64, headerLength: Int, headerValue: Int64?, headerRawValue: UInt64? = nil,
+                declaredLength: Int?, body: [UInt8], end: UInt64, complete: Bool, problems: [FrameProblem], text: String?) {
+        self.index = index
+        self.start = start
+        self.headerLength = headerLength
+        self.headerValue = headerValue
+        self.headerRawValue = headerRawValue
+        self.declaredLength = declaredLength
+        self.body = body
+        self.end = end
+        self.complete = complete
+        self.problems = problems
+        self.text = text
+    }
+
+    /// The header value exactly as the format reads it, in decimal (a JSON number): differs from
+    /// `headerValue.description` only for unsigned 8-byte values above `Int64.max`.
+    public var headerValueText: String? {
+        guard let value = headerValue else { return nil }
+        if value == Int64.max, let bits = headerRawValue, bits > UInt64(Int64.max) { return bits.description }
+        return value.description
+    }
+
+    /// Builds a message, deciding `text` and `invalid_utf8` from the body: `invalid_utf8` is
+    /// added when the body is not empty and not valid UTF-8, whatever the spec.
+    static func make(index: Int, start: UInt64, headerLength: Int, field: FrameSpec.Field?, body: [UInt8],
+                     end: UInt64, problems: [FrameProblem]) -> FramedMessage {
+        var problems = problems
+        let text = utf8Text(body)
+        if text == nil { problems.append(.invalidUTF8) }
+        let complete = problems.allSatisfy { $0 == .invalidUTF8 }
+        return FramedMessage(index: index, start: start, headerLength: headerLength,
+                             headerValue: field?.value, headerRawValue: field?.bits,
+                             declaredLength: field.map { Int(clamping: $0.declared) },
+                             body: body, end: end, complete: complete, problems: problems, text: text)
+    }
+}
+
+/// The body as a String when it is valid UTF-8, else nil. `String(decoding:)` replaces invalid
+/// sequences with U+FFFD, so the result's bytes equal the input exactly when the input was valid.
+/// (Avoids `String(validating:)`, which needs macOS 15.)
+func utf8Text(_ bytes: [UInt8]) -> String? {
+    if bytes.isEmpty { return "" }
+    // Fast path: ASCII is always valid.
+    if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+    let s = String(decoding: bytes, as: UTF8.self)
+    return s.utf8.elementsEqual(bytes) ? s : nil
+}

@@ -1,0 +1,418 @@
+/// Incremental framer for ONE direction of ONE stream: feed in-order bytes segment by segment,
+/// get messages as they complete. The same contract as Wireshark's `tcp_dissect_pdus` and NIO's
+/// `ByteToMessageDecoder`: several messages in one segment (sticky) and one message over several
+/// segments (split) both come out as whole messages, and how the bytes were cut never changes
+/// what comes out.
+///
+/// An explicit state machine (see `Phase`). What it holds is bounded by
+/// `maxMessage + 9` bytes whatever the input (`bufferedBytes`):
+/// - a length header is read from its `width` bytes only (`FrameSpec.readField`), and the body
+///   is collected only after the declared length was found plausible (0...maxMessage); a
+///   negative or over-limit length is reported at once, as an incomplete message holding just
+///   the header, and nothing of its size is ever allocated;
+/// - nothing is reserved ahead: a header claiming 1 MiB followed by 10 bytes holds 10 bytes.
+///
+/// **Resynchronisation** (after a bad header, after a gap, and from the start when the capture
+/// began mid-stream): the framer skips bytes (`skippedBytes` counts them) until a later feed with
+/// `segmentStart: true` whose first `width` bytes (in that same segment) make a plausible header;
+/// framing resumes there. It never trusts a length across a gap, nor a bad length. With 1-byte
+/// formats every byte is plausible, so resync happens at the next segment start. For `line`, any
+/// segment start resumes framing (a line may start anywhere); an over-long line instead resumes
+/// after its own `\n`. `raw` needs no resync: every segment is a message.
+///
+/// **Gaps** (`gap(at:length:)`): the message that contains missing bytes is reported at once as
+/// incomplete with `gap` (its `body` holds what was captured, `declaredLength` stays). A gap that
+/// starts exactly at a message boundary gets a placeholder message (no header, empty body,
+/// `start..<end` = the gap), so the loss is visible in the message list. During resync no
+/// placeholders are added.
+///
+/// Feeding rules: empty feeds do nothing. A feed whose offset is past the expected one is treated
+/// as a gap first; bytes before the expected offset (already seen) are dropped.
+public struct MessageFramer: Sendable {
+    public let spec: FrameSpec
+
+    private enum Phase: Sendable {
+        /// At a message boundary, nothing buffered.
+        case boundary
+        /// `buffer` holds the first bytes (< width) of a header.
+        case header
+        /// Header read; `buffer` holds the body so far.
+        case body(FrameSpec.Field, declared: Int)
+        /// `line`: `buffer` holds the line so far (at most maxMessage + 1 bytes, for a final `\r`).
+        case line
+        /// `line`: the line is over the limit; `buffer` holds its first maxMessage bytes, the rest
+        /// is dropped until `\n`.
+        case longLine
+        /// `raw`: `buffer` holds the current segment (at most maxMessage bytes).
+        case raw(overLimit: Bool)
+        /// Skipping to a plausible header at a segment start; when `probing`, `buffer` holds the
+        /// first bytes of the candidate segment.
+        case resync(probing: Bool)
+    }
+
+    private var phase: Phase = .boundary
+    private var buffer: [UInt8] = []
+    /// Stream offset of the first byte of the message (or probe) in progress.
+    private var messageStart: UInt64 = 0
+    /// Next expected stream offset; nil before the first feed or gap.
+    private var position: UInt64?
+    private var nextIndex = 1
+    /// Captured bytes skipped while resynchronising (not part of any reported message).
+    public private(set) var skippedBytes: UInt64 = 0
+
+    /// - Precondition: `spec.kind` is not `.auto` (resolve it with `AutoFraming` first).
+    /// - Parameter startsMidStream: the capture began inside the stream (no SYN seen): start by
+    ///   resynchronising, as after a gap, instead of trusting the first byte to be a header.
+    public init(spec: FrameSpec, startsMidStream: Bool = false) {
+        if case .auto = spec.kind { preconditionFailure("MessageFramer: resolve .auto with AutoFraming first") }
+        self.spec = spec
+        if startsMidStream, spec.kind != .raw { phase = .resync(probing: false) }
+    }
+
+    /// Bytes currently held: never more than `spec.maxMessage + 9`.
+    public var bufferedBytes: Int { buffer.count }
+
+    /// Need-more, with a minimum (STYLE §7.9): how many more bytes the message in progress needs
+    /// at least — the rest of a header, or exactly the rest of a body. Nil when that is unknown
+    /// (`line`, `raw`, resynchronising).
+    public var bytesNeeded: Int? {
+        guard let width = spec.headerWidth else { return nil }
+        switch phase {
+        case .boundary: return width
+        case .header: return width - buffer.count
+        case let .body(_, declared): return declared - buffer.count
+        default: return nil
+        }
+    }
+
+    /// The stream offset the next feed is expected at (nil before the first feed).
+    public var expectedOffset: UInt64? { position }
+
+    /// In-order bytes starting at stream offset `offset`. `segmentStart` is true when these bytes
+    /// begin a TCP segment or datagram: resync only happens there, and for `raw` it starts a new
+    /// message (completing the previous one).
+    public mutating func feed(_ bytes: [UInt8], at offset: UInt64, segmentStart: Bool = true) -> [FramedMessage] {
+        bytes.withUnsafeBytes { feed($0, at: offset, segmentStart: segmentStart) }
+    }
+
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, segmentStart: Bool = true) -> [FramedMessage] {
+        var out: [FramedMessage] = []
+        guard !bytes.isEmpty else { return out }
+        var first = 0
+        var atSegmentStart = segmentStart
+        if let pos = position {
+            if offset > pos {
+                out += gap(at: pos, length: offset - pos)
+            } else if offset < pos {
+                let seen = pos - offset
+                guard seen < UInt64(bytes.count) else { return out }
+                first = Int(seen)
+                atSegmentStart = false
+            }
+        }
+        let base = offset  // stream offset of bytes[0]
+        position = offset &+ UInt64(bytes.count)
+
+        switch spec.kind {
+        case .raw: feedRaw(bytes, from: first, base: base, segmentStart: atSegmentStart, into: &out)
+        case .line: feedLine(bytes, from: first, base: base, segmentStart: atSegmentStart, into: &out)
+        case let .length(width, _, _, _): feedLength(bytes, from: first, base: base, width: width, segmentStart: atSegmentStart, into: &out)
+        case .auto: break
+        }
+        return out
+    }
+
+    /// `length` bytes at `offset` were on the wire but not captured. The message containing them
+    /// is reported now, incomplete, with `gap`; framing then resynchronises (see the type's doc).
+    public mutating func gap(at offset: UInt64, length: UInt64) -> [FramedMessage] {
+        let pos = position ?? offset
+        let (gapEnd, overflow) = offset.addingReportingOverflow(length)
+        let end = overflow ? UInt64.max : gapEnd
+        guard end > pos else { return [] }
+        let gapStart = pos
+        position = end
+        var out: [FramedMessage] = []
+        switch phase {
+        case .boundary:
+            out.append(message(start: gapStart, headerLength: 0, field: nil, body: [], end: end, problems: [.gap]))
+        case .header:
+            out.append(message(start: messageStart, headerLength: buffer.count, field: nil, body: [], end: end, problems: [.gap]))
+            buffer.removeAll()
+        case let .body(field, declared):
+            let headerLength = spec.headerWidth ?? 0
+            let declaredEnd = messageStart &+ UInt64(headerLength) &+ UInt64(declared)
+            out.append(message(start: messageStart, headerLength: headerLength, field: field, body: takeBuffer(),
+                               end: min(declaredEnd, end), problems: [.gap]))
+        case .line:
+            let (body, overLimit) = unfinishedLine()
+            out.append(message(start: messageStart, headerLength: 0, field: nil, body: body, end: end, problems: overLimit ? [.lengthOverLimit, .gap] : [.gap]))
+        case .longLine:
+            out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(), end: end, problems: [.lengthOverLimit, .gap]))
+        case let .raw(overLimit):
+            out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(), end: end,
+                               problems: overLimit ? [.lengthOverLimit, .gap] : [.gap]))
+        case .resync:
+            skippedBytes += UInt64(buffer.count)
+            buffer.removeAll()
+        }
+        phase = spec.kind == .raw ? .boundary : .resync(probing: false)
+        return out
+    }
+
+    /// End of stream (FIN, RST, end of capture): a partial message is reported with
+    /// `truncated_header` or `truncated_body` (a pending `raw` segment is simply complete).
+    /// All state is cleared; message numbering continues.
+    public mutating func finish() -> [FramedMessage] {
+        var out: [FramedMessage] = []
+        let end = position ?? 0
+        switch phase {
+        case .boundary:
+            break
+        case .header:
+            out.append(message(start: messageStart, headerLength: buffer.count, field: nil, body: [], end: end, problems: [.truncatedHeader]))
+        case let .body(field, _):
+            out.append(message(start: messageStart, headerLength: spec.headerWidth ?? 0, field: field, body: takeBuffer(), end: end, problems: [.truncatedBody]))
+        case .line:
+            let (body, overLimit) = unfinishedLine()
+            out.append(message(start: messageStart, headerLength: 0, field: nil, body: body, end: end,
+                               problems: overLimit ? [.lengthOverLimit, .truncatedBody] : [.truncatedBody]))
+        case .longLine:
+            out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(), end: end, problems: [.lengthOverLimit, .truncatedBody]))
+        case let .raw(overLimit):
+            out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(), end: end, problems: overLimit ? [.lengthOverLimit] : []))
+        case .resync:
+            skippedBytes += UInt64(buffer.count)
+        }
+        buffer = []
+        phase = .boundary
+        position = nil
+        return out
+    }
+
+    /// The current segment is over. `raw` framing completes its pending message now instead of
+    /// at the next segment start; other framings have nothing to do.
+    public mutating func endOfSegment() -> [FramedMessage] {
+        guard case let .raw(overLimit) = phase else { return [] }
+        phase = .boundary
+        let end = position ?? messageStart
+        return [message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(), end: end, problems: overLimit ? [.lengthOverLimit] : [])]
+    }
+
+    // MARK: - raw
+
+    private mutating func feedRaw(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, segmentStart: Bool, into out: inout [FramedMessage]) {
+        if segmentStart || !isRaw(phase) {
+            if case let .raw(overLimit) = phase {
+                out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(),
+                                   end: base &+ UInt64(first), problems: overLimit ? [.lengthOverLimit] : []))
+            }
+            phase = .raw(overLimit: false)
+            messageStart = base &+ UInt64(first)
+        }
+        let room = max(spec.maxMessage - buffer.count, 0)
+        let count = p.count - first
+        buffer.append(contentsOf: p[first..<(first + min(room, count))])
+        if count > room { phase = .raw(overLimit: true) }
+    }
+
+    private func isRaw(_ phase: Phase) -> Bool {
+        if case .raw = phase { return true }
+        return false
+    }
+
+    // MARK: - line
+
+    private mutating func feedLine(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, segmentStart: Bool, into out: inout [FramedMessage]) {
+        var i = first
+        let n = p.count
+        if case .resync = phase {
+            guard segmentStart && i == 0 else {
+                skippedBytes += UInt64(n - i)
+                return
+            }
+            phase = .boundary
+        }
+        while i < n {
+            let newline = firstNewline(p, from: i)
+            switch phase {
+            case .longLine:
+                guard let nl = newline else { return }  // the rest of the long line is dropped
+                out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(),
+                                   end: base &+ UInt64(nl + 1), problems: [.lengthOverLimit]))
+                phase = .boundary
+                i = nl + 1
+            case .boundary, .line:
+                if case .boundary = phase { messageStart = base &+ UInt64(i) }
+                if let nl = newline {
+                    // The line is buffer + p[i..<nl]; a final "\r" is not part of the body.
+                    let hasCR = nl > i ? p[nl - 1] == 0x0D : buffer.last == 0x0D
+                    let bodyLength = buffer.count + (nl - i) - (hasCR ? 1 : 0)
+                    let overLimit = bodyLength > spec.maxMessage
+                    let wanted = min(bodyLength, spec.maxMessage)
+                    var body = takeBuffer()
+                    if body.count > wanted { body.removeLast(body.count - wanted) }
+                    let fromFeed = wanted - body.count
+                    if fromFeed > 0 { body.append(contentsOf: p[i..<(i + fromFeed)]) }
+                    out.append(message(start: messageStart, headerLength: 0, field: nil, body: body,
+                                       end: base &+ UInt64(nl + 1), problems: overLimit ? [.lengthOverLimit] : []))
+                    phase = .boundary
+                    i = nl + 1
+                } else {
+                    // No terminator in the rest of this feed: keep at most maxMessage + 1 bytes
+                    // (a body of exactly maxMessage may still be followed by "\r\n").
+                    let (limit, overflow) = spec.maxMessage.addingReportingOverflow(1)
+                    let room = (overflow ? Int.max : limit) - buffer.count
+                    let count = n - i
+                    if count <= room {
+                        buffer.append(contentsOf: p[i..<n])
+                        phase = .line
+                    } else {
+                        let keep = max(spec.maxMessage - buffer.count, 0)
+                        buffer.append(contentsOf: p[i..<(i + keep)])
+                        if buffer.count > spec.maxMessage { buffer.removeLast(buffer.count - spec.maxMessage) }
+                        phase = .longLine
+                    }
+                    return
+                }
+            default:
+                return
+            }
+        }
+    }
+
+    private func firstNewline(_ p: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        var j = start
+        let n = p.count
+        while j < n {
+            if p[j] == 0x0A { return j }
+            j += 1
+        }
+        return nil
+    }
+
+    // MARK: - length formats
+
+    private mutating func feedLength(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, width: Int, segmentStart: Bool, into out: inout [FramedMessage]) {
+        var i = first
+        let n = p.count
+        if case let .resync(probing) = phase, segmentStart, i == 0 {
+            if probing { skippedBytes += UInt64(buffer.count) }  // the previous segment was shorter than a header
+            buffer.removeAll(keepingCapacity: true)
+            phase = .resync(probing: true)
+            messageStart = base
+        }
+        while i < n {
+            switch phase {
+            case .resync(probing: false):
+                skippedBytes += UInt64(n - i)
+                return
+            case .resync(probing: true):
+                let take = min(width - buffer.count, n - i)
+                buffer.append(contentsOf: p[i..<(i + take)])
+                i += take
+                guard buffer.count == width else { return }
+                if let field = spec.readField(buffer), spec.isPlausible(field.declared) {
+                    phase = .header  // resume: the probe is this message's header
+                    headerComplete(field, width: width, into: &out)
+                } else {
+                    skippedBytes += UInt64(buffer.count)
+                    buffer.removeAll(keepingCapacity: true)
+                    phase = .resync(probing: false)
+                }
+            case .boundary:
+                messageStart = base &+ UInt64(i)
+                guard n - i >= width, let field = spec.readField(p, at: i) else {
+                    buffer.append(contentsOf: p[i..<n])
+                    phase = .header
+                    return
+                }
+                i += width
+                guard spec.isPlausible(field.declared) else {
+                    badHeader(field, width: width, into: &out)
+                    continue
+                }
+                let declared = Int(field.declared)
+                if n - i >= declared {
+                    // Fast path: the whole message is in this feed.
+                    out.append(message(start: messageStart, headerLength: width, field: field, body: Array(p[i..<(i + declared)]),
+                                       end: base &+ UInt64(i + declared), problems: []))
+                    i += declared
+                } else {
+                    buffer.append(contentsOf: p[i..<n])
+                    phase = .body(field, declared: declared)
+                    return
+                }
+            case .header:
+                let take = min(width - buffer.count, n - i)
+                buffer.append(contentsOf: p[i..<(i + take)])
+                i += take
+                guard buffer.count == width, let field = spec.readField(buffer) else { return }
+                buffer.removeAll(keepingCapacity: true)
+                if spec.isPlausible(field.declared) {
+                    headerComplete(field, width: width, into: &out)
+                } else {
+                    badHeader(field, width: width, into: &out)
+                }
+            case let .body(field, declared):
+                let take = min(declared - buffer.count, n - i)
+                buffer.append(contentsOf: p[i..<(i + take)])
+                i += take
+                if buffer.count == declared {
+                    out.append(message(start: messageStart, headerLength: width, field: field, body: takeBuffer(),
+                                       end: base &+ UInt64(i), problems: []))
+                    phase = .boundary
+                }
+            case .line, .longLine, .raw:
+                return
+            }
+        }
+    }
+
+    /// A plausible header was read from `buffer` (phase `.header`/probe): start its body.
+    private mutating func headerComplete(_ field: FrameSpec.Field, width: Int, into out: inout [FramedMessage]) {
+        buffer.removeAll(keepingCapacity: true)
+        let declared = Int(field.declared)
+        if declared == 0 {
+            out.append(message(start: messageStart, headerLength: width, field: field, body: [],
+                               end: messageStart &+ UInt64(width), problems: []))
+            phase = .boundary
+        } else {
+            phase = .body(field, declared: declared)
+        }
+    }
+
+    /// A negative or over-limit length: report the header alone, then resync.
+    private mutating func badHeader(_ field: FrameSpec.Field, width: Int, into out: inout [FramedMessage]) {
+        buffer.removeAll(keepingCapacity: true)
+        let problem: FrameProblem = field.declared < 0 ? .negativeLength : .lengthOverLimit
+        out.append(message(start: messageStart, headerLength: width, field: field, body: [],
+                           end: messageStart &+ UInt64(width), problems: [problem]))
+        phase = .resync(probing: false)
+    }
+
+    // MARK: - helpers
+
+    /// The body of a line cut by a gap or the end of the stream. `buffer` may hold one byte more
+    /// than maxMessage (room for the `\r` of a CRLF): when that byte is `\r` it is taken for
+    /// the start of the terminator, otherwise the line is over the limit.
+    private mutating func unfinishedLine() -> (body: [UInt8], overLimit: Bool) {
+        var body = takeBuffer()
+        guard body.count > spec.maxMessage else { return (body, false) }
+        let overLimit = body.last != 0x0D
+        body.removeLast(body.count - spec.maxMessage)
+        return (body, overLimit)
+    }
+
+    private mutating func takeBuffer() -> [UInt8] {
+        let b = buffer
+        buffer = []
+        return b
+    }
+
+    private mutating func message(start: UInt64, headerLength: Int, field: FrameSpec.Field?, body: [UInt8],
+                                  end: UInt64, problems: [FrameProblem]) -> FramedMessage {
+        defer { nextIndex += 1 }
+        return FramedMessage.make(index: nextIndex, start: start, headerLength: headerLength, field: field,
+                                  body: body, end: end, problems: problems)
+    }
+}

@@ -1,0 +1,70 @@
+import XCTest
+@testable import Framing
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, so every property-style test
+/// replays exactly from its seed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension Array where Element == UInt8 {
+    init(_ text: String) { self = Array(text.utf8) }
+}
+
+func spec(_ text: String, maxMessage: Int = 1 << 20, includesHeader: Bool = false) -> FrameSpec {
+    do { return try FrameSpec(parsing: text, maxMessage: maxMessage, lengthIncludesHeader: includesHeader) } catch {
+        XCTFail("\(error)")
+        return FrameSpec.lessonDefault
+    }
+}
+
+/// Feeds `segments` in order (each one a segment start, offsets contiguous) and finishes.
+func frame(_ spec: FrameSpec, segments: [[UInt8]], finish: Bool = true) -> [FramedMessage] {
+    var framer = MessageFramer(spec: spec)
+    var out: [FramedMessage] = []
+    var offset: UInt64 = 0
+    for segment in segments {
+        out += framer.feed(segment, at: offset)
+        offset += UInt64(segment.count)
+    }
+    if finish { out += framer.finish() }
+    return out
+}
+
+/// Cuts `bytes` at the given sorted cut points.
+func cut(_ bytes: [UInt8], at points: [Int]) -> [[UInt8]] {
+    var pieces: [[UInt8]] = []
+    var last = 0
+    for p in points where p > last && p < bytes.count {
+        pieces.append(Array(bytes[last..<p]))
+        last = p
+    }
+    pieces.append(Array(bytes[last...]))
+    return pieces
+}
+
+/// Random cut points in 0..<count.
+func randomCuts(_ count: Int, using rng: inout SplitMix64) -> [Int] {
+    guard count > 1 else { return [] }
+    let n = Int.random(in: 0...min(count - 1, 12), using: &rng)
+    return (0..<n).map { _ in Int.random(in: 1..<count, using: &rng) }.sorted()
+}
+
+/// The facts a framer must reproduce whatever the chunking (index, offsets, header, body,
+/// verdict).
+struct MessageFacts: Equatable, CustomStringConvertible {
+    var index: Int, start: UInt64, end: UInt64, headerValue: Int64?, declared: Int?, body: [UInt8], complete: Bool, problems: [FrameProblem]
+    init(_ m: FramedMessage) {
+        index = m.index; start = m.start; end = m.end; headerValue = m.headerValue; declared = m.declaredLength
+        body = m.body; complete = m.complete; problems = m.problems
+    }
+    var description: String { "#\(index) \(start)..<\(end) h=\(headerValue.map(String.init) ?? "-") body=\(body.count) \(complete) \(problems)" }
+}
