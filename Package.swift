@@ -29,19 +29,28 @@ let package = Package(
         // Reference chat peers. For now: blocking loopback sockets for the demo's scripted
         // exchange and for the live tests.
         .target(name: "Chat", path: "Sources/Chat"),
-        // Pure functions from decoded frames to bytes: one-line, OSI tree, hex, JSON lines.
-        .target(name: "Render", dependencies: ["Wire"], path: "Sources/Render"),
+        // Pure functions from decoded frames and messages to bytes: one-line, OSI tree, hex, JSON
+        // lines, messages, ladder diagram (text and SVG).
+        .target(name: "Render", dependencies: ["Wire", "Streams", "Framing", "Inspect"], path: "Sources/Render"),
+        // Framing specs, encoder and incremental framer (layers 6-7). Pure Swift, no I/O, no Foundation.
+        .target(name: "Framing", path: "Sources/Framing"),
+        // TCP connection table, reassembly with analysis, IP fragment reassembly (layer 5). Pure Swift, no I/O.
+        .target(name: "Streams", dependencies: ["Wire"], path: "Sources/Streams"),
+        // The layers 5-7 pipeline: decoded frames -> reassembled streams -> messages with their frames. No I/O.
+        .target(name: "Inspect", dependencies: ["Wire", "Streams", "Framing"], path: "Sources/Inspect"),
         .executableTarget(
             name: "framescope",
             dependencies: [
-                "Wire", "Capture", "Render", "Chat",
+                "Wire", "Capture", "Render", "Chat", "Streams", "Framing", "Inspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/framescope"
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire"], path: "Tests/WireTests"),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"], path: "Tests/CaptureTests"),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Wire", "Capture"], path: "Tests/RenderTests"),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Wire", "Capture"], path: "Tests/RenderTests", exclude: ["Golden"]),
+        .testTarget(name: "FramingTests", dependencies: ["Framing"], path: "Tests/FramingTests"),
+        .testTarget(name: "StreamsTests", dependencies: ["Streams", "Wire"], path: "Tests/StreamsTests"),
         .testTarget(
             name: "CLITests",
             dependencies: ["Wire", "Capture", "Render", "Chat", "framescope"],

@@ -14,6 +14,7 @@ struct Framescope: ParsableCommand {
         2 framescope could not run (no such file, bad filter, no permission, no such interface).
         """,
         version: "0.1.0",
-        subcommands: [ReadCommand.self, LiveCommand.self, InterfacesCommand.self, DemoCommand.self]
+        subcommands: [ReadCommand.self, LiveCommand.self, MessagesCommand.self, FollowCommand.self, StatsCommand.self,
+                      InterfacesCommand.self, DemoCommand.self]
     )
 }

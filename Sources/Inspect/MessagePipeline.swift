@@ -1,0 +1,287 @@
+import Framing
+import Streams
+import Wire
+
+// The analysis pipeline of layers 5–7, free of I/O: decoded frames in (Wire), TCP streams
+// reassembled (Streams), each direction split into application messages (Framing), and every
+// message told the frames that carried it.
+//
+//   frame ──► Dissector ──► TCPSegment ──► TCPReassembler ──► data events ──► MessageFramer ──► ChatMessage
+//                    └────► UDP datagram ─────────────────────────────────────► frameDatagram ─┘
+
+/// One application message with everything `framescope messages` prints about it.
+public struct ChatMessage: Sendable, Hashable {
+    public enum Transport: String, Sendable, Hashable { case tcp, udp }
+    public var transport: Transport
+    /// TCP stream index, or the UDP flow's index.
+    public var stream: Int
+    public var direction: Direction
+    public var message: FramedMessage
+    /// Frames whose bytes were used (first copies of retransmitted bytes), ascending.
+    public var frames: [Int]
+    /// The framing spec that split it (`!I`, `line`, …).
+    public var format: String
+    /// True when `auto` chose the format.
+    public var guessed: Bool
+}
+
+/// What is known about one stream (for `stats` and headers of `follow`).
+public struct StreamSummary: Sendable, Hashable {
+    public var stream: Int
+    public var transport: ChatMessage.Transport
+    public var endpoints: StreamEndpoints
+    public var format: String?
+    public var guess: FramingGuess?
+}
+
+public final class MessagePipeline {
+    let choice: FramingChoice
+    let reassembler: TCPReassembler
+    var directions: [DirectionKey: DirectionState] = [:]
+    var streams: [Int: StreamSummary] = [:]
+    var completed: [ChatMessage] = []
+    // UDP flows: index by normalised 4-tuple, in order of first datagram.
+    var udpFlows: [UDPFlowKey: (index: Int, client: IPAddress, clientPort: UInt16)] = [:]
+    var udpMessageIndex: [DirectionKey: Int] = [:]
+    var udpSpecs: [Int: (spec: FrameSpec, guessed: Bool)] = [:]
+    /// Auto-detection looks at up to this many bytes of a direction before it decides.
+    public var autoSampleBytes = 512
+
+    public init(framing: FramingChoice, limits: ReassemblyLimits = .init()) {
+        self.choice = framing
+        self.reassembler = TCPReassembler(limits: limits)
+    }
+
+    struct DirectionKey: Hashable {
+        var stream: Int
+        var direction: Direction
+        var udp: Bool
+    }
+
+    struct UDPFlowKey: Hashable {
+        var a: IPAddress, aPort: UInt16, b: IPAddress, bPort: UInt16
+        init(_ s: IPAddress, _ sp: UInt16, _ d: IPAddress, _ dp: UInt16) {
+            if (s, sp) < (d, dp) { (a, aPort, b, bPort) = (s, sp, d, dp) } else { (a, aPort, b, bPort) = (d, dp, s, sp) }
+        }
+    }
+
+    struct Chunk {
+        var offset: UInt64
+        var end: UInt64
+        var frame: Int
+    }
+
+    struct DirectionState {
+        var framer: MessageFramer?
+        var spec: FrameSpec?
+        var guessed = false
+        // Auto: events held until the format is chosen.
+        var held: [(offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool)] = []
+        var heldBytes = 0
+        // Delivered byte ranges not yet wholly used by completed messages, in stream order.
+        var chunks: [Chunk] = []
+        var chunkHead = 0
+    }
+
+    /// Feeds one decoded frame. `bytes` are the frame's captured bytes (for the payload).
+    public func process(number: Int, timestamp: Timestamp, frame: DecodedFrame, bytes: UnsafeRawBufferPointer) -> SessionInfo? {
+        var src: IPAddress? = nil, dst: IPAddress? = nil
+        var session: SessionInfo? = nil
+        for l in frame.layers {
+            switch l.header {
+            case .ipv4(let h): src = .v4(h.source); dst = .v4(h.destination)
+            case .ipv6(let h): src = .v6(h.source); dst = .v6(h.destination)
+            case .tcp(let h) where l.error == nil || l.error?.isTruncation == true:
+                guard let s = src, let d = dst, h.capturedHeaderLength >= 20, l.error == nil else { break }
+                let payload = frame.payloadRange.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                let seg = TCPSegment(frame: number, timestamp: timestamp, source: s, sourcePort: h.sourcePort,
+                                     destination: d, destinationPort: h.destinationPort, sequence: h.sequence,
+                                     acknowledgment: h.acknowledgment, flags: h.flags, window: h.window,
+                                     payloadLength: h.payloadLength, payload: payload)
+                session = reassembler.process(seg)
+                handle(reassembler.takeEvents())
+            case .udp(let h) where l.error == nil:
+                guard let s = src, let d = dst else { break }
+                let payload = frame.payloadRange.map { Array(bytes[$0]) } ?? []
+                datagram(number: number, src: s, sp: h.sourcePort, dst: d, dp: h.destinationPort,
+                         payload: payload, claimed: h.payloadLength)
+            default:
+                break
+            }
+        }
+        return session
+    }
+
+    /// End of input: every direction is finished and its last partial message reported.
+    public func finish() {
+        handle(reassembler.finish())
+        for key in directions.keys.sorted(by: { ($0.stream, $0.direction.rawValue) < ($1.stream, $1.direction.rawValue) }) {
+            resolveAuto(key, force: true)
+            finishDirection(key)
+        }
+    }
+
+    /// Messages completed since the last call, in completion order.
+    public func takeMessages() -> [ChatMessage] {
+        defer { completed.removeAll(keepingCapacity: true) }
+        return completed
+    }
+
+    public var summaries: [StreamSummary] { streams.values.sorted { $0.stream < $1.stream } }
+
+    // MARK: TCP
+
+    func handle(_ events: [StreamEvent]) {
+        for e in events {
+            switch e {
+            case .opened(let stream, let endpoints):
+                streams[stream] = StreamSummary(stream: stream, transport: .tcp, endpoints: endpoints, format: nil, guess: nil)
+            case .data(let stream, let direction, let offset, let bytes, let frame, let segmentStart):
+                let key = DirectionKey(stream: stream, direction: direction, udp: false)
+                deliver(key, offset: offset, bytes: bytes, frame: frame, segmentStart: segmentStart)
+            case .gap(let stream, let direction, let offset, let length):
+                let key = DirectionKey(stream: stream, direction: direction, udp: false)
+                resolveAuto(key, force: true)
+                if var st = directions[key], st.framer != nil {
+                    let msgs = st.framer!.gap(at: offset, length: length ?? 0)
+                    directions[key] = st
+                    emit(key, msgs)
+                }
+            case .ended(let stream, let direction, _):
+                let key = DirectionKey(stream: stream, direction: direction, udp: false)
+                resolveAuto(key, force: true)
+                finishDirection(key)
+            case .warning:
+                break
+            }
+        }
+    }
+
+    func deliver(_ key: DirectionKey, offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool) {
+        var st = directions[key] ?? DirectionState()
+        st.chunks.append(Chunk(offset: offset, end: offset + UInt64(bytes.count), frame: frame))
+        if st.framer == nil {
+            let port = streams[key.stream].map { $0.endpoints.serverPort }
+            let client = streams[key.stream].map { $0.endpoints.clientPort }
+            let spec = choice.spec(serverPort: port, clientPort: client)
+            if case .auto = spec.kind {
+                st.held.append((offset, bytes, frame, segmentStart))
+                st.heldBytes += bytes.count
+                directions[key] = st
+                resolveAuto(key, force: false)
+                return
+            }
+            st.spec = spec
+            st.framer = MessageFramer(spec: spec)
+        }
+        let msgs = st.framer!.feed(bytes, at: offset, segmentStart: segmentStart)
+        directions[key] = st
+        emit(key, msgs)
+    }
+
+    /// Chooses the format of an `auto` direction once enough bytes were seen (or now, if forced),
+    /// then replays what was held. Both directions of a stream share the guess.
+    func resolveAuto(_ key: DirectionKey, force: Bool) {
+        guard var st = directions[key], st.framer == nil, !st.held.isEmpty || force else { return }
+        guard force || st.heldBytes >= autoSampleBytes else { return }
+        let spec: FrameSpec
+        if let known = streams[key.stream]?.format, let s = try? FrameSpec(parsing: known, maxMessage: choice.defaultSpec.maxMessage,
+                                                                            lengthIncludesHeader: choice.defaultSpec.lengthIncludesHeader) {
+            spec = s
+        } else {
+            var sample: [UInt8] = []
+            for h in st.held { sample += h.bytes }
+            let g = AutoFraming.guess(sample, maxMessage: choice.defaultSpec.maxMessage)
+            spec = FrameSpec(g.spec.kind, maxMessage: choice.defaultSpec.maxMessage,
+                             lengthIncludesHeader: choice.defaultSpec.lengthIncludesHeader)
+            if var summary = streams[key.stream] {
+                summary.format = spec.description
+                summary.guess = g
+                streams[key.stream] = summary
+            }
+        }
+        st.spec = spec
+        st.guessed = true
+        st.framer = MessageFramer(spec: spec)
+        let held = st.held
+        st.held = []
+        st.heldBytes = 0
+        directions[key] = st
+        for h in held {
+            var s = directions[key]!
+            let msgs = s.framer!.feed(h.bytes, at: h.offset, segmentStart: h.segmentStart)
+            directions[key] = s
+            emit(key, msgs)
+        }
+    }
+
+    func finishDirection(_ key: DirectionKey) {
+        guard var st = directions[key], st.framer != nil else { return }
+        let msgs = st.framer!.finish()
+        directions[key] = st
+        emit(key, msgs)
+    }
+
+    func emit(_ key: DirectionKey, _ messages: [FramedMessage]) {
+        guard !messages.isEmpty, var st = directions[key] else { return }
+        for m in messages {
+            var frames: [Int] = []
+            var i = st.chunkHead
+            while i < st.chunks.count {
+                let c = st.chunks[i]
+                if c.offset >= m.end { break }
+                if c.end > m.start, frames.last != c.frame { frames.append(c.frame) }
+                i += 1
+            }
+            // Chunks wholly before the end of this message are used up.
+            while st.chunkHead < st.chunks.count, st.chunks[st.chunkHead].end <= m.end { st.chunkHead += 1 }
+            if st.chunkHead > 64, st.chunkHead * 2 > st.chunks.count {
+                st.chunks.removeFirst(st.chunkHead)
+                st.chunkHead = 0
+            }
+            completed.append(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
+                                         message: m, frames: frames.sorted(), format: st.spec?.description ?? "?",
+                                         guessed: st.guessed))
+        }
+        directions[key] = st
+    }
+
+    // MARK: UDP
+
+    func datagram(number: Int, src: IPAddress, sp: UInt16, dst: IPAddress, dp: UInt16, payload: [UInt8], claimed: Int) {
+        let flowKey = UDPFlowKey(src, sp, dst, dp)
+        let flow: (index: Int, client: IPAddress, clientPort: UInt16)
+        if let f = udpFlows[flowKey] {
+            flow = f
+        } else {
+            // The first sender is the client of a UDP "conversation".
+            flow = (udpFlows.count, src, sp)
+            udpFlows[flowKey] = flow
+        }
+        let direction: Direction = (src == flow.client && sp == flow.clientPort) ? .clientToServer : .serverToClient
+        let key = DirectionKey(stream: flow.index, direction: direction, udp: true)
+        let index = (udpMessageIndex[key] ?? 0) + 1
+        udpMessageIndex[key] = index
+        // One spec per flow: given, or guessed from its first datagram.
+        let chosen: (spec: FrameSpec, guessed: Bool)
+        if let known = udpSpecs[flow.index] {
+            chosen = known
+        } else {
+            let spec = choice.spec(serverPort: direction == .clientToServer ? dp : sp, clientPort: direction == .clientToServer ? sp : dp)
+            if case .auto = spec.kind {
+                chosen = (AutoFraming.guess(payload, maxMessage: spec.maxMessage).spec, true)
+            } else {
+                chosen = (spec, false)
+            }
+            udpSpecs[flow.index] = chosen
+        }
+        let (spec, guessed) = chosen
+        var m = frameDatagram(payload, spec: spec, index: index, offset: 0)
+        if claimed > payload.count, !m.problems.contains(.gap) {
+            m.complete = false
+            m.problems.append(.gap)
+        }
+        completed.append(ChatMessage(transport: .udp, stream: flow.index, direction: direction, message: m,
+                                     frames: [number], format: spec.description, guessed: guessed))
+    }
+}

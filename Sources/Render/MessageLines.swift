@@ -1,0 +1,137 @@
+import Framing
+import Inspect
+import Streams
+import Wire
+
+// `framescope messages`: one line (or one JSON object) per application message.
+//
+//   stream 0 client→server #3 !I 5 bytes frames 8,9 "hello" (split over 2 frames)
+//   {"stream":0,"direction":"client_to_server","index":3,"length":5,"text":"hello","hex":"68656c6c6f",
+//    "complete":true,"frames":[8,9],"header":{"format":"!I","value":5},"issues":[]}
+
+public enum MessageLines {
+    /// DESIGN.md's `messages --json` object. `text` only when the body is valid UTF-8; `hex` always;
+    /// `length` is the declared length (length framing) or the body's length (line, raw).
+    public static func json(_ m: ChatMessage, into out: ByteSink) {
+        let f = m.message
+        out.write("{\"stream\":")
+        out.decimal(m.stream)
+        if m.transport == .udp { out.write(",\"transport\":\"udp\"") }
+        out.write(",\"direction\":\"")
+        out.write(m.direction.rawValue)
+        out.write("\",\"index\":")
+        out.decimal(f.index)
+        out.write(",\"length\":")
+        out.decimal(f.declaredLength ?? f.body.count)
+        if let t = f.text {
+            out.write(",\"text\":")
+            out.jsonString(t)
+        }
+        out.write(",\"hex\":\"")
+        for b in f.body { out.hexByte(b) }
+        out.write("\",\"complete\":")
+        out.write(f.complete ? "true" : "false")
+        out.write(",\"frames\":[")
+        for (i, n) in m.frames.enumerated() {
+            if i > 0 { out.byte(UInt8(ascii: ",")) }
+            out.decimal(n)
+        }
+        out.byte(UInt8(ascii: "]"))
+        if let v = f.headerValueText {
+            out.write(",\"header\":{\"format\":")
+            out.jsonString(m.format)
+            out.write(",\"value\":")
+            out.write(v)
+            if m.guessed { out.write(",\"guessed\":true") }
+            out.byte(UInt8(ascii: "}"))
+        }
+        out.write(",\"issues\":[")
+        for (i, p) in f.problems.enumerated() {
+            if i > 0 { out.byte(UInt8(ascii: ",")) }
+            out.byte(UInt8(ascii: "\""))
+            out.write(p.rawValue)
+            out.byte(UInt8(ascii: "\""))
+        }
+        out.write("]}\n")
+    }
+
+    /// One readable line:
+    ///
+    ///   stream 0 client→server #2 "one" (3 bytes, !I header 3, frame 6; sticky: frame 6 carries 2 messages)
+    ///
+    /// `sharing` counts, for each frame of the message, the messages of this direction it carries.
+    public static func line(_ m: ChatMessage, sharing: [Int: Int] = [:], style: TextStyle = .plain, into out: ByteSink) {
+        let f = m.message
+        out.write(m.transport == .udp ? "udp " : "stream ")
+        out.decimal(m.stream)
+        out.write(m.direction == .clientToServer ? " client→server #" : " server→client #")
+        out.decimal(f.index)
+        out.byte(UInt8(ascii: " "))
+        out.write(quoted(f.body, limit: 60))
+        var facts: [String] = []
+        var size = "\(f.body.count) byte\(f.body.count == 1 ? "" : "s")"
+        if let d = f.declaredLength, d != f.body.count { size += " of \(d)" }
+        facts.append(size)
+        if let v = f.headerValueText {
+            facts.append("\(m.format) header \(v)\(m.guessed ? " (guessed)" : "")")
+        } else {
+            facts.append("\(m.format)\(m.guessed ? " (guessed)" : "")")
+        }
+        facts.append((m.frames.count == 1 ? "frame " : "frames ") + m.frames.map(String.init).joined(separator: ","))
+        var marks: [String] = []
+        if m.frames.count > 1 { marks.append("split over \(m.frames.count) frames") }
+        for n in m.frames {
+            if let k = sharing[n], k > 1 { marks.append("sticky: frame \(n) carries \(k) messages") }
+        }
+        out.write(" (" + facts.joined(separator: ", "))
+        if !marks.isEmpty { out.write("; " + marks.joined(separator: "; ")) }
+        out.byte(UInt8(ascii: ")"))
+        if !f.problems.isEmpty {
+            style.open(.error, out)
+            out.write(" [")
+            out.write(f.problems.map(\.rawValue).joined(separator: ", "))
+            out.byte(UInt8(ascii: "]"))
+            style.close(out)
+        }
+        out.byte(UInt8(ascii: "\n"))
+    }
+
+    /// The body as text, escaped, cut at `limit` characters.
+    public static func quoted(_ body: [UInt8], limit: Int) -> String {
+        var s = "\""
+        var n = 0
+        var scalars = String(decoding: body, as: UTF8.self).unicodeScalars.makeIterator()
+        let valid = String(validating: body, as: UTF8.self) != nil
+        if valid {
+            while let c = scalars.next() {
+                if n >= limit { s += "…"; break }
+                switch c {
+                case "\n": s += "\\n"
+                case "\r": s += "\\r"
+                case "\t": s += "\\t"
+                case "\"": s += "\\\""
+                case "\\": s += "\\\\"
+                default:
+                    if c.value < 0x20 || c.value == 0x7f {
+                        s += "\\x" + hex2(UInt8(c.value))
+                    } else {
+                        s.unicodeScalars.append(c)
+                    }
+                }
+                n += 1
+            }
+        } else {
+            for b in body {
+                if n >= limit { s += "…"; break }
+                if b >= 0x20 && b < 0x7f && b != 0x22 && b != 0x5c { s.unicodeScalars.append(Unicode.Scalar(b)) } else { s += "\\x" + hex2(b) }
+                n += 1
+            }
+        }
+        return s + "\""
+    }
+
+    static func hex2(_ b: UInt8) -> String {
+        let d = Array("0123456789abcdef")
+        return String([d[Int(b >> 4)], d[Int(b & 0xf)]])
+    }
+}

@@ -1,0 +1,112 @@
+// One direction of a TCP connection: where its numbers start, what has been delivered, what is
+// held out of order, and what the analysis needs to remember.
+//
+// Offsets. Inside the reassembler a byte is addressed by its 64-bit stream offset: 0 is the first
+// byte after the SYN (or the first byte seen, mid-stream). A 32-bit sequence number is turned into
+// an offset by its wrapping distance from the sequence number of `cursor`, so the 2^32 wrap never
+// shows up in the bookkeeping (gopacket does the same with `Sequence.Difference`).
+//
+//        SYN    data ...                                     FIN
+//   seq: ISN    ISN+1                                        ISN+1+F
+//   off: -1     0      ... cursor ... pieces ... highest     F (finOffset)
+//
+// Invariants (kept by TCPReassembler):
+// - `pieces` is sorted by `start`, pieces do not overlap, and every piece starts after `cursor`
+//   (a piece that reaches the cursor is delivered at once);
+// - `bufferedCost` is the sum of the pieces' costs;
+// - `cursor <= highest` once data was seen; nothing below `cursor` is ever delivered again.
+
+/// A buffered range of one direction: captured bytes (a copy) or bytes known to be missing
+/// (the part of a segment cut by the snaplen).
+struct Piece {
+    var start: Int64
+    var end: Int64
+    /// Empty when `missing`.
+    var bytes: [UInt8]
+    var frame: Int
+    var missing: Bool
+    var segmentStart: Bool
+
+    @inline(__always) var cost: Int { bytes.count + ReassemblyLimits.pieceOverhead }
+}
+
+struct HalfStream {
+    /// A segment of this direction has been seen.
+    var started = false
+    /// The direction began with a SYN (its ISN is known exactly).
+    var synSeen = false
+    /// `isn` is set (from the SYN, from the first segment, or seeded by the peer's ACK).
+    var baseKnown = false
+    /// Base of the relative numbers: relative seq = seq - isn.
+    var isn: UInt32 = 0
+    /// Sequence number of stream offset 0.
+    var origin: UInt32 = 0
+    /// Next offset to deliver; everything below it was delivered or declared a gap.
+    var cursor: Int64 = 0
+    /// One past the highest offset seen (FIN included): Wireshark's "next expected sequence".
+    var highest: Int64 = 0
+    /// Offset of the FIN, -1 until one is seen.
+    var finOffset: Int64 = -1
+    /// Highest offset the peer acknowledged (offset of the first byte it still wants).
+    var ackedByPeer: Int64 = .min
+    /// Acknowledgment number and window of this direction's previous ACK (for dup_ack).
+    var lastAck: UInt32 = 0
+    var lastWindow: UInt16 = 0
+    var hasLastAck = false
+    /// This direction's previous segment was a keep-alive (the peer's answer is no dup_ack).
+    var lastWasKeepAlive = false
+    /// `.ended` was emitted.
+    var ended = false
+    /// Out-of-order data and known-missing ranges after `cursor`.
+    var pieces: [Piece] = []
+    var bufferedCost = 0
+    /// The last delivered bytes (shared with the `.data` event), to detect overlap_conflict.
+    var tail: [UInt8] = []
+    var tailStart: Int64 = 0
+
+    /// Stream offset of a sequence number (wrap-aware, relative to the cursor).
+    @inline(__always) func offset(of seq: UInt32) -> Int64 {
+        let ref = SequenceNumber(origin &+ UInt32(truncatingIfNeeded: cursor))
+        return cursor + ref.distance(to: SequenceNumber(seq))
+    }
+
+    /// Index of the first piece whose end is after `pos` (binary search).
+    func firstPiece(endingAfter pos: Int64) -> Int {
+        var lo = 0, hi = pieces.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if pieces[mid].end <= pos { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// How many bytes of [start, end) were already seen: below the cursor or in a piece.
+    func seenCount(_ start: Int64, _ end: Int64) -> Int64 {
+        var seen: Int64 = 0
+        var pos = start
+        if pos < cursor {
+            seen += min(end, cursor) - pos
+            pos = cursor
+        }
+        var i = firstPiece(endingAfter: pos)
+        while pos < end, i < pieces.count, pieces[i].start < end {
+            let a = max(pos, pieces[i].start), b = min(end, pieces[i].end)
+            if b > a { seen += b - a }
+            pos = b
+            i += 1
+        }
+        return seen
+    }
+
+    /// Missing ranges before buffered data: the one at the cursor plus one per discontinuity.
+    func holeCount() -> Int {
+        guard let first = pieces.first else { return 0 }
+        var holes = first.start > cursor ? 1 : 0
+        var prevEnd = first.end
+        for p in pieces.dropFirst() {
+            if p.start > prevEnd { holes += 1 }
+            prevEnd = p.end
+        }
+        return holes
+    }
+}

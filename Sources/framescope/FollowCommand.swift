@@ -1,0 +1,123 @@
+import ArgumentParser
+import Capture
+import Framing
+import Inspect
+import Render
+import Streams
+import Wire
+
+struct FollowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "follow",
+        abstract: "Show one TCP stream as a conversation, message by message (like Follow TCP Stream).",
+        discussion: """
+        Client lines start with →, server lines with ←. --ladder draws the segments as a ladder \
+        diagram with the message boundaries marked on them; --svg FILE writes the same diagram \
+        as a picture (open it in a browser).
+
+        Examples:
+          framescope follow captures/sticky.pcap --stream 0 --ladder
+          framescope follow captures/split.pcap --stream 0 --svg split.svg
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Capture file to read; - reads standard input.", valueName: "file"))
+    var file: String
+
+    @Option(help: "The TCP stream to follow (see `framescope messages`).")
+    var stream: Int = 0
+
+    @OptionGroup var framing: FramingOptions
+
+    @Flag(help: "Draw the ladder (sequence) diagram of the stream's segments in the terminal.")
+    var ladder = false
+
+    @Option(help: ArgumentHelp("Write the ladder diagram as an SVG picture to this file.", valueName: "file"))
+    var svg: String?
+
+    func run() throws {
+        let reader: PcapFileReader
+        do { reader = try PcapFileReader(path: file) } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        defer { reader.close() }
+        let pipeline = MessagePipeline(framing: try framing.choice())
+        var dissector = Dissector()
+        var frame = DecodedFrame()
+        var messages: [ChatMessage] = []
+        var segments: [LadderSegment] = []
+        var failure: PcapError? = nil
+        while true {
+            do {
+                guard let raw = try reader.next() else { break }
+                dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
+                let session = pipeline.process(number: reader.framesRead, timestamp: raw.timestamp, frame: frame, bytes: raw.bytes)
+                if let s = session, s.stream == stream, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {
+                    segments.append(LadderSegment(frame: reader.framesRead, timestamp: raw.timestamp, direction: s.direction,
+                                                  offset: UInt64(s.relativeSequence &- 1), length: h.payloadLength,
+                                                  flags: h.flags, analysis: s.analysis))
+                }
+                messages += pipeline.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
+            } catch {
+                failure = error
+                break
+            }
+        }
+        pipeline.finish()
+        messages += pipeline.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
+        guard let summary = pipeline.summaries.first(where: { $0.stream == stream && $0.transport == .tcp }) else {
+            Terminal.error("no TCP stream \(stream) in \(file) (streams are numbered from 0 in order of their first frame; see `framescope messages`)")
+            throw ExitCode(1)
+        }
+        messages.sort { ($0.frames.first ?? 0, $0.message.index) < ($1.frames.first ?? 0, $1.message.index) }
+        let e = summary.endpoints
+        let client = endpoint(e.client, e.clientPort), server = endpoint(e.server, e.serverPort)
+        let out = ByteSink()
+        let format = messages.first?.format ?? summary.format ?? "?"
+        out.write("stream \(stream): client \(client) ⇄ server \(server) (\(e.roleReason)); framing \(format)")
+        if let g = summary.guess { out.write(" guessed: \(g.evidence)") }
+        out.write("\n")
+        for m in messages {
+            out.write(m.direction == .clientToServer ? "→ " : "← ")
+            out.write("#\(m.message.index) ")
+            out.write(MessageLines.quoted(m.message.body, limit: 200))
+            out.write("   frames \(m.frames.map(String.init).joined(separator: ","))")
+            if !m.message.problems.isEmpty { out.write(" [" + m.message.problems.map(\.rawValue).joined(separator: ", ") + "]") }
+            out.write("\n")
+        }
+        if ladder {
+            out.write("\n")
+            Ladder.text(client: "client " + client, server: "server " + server, segments: segments, messages: messages, into: out)
+        }
+        _ = out.withBytes { Terminal.writeAll(fd: 1, $0) }
+        if let path = svg {
+            let doc = Ladder.svg(title: "framescope: stream \(stream) of \(file)", client: client, server: server,
+                                 segments: segments, messages: messages)
+            if !writeFile(path, doc) {
+                Terminal.error("cannot write \(path)")
+                throw ExitCode(2)
+            }
+        }
+        if let f = failure {
+            Terminal.error(f.description)
+            throw ExitCode(1)
+        }
+    }
+
+    func endpoint(_ a: IPAddress, _ p: UInt16) -> String {
+        if case .v6 = a { return "[\(a)]:\(p)" }
+        return "\(a):\(p)"
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func writeFile(_ path: String, _ text: String) -> Bool {
+    guard let f = fopen(path, "w") else { return false }
+    defer { fclose(f) }
+    let bytes = Array(text.utf8)
+    return fwrite(bytes, 1, bytes.count, f) == bytes.count
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Capture
+import Framing
+import Inspect
+import Render
+import Streams
+import Wire
+
+/// `--framing` and friends, shared by the commands that split streams into messages.
+struct FramingOptions: ParsableArguments {
+    @Option(name: .customLong("framing"), help: ArgumentHelp(
+        "Message framing: a struct-style length header ('!I', '<i', 'H', …), line, raw or auto; PORT=SPEC for one server port (repeatable, like Wireshark's Decode As).",
+        valueName: "SPEC"))
+    var framing: [String] = []
+
+    @Option(help: "A declared length above this is reported as length_over_limit (bytes).")
+    var maxMessage: Int = 1 << 20
+
+    @Flag(help: "The length field counts the header too.")
+    var lengthIncludesHeader = false
+
+    func choice() throws -> FramingChoice {
+        do {
+            return try FramingChoice(parsing: framing, maxMessage: maxMessage, lengthIncludesHeader: lengthIncludesHeader)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func validate() throws {
+        if maxMessage < 1 { throw ValidationError("--max-message must be at least 1") }
+        _ = try choice()
+    }
+}
+
+struct MessagesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "messages",
+        abstract: "List the application messages of every TCP stream and UDP flow, with the frames that carried them.",
+        discussion: """
+        TCP streams are reassembled (retransmissions, reordering and gaps handled) and split by \
+        the framing — default auto: guessed per stream from its first bytes. Each message names \
+        the frames whose bytes it used; a message that shares a frame with another is sticky \
+        (粘包), one spread over several frames is split (拆包). Problems are named: \
+        negative_length, length_over_limit, truncated_header, truncated_body, gap, invalid_utf8, \
+        length_mismatch (UDP).
+
+        Examples:
+          framescope messages captures/tcp-chat-ipv4.pcap
+          framescope messages chat.pcap --framing 9000='!I' --json
+          framescope messages lesson.pcap --framing line
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Capture file to read; - reads standard input.", valueName: "file"))
+    var file: String
+
+    @Argument(help: ArgumentHelp("BPF filter expression (several words are joined).", valueName: "filter"))
+    var filter: [String] = []
+
+    @OptionGroup var framing: FramingOptions
+
+    @Flag(help: "One JSON object a message (DESIGN.md's messages schema).")
+    var json = false
+
+    @Option(help: "Only this TCP stream (its index).")
+    var stream: Int?
+
+    func run() throws {
+        let reader: PcapFileReader
+        do { reader = try PcapFileReader(path: file) } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        defer { reader.close() }
+        let expression = filter.joined(separator: " ")
+        let frameFilter: FrameFilter? = expression.isEmpty ? nil : FrameFilter(expression: expression)
+        do { try frameFilter?.validate(for: reader.linkType) } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        let pipeline = MessagePipeline(framing: try framing.choice())
+        var dissector = Dissector()
+        var frame = DecodedFrame()
+        var messages: [ChatMessage] = []
+        var failure: PcapError? = nil
+        while true {
+            do {
+                guard let raw = try reader.next() else { break }
+                if let f = frameFilter, try !f.matches(raw) { continue }
+                dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
+                _ = pipeline.process(number: reader.framesRead, timestamp: raw.timestamp, frame: frame, bytes: raw.bytes)
+                messages += pipeline.takeMessages()
+            } catch {
+                failure = error
+                break
+            }
+        }
+        pipeline.finish()
+        messages += pipeline.takeMessages()
+        if let s = stream { messages = messages.filter { $0.transport == .tcp && $0.stream == s } }
+        // Stream order; within a stream, byte order of each direction (DESIGN.md).
+        messages.sort {
+            ($0.transport.rawValue, $0.stream, $0.frames.first ?? 0, $0.direction.rawValue, $0.message.index)
+                < ($1.transport.rawValue, $1.stream, $1.frames.first ?? 0, $1.direction.rawValue, $1.message.index)
+        }
+        // How many messages of its direction each frame carries (sticky when more than one).
+        struct Slot: Hashable { var udp: Bool; var stream: Int; var direction: Direction; var frame: Int }
+        var perFrame: [Slot: Int] = [:]
+        for m in messages { for f in m.frames { perFrame[Slot(udp: m.transport == .udp, stream: m.stream, direction: m.direction, frame: f), default: 0] += 1 } }
+        let out = ByteSink()
+        let style = TextStyle(colour: Terminal.colourWanted(fd: 1))
+        for m in messages {
+            if json {
+                MessageLines.json(m, into: out)
+            } else {
+                var sharing: [Int: Int] = [:]
+                for f in m.frames { sharing[f] = perFrame[Slot(udp: m.transport == .udp, stream: m.stream, direction: m.direction, frame: f)] }
+                MessageLines.line(m, sharing: sharing, style: style, into: out)
+            }
+            if out.count > 1 << 16 {
+                _ = out.withBytes { Terminal.writeAll(fd: 1, $0) }
+                out.removeAll()
+            }
+        }
+        _ = out.withBytes { Terminal.writeAll(fd: 1, $0) }
+        if let e = failure {
+            Terminal.error(e.description)
+            throw ExitCode(e.isBadFilter ? 2 : 1)
+        }
+    }
+}
+
+extension PcapError {
+    var isBadFilter: Bool {
+        if case .badFilter = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Capture
+import Framing
+import Inspect
+import Render
+import Streams
+import Wire
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Protocol hierarchy, conversations, and message counts (sticky, split, malformed).",
+        discussion: """
+        Example:
+          framescope stats captures/sticky.pcap
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Capture file to read; - reads standard input.", valueName: "file"))
+    var file: String
+
+    @Argument(help: ArgumentHelp("BPF filter expression (several words are joined).", valueName: "filter"))
+    var filter: [String] = []
+
+    @OptionGroup var framing: FramingOptions
+
+    struct Conversation {
+        var frames = [0, 0]
+        var bytes = [0, 0]
+        var first: Timestamp?
+        var last: Timestamp?
+    }
+
+    func run() throws {
+        let reader: PcapFileReader
+        do { reader = try PcapFileReader(path: file) } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        defer { reader.close() }
+        let expression = filter.joined(separator: " ")
+        let frameFilter: FrameFilter? = expression.isEmpty ? nil : FrameFilter(expression: expression)
+        do { try frameFilter?.validate(for: reader.linkType) } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        let pipeline = MessagePipeline(framing: try framing.choice())
+        var dissector = Dissector()
+        var frame = DecodedFrame()
+        var hierarchy: [String: (frames: Int, bytes: Int)] = [:]
+        var order: [String] = []
+        var conversations: [Int: Conversation] = [:]
+        var messages: [ChatMessage] = []
+        var total = 0, totalBytes = 0
+        var failure: PcapError? = nil
+        while true {
+            do {
+                guard let raw = try reader.next() else { break }
+                if let f = frameFilter, try !f.matches(raw) { continue }
+                dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
+                total += 1
+                totalBytes += raw.len
+                var path = ""
+                for l in frame.layers where l.proto != .data {
+                    path += path.isEmpty ? l.proto.rawValue : " > " + l.proto.rawValue
+                    if hierarchy[path] == nil { order.append(path) }
+                    hierarchy[path, default: (0, 0)].frames += 1
+                    hierarchy[path, default: (0, 0)].bytes += raw.len
+                }
+                if let s = pipeline.process(number: reader.framesRead, timestamp: raw.timestamp, frame: frame, bytes: raw.bytes) {
+                    var c = conversations[s.stream] ?? Conversation()
+                    let d = s.direction == .clientToServer ? 0 : 1
+                    c.frames[d] += 1
+                    c.bytes[d] += raw.len
+                    if c.first == nil { c.first = raw.timestamp }
+                    c.last = raw.timestamp
+                    conversations[s.stream] = c
+                }
+                messages += pipeline.takeMessages()
+            } catch {
+                failure = error
+                break
+            }
+        }
+        pipeline.finish()
+        messages += pipeline.takeMessages()
+
+        var text = "\(total) frames, \(totalBytes) bytes\n\nProtocol hierarchy (frames, bytes)\n"
+        for p in order.sorted() {
+            let h = hierarchy[p]!
+            let depth = p.components(separatedBy: " > ").count - 1
+            let name = p.components(separatedBy: " > ").last!
+            text += String(repeating: "  ", count: depth + 1) + name + "  \(h.frames) frames, \(h.bytes) bytes\n"
+        }
+        text += "\nTCP conversations\n"
+        text += "  stream  client → server                                frames →/←   bytes →/←     duration  messages →/←  sticky  split  malformed\n"
+        for s in pipeline.summaries where s.transport == .tcp {
+            let c = conversations[s.stream] ?? Conversation()
+            let ms = messages.filter { $0.transport == .tcp && $0.stream == s.stream }
+            let counts = Self.counts(ms)
+            let dur: Double = {
+                guard let a = c.first, let b = c.last else { return 0 }
+                return Double(b.seconds - a.seconds) + (Double(b.nanoseconds) - Double(a.nanoseconds)) / 1e9
+            }()
+            let e = s.endpoints
+            let ends = "\(e.client):\(e.clientPort) → \(e.server):\(e.serverPort)"
+            text += "  \(pad(String(s.stream), 6))  \(pad(ends, 45))  \(pad("\(c.frames[0])/\(c.frames[1])", 11))  \(pad("\(c.bytes[0])/\(c.bytes[1])", 12))  \(pad(String(format3(dur)) + " s", 9))  \(pad("\(counts.c2s)/\(counts.s2c)", 12))  \(pad(String(counts.sticky), 6))  \(pad(String(counts.split), 5))  \(counts.malformed)\n"
+        }
+        let udp = messages.filter { $0.transport == .udp }
+        if !udp.isEmpty {
+            let flows = Set(udp.map(\.stream)).count
+            let c = Self.counts(udp)
+            text += "\nUDP: \(flows) flow\(flows == 1 ? "" : "s"), \(udp.count) datagrams (\(c.c2s) →, \(c.s2c) ←), \(c.malformed) with problems\n"
+        }
+        let all = Self.counts(messages.filter { $0.transport == .tcp })
+        text += "\nMessages: \(all.c2s + all.s2c) over TCP; \(all.sticky) in segments shared with another message (sticky, 粘包), \(all.split) split over several segments (拆包), \(all.malformed) with problems\n"
+        _ = Terminal.writeAll(fd: 1, Array(text.utf8))
+        if let f = failure {
+            Terminal.error(f.description)
+            throw ExitCode(1)
+        }
+    }
+
+    static func counts(_ ms: [ChatMessage]) -> (c2s: Int, s2c: Int, sticky: Int, split: Int, malformed: Int) {
+        var perFrame: [String: Int] = [:]
+        for m in ms { for f in m.frames { perFrame["\(m.stream)\(m.direction)\(f)", default: 0] += 1 } }
+        var r = (c2s: 0, s2c: 0, sticky: 0, split: 0, malformed: 0)
+        for m in ms {
+            if m.direction == .clientToServer { r.c2s += 1 } else { r.s2c += 1 }
+            if m.frames.contains(where: { (perFrame["\(m.stream)\(m.direction)\($0)"] ?? 0) > 1 }) { r.sticky += 1 }
+            if m.frames.count > 1 { r.split += 1 }
+            if !m.message.problems.isEmpty { r.malformed += 1 }
+        }
+        return r
+    }
+
+    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+
+    func format3(_ d: Double) -> String {
+        let ms = Int((d * 1000).rounded())
+        let frac = String(ms % 1000)
+        return "\(ms / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
+    }
+}

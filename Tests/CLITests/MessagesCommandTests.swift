@@ -1,0 +1,119 @@
+import Chat
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Foundation
+import XCTest
+
+/// `framescope messages` and `follow` on the project's captures: the messages the lesson's
+/// programs sent come back, with the frames that carried them and the right problems named.
+final class MessagesCommandTests: XCTestCase {
+    func messages(_ file: String, _ extra: [String] = []) throws -> [[String: Any]] {
+        let r = try CLI.run(["messages", CLI.capture(file), "--json"] + extra)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return try jsonLines(r.stdout)
+    }
+
+    func texts(_ ms: [[String: Any]], _ direction: String) -> [String] {
+        ms.filter { $0["direction"] as? String == direction }.compactMap { $0["text"] as? String }
+    }
+
+    func testTheLessonsChatComesBackMessageByMessage() throws {
+        for file in ["tcp-chat-ipv4.pcap", "tcp-chat-ipv6.pcap"] {
+            let ms = try messages(file)
+            XCTAssertEqual(texts(ms, "client_to_server"), ["hello", "how are you?", "你好，世界", "Q"], file)
+            XCTAssertEqual(texts(ms, "server_to_client"), ["echo: hello", "echo: how are you?", "echo: 你好，世界", "Q"], file)
+            for m in ms {
+                XCTAssertEqual(m["complete"] as? Bool, true)
+                XCTAssertEqual((m["header"] as? [String: Any])?["format"] as? String, "!I")
+                XCTAssertEqual(m["issues"] as? [String], [])
+                XCTAssertEqual((m["frames"] as? [Int])?.count, 1)
+            }
+            XCTAssertEqual(ms.first?["hex"] as? String, "68656c6c6f")
+        }
+    }
+
+    func testStickyMessagesShareOneFrame() throws {
+        let ms = try messages("sticky.pcap")
+        let c2s = ms.filter { $0["direction"] as? String == "client_to_server" }
+        XCTAssertEqual(c2s.compactMap { $0["text"] as? String }, ["hello", "one", "two"])
+        XCTAssertEqual(c2s[1]["frames"] as? [Int], c2s[2]["frames"] as? [Int], "one and two arrived in one segment")
+        let line = try CLI.run(["messages", CLI.capture("sticky.pcap")])
+        XCTAssertTrue(line.stdout.contains("sticky"), line.stdout)
+    }
+
+    func testSplitMessageNamesItsThreeFrames() throws {
+        let ms = try messages("split.pcap")
+        let first = try XCTUnwrap(ms.first { $0["direction"] as? String == "client_to_server" })
+        XCTAssertEqual(first["length"] as? Int, 250)
+        XCTAssertEqual((first["frames"] as? [Int])?.count, 3)
+        XCTAssertEqual(first["complete"] as? Bool, true)
+        XCTAssertEqual(first["text"] as? String, String(repeating: "0123456789", count: 25))
+    }
+
+    func testHeaderSplitAcrossSegments() throws {
+        let ms = try messages("header-split.pcap")
+        XCTAssertEqual(texts(ms, "client_to_server"), ["hello"])
+        XCTAssertEqual((ms.first?["frames"] as? [Int])?.count, 2)
+    }
+
+    func testRetransmissionAndReorderingStillGiveTheMessage() throws {
+        let ms = try messages("retransmit-reorder.pcap")
+        let first = try XCTUnwrap(ms.first { $0["direction"] as? String == "client_to_server" })
+        XCTAssertEqual(first["text"] as? String, String(repeating: "0123456789", count: 25))
+        XCTAssertEqual(first["complete"] as? Bool, true)
+        XCTAssertEqual((first["frames"] as? [Int])?.count, 3, "first copies only: \(first)")
+    }
+
+    func testNegativeLengthIsAFindingNotACrash() throws {
+        let ms = try messages("negative-length.pcap", ["--framing", "<i"])
+        let c2s = ms.filter { $0["direction"] as? String == "client_to_server" }
+        XCTAssertEqual(c2s.first?["text"] as? String, "hello")
+        let bad = try XCTUnwrap(c2s.first { ($0["issues"] as? [String] ?? []).contains("negative_length") }, "\(c2s)")
+        XCTAssertEqual(bad["complete"] as? Bool, false)
+        XCTAssertEqual((bad["header"] as? [String: Any])?["value"] as? Int, -5)
+    }
+
+    func testShortBodyIsTruncated() throws {
+        let ms = try messages("short-body.pcap", ["--framing", "!I"])
+        let m = try XCTUnwrap(ms.first)
+        XCTAssertEqual(m["length"] as? Int, 100)
+        XCTAssertEqual(m["complete"] as? Bool, false)
+        XCTAssertEqual(m["issues"] as? [String], ["truncated_body"])
+        XCTAssertEqual(m["text"] as? String, "only ten b")
+    }
+
+    func testLineFraming() throws {
+        let ms = try messages("line-chat.pcap", ["--framing", "line"])
+        XCTAssertEqual(texts(ms, "client_to_server"), ["hello", "how are you?", "fine", "thanks", "Q"])
+        XCTAssertEqual(texts(ms, "server_to_client"), ["bye"])
+        let auto = try messages("line-chat.pcap")
+        XCTAssertEqual(texts(auto, "client_to_server"), ["hello", "how are you?", "fine", "thanks", "Q"], "auto guesses line")
+    }
+
+    func testUDPDatagramsAreMessages() throws {
+        let ms = try messages("udp-chat.pcap", ["--framing", "raw"])
+        XCTAssertEqual(ms.filter { $0["transport"] as? String == "udp" }.count, 6)
+        XCTAssertEqual(texts(ms, "client_to_server"), ["hi over udp", "second datagram", "Q"])
+    }
+
+    func testFollowLadderAndSVG() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let svg = dir.appendingPathComponent("sticky.svg")
+        let r = try CLI.run(["follow", CLI.capture("sticky.pcap"), "--stream", "0", "--ladder", "--svg", svg.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("→ #2 \"one\""), r.stdout)
+        XCTAssertTrue(r.stdout.contains("(sticky)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains(">|"), "arrows to the server")
+        let data = try Data(contentsOf: svg)
+        let parser = XMLParser(data: data)
+        XCTAssertTrue(parser.parse(), "well-formed XML: \(String(describing: parser.parserError))")
+        let text = String(decoding: data, as: UTF8.self)
+        for name in ["#1", "#2", "#3"] { XCTAssertTrue(text.contains(name), "the SVG names message \(name)") }
+        XCTAssertTrue(text.contains("sticky"))
+
+        let split = try CLI.run(["follow", CLI.capture("split.pcap"), "--ladder"])
+        XCTAssertTrue(split.stdout.contains("part 2/3"), split.stdout)
+    }
+}
