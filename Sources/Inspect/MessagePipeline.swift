@@ -23,6 +23,9 @@ public struct ChatMessage: Sendable, Hashable {
     public var format: String
     /// True when `auto` chose the format.
     public var guessed: Bool
+    /// Frames of this message whose segment also carries bytes of another message of the same
+    /// direction (sticky packets, 粘包).
+    public var stickyFrames: [Int] = []
 }
 
 /// What is known about one stream (for `stats` and headers of `follow`).
@@ -40,6 +43,8 @@ public final class MessagePipeline {
     var directions: [DirectionKey: DirectionState] = [:]
     var streams: [Int: StreamSummary] = [:]
     var completed: [ChatMessage] = []
+    var endedDirections: [Int: Int] = [:]
+    var finishedStreams: [Int] = []
     // UDP flows: index by normalised 4-tuple, in order of first datagram.
     var udpFlows: [UDPFlowKey: (index: Int, client: IPAddress, clientPort: UInt16)] = [:]
     var udpMessageIndex: [DirectionKey: Int] = [:]
@@ -71,7 +76,8 @@ public final class MessagePipeline {
         var frame: Int
     }
 
-    struct DirectionState {
+    /// A class, so updating it in the dictionary never copies its arrays.
+    final class DirectionState {
         var framer: MessageFramer?
         var spec: FrameSpec?
         var guessed = false
@@ -81,6 +87,13 @@ public final class MessagePipeline {
         // Delivered byte ranges not yet wholly used by completed messages, in stream order.
         var chunks: [Chunk] = []
         var chunkHead = 0
+    }
+
+    func state(_ key: DirectionKey) -> DirectionState {
+        if let s = directions[key] { return s }
+        let s = DirectionState()
+        directions[key] = s
+        return s
     }
 
     /// Feeds one decoded frame. `bytes` are the frame's captured bytes (for the payload).
@@ -121,6 +134,13 @@ public final class MessagePipeline {
         }
     }
 
+    /// TCP streams whose both directions ended since the last call (their last messages are
+    /// already in `takeMessages()`).
+    public func takeFinishedStreams() -> [Int] {
+        defer { finishedStreams.removeAll(keepingCapacity: true) }
+        return finishedStreams
+    }
+
     /// Messages completed since the last call, in completion order.
     public func takeMessages() -> [ChatMessage] {
         defer { completed.removeAll(keepingCapacity: true) }
@@ -142,15 +162,20 @@ public final class MessagePipeline {
             case .gap(let stream, let direction, let offset, let length):
                 let key = DirectionKey(stream: stream, direction: direction, udp: false)
                 resolveAuto(key, force: true)
-                if var st = directions[key], st.framer != nil {
+                if let st = directions[key], st.framer != nil {
                     let msgs = st.framer!.gap(at: offset, length: length ?? 0)
-                    directions[key] = st
                     emit(key, msgs)
                 }
             case .ended(let stream, let direction, _):
                 let key = DirectionKey(stream: stream, direction: direction, udp: false)
                 resolveAuto(key, force: true)
                 finishDirection(key)
+                directions[key] = nil
+                endedDirections[stream, default: 0] += 1
+                if endedDirections[stream] == 2 {
+                    endedDirections[stream] = nil
+                    finishedStreams.append(stream)
+                }
             case .warning:
                 break
             }
@@ -158,7 +183,7 @@ public final class MessagePipeline {
     }
 
     func deliver(_ key: DirectionKey, offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool) {
-        var st = directions[key] ?? DirectionState()
+        let st = state(key)
         st.chunks.append(Chunk(offset: offset, end: offset + UInt64(bytes.count), frame: frame))
         if st.framer == nil {
             let port = streams[key.stream].map { $0.endpoints.serverPort }
@@ -167,7 +192,6 @@ public final class MessagePipeline {
             if case .auto = spec.kind {
                 st.held.append((offset, bytes, frame, segmentStart))
                 st.heldBytes += bytes.count
-                directions[key] = st
                 resolveAuto(key, force: false)
                 return
             }
@@ -175,15 +199,13 @@ public final class MessagePipeline {
             st.framer = MessageFramer(spec: spec)
         }
         let msgs = st.framer!.feed(bytes, at: offset, segmentStart: segmentStart)
-        directions[key] = st
         emit(key, msgs)
     }
 
     /// Chooses the format of an `auto` direction once enough bytes were seen (or now, if forced),
     /// then replays what was held. Both directions of a stream share the guess.
     func resolveAuto(_ key: DirectionKey, force: Bool) {
-        guard var st = directions[key], st.framer == nil, !st.held.isEmpty || force else { return }
-        guard force || st.heldBytes >= autoSampleBytes else { return }
+        guard let st = directions[key], st.framer == nil, !st.held.isEmpty || force else { return }
         let spec: FrameSpec
         if let known = streams[key.stream]?.format, let s = try? FrameSpec(parsing: known, maxMessage: choice.defaultSpec.maxMessage,
                                                                             lengthIncludesHeader: choice.defaultSpec.lengthIncludesHeader) {
@@ -192,6 +214,11 @@ public final class MessagePipeline {
             var sample: [UInt8] = []
             for h in st.held { sample += h.bytes }
             let g = AutoFraming.guess(sample, maxMessage: choice.defaultSpec.maxMessage)
+            // Decide as soon as the evidence is good (a header chain or text lines), else wait
+            // for more bytes, up to autoSampleBytes, or the end of the direction.
+            let convincing: Bool
+            if case .raw = g.spec.kind { convincing = false } else { convincing = g.confidence >= 0.7 }
+            guard force || convincing || st.heldBytes >= autoSampleBytes else { return }
             spec = FrameSpec(g.spec.kind, maxMessage: choice.defaultSpec.maxMessage,
                              lengthIncludesHeader: choice.defaultSpec.lengthIncludesHeader)
             if var summary = streams[key.stream] {
@@ -206,31 +233,36 @@ public final class MessagePipeline {
         let held = st.held
         st.held = []
         st.heldBytes = 0
-        directions[key] = st
         for h in held {
-            var s = directions[key]!
-            let msgs = s.framer!.feed(h.bytes, at: h.offset, segmentStart: h.segmentStart)
-            directions[key] = s
+            let msgs = st.framer!.feed(h.bytes, at: h.offset, segmentStart: h.segmentStart)
             emit(key, msgs)
         }
+        // The other direction follows the same guess.
+        let other = DirectionKey(stream: key.stream, direction: key.direction == .clientToServer ? .serverToClient : .clientToServer, udp: key.udp)
+        if let o = directions[other], o.framer == nil, !o.held.isEmpty { resolveAuto(other, force: true) }
     }
 
     func finishDirection(_ key: DirectionKey) {
-        guard var st = directions[key], st.framer != nil else { return }
+        guard let st = directions[key], st.framer != nil else { return }
         let msgs = st.framer!.finish()
-        directions[key] = st
         emit(key, msgs)
     }
 
     func emit(_ key: DirectionKey, _ messages: [FramedMessage]) {
-        guard !messages.isEmpty, var st = directions[key] else { return }
+        guard !messages.isEmpty, let st = directions[key] else { return }
         for m in messages {
             var frames: [Int] = []
+            var sticky: [Int] = []
             var i = st.chunkHead
             while i < st.chunks.count {
                 let c = st.chunks[i]
                 if c.offset >= m.end { break }
-                if c.end > m.start, frames.last != c.frame { frames.append(c.frame) }
+                if c.end > m.start {
+                    if frames.last != c.frame { frames.append(c.frame) }
+                    // The segment holds bytes before this message's start or after its end:
+                    // another message's bytes.
+                    if (c.offset < m.start || c.end > m.end), sticky.last != c.frame { sticky.append(c.frame) }
+                }
                 i += 1
             }
             // Chunks wholly before the end of this message are used up.
@@ -241,9 +273,8 @@ public final class MessagePipeline {
             }
             completed.append(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
                                          message: m, frames: frames.sorted(), format: st.spec?.description ?? "?",
-                                         guessed: st.guessed))
+                                         guessed: st.guessed, stickyFrames: sticky.sorted()))
         }
-        directions[key] = st
     }
 
     // MARK: UDP

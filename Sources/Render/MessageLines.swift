@@ -57,17 +57,15 @@ public enum MessageLines {
 
     /// One readable line:
     ///
-    ///   stream 0 client→server #2 "one" (3 bytes, !I header 3, frame 6; sticky: frame 6 carries 2 messages)
-    ///
-    /// `sharing` counts, for each frame of the message, the messages of this direction it carries.
-    public static func line(_ m: ChatMessage, sharing: [Int: Int] = [:], style: TextStyle = .plain, into out: ByteSink) {
+    ///   stream 0 client→server #2 "one" (3 bytes, !I header 3, frame 6; sticky: frame 6 also carries another message)
+    public static func line(_ m: ChatMessage, style: TextStyle = .plain, into out: ByteSink) {
         let f = m.message
         out.write(m.transport == .udp ? "udp " : "stream ")
         out.decimal(m.stream)
         out.write(m.direction == .clientToServer ? " client→server #" : " server→client #")
         out.decimal(f.index)
         out.byte(UInt8(ascii: " "))
-        out.write(quoted(f.body, limit: 60))
+        quoted(f.body, limit: 60, into: out)
         var facts: [String] = []
         var size = "\(f.body.count) byte\(f.body.count == 1 ? "" : "s")"
         if let d = f.declaredLength, d != f.body.count { size += " of \(d)" }
@@ -80,9 +78,7 @@ public enum MessageLines {
         facts.append((m.frames.count == 1 ? "frame " : "frames ") + m.frames.map(String.init).joined(separator: ","))
         var marks: [String] = []
         if m.frames.count > 1 { marks.append("split over \(m.frames.count) frames") }
-        for n in m.frames {
-            if let k = sharing[n], k > 1 { marks.append("sticky: frame \(n) carries \(k) messages") }
-        }
+        for n in m.stickyFrames { marks.append("sticky: frame \(n) also carries another message") }
         out.write(" (" + facts.joined(separator: ", "))
         if !marks.isEmpty { out.write("; " + marks.joined(separator: "; ")) }
         out.byte(UInt8(ascii: ")"))
@@ -94,6 +90,34 @@ public enum MessageLines {
             style.close(out)
         }
         out.byte(UInt8(ascii: "\n"))
+    }
+
+    /// The body as text between quotes, escaped, cut at `limit` characters, written straight into
+    /// `out` (no String is built). Valid UTF-8 is copied as is; other bytes are shown as \xNN.
+    public static func quoted(_ body: [UInt8], limit: Int, into out: ByteSink) {
+        out.byte(UInt8(ascii: "\""))
+        let valid = String(validating: body, as: UTF8.self) != nil
+        var chars = 0
+        for b in body {
+            // Count characters at the first byte of each UTF-8 sequence.
+            if !valid || b & 0xc0 != 0x80 {
+                if chars >= limit { out.write("…"); break }
+                chars += 1
+            }
+            switch b {
+            case 0x0a: out.write("\\n")
+            case 0x0d: out.write("\\r")
+            case 0x09: out.write("\\t")
+            case 0x22: out.write("\\\"")
+            case 0x5c: out.write("\\\\")
+            case 0x20 ..< 0x7f: out.byte(b)
+            case 0x80...: if valid { out.byte(b) } else { out.write("\\x"); out.hexByte(b) }
+            default:
+                out.write("\\x")
+                out.hexByte(b)
+            }
+        }
+        out.byte(UInt8(ascii: "\""))
     }
 
     /// The body as text, escaped, cut at `limit` characters.

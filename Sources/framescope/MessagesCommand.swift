@@ -82,52 +82,70 @@ struct MessagesCommand: ParsableCommand {
         let pipeline = MessagePipeline(framing: try framing.choice())
         var dissector = Dissector()
         var frame = DecodedFrame()
-        var messages: [ChatMessage] = []
+        var order = StreamOrder()
+        var ready: [ChatMessage] = []
         var failure: PcapError? = nil
+        let printer = MessagePrinter(json: json, stream: stream)
+        func pump() {
+            for m in pipeline.takeMessages() { order.add(m, into: &ready) }
+            for s in pipeline.takeFinishedStreams() { order.finished(s, into: &ready) }
+            printer.print(ready)
+            ready.removeAll(keepingCapacity: true)
+        }
         while true {
             do {
                 guard let raw = try reader.next() else { break }
                 if let f = frameFilter, try !f.matches(raw) { continue }
                 dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
                 _ = pipeline.process(number: reader.framesRead, timestamp: raw.timestamp, frame: frame, bytes: raw.bytes)
-                messages += pipeline.takeMessages()
+                pump()
             } catch {
                 failure = error
                 break
             }
         }
         pipeline.finish()
-        messages += pipeline.takeMessages()
-        if let s = stream { messages = messages.filter { $0.transport == .tcp && $0.stream == s } }
-        // Stream order; within a stream, byte order of each direction (DESIGN.md).
-        messages.sort {
-            ($0.transport.rawValue, $0.stream, $0.frames.first ?? 0, $0.direction.rawValue, $0.message.index)
-                < ($1.transport.rawValue, $1.stream, $1.frames.first ?? 0, $1.direction.rawValue, $1.message.index)
+        pump()
+        order.finishAll(into: &ready)
+        printer.print(ready)
+        printer.flush()
+        if order.orderBroken {
+            Terminal.error("more than 64 MB of messages waited for an earlier stream to end; they were printed out of stream order")
         }
-        // How many messages of its direction each frame carries (sticky when more than one).
-        struct Slot: Hashable { var udp: Bool; var stream: Int; var direction: Direction; var frame: Int }
-        var perFrame: [Slot: Int] = [:]
-        for m in messages { for f in m.frames { perFrame[Slot(udp: m.transport == .udp, stream: m.stream, direction: m.direction, frame: f), default: 0] += 1 } }
-        let out = ByteSink()
-        let style = TextStyle(colour: Terminal.colourWanted(fd: 1))
-        for m in messages {
-            if json {
-                MessageLines.json(m, into: out)
-            } else {
-                var sharing: [Int: Int] = [:]
-                for f in m.frames { sharing[f] = perFrame[Slot(udp: m.transport == .udp, stream: m.stream, direction: m.direction, frame: f)] }
-                MessageLines.line(m, sharing: sharing, style: style, into: out)
-            }
-            if out.count > 1 << 16 {
-                _ = out.withBytes { Terminal.writeAll(fd: 1, $0) }
-                out.removeAll()
-            }
-        }
-        _ = out.withBytes { Terminal.writeAll(fd: 1, $0) }
         if let e = failure {
             Terminal.error(e.description)
             throw ExitCode(e.isBadFilter ? 2 : 1)
         }
+    }
+}
+
+/// Prints messages as they become ready.
+final class MessagePrinter {
+    let json: Bool
+    let stream: Int?
+    let out = ByteSink()
+    let style = TextStyle(colour: Terminal.colourWanted(fd: 1))
+
+    init(json: Bool, stream: Int?) {
+        self.json = json
+        self.stream = stream
+    }
+
+    func print(_ messages: [ChatMessage]) {
+        for m in messages {
+            if let s = stream, m.transport != .tcp || m.stream != s { continue }
+            if json {
+                MessageLines.json(m, into: out)
+            } else {
+                MessageLines.line(m, style: style, into: out)
+            }
+            if out.count > 1 << 16 { flush() }
+        }
+    }
+
+    func flush() {
+        _ = out.withBytes { Terminal.writeAll(fd: 1, $0) }
+        out.removeAll()
     }
 }
 

@@ -88,8 +88,9 @@ struct StatsCommand: ParsableCommand {
         var text = "\(total) frames, \(totalBytes) bytes\n\nProtocol hierarchy (frames, bytes)\n"
         for p in order.sorted() {
             let h = hierarchy[p]!
-            let depth = p.components(separatedBy: " > ").count - 1
-            let name = p.components(separatedBy: " > ").last!
+            let parts = p.split(separator: ">")
+            let depth = parts.count - 1
+            let name = parts.last.map { $0.trimmingPrefix(" ") }.map(String.init) ?? p
             text += String(repeating: "  ", count: depth + 1) + name + "  \(h.frames) frames, \(h.bytes) bytes\n"
         }
         text += "\nTCP conversations\n"
@@ -122,12 +123,10 @@ struct StatsCommand: ParsableCommand {
     }
 
     static func counts(_ ms: [ChatMessage]) -> (c2s: Int, s2c: Int, sticky: Int, split: Int, malformed: Int) {
-        var perFrame: [String: Int] = [:]
-        for m in ms { for f in m.frames { perFrame["\(m.stream)\(m.direction)\(f)", default: 0] += 1 } }
         var r = (c2s: 0, s2c: 0, sticky: 0, split: 0, malformed: 0)
         for m in ms {
             if m.direction == .clientToServer { r.c2s += 1 } else { r.s2c += 1 }
-            if m.frames.contains(where: { (perFrame["\(m.stream)\(m.direction)\($0)"] ?? 0) > 1 }) { r.sticky += 1 }
+            if !m.stickyFrames.isEmpty { r.sticky += 1 }
             if m.frames.count > 1 { r.split += 1 }
             if !m.message.problems.isEmpty { r.malformed += 1 }
         }
