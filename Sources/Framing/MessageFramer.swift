@@ -85,6 +85,33 @@ public struct MessageFramer: Sendable {
         }
     }
 
+    /// The message in progress, for per-segment views (which message a segment starts or
+    /// continues): nil at a boundary or while resynchronising.
+    public struct Pending: Sendable, Hashable {
+        public var index: Int
+        /// Stream offset of its first byte (its header's).
+        public var start: UInt64
+        /// The length field as declared, once the whole header is in.
+        public var headerValue: Int64?
+        /// The body length the header declares.
+        public var declaredLength: Int?
+        /// Bytes of it held so far (header bytes while the header is incomplete, else body bytes).
+        public var received: Int
+    }
+
+    public var pending: Pending? {
+        switch phase {
+        case .header:
+            return Pending(index: nextIndex, start: messageStart, headerValue: nil, declaredLength: nil, received: buffer.count)
+        case let .body(field, declared):
+            return Pending(index: nextIndex, start: messageStart, headerValue: field.value, declaredLength: declared, received: buffer.count)
+        case .line, .longLine, .raw:
+            return Pending(index: nextIndex, start: messageStart, headerValue: nil, declaredLength: nil, received: buffer.count)
+        case .boundary, .resync:
+            return nil
+        }
+    }
+
     /// The stream offset the next feed is expected at (nil before the first feed).
     public var expectedOffset: UInt64? { position }
 

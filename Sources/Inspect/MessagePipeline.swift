@@ -28,6 +28,44 @@ public struct ChatMessage: Sendable, Hashable {
     public var stickyFrames: [Int] = []
 }
 
+/// Layers 5–7 of one frame: its TCP session facts, the length headers found in its payload, and
+/// the application messages it carries — as known when the frame was processed (a message split
+/// over several segments is complete on the frame that brings its last byte, as in Wireshark).
+public struct FrameView: Sendable, Hashable {
+    public var session: SessionInfo?
+    public var transport: ChatMessage.Transport = .tcp
+    /// The framing in force for this frame's direction (`!I`, `line`, …), and whether `auto` chose it.
+    public var format: String?
+    public var guessed = false
+    /// Length headers that begin in this frame: offset in the transport payload, value as declared.
+    public var headers: [Header] = []
+    public var messages: [Piece] = []
+
+    public struct Header: Sendable, Hashable {
+        public var offset: Int
+        public var value: String
+    }
+
+    /// What this frame holds of one message.
+    public struct Piece: Sendable, Hashable {
+        public enum Kind: String, Sendable, Hashable { case whole, starts, continues, ends }
+        public var index: Int
+        public var kind: Kind
+        public var text: String?
+        /// Declared length (length framing) or body length so far.
+        public var length: Int
+        public var complete: Bool
+        /// k of n when the message spans several frames (n unknown while it is in progress).
+        public var part: Int?
+        public var parts: Int?
+        public var problems: [FrameProblem]
+    }
+
+    public init() {}
+
+    public var isEmpty: Bool { session == nil && format == nil && messages.isEmpty }
+}
+
 /// What is known about one stream (for `stats` and headers of `follow`).
 public struct StreamSummary: Sendable, Hashable {
     public var stream: Int
@@ -44,6 +82,11 @@ public final class MessagePipeline {
     var streams: [Int: StreamSummary] = [:]
     var completed: [ChatMessage] = []
     var endedDirections: [Int: Int] = [:]
+    // The frame being processed and what it delivered, for its FrameView.
+    var current = 0
+    var view = FrameView()
+    var currentChunks: [DirectionKey: (offset: UInt64, end: UInt64, payloadStart: Int)] = [:]
+    var currentPayloadCount = 0
     var finishedStreams: [Int] = []
     // UDP flows: index by normalised 4-tuple, in order of first datagram.
     var udpFlows: [UDPFlowKey: (index: Int, client: IPAddress, clientPort: UInt16)] = [:]
@@ -98,6 +141,14 @@ public final class MessagePipeline {
 
     /// Feeds one decoded frame. `bytes` are the frame's captured bytes (for the payload).
     public func process(number: Int, timestamp: Timestamp, frame: DecodedFrame, bytes: UnsafeRawBufferPointer) -> SessionInfo? {
+        annotate(number: number, timestamp: timestamp, frame: frame, bytes: bytes).session
+    }
+
+    /// Feeds one decoded frame and returns its layers 5–7.
+    public func annotate(number: Int, timestamp: Timestamp, frame: DecodedFrame, bytes: UnsafeRawBufferPointer) -> FrameView {
+        current = number
+        view = FrameView()
+        if !currentChunks.isEmpty { currentChunks.removeAll(keepingCapacity: true) }
         var src: IPAddress? = nil, dst: IPAddress? = nil
         var session: SessionInfo? = nil
         for l in frame.layers {
@@ -107,12 +158,15 @@ public final class MessagePipeline {
             case .tcp(let h) where l.error == nil || l.error?.isTruncation == true:
                 guard let s = src, let d = dst, h.capturedHeaderLength >= 20, l.error == nil else { break }
                 let payload = frame.payloadRange.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                currentPayloadCount = payload.count
                 let seg = TCPSegment(frame: number, timestamp: timestamp, source: s, sourcePort: h.sourcePort,
                                      destination: d, destinationPort: h.destinationPort, sequence: h.sequence,
                                      acknowledgment: h.acknowledgment, flags: h.flags, window: h.window,
                                      payloadLength: h.payloadLength, payload: payload)
                 session = reassembler.process(seg)
+                view.session = session
                 handle(reassembler.takeEvents())
+                if let s = session { pendingPiece(DirectionKey(stream: s.stream, direction: s.direction, udp: false)) }
             case .udp(let h) where l.error == nil:
                 guard let s = src, let d = dst else { break }
                 let payload = frame.payloadRange.map { Array(bytes[$0]) } ?? []
@@ -122,7 +176,39 @@ public final class MessagePipeline {
                 break
             }
         }
-        return session
+        _ = session
+        return view
+    }
+
+    /// The message this frame's bytes started or continue, still in progress after it.
+    func pendingPiece(_ key: DirectionKey) {
+        guard let chunk = currentChunks[key], let st = directions[key] else { return }
+        if view.format == nil, let spec = st.spec {
+            view.format = spec.description
+            view.guessed = st.guessed
+        }
+        guard let p = st.framer?.pending, p.start < chunk.end else { return }
+        // Which segment of the message this frame is: count the distinct frames that delivered
+        // its bytes, in stream order, up to this frame's chunk.
+        var part = 0
+        var i = st.chunkHead
+        var lastFrame = -1
+        while i < st.chunks.count {
+            let c = st.chunks[i]
+            if c.end > p.start, c.frame != lastFrame {
+                part += 1
+                lastFrame = c.frame
+                if c.frame == current { break }
+            }
+            i += 1
+        }
+        let startsHere = p.start >= chunk.offset
+        if startsHere, let v = p.headerValue {
+            view.headers.append(.init(offset: chunk.payloadStart + Int(p.start - chunk.offset), value: String(v)))
+        }
+        view.messages.append(.init(index: p.index, kind: startsHere ? .starts : .continues, text: nil,
+                                   length: p.declaredLength ?? p.received, complete: false,
+                                   part: max(part, 1), parts: nil, problems: []))
     }
 
     /// End of input: every direction is finished and its last partial message reported.
@@ -185,6 +271,10 @@ public final class MessagePipeline {
     func deliver(_ key: DirectionKey, offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool) {
         let st = state(key)
         st.chunks.append(Chunk(offset: offset, end: offset + UInt64(bytes.count), frame: frame))
+        if frame == current {
+            // Delivered bytes are the segment's payload, or (when part of it was seen before) its tail.
+            currentChunks[key] = (offset, offset + UInt64(bytes.count), segmentStart ? 0 : max(currentPayloadCount - bytes.count, 0))
+        }
         if st.framer == nil {
             let port = streams[key.stream].map { $0.endpoints.serverPort }
             let client = streams[key.stream].map { $0.endpoints.clientPort }
@@ -271,8 +361,23 @@ public final class MessagePipeline {
                 st.chunks.removeFirst(st.chunkHead)
                 st.chunkHead = 0
             }
+            let sortedFrames = frames.sorted()
+            if let k = sortedFrames.firstIndex(of: current) {
+                let n = sortedFrames.count
+                if view.format == nil, let spec = st.spec {
+                    view.format = spec.description
+                    view.guessed = st.guessed
+                }
+                if let chunk = currentChunks[key], m.headerLength > 0, m.start >= chunk.offset, m.start < chunk.end,
+                   let v = m.headerValueText {
+                    view.headers.append(.init(offset: chunk.payloadStart + Int(m.start - chunk.offset), value: v))
+                }
+                view.messages.append(.init(index: m.index, kind: n == 1 ? .whole : (k == n - 1 ? .ends : .continues),
+                                           text: m.text, length: m.declaredLength ?? m.body.count, complete: m.complete,
+                                           part: n > 1 ? k + 1 : nil, parts: n > 1 ? n : nil, problems: m.problems))
+            }
             completed.append(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
-                                         message: m, frames: frames.sorted(), format: st.spec?.description ?? "?",
+                                         message: m, frames: sortedFrames, format: st.spec?.description ?? "?",
                                          guessed: st.guessed, stickyFrames: sticky.sorted()))
         }
     }
@@ -312,6 +417,12 @@ public final class MessagePipeline {
             m.complete = false
             m.problems.append(.gap)
         }
+        view.transport = .udp
+        view.format = spec.description
+        view.guessed = guessed
+        if let v = m.headerValueText { view.headers.append(.init(offset: 0, value: v)) }
+        view.messages.append(.init(index: m.index, kind: .whole, text: m.text, length: m.declaredLength ?? m.body.count,
+                                   complete: m.complete, part: nil, parts: nil, problems: m.problems))
         completed.append(ChatMessage(transport: .udp, stream: flow.index, direction: direction, message: m,
                                      frames: [number], format: spec.description, guessed: guessed))
     }

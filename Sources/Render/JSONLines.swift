@@ -1,3 +1,4 @@
+import Inspect
 import Wire
 
 // `--json`: one object a frame, exactly DESIGN.md's schema. Absent facts are omitted, never null;
@@ -7,7 +8,7 @@ import Wire
 
 public enum JSONLines {
     /// Appends one frame's JSON object and a newline.
-    public static func render(_ info: FrameInfo, _ frame: DecodedFrame, into out: ByteSink) {
+    public static func render(_ info: FrameInfo, _ frame: DecodedFrame, view: FrameView? = nil, into out: ByteSink) {
         out.write("{\"frame\":")
         out.decimal(info.number)
         out.write(",\"time\":\"")
@@ -19,7 +20,11 @@ public enum JSONLines {
         out.write(",\"linktype\":")
         out.jsonString(info.linkType.name)
         out.write(",\"layers\":[")
-        layers(frame.layers, into: out)
+        let wrote = layers(frame.layers, into: out)
+        if let v = view {
+            if !wrote { out.write("{\"osi\":1,\"proto\":\"frame\"}") }  // keeps the list valid; never happens with TCP/UDP
+            UpperLayers.json(v, into: out)
+        }
         out.write("],\"warnings\":[")
         for (i, w) in frame.warnings.enumerated() {
             if i > 0 { out.byte(UInt8(ascii: ",")) }
@@ -28,13 +33,15 @@ public enum JSONLines {
         out.write("]}\n")
     }
 
-    static func layers(_ layers: [DecodedLayer], into out: ByteSink) {
+    @discardableResult
+    static func layers(_ layers: [DecodedLayer], into out: ByteSink) -> Bool {
         var first = true
         for l in layers where l.proto != .data {
             if !first { out.byte(UInt8(ascii: ",")) }
             first = false
             layer(l, into: out)
         }
+        return !first
     }
 
     static func layer(_ l: DecodedLayer, into out: ByteSink) {

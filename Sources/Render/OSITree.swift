@@ -1,3 +1,4 @@
+import Inspect
 import Wire
 
 // `-V`: every frame as a stack of OSI layers, layer 1 (the frame itself) to layer 4 and the
@@ -12,7 +13,7 @@ import Wire
 
 public enum OSITree {
     public static func render(_ info: FrameInfo, _ frame: DecodedFrame, payload: UnsafeRawBufferPointer? = nil,
-                              style: TextStyle = .plain, into out: ByteSink) {
+                              view: FrameView? = nil, style: TextStyle = .plain, into out: ByteSink) {
         style.open(.proto, out)
         out.write("Frame \(info.number)")
         style.close(out)
@@ -23,6 +24,9 @@ public enum OSITree {
         row(1, "physical", line, [], style, out)
         for l in frame.layers {
             layer(l, style: style, indent: "", into: out)
+        }
+        if let v = view {
+            for r in UpperLayers.tree(v) { row(r.osi, r.name, r.headline, r.details, style, out) }
         }
         if let r = frame.payloadRange, let bytes = payload, r.count > 0, r.upperBound <= bytes.count {
             let slice = UnsafeRawBufferPointer(rebasing: bytes[r])
@@ -38,7 +42,7 @@ public enum OSITree {
         }
     }
 
-    static let osiNames = [1: "physical", 2: "data link", 3: "network", 4: "transport", 7: "application"]
+    static let osiNames = [1: "physical", 2: "data link", 3: "network", 4: "transport", 5: "session", 6: "presentation", 7: "application"]
 
     static func row(_ osi: Int, _ name: String, _ headline: String, _ details: [String], _ style: TextStyle,
                     _ out: ByteSink, indent: String = "") {

@@ -1,3 +1,4 @@
+import Inspect
 import Wire
 
 // The default output: one line a frame, like tcpdump/tshark, most specific facts last:
@@ -8,7 +9,7 @@ import Wire
 // Truncated layers end with `[truncated: …]`, malformed ones with `[malformed: …]`.
 
 public enum OneLine {
-    public static func render(_ info: FrameInfo, _ frame: DecodedFrame, style: TextStyle = .plain, into out: ByteSink) {
+    public static func render(_ info: FrameInfo, _ frame: DecodedFrame, view: FrameView? = nil, style: TextStyle = .plain, into out: ByteSink) {
         out.decimal(info.number)
         out.byte(UInt8(ascii: " "))
         out.clock(info.timestamp)
@@ -180,6 +181,7 @@ public enum OneLine {
             out.byte(UInt8(ascii: "]"))
             style.close(out)
         }
+        if let v = view { UpperLayers.summary(v, style: style, into: out) }
         out.byte(UInt8(ascii: "\n"))
     }
 

@@ -2,6 +2,8 @@ import ArgumentParser
 import Capture
 import Chat
 import Dispatch
+import Framing
+import Inspect
 import Render
 import Wire
 #if canImport(Glibc)
@@ -82,10 +84,14 @@ struct DemoCommand: ParsableCommand {
 
         """)
         var biggest = -1, burst = -1, biggestLen = 0
+        let pipeline = MessagePipeline(framing: FramingChoice(defaultSpec: FrameSpec(.length(width: 4, signed: false, order: .big, orderChar: "!"))))
+        var views: [FrameView] = []
         for (i, f) in frames.enumerated() {
             f.withRaw { raw in
                 dissector.decode(raw.bytes, linkType: raw.linkType, into: &decoded)
-                OneLine.render(info(raw, i + 1), decoded, style: style, into: sink)
+                let view = pipeline.annotate(number: i + 1, timestamp: raw.timestamp, frame: decoded, bytes: raw.bytes)
+                views.append(view)
+                OneLine.render(info(raw, i + 1), decoded, view: view, style: style, into: sink)
                 let n = decoded.payloadRange?.count ?? 0
                 if n > biggestLen { biggestLen = n; biggest = i }
                 if burst < 0, n == 3 * (4 + 5) { burst = i }
@@ -96,7 +102,7 @@ struct DemoCommand: ParsableCommand {
             sink.write("\nFrame \(i + 1), layer by layer (framescope read \(path) -V): \(why)\n")
             frames[i].withRaw { raw in
                 dissector.decode(raw.bytes, linkType: raw.linkType, into: &decoded)
-                OSITree.render(info(raw, i + 1), decoded, payload: raw.bytes, style: style, into: sink)
+                OSITree.render(info(raw, i + 1), decoded, payload: raw.bytes, view: views[i], style: style, into: sink)
                 if i == burst {
                     sink.write("\nThe same frame in hex (-x): each line ends with the layers that start in it.\n")
                     HexDump.render(raw.bytes, layers: decoded.layers, payload: decoded.payloadRange, style: style, into: sink)

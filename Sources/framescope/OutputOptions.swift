@@ -1,5 +1,7 @@
 import ArgumentParser
 import Capture
+import Framing
+import Inspect
 import Render
 import Wire
 #if canImport(Glibc)
@@ -20,6 +22,11 @@ struct OutputOptions: ParsableArguments {
     @Option(name: [.customShort("c"), .long], help: "Stop after this many frames (after the filter).")
     var count: Int?
 
+    @Flag(help: "Decode layers 1-4 only: no TCP reassembly, no message framing (fastest).")
+    var noMessages = false
+
+    @OptionGroup var framing: FramingOptions
+
     func validate() throws {
         if json && (verbose || hex) { throw ValidationError("--json cannot be combined with -V or -x") }
         if let c = count, c < 1 { throw ValidationError("-c must be at least 1") }
@@ -36,6 +43,7 @@ final class FramePrinter {
     let style: TextStyle
     let interactive: Bool
     private var dissector = Dissector()
+    private let pipeline: MessagePipeline?
     private var frame = DecodedFrame()
     private let sink = ByteSink(capacity: 1 << 17)
     private(set) var outputClosed = false
@@ -45,16 +53,19 @@ final class FramePrinter {
         hex = options.hex
         style = TextStyle(colour: Terminal.colourWanted(fd: 1))
         self.interactive = interactive
+        pipeline = options.noMessages ? nil : (try? options.framing.choice()).map { MessagePipeline(framing: $0) }
     }
 
     func handle(_ raw: RawFrame, number: Int) {
         dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
         let info = FrameInfo(number: number, timestamp: raw.timestamp, capturedLength: raw.caplen,
                              wireLength: raw.len, linkType: raw.linkType, interfaceIndex: raw.interfaceIndex)
+        let view = pipeline?.annotate(number: number, timestamp: raw.timestamp, frame: frame, bytes: raw.bytes)
+        if pipeline != nil { _ = pipeline?.takeMessages() }
         switch mode {
-        case .oneLine: OneLine.render(info, frame, style: style, into: sink)
-        case .tree: OSITree.render(info, frame, payload: raw.bytes, style: style, into: sink)
-        case .json: JSONLines.render(info, frame, into: sink)
+        case .oneLine: OneLine.render(info, frame, view: view, style: style, into: sink)
+        case .tree: OSITree.render(info, frame, payload: raw.bytes, view: view, style: style, into: sink)
+        case .json: JSONLines.render(info, frame, view: view, into: sink)
         }
         if hex {
             HexDump.render(raw.bytes, layers: frame.layers, payload: frame.payloadRange, style: style, into: sink)

@@ -117,3 +117,52 @@ final class MessagesCommandTests: XCTestCase {
         XCTAssertTrue(split.stdout.contains("part 2/3"), split.stdout)
     }
 }
+
+/// Layers 5–7 on every frame of `read`: where message boundaries fall against segments.
+final class FrameLayersTests: XCTestCase {
+    func upper(_ file: String, _ extra: [String] = []) throws -> [Int: [[String: Any]]] {
+        let r = try CLI.run(["read", CLI.capture(file), "--json"] + extra)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        var out: [Int: [[String: Any]]] = [:]
+        for f in try jsonLines(r.stdout) {
+            out[f["frame"] as? Int ?? 0] = (f["layers"] as? [[String: Any]] ?? []).filter { ($0["osi"] as? Int ?? 0) >= 5 }
+        }
+        return out
+    }
+
+    func testStickySegmentCarriesTwoMessages() throws {
+        let frames = try upper("sticky.pcap")
+        let f6 = try XCTUnwrap(frames[6])
+        XCTAssertEqual(f6.map { $0["proto"] as? String }, ["session", "framing", "chat"])
+        XCTAssertEqual(f6[0]["stream"] as? Int, 0)
+        XCTAssertEqual(f6[0]["direction"] as? String, "client_to_server")
+        XCTAssertEqual(f6[0]["rel_seq"] as? Int, 10, "after the 9-byte hello")
+        XCTAssertEqual((f6[1]["headers"] as? [[String: Any]])?.map { $0["offset"] as? Int }, [0, 7])
+        let msgs = try XCTUnwrap(f6[2]["messages"] as? [[String: Any]])
+        XCTAssertEqual(msgs.map { $0["text"] as? String }, ["one", "two"])
+        XCTAssertEqual(msgs.map { $0["complete"] as? Bool }, [true, true])
+        let oneLine = try CLI.run(["read", CLI.capture("sticky.pcap")])
+        XCTAssertTrue(oneLine.stdout.contains("| 2 messages in one segment (sticky): #2 \"one\", #3 \"two\""), oneLine.stdout)
+    }
+
+    func testSplitMessageShowsItsParts() throws {
+        let frames = try upper("split.pcap", ["--framing", "!I"])
+        func chat(_ n: Int) -> [String: Any]? {
+            (frames[n]?.first { $0["proto"] as? String == "chat" }?["messages"] as? [[String: Any]])?.first
+        }
+        XCTAssertEqual(chat(4)?["part"] as? [Int], [1])
+        XCTAssertEqual(chat(4)?["complete"] as? Bool, false)
+        XCTAssertEqual(chat(6)?["part"] as? [Int], [2])
+        XCTAssertEqual(chat(8)?["part"] as? [Int], [3, 3])
+        XCTAssertEqual(chat(8)?["complete"] as? Bool, true)
+        XCTAssertEqual(chat(8)?["length"] as? Int, 250)
+        let tree = try CLI.run(["read", CLI.capture("split.pcap"), "-V", "--framing", "!I", "-c", "4"])
+        XCTAssertTrue(tree.stdout.contains("L5 session"))
+        XCTAssertTrue(tree.stdout.contains("length header at payload offset 0: 250"), tree.stdout)
+    }
+
+    func testNoMessagesDecodesLayers1To4Only() throws {
+        let r = try CLI.run(["read", CLI.capture("sticky.pcap"), "--json", "--no-messages"])
+        XCTAssertFalse(r.stdout.contains("\"session\""))
+    }
+}

@@ -1,0 +1,180 @@
+import Framing
+import Inspect
+import Streams
+import Wire
+
+// Layers 5–7 of a frame (session, framing, chat) in each output mode. DESIGN.md's JSON objects:
+//
+//   {"osi":5,"proto":"session","stream":0,"direction":"client_to_server","rel_seq":1,"rel_ack":1,"analysis":[]}
+//   {"osi":6,"proto":"framing","format":"!I","headers":[{"offset":0,"value":5}]}
+//   {"osi":7,"proto":"chat","messages":[{"index":2,"text":"world","length":5,"complete":true}]}
+
+public enum UpperLayers {
+    public static func json(_ v: FrameView, into out: ByteSink) {
+        if let s = v.session {
+            out.write(",{\"osi\":5,\"proto\":\"session\",\"stream\":")
+            out.decimal(s.stream)
+            out.write(",\"direction\":\"")
+            out.write(s.direction.rawValue)
+            out.write("\",\"rel_seq\":")
+            out.decimal(s.relativeSequence)
+            if let a = s.relativeAcknowledgment {
+                out.write(",\"rel_ack\":")
+                out.decimal(a)
+            }
+            out.write(",\"analysis\":[")
+            for (i, a) in s.analysis.enumerated() {
+                if i > 0 { out.byte(UInt8(ascii: ",")) }
+                out.byte(UInt8(ascii: "\""))
+                out.write(a.rawValue)
+                out.byte(UInt8(ascii: "\""))
+            }
+            out.write("]}")
+        }
+        guard let format = v.format, !v.messages.isEmpty || !v.headers.isEmpty else { return }
+        out.write(",{\"osi\":6,\"proto\":\"framing\",\"format\":")
+        out.jsonString(format)
+        out.write(",\"headers\":[")
+        for (i, h) in v.headers.enumerated() {
+            if i > 0 { out.byte(UInt8(ascii: ",")) }
+            out.write("{\"offset\":")
+            out.decimal(h.offset)
+            out.write(",\"value\":")
+            out.write(h.value)
+            out.byte(UInt8(ascii: "}"))
+        }
+        out.byte(UInt8(ascii: "]"))
+        if v.guessed { out.write(",\"guessed\":true") }
+        out.byte(UInt8(ascii: "}"))
+        guard !v.messages.isEmpty else { return }
+        out.write(",{\"osi\":7,\"proto\":\"chat\",\"messages\":[")
+        for (i, m) in v.messages.enumerated() {
+            if i > 0 { out.byte(UInt8(ascii: ",")) }
+            out.write("{\"index\":")
+            out.decimal(m.index)
+            if let t = m.text {
+                out.write(",\"text\":")
+                out.jsonString(t)
+            }
+            out.write(",\"length\":")
+            out.decimal(m.length)
+            out.write(",\"complete\":")
+            out.write(m.complete ? "true" : "false")
+            if let k = m.part {
+                out.write(",\"part\":[")
+                out.decimal(k)
+                if let n = m.parts {
+                    out.byte(UInt8(ascii: ","))
+                    out.decimal(n)
+                }
+                out.byte(UInt8(ascii: "]"))
+            }
+            if !m.problems.isEmpty {
+                out.write(",\"issues\":[")
+                for (j, p) in m.problems.enumerated() {
+                    if j > 0 { out.byte(UInt8(ascii: ",")) }
+                    out.byte(UInt8(ascii: "\""))
+                    out.write(p.rawValue)
+                    out.byte(UInt8(ascii: "\""))
+                }
+                out.byte(UInt8(ascii: "]"))
+            }
+            out.byte(UInt8(ascii: "}"))
+        }
+        out.write("]}")
+    }
+
+    /// The application summary at the end of a one-line frame: ` | 2 messages in one segment
+    /// (sticky): #2 "one", #3 "two"`, ` | message #1 part 2 (continues)`, ` | message #1 ends (part 3 of 3)`.
+    public static func summary(_ v: FrameView, style: TextStyle, into out: ByteSink) {
+        // fin and rst are already in the TCP flags; the rest is news.
+        if let s = v.session, s.analysis.contains(where: { $0 != .fin && $0 != .rst }) {
+            style.open(.warning, out)
+            out.write(" {")
+            var first = true
+            for a in s.analysis where a != .fin && a != .rst {
+                if !first { out.byte(UInt8(ascii: ",")) }
+                first = false
+                out.write(a.rawValue)
+            }
+            out.byte(UInt8(ascii: "}"))
+            style.close(out)
+        }
+        guard !v.messages.isEmpty else { return }
+        out.write(" |")
+        if v.messages.count > 1 {
+            out.write(" \(v.messages.count) messages in one segment (sticky):")
+        }
+        for (i, m) in v.messages.enumerated() {
+            if i > 0 { out.byte(UInt8(ascii: ",")) }
+            out.write(" #")
+            out.decimal(m.index)
+            switch m.kind {
+            case .whole:
+                out.byte(UInt8(ascii: " "))
+                quote(m.text, length: m.length, into: out)
+            case .starts:
+                out.write(" starts (\(m.length) bytes")
+                out.write(m.length == 1 ? ")" : ")")
+                if v.messages.count == 1 { out.write(": split, more segments follow") }
+            case .continues:
+                out.write(" continues (segment \(m.part ?? 0)\(m.parts.map { " of \($0)" } ?? ""))")
+            case .ends:
+                out.write(" ends (segment \(m.part ?? 0) of \(m.parts ?? 0)) ")
+                quote(m.text, length: m.length, into: out)
+            }
+            if !m.problems.isEmpty {
+                style.open(.error, out)
+                out.write(" [")
+                out.write(m.problems.map(\.rawValue).joined(separator: ", "))
+                out.byte(UInt8(ascii: "]"))
+                style.close(out)
+            }
+        }
+    }
+
+    static func quote(_ text: String?, length: Int, into out: ByteSink) {
+        if let t = text {
+            var body = Array(t.utf8)
+            if body.count > 40 { body = Array(body.prefix(40)) }
+            MessageLines.quoted(body, limit: 40, into: out)
+        } else {
+            out.write("(\(length) bytes, not UTF-8)")
+        }
+    }
+
+    /// Rows for the `-V` tree.
+    public static func tree(_ v: FrameView) -> [(osi: Int, name: String, headline: String, details: [String])] {
+        var rows: [(Int, String, String, [String])] = []
+        if let s = v.session {
+            var d = ["relative seq \(s.relativeSequence)" + (s.relativeAcknowledgment.map { ", relative ack \($0)" } ?? "")]
+            if !s.analysis.isEmpty { d.append("analysis: " + s.analysis.map(\.rawValue).joined(separator: ", ")) }
+            rows.append((5, "session", "TCP stream \(s.stream), \(s.direction == .clientToServer ? "client → server" : "server → client")", d))
+        }
+        if let f = v.format, !v.messages.isEmpty || !v.headers.isEmpty {
+            var d: [String] = []
+            for h in v.headers { d.append("length header at payload offset \(h.offset): \(h.value)") }
+            if d.isEmpty { d.append("no header starts in this segment") }
+            rows.append((6, "presentation", "framing \(f)\(v.guessed ? " (guessed)" : "")", d))
+        }
+        if !v.messages.isEmpty {
+            var d: [String] = []
+            for m in v.messages {
+                let o = ByteSink(capacity: 64)
+                quote(m.text, length: m.length, into: o)
+                var t = "#\(m.index) "
+                switch m.kind {
+                case .whole: t += o.string
+                case .starts: t += "starts: \(m.length) bytes declared, more segments follow"
+                case .continues: t += "continues (segment \(m.part ?? 0)\(m.parts.map { " of \($0)" } ?? ""))"
+                case .ends: t += "ends (segment \(m.part ?? 0) of \(m.parts ?? 0)): " + o.string
+                }
+                if !m.problems.isEmpty { t += " [" + m.problems.map(\.rawValue).joined(separator: ", ") + "]" }
+                d.append(t)
+            }
+            let headline = v.messages.count > 1 ? "\(v.messages.count) messages in one segment (sticky)" : "1 message"
+            rows.append((7, "application", headline, d))
+        }
+        return rows
+    }
+}
