@@ -84,7 +84,10 @@ struct DemoCommand: ParsableCommand {
 
         """)
         var biggest = -1, burst = -1, biggestLen = 0
-        let pipeline = MessagePipeline(framing: FramingChoice(defaultSpec: FrameSpec(.length(width: 4, signed: false, order: .big, orderChar: "!"))))
+        // The TCP peer speaks !I; the UDP datagrams are plain text (one datagram, one message).
+        let pipeline = MessagePipeline(framing: FramingChoice(
+            defaultSpec: FrameSpec(.raw),
+            portSpecs: [tcpPort: FrameSpec(.length(width: 4, signed: false, order: .big, orderChar: "!"))]))
         var views: [FrameView] = []
         for (i, f) in frames.enumerated() {
             f.withRaw { raw in
