@@ -84,7 +84,7 @@ fi
 cat "$FULL" "$QUARTER" "$CUT" >/dev/null  # warm the page cache
 
 # Sanity: framescope must print one line per frame, or the timings mean nothing.
-lines=$("$FS" read "$FULL" 2>"$LOG/sanity.err" | wc -l) || true
+lines=$("$FS" read "$FULL" --no-messages 2>"$LOG/sanity.err" | wc -l) || true
 if [ "$lines" != "$FRAMES" ]; then
     say "WARNING: framescope read printed $lines lines for $FRAMES frames (see $LOG/sanity.err)"
 fi
@@ -111,15 +111,18 @@ measure() {
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$n" "$best" "$rss" "$status" >>"$RESULTS"
 }
 
-measure fs_line  "framescope read (one-line)"        "$FRAMES"  -- "$FS" read "$FULL"
-measure fs_json  "framescope read --json"            "$FRAMES"  -- "$FS" read "$FULL" --json
+measure fs_line  "framescope read L1-4 (one-line)"   "$FRAMES"  -- "$FS" read "$FULL" --no-messages
+measure fs_json  "framescope read L1-4 --json"       "$FRAMES"  -- "$FS" read "$FULL" --json --no-messages
+measure fs_full  "framescope read L1-7 (one-line)"   "$FRAMES"  -- "$FS" read "$FULL"
+measure fs_msgs  "framescope messages"               "$FRAMES"  -- "$FS" messages "$FULL"
 measure tcpdump  "TZ=UTC tcpdump -nn -r"             "$FRAMES"  -- env TZ=UTC tcpdump -nn -r "$FULL"
 measure tshark   "tshark -n -r (cut)"                "$TSHARK_FRAMES" -- tshark -n -r "$CUT"
 measure tsjson   "tshark -T json -r (cut)"           "$TSHARK_FRAMES" -- tshark -T json -r "$CUT"
-measure fs_q     "framescope read, 1/4 file"         "$QFRAMES" -- "$FS" read "$QUARTER"
+measure tsconv   "tshark -q -z conv,tcp (cut)"       "$TSHARK_FRAMES" -- tshark -n -q -z conv,tcp -r "$CUT"
+measure fs_q     "framescope read L1-4, 1/4 file"    "$QFRAMES" -- "$FS" read "$QUARTER" --no-messages
 if [ -x "$PREV" ]; then
-    measure prev_line "previous build: read (one-line)" "$FRAMES" -- "$PREV" read "$FULL"
-    measure prev_json "previous build: read --json"     "$FRAMES" -- "$PREV" read "$FULL" --json
+    measure prev_line "previous build: read (one-line)" "$FRAMES" -- "$PREV" read "$FULL" --no-messages
+    measure prev_json "previous build: read --json"     "$FRAMES" -- "$PREV" read "$FULL" --json --no-messages
 fi
 
 # --- 5. report ------------------------------------------------------------------------------
@@ -168,6 +171,14 @@ print("  peak RSS, full file                %6.1f MB (JSON %.1f MB)  target < 64
       % (full_rss, json_rss, verdict(full_rss < 64 and json_rss < 64)))
 print("  peak RSS, full / quarter file      %6.2fx   (%.1f / %.1f MB) target <= 1.25x (flat)  %s"
       % (full_rss / q_rss, full_rss, q_rss, verdict(flat)))
+e = rate("tcpdump") / rate("fs_msgs")
+print("  framescope messages / tcpdump      %6.2fx   target <= 1.0x   %s" % (e, verdict(e <= 1.0)))
+f = rate("fs_msgs") / rate("tsconv")
+print("  tshark conv,tcp / framescope msgs  %6.1fx   target >= 3x     %s" % (f, verdict(f >= 3)))
+g = rate("tcpdump") / rate("fs_full")
+print("  framescope read L1-7 / tcpdump     %6.2fx   (no target; reassembly + framing on every frame)" % g)
+msgs_rss = rows["fs_msgs"]["rss"]
+print("  peak RSS, messages                 %6.1f MB  target < 128 MB  %s" % (msgs_rss, verdict(msgs_rss < 128)))
 if "prev_line" in rows:
     print("  this build / previous, one-line    %6.2fx   (below 1 = faster now)" % (rate("prev_line") / rate("fs_line")))
     print("  this build / previous, JSON        %6.2fx" % (rate("prev_json") / rate("fs_json")))
