@@ -156,7 +156,9 @@ public final class MessagePipeline {
             case .ipv4(let h): src = .v4(h.source); dst = .v4(h.destination)
             case .ipv6(let h): src = .v6(h.source); dst = .v6(h.destination)
             case .tcp(let h) where l.error == nil || l.error?.isTruncation == true:
-                guard let s = src, let d = dst, h.capturedHeaderLength >= 20, l.error == nil else { break }
+                // A header cut by the snaplen after its fixed 20 bytes still feeds the reassembler: its
+                // payload is then all missing, which the reassembler reports as a gap.
+                guard let s = src, let d = dst, h.capturedHeaderLength >= 20, h.headerLength >= 20 else { break }
                 let payload = frame.payloadRange.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
                 currentPayloadCount = payload.count
                 let seg = TCPSegment(frame: number, timestamp: timestamp, source: s, sourcePort: h.sourcePort,

@@ -2,13 +2,13 @@
 // in the order they completed (byte order within each direction) — while streaming: the lowest
 // unfinished stream prints as it goes, later streams are held until every stream before them has
 // finished. Held messages are bounded; past the bound everything held is released in stream
-// order and `orderBroken` is set, so memory stays bounded on any capture.
+// order and `orderBroken` is set, so memory stays bounded on any capture. UDP flows never end,
+// so their datagrams are passed on as they come.
 
 public struct StreamOrder {
     var next = 0
     var held: [Int: [ChatMessage]] = [:]
     var finished: Set<Int> = []
-    var udp: [ChatMessage] = []
     public private(set) var heldBytes = 0
     public let limitBytes: Int
     /// True once the bound forced messages out before an earlier stream finished.
@@ -20,10 +20,7 @@ public struct StreamOrder {
 
     /// Messages ready to print after `m` arrived.
     public mutating func add(_ m: ChatMessage, into out: inout [ChatMessage]) {
-        if m.transport == .udp {
-            udp.append(m)
-            heldBytes += Self.cost(m)
-        } else if m.stream == next {
+        if m.transport == .udp || m.stream == next {
             out.append(m)
         } else {
             held[m.stream, default: []].append(m)
@@ -45,11 +42,9 @@ public struct StreamOrder {
         }
     }
 
-    /// End of input: everything, TCP streams in index order, then UDP flows in index order.
+    /// End of input: everything still held, TCP streams in index order.
     public mutating func finishAll(into out: inout [ChatMessage]) {
         releaseAll(into: &out, breaking: false)
-        out += udp.sorted { ($0.stream, $0.frames.first ?? 0) < ($1.stream, $1.frames.first ?? 0) }
-        udp.removeAll()
         heldBytes = 0
     }
 
