@@ -125,7 +125,7 @@ public final class MessagePipeline {
         var spec: FrameSpec?
         var guessed = false
         // Auto: events held until the format is chosen.
-        var held: [(offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool)] = []
+        var held: [(offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool, gap: UInt64?)] = []
         var heldBytes = 0
         // Delivered byte ranges not yet wholly used by completed messages, in stream order.
         var chunks: [Chunk] = []
@@ -249,11 +249,7 @@ public final class MessagePipeline {
                 deliver(key, offset: offset, bytes: bytes, frame: frame, segmentStart: segmentStart)
             case .gap(let stream, let direction, let offset, let length):
                 let key = DirectionKey(stream: stream, direction: direction, udp: false)
-                resolveAuto(key, force: true)
-                if let st = directions[key], st.framer != nil {
-                    let msgs = st.framer!.gap(at: offset, length: length ?? 0)
-                    emit(key, msgs)
-                }
+                gap(key, offset: offset, length: length ?? 0)
             case .ended(let stream, let direction, _):
                 let key = DirectionKey(stream: stream, direction: direction, udp: false)
                 resolveAuto(key, force: true)
@@ -277,21 +273,37 @@ public final class MessagePipeline {
             // Delivered bytes are the segment's payload, or (when part of it was seen before) its tail.
             currentChunks[key] = (offset, offset + UInt64(bytes.count), segmentStart ? 0 : max(currentPayloadCount - bytes.count, 0))
         }
-        if st.framer == nil {
-            let port = streams[key.stream].map { $0.endpoints.serverPort }
-            let client = streams[key.stream].map { $0.endpoints.clientPort }
-            let spec = choice.spec(serverPort: port, clientPort: client)
-            if case .auto = spec.kind {
-                st.held.append((offset, bytes, frame, segmentStart))
-                st.heldBytes += bytes.count
-                resolveAuto(key, force: false)
-                return
-            }
-            st.spec = spec
-            st.framer = MessageFramer(spec: spec)
+        if !prepareFramer(st, key) {
+            st.held.append((offset, bytes, frame, segmentStart, nil))
+            st.heldBytes += bytes.count
+            resolveAuto(key, force: false)
+            return
         }
         let msgs = st.framer!.feed(bytes, at: offset, segmentStart: segmentStart)
         emit(key, msgs)
+    }
+
+    /// Bytes of a direction that were on the wire but not captured.
+    func gap(_ key: DirectionKey, offset: UInt64, length: UInt64) {
+        let st = state(key)
+        if !prepareFramer(st, key) {
+            // auto and undecided: the gap waits with the held bytes, in stream order.
+            st.held.append((offset, [], 0, true, length))
+            return
+        }
+        emit(key, st.framer!.gap(at: offset, length: length))
+    }
+
+    /// Makes the direction's framer when its spec is given; false while `auto` has not decided.
+    func prepareFramer(_ st: DirectionState, _ key: DirectionKey) -> Bool {
+        if st.framer != nil { return true }
+        let port = streams[key.stream].map { $0.endpoints.serverPort }
+        let client = streams[key.stream].map { $0.endpoints.clientPort }
+        let spec = choice.spec(serverPort: port, clientPort: client)
+        if case .auto = spec.kind { return false }
+        st.spec = spec
+        st.framer = MessageFramer(spec: spec)
+        return true
     }
 
     /// Chooses the format of an `auto` direction once enough bytes were seen (or now, if forced),
@@ -326,8 +338,11 @@ public final class MessagePipeline {
         st.held = []
         st.heldBytes = 0
         for h in held {
-            let msgs = st.framer!.feed(h.bytes, at: h.offset, segmentStart: h.segmentStart)
-            emit(key, msgs)
+            if let g = h.gap {
+                emit(key, st.framer!.gap(at: h.offset, length: g))
+            } else {
+                emit(key, st.framer!.feed(h.bytes, at: h.offset, segmentStart: h.segmentStart))
+            }
         }
         // The other direction follows the same guess.
         let other = DirectionKey(stream: key.stream, direction: key.direction == .clientToServer ? .serverToClient : .clientToServer, udp: key.udp)

@@ -75,7 +75,11 @@ public enum MessageLines {
         } else {
             facts.append("\(m.format)\(m.guessed ? " (guessed)" : "")")
         }
-        facts.append((m.frames.count == 1 ? "frame " : "frames ") + m.frames.map(String.init).joined(separator: ","))
+        if m.frames.isEmpty {
+            facts.append("no bytes captured")
+        } else {
+            facts.append((m.frames.count == 1 ? "frame " : "frames ") + m.frames.map(String.init).joined(separator: ","))
+        }
         var marks: [String] = []
         if m.frames.count > 1 { marks.append("split over \(m.frames.count) frames") }
         for n in m.stickyFrames { marks.append("sticky: frame \(n) also carries another message") }

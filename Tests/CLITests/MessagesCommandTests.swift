@@ -166,3 +166,17 @@ final class FrameLayersTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("\"session\""))
     }
 }
+
+final class SnaplenGapTests: XCTestCase {
+    /// Bytes cut by the snaplen are a gap: the message that holds them is incomplete, never invented.
+    func testSnaplenCutPayloadsAreGaps() throws {
+        let r = try CLI.run(["messages", CLI.capture("snaplen-60.pcap"), "--framing", "!I", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let ms = try jsonLines(r.stdout)
+        XCTAssertFalse(ms.isEmpty)
+        for m in ms {
+            XCTAssertEqual(m["complete"] as? Bool, false)
+            XCTAssertTrue((m["issues"] as? [String] ?? []).contains("gap"), "\(m)")
+        }
+    }
+}
