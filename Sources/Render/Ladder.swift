@@ -89,6 +89,18 @@ public enum Ladder {
         return label
     }
 
+    /// An arrow's label: flags and size, the messages it carries, its analysis flags.
+    static func segmentLabel(_ seg: LadderSegment, _ slices: [MessageSlice], separator: String) -> String {
+        var label = "\(seg.length) B"
+        let f = flagText(seg.flags)
+        if !f.isEmpty { label = f + (seg.length > 0 ? " " + label : "") }
+        if seg.length == 0 && f.isEmpty { label = "ACK" }
+        let m = Ladder.label(slices)
+        if !m.isEmpty { label += separator + m }
+        if !seg.analysis.isEmpty { label += separator + "{" + seg.analysis.map(\.rawValue).joined(separator: ",") + "}" }
+        return label
+    }
+
     /// Flags worth a label: PSH never, ACK only beside SYN (a SYN-ACK).
     static func flagText(_ f: TCPFlags) -> String {
         TCPFlags.names.filter { f.contains($0.0) && $0.1 != "PSH" && ($0.1 != "ACK" || f.contains(.syn)) }
@@ -105,13 +117,7 @@ public enum Ladder {
         out.byte(UInt8(ascii: "\n"))
         for seg in segments {
             let slices = slices(of: seg, messages: messages, segments: segments)
-            var label = "\(seg.length) B"
-            let f = flagText(seg.flags)
-            if !f.isEmpty { label = f + (seg.length > 0 ? " " + label : "") }
-            if seg.length == 0 && f.isEmpty { label = "ACK" }
-            let m = Ladder.label(slices)
-            if !m.isEmpty { label += " " + m }
-            if !seg.analysis.isEmpty { label += " {" + seg.analysis.map(\.rawValue).joined(separator: ",") + "}" }
+            var label = segmentLabel(seg, slices, separator: " ")
             let maxLabel = inner - 6
             if label.count > maxLabel { label = String(label.prefix(maxLabel - 1)) + "…" }
             let dashes = max(inner - label.count - 2, 2)
@@ -170,13 +176,7 @@ public enum Ladder {
                     }
                 }
             }
-            var label = "\(seg.length) B"
-            let f = flagText(seg.flags)
-            if !f.isEmpty { label = f + (seg.length > 0 ? " " + label : "") }
-            if seg.length == 0 && f.isEmpty { label = "ACK" }
-            let m = Ladder.label(slices)
-            if !m.isEmpty { label += "  " + m }
-            if !seg.analysis.isEmpty { label += "  {" + seg.analysis.map(\.rawValue).joined(separator: ",") + "}" }
+            let label = segmentLabel(seg, slices, separator: "  ")
             s += "<text x=\"\((leftX + rightX) / 2)\" y=\"\(y - 10)\" text-anchor=\"middle\">\(xml(label))</text>\n"
             s += "</g>\n"
         }

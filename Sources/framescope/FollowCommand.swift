@@ -36,12 +36,8 @@ struct FollowCommand: ParsableCommand {
     var svg: String?
 
     func run() throws {
-        let reader: PcapFileReader
-        do { reader = try PcapFileReader(path: file) } catch {
-            Terminal.error(error.description)
-            throw ExitCode(2)
-        }
-        defer { reader.close() }
+        let input = try CaptureInput(file: file, filter: [])
+        defer { input.close() }
         let pipeline = MessagePipeline(framing: try framing.choice())
         var dissector = Dissector()
         var frame = DecodedFrame()
@@ -50,11 +46,11 @@ struct FollowCommand: ParsableCommand {
         var failure: PcapError? = nil
         while true {
             do {
-                guard let raw = try reader.next() else { break }
+                guard let raw = try input.next() else { break }
                 dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
-                let session = pipeline.process(number: reader.framesRead, timestamp: raw.timestamp, frame: frame, bytes: raw.bytes)
+                let session = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: frame, bytes: raw.bytes)
                 if let s = session, s.stream == stream, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {
-                    segments.append(LadderSegment(frame: reader.framesRead, timestamp: raw.timestamp, direction: s.direction,
+                    segments.append(LadderSegment(frame: input.frameNumber, timestamp: raw.timestamp, direction: s.direction,
                                                   offset: UInt64(s.relativeSequence &- 1), length: h.payloadLength,
                                                   flags: h.flags, analysis: s.analysis))
                 }

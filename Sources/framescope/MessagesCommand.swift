@@ -67,18 +67,8 @@ struct MessagesCommand: ParsableCommand {
     var stream: Int?
 
     func run() throws {
-        let reader: PcapFileReader
-        do { reader = try PcapFileReader(path: file) } catch {
-            Terminal.error(error.description)
-            throw ExitCode(2)
-        }
-        defer { reader.close() }
-        let expression = filter.joined(separator: " ")
-        let frameFilter: FrameFilter? = expression.isEmpty ? nil : FrameFilter(expression: expression)
-        do { try frameFilter?.validate(for: reader.linkType) } catch {
-            Terminal.error(error.description)
-            throw ExitCode(2)
-        }
+        let input = try CaptureInput(file: file, filter: filter)
+        defer { input.close() }
         let pipeline = MessagePipeline(framing: try framing.choice())
         var dissector = Dissector()
         var frame = DecodedFrame()
@@ -94,10 +84,9 @@ struct MessagesCommand: ParsableCommand {
         }
         while true {
             do {
-                guard let raw = try reader.next() else { break }
-                if let f = frameFilter, try !f.matches(raw) { continue }
+                guard let raw = try input.next() else { break }
                 dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
-                _ = pipeline.process(number: reader.framesRead, timestamp: raw.timestamp, frame: frame, bytes: raw.bytes)
+                _ = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: frame, bytes: raw.bytes)
                 pump()
             } catch {
                 failure = error

@@ -28,46 +28,23 @@ struct ReadCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let reader: PcapFileReader
-        do {
-            reader = try PcapFileReader(path: file)
-        } catch {
-            Terminal.error(error.description)
-            throw ExitCode(2)
-        }
-        defer { reader.close() }
-        let expression = filter.joined(separator: " ")
-        let frameFilter: FrameFilter? = expression.isEmpty ? nil : FrameFilter(expression: expression)
-        do {
-            // Compile for the file's first link type now, so a bad filter fails before any output.
-            try frameFilter?.validate(for: reader.linkType)
-        } catch {
-            Terminal.error(error.description)
-            throw ExitCode(2)
-        }
+        let input = try CaptureInput(file: file, filter: filter)
+        defer { input.close() }
         let printer = FramePrinter(output)
         var shown = 0
         var failure: PcapError? = nil
         while output.count.map({ shown < $0 }) ?? true, !printer.outputClosed {
             let raw: RawFrame
             do {
-                guard let r = try reader.next() else { break }
+                guard let r = try input.next() else { break }
                 raw = r
             } catch {
                 failure = error
                 break
             }
-            if let f = frameFilter {
-                do {
-                    guard try f.matches(raw) else { continue }
-                } catch {
-                    failure = error
-                    break
-                }
-            }
             // Frame numbers are positions in the file, as in tshark and Wireshark, filter or not.
             shown += 1
-            printer.handle(raw, number: reader.framesRead)
+            printer.handle(raw, number: input.frameNumber)
         }
         printer.flush()
         if let e = failure {

@@ -32,18 +32,8 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let reader: PcapFileReader
-        do { reader = try PcapFileReader(path: file) } catch {
-            Terminal.error(error.description)
-            throw ExitCode(2)
-        }
-        defer { reader.close() }
-        let expression = filter.joined(separator: " ")
-        let frameFilter: FrameFilter? = expression.isEmpty ? nil : FrameFilter(expression: expression)
-        do { try frameFilter?.validate(for: reader.linkType) } catch {
-            Terminal.error(error.description)
-            throw ExitCode(2)
-        }
+        let input = try CaptureInput(file: file, filter: filter)
+        defer { input.close() }
         let pipeline = MessagePipeline(framing: try framing.choice())
         var dissector = Dissector()
         var frame = DecodedFrame()
@@ -55,8 +45,7 @@ struct StatsCommand: ParsableCommand {
         var failure: PcapError? = nil
         while true {
             do {
-                guard let raw = try reader.next() else { break }
-                if let f = frameFilter, try !f.matches(raw) { continue }
+                guard let raw = try input.next() else { break }
                 dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
                 total += 1
                 totalBytes += raw.len
@@ -67,7 +56,7 @@ struct StatsCommand: ParsableCommand {
                     hierarchy[path, default: (0, 0)].frames += 1
                     hierarchy[path, default: (0, 0)].bytes += raw.len
                 }
-                if let s = pipeline.process(number: reader.framesRead, timestamp: raw.timestamp, frame: frame, bytes: raw.bytes) {
+                if let s = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: frame, bytes: raw.bytes) {
                     var c = conversations[s.stream] ?? Conversation()
                     let d = s.direction == .clientToServer ? 0 : 1
                     c.frames[d] += 1
