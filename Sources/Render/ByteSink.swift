@@ -215,6 +215,20 @@ public final class ByteSink {
         }
     }
 
+    /// A JSON array of names that need no escaping (enum raw values, option names): `["a","b"]`.
+    public func jsonNames<S: Sequence>(_ items: S, _ name: (S.Element) -> String) {
+        byte(UInt8(ascii: "["))
+        var first = true
+        for item in items {
+            if !first { byte(UInt8(ascii: ",")) }
+            first = false
+            byte(UInt8(ascii: "\""))
+            write(name(item))
+            byte(UInt8(ascii: "\""))
+        }
+        byte(UInt8(ascii: "]"))
+    }
+
     /// A JSON string literal, escaped per RFC 8259.
     public func jsonString(_ s: String) {
         byte(UInt8(ascii: "\""))

@@ -262,14 +262,8 @@ public enum JSONLines {
         out.write(",\"payload_length\":")
         out.decimal(h.payloadLength)
         if !h.options.isEmpty {
-            out.write(",\"options\":[")
-            for (i, o) in h.options.enumerated() {
-                if i > 0 { out.byte(UInt8(ascii: ",")) }
-                out.byte(UInt8(ascii: "\""))
-                out.write(o.name)
-                out.byte(UInt8(ascii: "\""))
-            }
-            out.byte(UInt8(ascii: "]"))
+            out.write(",\"options\":")
+            out.jsonNames(h.options) { $0.name }
             // The first of each option (a repeated option would repeat a key).
             if let v = h.mss { out.write(",\"mss\":"); out.decimal(v) }
             if let v = h.windowScale { out.write(",\"window_scale\":"); out.decimal(v) }

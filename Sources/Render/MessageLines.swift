@@ -45,14 +45,9 @@ public enum MessageLines {
             if m.guessed { out.write(",\"guessed\":true") }
             out.byte(UInt8(ascii: "}"))
         }
-        out.write(",\"issues\":[")
-        for (i, p) in f.problems.enumerated() {
-            if i > 0 { out.byte(UInt8(ascii: ",")) }
-            out.byte(UInt8(ascii: "\""))
-            out.write(p.rawValue)
-            out.byte(UInt8(ascii: "\""))
-        }
-        out.write("]}\n")
+        out.write(",\"issues\":")
+        out.jsonNames(f.problems) { $0.rawValue }
+        out.write("}\n")
     }
 
     /// One readable line:

@@ -22,14 +22,9 @@ public enum UpperLayers {
                 out.write(",\"rel_ack\":")
                 out.decimal(a)
             }
-            out.write(",\"analysis\":[")
-            for (i, a) in s.analysis.enumerated() {
-                if i > 0 { out.byte(UInt8(ascii: ",")) }
-                out.byte(UInt8(ascii: "\""))
-                out.write(a.rawValue)
-                out.byte(UInt8(ascii: "\""))
-            }
-            out.write("]}")
+            out.write(",\"analysis\":")
+            out.jsonNames(s.analysis) { $0.rawValue }
+            out.write("}")
         }
         guard let format = v.format, !v.messages.isEmpty || !v.headers.isEmpty else { return }
         out.write(",{\"osi\":6,\"proto\":\"framing\",\"format\":")
@@ -70,14 +65,8 @@ public enum UpperLayers {
                 out.byte(UInt8(ascii: "]"))
             }
             if !m.problems.isEmpty {
-                out.write(",\"issues\":[")
-                for (j, p) in m.problems.enumerated() {
-                    if j > 0 { out.byte(UInt8(ascii: ",")) }
-                    out.byte(UInt8(ascii: "\""))
-                    out.write(p.rawValue)
-                    out.byte(UInt8(ascii: "\""))
-                }
-                out.byte(UInt8(ascii: "]"))
+                out.write(",\"issues\":")
+                out.jsonNames(m.problems) { $0.rawValue }
             }
             out.byte(UInt8(ascii: "}"))
         }
