@@ -78,6 +78,7 @@ public struct StreamSummary: Sendable, Hashable {
 public final class MessagePipeline {
     let choice: FramingChoice
     let reassembler: TCPReassembler
+    let fragments = FragmentReassembler()
     var directions: [DirectionKey: DirectionState] = [:]
     var streams: [Int: StreamSummary] = [:]
     var completed: [ChatMessage] = []
@@ -140,12 +141,17 @@ public final class MessagePipeline {
     }
 
     /// Feeds one decoded frame. `bytes` are the frame's captured bytes (for the payload).
-    public func process(number: Int, timestamp: Timestamp, frame: DecodedFrame, bytes: UnsafeRawBufferPointer) -> SessionInfo? {
-        annotate(number: number, timestamp: timestamp, frame: frame, bytes: bytes).session
+    public func process(number: Int, timestamp: Timestamp, frame: inout DecodedFrame, bytes: UnsafeRawBufferPointer,
+                        dissector: inout Dissector) -> SessionInfo? {
+        annotate(number: number, timestamp: timestamp, frame: &frame, bytes: bytes, dissector: &dissector).session
     }
 
-    /// Feeds one decoded frame and returns its layers 5–7.
-    public func annotate(number: Int, timestamp: Timestamp, frame: DecodedFrame, bytes: UnsafeRawBufferPointer) -> FrameView {
+    /// Feeds one decoded frame and returns its layers 5–7. An IP fragment is kept until its
+    /// datagram is whole; the frame that completes it gets the datagram's layer 4 appended
+    /// (marked with the fragments' frames), which is why the frame is `inout`.
+    public func annotate(number: Int, timestamp: Timestamp, frame: inout DecodedFrame, bytes: UnsafeRawBufferPointer,
+                         dissector: inout Dissector) -> FrameView {
+        defragment(number: number, timestamp: timestamp, frame: &frame, bytes: bytes, dissector: &dissector)
         current = number
         view = FrameView()
         if !currentChunks.isEmpty { currentChunks.removeAll(keepingCapacity: true) }
@@ -159,27 +165,68 @@ public final class MessagePipeline {
                 // A header cut by the snaplen after its fixed 20 bytes still feeds the reassembler: its
                 // payload is then all missing, which the reassembler reports as a gap.
                 guard let s = src, let d = dst, h.capturedHeaderLength >= 20, h.headerLength >= 20 else { break }
-                let payload = frame.payloadRange.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
-                currentPayloadCount = payload.count
-                let seg = TCPSegment(frame: number, timestamp: timestamp, source: s, sourcePort: h.sourcePort,
-                                     destination: d, destinationPort: h.destinationPort, sequence: h.sequence,
-                                     acknowledgment: h.acknowledgment, flags: h.flags, window: h.window,
-                                     payloadLength: h.payloadLength, payload: payload)
-                session = reassembler.process(seg)
+                let reassembled = frame.reassembledPayload
+                let feed = { (payload: UnsafeRawBufferPointer) -> SessionInfo in
+                    self.currentPayloadCount = payload.count
+                    let seg = TCPSegment(frame: number, timestamp: timestamp, source: s, sourcePort: h.sourcePort,
+                                         destination: d, destinationPort: h.destinationPort, sequence: h.sequence,
+                                         acknowledgment: h.acknowledgment, flags: h.flags, window: h.window,
+                                         payloadLength: h.payloadLength, payload: payload)
+                    return self.reassembler.process(seg)
+                }
+                if let r = reassembled {
+                    session = r.withUnsafeBytes(feed)
+                } else {
+                    session = feed(frame.payloadRange.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0))
+                }
                 view.session = session
                 handle(reassembler.takeEvents())
                 if let s = session { pendingPiece(DirectionKey(stream: s.stream, direction: s.direction, udp: false)) }
             case .udp(let h) where l.error == nil:
                 guard let s = src, let d = dst else { break }
-                let payload = frame.payloadRange.map { Array(bytes[$0]) } ?? []
-                datagram(number: number, src: s, sp: h.sourcePort, dst: d, dp: h.destinationPort,
-                         payload: payload, claimed: h.payloadLength)
+                let payload = frame.reassembledPayload ?? frame.payloadRange.map { Array(bytes[$0]) } ?? []
+                datagram(number: number, frames: l.reassembledFrom ?? [number], src: s, sp: h.sourcePort, dst: d,
+                         dp: h.destinationPort, payload: payload, claimed: h.payloadLength)
             default:
                 break
             }
         }
         _ = session
         return view
+    }
+
+    /// IP fragments: collected per datagram (bounded, timed out by capture time); the one that
+    /// completes a datagram gets its transport layer.
+    func defragment(number: Int, timestamp: Timestamp, frame: inout DecodedFrame, bytes: UnsafeRawBufferPointer,
+                    dissector: inout Dissector) {
+        guard let dataIndex = frame.layers.lastIndex(where: { $0.proto == .data }), dataIndex > 0 else { return }
+        let data = frame.layers[dataIndex]
+        guard case .data(let length) = data.header, data.offset >= 0, data.offset + length <= bytes.count else { return }
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[data.offset ..< data.offset + length])
+        var key: FragmentKey
+        var offset: Int, more: Bool
+        var pseudo: TransportContext.Pseudo
+        switch frame.layers[dataIndex - 1].header {
+        case .ipv4(let h) where h.isFragment:
+            key = FragmentKey(source: .v4(h.source), destination: .v4(h.destination), protocolNumber: h.protocolNumber,
+                              identification: UInt32(h.identification))
+            offset = h.fragmentOffset
+            more = h.moreFragments
+            pseudo = .v4(h.source, h.destination)
+        case .ipv6(let h):
+            guard let f = h.fragment else { return }
+            key = FragmentKey(source: .v6(h.source), destination: .v6(h.destination), protocolNumber: h.upperProtocol,
+                              identification: f.fragmentID)
+            offset = f.fragmentOffset
+            more = f.moreFragments
+            pseudo = .v6(h.source, h.destination)
+        default:
+            return
+        }
+        guard let whole = fragments.add(key: key, offset: offset, more: more, bytes: payload, frame: number, time: timestamp) else { return }
+        // The data layer of this last fragment makes way for the datagram's transport layer.
+        frame.layers.remove(at: dataIndex)
+        dissector.appendReassembled(whole.bytes, protocol: key.protocolNumber, pseudo: pseudo, frames: whole.frames, into: &frame)
     }
 
     /// The message this frame's bytes started or continue, still in progress after it.
@@ -401,7 +448,7 @@ public final class MessagePipeline {
 
     // MARK: UDP
 
-    func datagram(number: Int, src: IPAddress, sp: UInt16, dst: IPAddress, dp: UInt16, payload: [UInt8], claimed: Int) {
+    func datagram(number: Int, frames: [Int], src: IPAddress, sp: UInt16, dst: IPAddress, dp: UInt16, payload: [UInt8], claimed: Int) {
         let flowKey = UDPFlowKey(src, sp, dst, dp)
         let flow: (index: Int, client: IPAddress, clientPort: UInt16)
         if let f = udpFlows[flowKey] {
@@ -441,6 +488,6 @@ public final class MessagePipeline {
         view.messages.append(.init(index: m.index, kind: .whole, text: m.text, length: m.declaredLength ?? m.body.count,
                                    complete: m.complete, part: nil, parts: nil, problems: m.problems))
         completed.append(ChatMessage(transport: .udp, stream: flow.index, direction: direction, message: m,
-                                     frames: [number], format: spec.description, guessed: guessed))
+                                     frames: frames, format: spec.description, guessed: guessed))
     }
 }

@@ -206,6 +206,14 @@ public enum JSONLines {
                 out.decimal(h.capturedPayloadLength)
             }
         }
+        if let frames = l.reassembledFrom {
+            out.write(",\"reassembled_from\":[")
+            for (i, n) in frames.enumerated() {
+                if i > 0 { out.byte(UInt8(ascii: ",")) }
+                out.decimal(n)
+            }
+            out.byte(UInt8(ascii: "]"))
+        }
         if let e = l.error {
             out.write(",\"error\":")
             out.jsonString(e.description)

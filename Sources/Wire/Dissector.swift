@@ -138,6 +138,32 @@ public struct Dissector {
         }
     }
 
+    /// Appends the transport layer of an IP datagram reassembled from fragments (its upper-layer
+    /// bytes `datagram`, protocol `proto`, addresses for the pseudo-header) to the frame that
+    /// completed it, marked with the fragments' frames. The transport payload is kept in
+    /// `frame.reassembledPayload`.
+    public mutating func appendReassembled(_ datagram: [UInt8], protocol proto: UInt8, pseudo: TransportContext.Pseudo,
+                                           frames: [Int], into frame: inout DecodedFrame) {
+        datagram.withUnsafeBytes { raw in
+            let r = ByteReader(raw)
+            let ctx = TransportContext(pseudo: pseudo, claimedLength: raw.count)
+            var range: Range<Int>? = nil
+            var layer: DecodedLayer
+            switch proto {
+            case IPProtocol.tcp: layer = TCPHeader.decode(r, ctx: ctx, payloadRange: &range)
+            case IPProtocol.udp: layer = UDPHeader.decode(r, ctx: ctx, payloadRange: &range)
+            case IPProtocol.icmp: layer = ICMPHeader.decode(r, ctx: ctx, v6: false, quotedAllowed: true, dissector: &self)
+            case IPProtocol.icmpv6: layer = ICMPHeader.decode(r, ctx: ctx, v6: true, quotedAllowed: true, dissector: &self)
+            default: layer = DecodedLayer(proto: .data, header: .data(length: raw.count))
+            }
+            layer.reassembledFrom = frames
+            // Offsets of a reassembled layer are not positions in this frame.
+            layer.offset = -1
+            frame.layers.append(layer)
+            if let p = range { frame.reassembledPayload = Array(raw[p]) }
+        }
+    }
+
     /// Convenience for tests and one-off use: decodes an owned byte array.
     public func decode(_ bytes: [UInt8], linkType: LinkType) -> DecodedFrame {
         var copy = self

@@ -79,6 +79,8 @@ public struct DecodedLayer: Sendable, Hashable {
     public var truncated: Bool
     /// Where the layer starts in the captured frame (for hex dumps).
     public var offset: Int = 0
+    /// For a transport layer decoded from a reassembled IP datagram: the fragments' frames.
+    public var reassembledFrom: [Int]? = nil
 
     public init(proto: Proto, header: LayerHeader, error: DecodeError? = nil, truncated: Bool = false) {
         self.proto = proto
@@ -100,12 +102,16 @@ public struct DecodedFrame: Sendable, Hashable {
     public var payloadRange: Range<Int>?
     /// Ethernet padding after the network datagram (bytes), never decoded as data.
     public var trailerLength: Int
+    /// When this frame completed an IP datagram from fragments: the transport payload of the
+    /// whole datagram (`payloadRange` then refers to nothing in this frame).
+    public var reassembledPayload: [UInt8]?
 
     public init() {
         layers = []
         warnings = []
         payloadRange = nil
         trailerLength = 0
+        reassembledPayload = nil
     }
 
     public mutating func reset() {
@@ -113,6 +119,7 @@ public struct DecodedFrame: Sendable, Hashable {
         if !warnings.isEmpty { warnings.removeAll(keepingCapacity: true) }
         payloadRange = nil
         trailerLength = 0
+        reassembledPayload = nil
     }
 
     /// The first error of the frame, if decoding stopped early.

@@ -92,7 +92,7 @@ struct DemoCommand: ParsableCommand {
         for (i, f) in frames.enumerated() {
             f.withRaw { raw in
                 dissector.decode(raw.bytes, linkType: raw.linkType, into: &decoded)
-                let view = pipeline.annotate(number: i + 1, timestamp: raw.timestamp, frame: decoded, bytes: raw.bytes)
+                let view = pipeline.annotate(number: i + 1, timestamp: raw.timestamp, frame: &decoded, bytes: raw.bytes, dissector: &dissector)
                 views.append(view)
                 OneLine.render(info(raw, i + 1), decoded, view: view, style: style, into: sink)
                 let n = decoded.payloadRange?.count ?? 0

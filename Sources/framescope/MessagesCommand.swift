@@ -86,7 +86,7 @@ struct MessagesCommand: ParsableCommand {
             do {
                 guard let raw = try input.next() else { break }
                 dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
-                _ = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: frame, bytes: raw.bytes)
+                _ = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
                 pump()
             } catch {
                 failure = error

@@ -60,7 +60,7 @@ final class FramePrinter {
         dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
         let info = FrameInfo(number: number, timestamp: raw.timestamp, capturedLength: raw.caplen,
                              wireLength: raw.len, linkType: raw.linkType, interfaceIndex: raw.interfaceIndex)
-        let view = pipeline?.annotate(number: number, timestamp: raw.timestamp, frame: frame, bytes: raw.bytes)
+        let view = pipeline?.annotate(number: number, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
         if pipeline != nil { _ = pipeline?.takeMessages() }
         switch mode {
         case .oneLine: OneLine.render(info, frame, view: view, style: style, into: sink)

@@ -56,7 +56,7 @@ struct StatsCommand: ParsableCommand {
                     hierarchy[path, default: (0, 0)].frames += 1
                     hierarchy[path, default: (0, 0)].bytes += raw.len
                 }
-                if let s = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: frame, bytes: raw.bytes) {
+                if let s = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector) {
                     var c = conversations[s.stream] ?? Conversation()
                     let d = s.direction == .clientToServer ? 0 : 1
                     c.frames[d] += 1

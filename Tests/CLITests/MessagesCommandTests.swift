@@ -180,3 +180,25 @@ final class SnaplenGapTests: XCTestCase {
         }
     }
 }
+
+final class FragmentReassemblyTests: XCTestCase {
+    /// Every fragment shows its layer 3; the frame that completes the datagram gets its layer 4,
+    /// with the fragments' frames, and the message lists them.
+    func testFragmentsAreReassembledOnTheLastFrame() throws {
+        let r = try CLI.run(["read", CLI.capture("ip-fragments-options.pcap"), "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let frames = try jsonLines(r.stdout)
+        func udp(_ i: Int) -> [String: Any]? {
+            (frames[i]["layers"] as? [[String: Any]])?.first { $0["proto"] as? String == "udp" }
+        }
+        XCTAssertNil(udp(0), "the first fragment has no layer 4 of its own")
+        XCTAssertEqual(udp(1)?["reassembled_from"] as? [Int], [1, 2])
+        XCTAssertEqual(udp(1)?["payload_length"] as? Int, 36)
+        XCTAssertNil(udp(2))
+        XCTAssertEqual(udp(3)?["reassembled_from"] as? [Int], [3, 4], "IPv6 fragments too")
+        let ms = try jsonLines(try CLI.run(["messages", CLI.capture("ip-fragments-options.pcap"), "--json", "--framing", "raw"]).stdout)
+        let first = try XCTUnwrap(ms.first { $0["transport"] as? String == "udp" })
+        XCTAssertEqual(first["text"] as? String, "fragmented message!!-tail-of-it.....")
+        XCTAssertEqual(first["frames"] as? [Int], [1, 2])
+    }
+}
