@@ -66,6 +66,13 @@ public struct FrameView: Sendable, Hashable {
     public var isEmpty: Bool { session == nil && format == nil && messages.isEmpty }
 }
 
+@inline(__always)
+func isAscending(_ a: [Int]) -> Bool {
+    var i = 1
+    while i < a.count { if a[i - 1] > a[i] { return false }; i += 1 }
+    return true
+}
+
 /// What is known about one stream (for `stats` and headers of `follow`).
 public struct StreamSummary: Sendable, Hashable {
     public var stream: Int
@@ -86,7 +93,10 @@ public final class MessagePipeline {
     // The frame being processed and what it delivered, for its FrameView.
     var current = 0
     var view = FrameView()
-    var currentChunks: [DirectionKey: (offset: UInt64, end: UInt64, payloadStart: Int)] = [:]
+    // Usually one entry: a small array beats hashing the key for every frame.
+    var currentChunks: [(key: DirectionKey, offset: UInt64, end: UInt64, payloadStart: Int)] = []
+    /// When false, completed messages are not kept for `takeMessages()` (per-frame views only).
+    public var collectsMessages = true
     var currentPayloadCount = 0
     var finishedStreams: [Int] = []
     // UDP flows: index by normalised 4-tuple, in order of first datagram.
@@ -180,7 +190,7 @@ public final class MessagePipeline {
                     session = feed(frame.payloadRange.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0))
                 }
                 view.session = session
-                handle(reassembler.takeEvents())
+                reassembler.drainEvents { handle($0) }
                 if let s = session { pendingPiece(DirectionKey(stream: s.stream, direction: s.direction, udp: false)) }
             case .udp(let h) where l.error == nil:
                 guard let s = src, let d = dst else { break }
@@ -231,7 +241,7 @@ public final class MessagePipeline {
 
     /// The message this frame's bytes started or continue, still in progress after it.
     func pendingPiece(_ key: DirectionKey) {
-        guard let chunk = currentChunks[key], let st = directions[key] else { return }
+        guard let chunk = currentChunk(key), let st = directions[key] else { return }
         if view.format == nil, let spec = st.spec {
             view.format = spec.description
             view.guessed = st.guessed
@@ -278,8 +288,10 @@ public final class MessagePipeline {
 
     /// Messages completed since the last call, in completion order.
     public func takeMessages() -> [ChatMessage] {
-        defer { completed.removeAll(keepingCapacity: true) }
-        return completed
+        guard !completed.isEmpty else { return [] }
+        var out: [ChatMessage] = []
+        swap(&out, &completed)
+        return out
     }
 
     public var summaries: [StreamSummary] { streams.values.sorted { $0.stream < $1.stream } }
@@ -287,7 +299,11 @@ public final class MessagePipeline {
     // MARK: TCP
 
     func handle(_ events: [StreamEvent]) {
-        for e in events {
+        for e in events { handle(e) }
+    }
+
+    func handle(_ e: StreamEvent) {
+        do {
             switch e {
             case .opened(let stream, let endpoints):
                 streams[stream] = StreamSummary(stream: stream, transport: .tcp, endpoints: endpoints, format: nil, guess: nil)
@@ -318,7 +334,7 @@ public final class MessagePipeline {
         st.chunks.append(Chunk(offset: offset, end: offset + UInt64(bytes.count), frame: frame))
         if frame == current {
             // Delivered bytes are the segment's payload, or (when part of it was seen before) its tail.
-            currentChunks[key] = (offset, offset + UInt64(bytes.count), segmentStart ? 0 : max(currentPayloadCount - bytes.count, 0))
+            currentChunks.append((key, offset, offset + UInt64(bytes.count), segmentStart ? 0 : max(currentPayloadCount - bytes.count, 0)))
         }
         if !prepareFramer(st, key) {
             st.held.append((offset, bytes, frame, segmentStart, nil))
@@ -328,6 +344,11 @@ public final class MessagePipeline {
         }
         let msgs = st.framer!.feed(bytes, at: offset, segmentStart: segmentStart)
         emit(key, msgs)
+    }
+
+    func currentChunk(_ key: DirectionKey) -> (key: DirectionKey, offset: UInt64, end: UInt64, payloadStart: Int)? {
+        for c in currentChunks where c.key == key { return c }
+        return nil
     }
 
     /// Bytes of a direction that were on the wire but not captured.
@@ -425,14 +446,15 @@ public final class MessagePipeline {
                 st.chunks.removeFirst(st.chunkHead)
                 st.chunkHead = 0
             }
-            let sortedFrames = frames.sorted()
+            var sortedFrames = frames
+            if !isAscending(sortedFrames) { sortedFrames.sort() }
             if let k = sortedFrames.firstIndex(of: current) {
                 let n = sortedFrames.count
                 if view.format == nil, let spec = st.spec {
                     view.format = spec.description
                     view.guessed = st.guessed
                 }
-                if let chunk = currentChunks[key], m.headerLength > 0, m.start >= chunk.offset, m.start < chunk.end,
+                if let chunk = currentChunk(key), m.headerLength > 0, m.start >= chunk.offset, m.start < chunk.end,
                    let v = m.headerValueText {
                     view.headers.append(.init(offset: chunk.payloadStart + Int(m.start - chunk.offset), value: v))
                 }
@@ -440,9 +462,10 @@ public final class MessagePipeline {
                                            text: m.text, length: m.declaredLength ?? m.body.count, complete: m.complete,
                                            part: n > 1 ? k + 1 : nil, parts: n > 1 ? n : nil, problems: m.problems))
             }
+            guard collectsMessages else { continue }
             completed.append(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
                                          message: m, frames: sortedFrames, format: st.spec?.description ?? "?",
-                                         guessed: st.guessed, stickyFrames: sticky.sorted()))
+                                         guessed: st.guessed, stickyFrames: isAscending(sticky) ? sticky : sticky.sorted()))
         }
     }
 
@@ -487,7 +510,9 @@ public final class MessagePipeline {
         if let v = m.headerValueText { view.headers.append(.init(offset: 0, value: v)) }
         view.messages.append(.init(index: m.index, kind: .whole, text: m.text, length: m.declaredLength ?? m.body.count,
                                    complete: m.complete, part: nil, parts: nil, problems: m.problems))
-        completed.append(ChatMessage(transport: .udp, stream: flow.index, direction: direction, message: m,
-                                     frames: frames, format: spec.description, guessed: guessed))
+        if collectsMessages {
+            completed.append(ChatMessage(transport: .udp, stream: flow.index, direction: direction, message: m,
+                                         frames: frames, format: spec.description, guessed: guessed))
+        }
     }
 }

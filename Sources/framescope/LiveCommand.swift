@@ -102,8 +102,9 @@ struct LiveCommand: ParsableCommand {
         let deadline = duration.map { monotonicSeconds() + $0 }
         var captured = 0
         var failure: PcapError? = nil
+        let limit = output.count ?? .max
         loop: while !StopSignal.requested {
-            if let c = output.count, captured >= c { break }
+            if captured >= limit { break }
             if let d = deadline, monotonicSeconds() >= d { break }
             do {
                 switch try capture.next() {

@@ -54,6 +54,7 @@ final class FramePrinter {
         style = TextStyle(colour: Terminal.colourWanted(fd: 1))
         self.interactive = interactive
         pipeline = options.noMessages ? nil : (try? options.framing.choice()).map { MessagePipeline(framing: $0) }
+        pipeline?.collectsMessages = false  // only the per-frame views are printed
     }
 
     func handle(_ raw: RawFrame, number: Int) {
@@ -61,7 +62,6 @@ final class FramePrinter {
         let info = FrameInfo(number: number, timestamp: raw.timestamp, capturedLength: raw.caplen,
                              wireLength: raw.len, linkType: raw.linkType, interfaceIndex: raw.interfaceIndex)
         let view = pipeline?.annotate(number: number, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
-        if pipeline != nil { _ = pipeline?.takeMessages() }
         switch mode {
         case .oneLine: OneLine.render(info, frame, view: view, style: style, into: sink)
         case .tree: OSITree.render(info, frame, payload: raw.bytes, view: view, style: style, into: sink)

@@ -33,7 +33,8 @@ struct ReadCommand: ParsableCommand {
         let printer = FramePrinter(output)
         var shown = 0
         var failure: PcapError? = nil
-        while output.count.map({ shown < $0 }) ?? true, !printer.outputClosed {
+        let limit = output.count ?? .max  // read once: an @OptionGroup getter is not free per frame
+        while shown < limit, !printer.outputClosed {
             let raw: RawFrame
             do {
                 guard let r = try input.next() else { break }
