@@ -36,3 +36,68 @@ struct CaptureInput {
 
     func close() { reader.close() }
 }
+
+/// Where frames come from: a file, or a live capture that ends on --duration, Ctrl-C or SIGTERM.
+enum FrameSource {
+    case file(CaptureInput)
+    case liveCapture(LiveCapture, deadline: Double?, counter: Counter)
+
+    final class Counter { var frames = 0 }
+
+    static func live(interface: String, filter words: [String], duration: Double?) throws -> FrameSource {
+        StopSignal.install()
+        let expression = words.joined(separator: " ")
+        do {
+            let capture = try LiveCapture(interface: interface, bufferSize: 32 << 20, filter: expression.isEmpty ? nil : expression)
+            Terminal.error("listening on \(interface), link type \(capture.linkType.name)" + (expression.isEmpty ? "" : ", filter \"\(expression)\""))
+            return .liveCapture(capture, deadline: duration.map { monotonicSeconds() + $0 }, counter: Counter())
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+    }
+
+    /// The next frame; nil at the end of the file, or when a live capture is told to stop.
+    func next() throws(PcapError) -> RawFrame? {
+        switch self {
+        case .file(let input):
+            return try input.next()
+        case .liveCapture(let capture, let deadline, let counter):
+            while !StopSignal.requested {
+                if let d = deadline, monotonicSeconds() >= d { return nil }
+                switch try capture.next() {
+                case nil: return nil
+                case .timeout?: continue
+                case .frame(let raw)?:
+                    counter.frames += 1
+                    return raw
+                }
+            }
+            return nil
+        }
+    }
+
+    var frameNumber: Int {
+        switch self {
+        case .file(let input): return input.frameNumber
+        case .liveCapture(_, _, let counter): return counter.frames
+        }
+    }
+
+    /// For a live capture: libpcap's counters on standard error.
+    func reportEnd() {
+        guard case .liveCapture(let capture, _, let counter) = self else { return }
+        var line = "\(counter.frames) frames captured"
+        if let s = try? capture.stats() {
+            line += "; libpcap: \(s.received) received, \(s.droppedByKernel) dropped by kernel, \(s.droppedByInterface) dropped by interface"
+        }
+        Terminal.error(line)
+    }
+
+    func close() {
+        switch self {
+        case .file(let input): input.close()
+        case .liveCapture(let capture, _, _): capture.close()
+        }
+    }
+}

@@ -49,14 +49,23 @@ struct MessagesCommand: ParsableCommand {
           framescope messages captures/tcp-chat-ipv4.pcap
           framescope messages chat.pcap --framing 9000='!I' --json
           framescope messages lesson.pcap --framing line
+          framescope messages --live 'tcp port 9000' --framing '!I'     (Ctrl-C to stop)
+
+        With --live, the positional arguments are all filter words (there is no file), and each         message is printed as soon as it is complete, in arrival order.
         """
     )
 
-    @Argument(help: ArgumentHelp("Capture file to read; - reads standard input.", valueName: "file"))
-    var file: String
+    @Argument(help: ArgumentHelp("Capture file to read (- reads standard input), then a BPF filter expression; with --live, the filter only.", valueName: "file-and-filter"))
+    var arguments: [String] = []
 
-    @Argument(help: ArgumentHelp("BPF filter expression (several words are joined).", valueName: "filter"))
-    var filter: [String] = []
+    @Flag(help: "Capture live instead of reading a file (see `live` for -i, --duration).")
+    var live = false
+
+    @Option(name: [.customShort("i"), .long], help: "With --live: the interface.")
+    var interface = "lo"
+
+    @Option(help: "With --live: stop after this many seconds.")
+    var duration: Double?
 
     @OptionGroup var framing: FramingOptions
 
@@ -66,8 +75,15 @@ struct MessagesCommand: ParsableCommand {
     @Option(help: "Only this TCP stream (its index).")
     var stream: Int?
 
+    func validate() throws {
+        if !live && arguments.isEmpty { throw ValidationError("give a capture file, or --live") }
+        if let d = duration, !(d > 0) { throw ValidationError("--duration must be a positive number of seconds") }
+    }
+
     func run() throws {
-        let input = try CaptureInput(file: file, filter: filter)
+        let input: FrameSource = live
+            ? try FrameSource.live(interface: interface, filter: arguments, duration: duration)
+            : .file(try CaptureInput(file: arguments[0], filter: Array(arguments.dropFirst())))
         defer { input.close() }
         let pipeline = MessagePipeline(framing: try framing.choice())
         var dissector = Dissector()
@@ -77,6 +93,12 @@ struct MessagesCommand: ParsableCommand {
         var failure: PcapError? = nil
         let printer = MessagePrinter(json: json, stream: stream)
         func pump() {
+            if live {
+                // Live: each message as soon as it is complete, in arrival order.
+                printer.print(pipeline.takeMessages())
+                _ = pipeline.takeFinishedStreams()
+                return
+            }
             for m in pipeline.takeMessages() { order.add(m, into: &ready) }
             for s in pipeline.takeFinishedStreams() { order.finished(s, into: &ready) }
             printer.print(ready)
@@ -88,6 +110,7 @@ struct MessagesCommand: ParsableCommand {
                 dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
                 _ = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
                 pump()
+                if live { printer.flush() }
             } catch {
                 failure = error
                 break
@@ -98,6 +121,7 @@ struct MessagesCommand: ParsableCommand {
         order.finishAll(into: &ready)
         printer.print(ready)
         printer.flush()
+        input.reportEnd()
         if order.orderBroken {
             Terminal.error("more than 64 MB of messages waited for an earlier stream to end; they were printed out of stream order")
         }

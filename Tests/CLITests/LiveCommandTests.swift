@@ -189,3 +189,30 @@ final class Background {
         try? FileManager.default.removeItem(at: out.deletingLastPathComponent())
     }
 }
+
+final class LiveMessagesCommandTests: XCTestCase {
+    /// `messages --live` prints each message as it completes, and stops cleanly on Ctrl-C.
+    func testMessagesLive() throws {
+        guard CLI.isRoot else { throw XCTSkip("live capture needs root") }
+        let listener = try LoopbackSocket.listen(.v4)
+        let live = try Background(["messages", "--live", "tcp", "port", "\(listener.localPort)", "--framing", "!I", "--json"])
+        defer { live.stop() }
+        XCTAssertTrue(live.waitForStderr("listening on lo", timeout: 10), live.stderrText)
+        let client = try LoopbackSocket.connect(.v4, port: listener.localPort)
+        let server = try listener.accept()
+        try client.send(lengthPrefixed(Array("first".utf8)) + lengthPrefixed(Array("second".utf8)))
+        _ = try server.receive(exactly: 4 + 5 + 4 + 6)
+        try server.send(lengthPrefixed(Array("reply".utf8)))
+        _ = try client.receive(exactly: 9)
+        // Printed before the capture stops: wait for the three lines.
+        let deadline = Date().addingTimeInterval(10)
+        while live.stdoutText.split(separator: "\n").count < 3 && Date() < deadline { usleep(20_000) }
+        XCTAssertEqual(live.interrupt(timeout: 10), 0, live.stderrText)
+        let ms = try jsonLines(live.stdoutText)
+        XCTAssertEqual(ms.compactMap { $0["text"] as? String }, ["first", "second", "reply"])
+        XCTAssertEqual(ms[0]["frames"] as? [Int], ms[1]["frames"] as? [Int], "one write, one segment: sticky")
+        XCTAssertTrue(live.stderrText.contains("frames captured"), live.stderrText)
+        client.close()
+        server.close()
+    }
+}

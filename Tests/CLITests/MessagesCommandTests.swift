@@ -202,3 +202,17 @@ final class FragmentReassemblyTests: XCTestCase {
         XCTAssertEqual(first["frames"] as? [Int], [1, 2])
     }
 }
+
+final class StatsCommandTests: XCTestCase {
+    func testStatsCountsStickySplitAndMalformed() throws {
+        let sticky = try CLI.run(["stats", CLI.capture("sticky.pcap")])
+        XCTAssertEqual(sticky.status, 0, sticky.stderr)
+        XCTAssertTrue(sticky.stdout.contains("12 frames"), sticky.stdout)
+        XCTAssertTrue(sticky.stdout.contains("tcp  12 frames"), sticky.stdout)
+        XCTAssertTrue(sticky.stdout.contains("Messages: 4 over TCP; 2 in segments shared with another message"), sticky.stdout)
+        let split = try CLI.run(["stats", CLI.capture("split.pcap")])
+        XCTAssertTrue(split.stdout.contains("1 split over several segments"), split.stdout)
+        let bad = try CLI.run(["stats", CLI.capture("negative-length.pcap"), "--framing", "<i"])
+        XCTAssertTrue(bad.stdout.contains("1 with problems"), bad.stdout)
+    }
+}
