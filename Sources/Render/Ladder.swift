@@ -97,7 +97,9 @@ public enum Ladder {
         if seg.length == 0 && f.isEmpty { label = "ACK" }
         let m = Ladder.label(slices)
         if !m.isEmpty { label += separator + m }
-        if !seg.analysis.isEmpty { label += separator + "{" + seg.analysis.map(\.rawValue).joined(separator: ",") + "}" }
+        // fin and rst are already in the flags.
+        let news = seg.analysis.filter { $0 != .fin && $0 != .rst }
+        if !news.isEmpty { label += separator + "{" + news.map(\.rawValue).joined(separator: ",") + "}" }
         return label
     }
 
