@@ -82,27 +82,29 @@ public struct StreamSummary: Sendable, Hashable {
     public var guess: FramingGuess?
 }
 
+/// Not thread-safe: one pipeline belongs to one reading loop. Its stored properties skip the
+/// runtime exclusivity checks, which cost more than the work they guarded on the per-frame path.
 public final class MessagePipeline {
     let choice: FramingChoice
     let reassembler: TCPReassembler
     let fragments = FragmentReassembler()
-    var directions: [DirectionKey: DirectionState] = [:]
-    var streams: [Int: StreamSummary] = [:]
-    var completed: [ChatMessage] = []
-    var endedDirections: [Int: Int] = [:]
+    @exclusivity(unchecked) var directions: [DirectionKey: DirectionState] = [:]
+    @exclusivity(unchecked) var streams: [Int: StreamSummary] = [:]
+    @exclusivity(unchecked) var completed: [ChatMessage] = []
+    @exclusivity(unchecked) var endedDirections: [Int: Int] = [:]
     // The frame being processed and what it delivered, for its FrameView.
-    var current = 0
-    var view = FrameView()
+    @exclusivity(unchecked) var current = 0
+    @exclusivity(unchecked) var view = FrameView()
     // Usually one entry: a small array beats hashing the key for every frame.
-    var currentChunks: [(key: DirectionKey, offset: UInt64, end: UInt64, payloadStart: Int)] = []
+    @exclusivity(unchecked) var currentChunks: [(key: DirectionKey, offset: UInt64, end: UInt64, payloadStart: Int)] = []
     /// When false, completed messages are not kept for `takeMessages()` (per-frame views only).
     public var collectsMessages = true
-    var currentPayloadCount = 0
-    var finishedStreams: [Int] = []
+    @exclusivity(unchecked) var currentPayloadCount = 0
+    @exclusivity(unchecked) var finishedStreams: [Int] = []
     // UDP flows: index by normalised 4-tuple, in order of first datagram.
-    var udpFlows: [UDPFlowKey: (index: Int, client: IPAddress, clientPort: UInt16)] = [:]
-    var udpMessageIndex: [DirectionKey: Int] = [:]
-    var udpSpecs: [Int: (spec: FrameSpec, guessed: Bool)] = [:]
+    @exclusivity(unchecked) var udpFlows: [UDPFlowKey: (index: Int, client: IPAddress, clientPort: UInt16)] = [:]
+    @exclusivity(unchecked) var udpMessageIndex: [DirectionKey: Int] = [:]
+    @exclusivity(unchecked) var udpSpecs: [Int: (spec: FrameSpec, guessed: Bool)] = [:]
     /// Auto-detection looks at up to this many bytes of a direction before it decides.
     public var autoSampleBytes = 512
 
@@ -130,17 +132,18 @@ public final class MessagePipeline {
         var frame: Int
     }
 
-    /// A class, so updating it in the dictionary never copies its arrays.
+    /// A class, so updating it in the dictionary never copies its arrays. Used by one pipeline
+    /// only (no dynamic exclusivity checks, as for the pipeline).
     final class DirectionState {
-        var framer: MessageFramer?
-        var spec: FrameSpec?
-        var guessed = false
+        @exclusivity(unchecked) var framer: MessageFramer?
+        @exclusivity(unchecked) var spec: FrameSpec?
+        @exclusivity(unchecked) var guessed = false
         // Auto: events held until the format is chosen.
-        var held: [(offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool, gap: UInt64?)] = []
-        var heldBytes = 0
+        @exclusivity(unchecked) var held: [(offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool, gap: UInt64?)] = []
+        @exclusivity(unchecked) var heldBytes = 0
         // Delivered byte ranges not yet wholly used by completed messages, in stream order.
-        var chunks: [Chunk] = []
-        var chunkHead = 0
+        @exclusivity(unchecked) var chunks: [Chunk] = []
+        @exclusivity(unchecked) var chunkHead = 0
     }
 
     func state(_ key: DirectionKey) -> DirectionState {
