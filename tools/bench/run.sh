@@ -6,7 +6,9 @@
 #
 # Environment: RUNS (timed runs per command, best is kept; default 3),
 #              TSHARK_FRAMES (size of the cut that tshark reads; default 100000),
-#              SKIP_BUILD=1 (use the framescope already in .build-bench).
+#              SKIP_BUILD=1 (use the framescope already in .build-bench),
+#              SKIP_ADVERSARIAL=1 (leave out the adversarial captures, section 6),
+#              ADVERSARIAL_ONLY=1 (only the adversarial captures: no chat capture, no tcpdump/tshark).
 # Exits 0 when the measurements were made, whether or not the targets were met (it is a
 # report); non-zero only when something could not be built, installed or run.
 set -euo pipefail
@@ -62,6 +64,97 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
     [ "$ok" = 1 ] || { echo "framescope did not build; see $LOG/build.log" >&2; exit 1; }
 fi
 [ -x "$FS" ] || { echo "no $FS" >&2; exit 1; }
+
+# --- 6. adversarial captures (reassembly limits) ----------------------------------------------
+# Defined here and run last (or alone, with ADVERSARIAL_ONLY=1). Captures made to push TCP reassembly against its limits (gen_adversarial.py): framescope must
+# stay within them. One run per command (ADV_RUNS to change), peak RSS against 128 MB.
+ADV_RSS_MB=128
+adversarial() {
+    local runs="${ADV_RUNS:-1}" adv_results="$DATA/adversarial.tsv" f name args cmd key i rss r t0 t1 dt best status
+    : >"$adv_results"
+    # name|generator arguments
+    local captures=(
+        "adv-holes-100000.pcap|--kind holes --streams 100000"
+        "adv-ooo-1gib-cut.pcap|--kind ooo"
+        "adv-ooo-real-1x84mb.pcap|--kind ooo --real"
+        "adv-ooo-real-32x2.6mb.pcap|--kind ooo --real --streams 32"
+    )
+    for entry in "${captures[@]}"; do
+        name="${entry%%|*}"; args="${entry#*|}"
+        f="$DATA/$name"
+        if [ ! -s "$f" ]; then
+            say "generating $f ($args)"
+            # shellcheck disable=SC2086
+            python3 "$BENCH/gen_adversarial.py" "$f.tmp" $args --seed 1 && mv "$f.tmp" "$f"
+        fi
+        cat "$f" >/dev/null
+        for cmd in messages read; do
+            key="adv-${name%.pcap}-$cmd"
+            say "adversarial: framescope $cmd $name"
+            best="" rss=0 status=0
+            for ((i = 1; i <= runs; i++)); do
+                t0=$(date +%s%N)
+                if ! /usr/bin/time -f '%M' -o "$LOG/$key.rss" "$FS" "$cmd" "$f" >/dev/null 2>"$LOG/$key.err"; then
+                    status=1
+                fi
+                t1=$(date +%s%N)
+                dt=$((t1 - t0))
+                if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
+                r=$(grep -E '^[0-9]+$' "$LOG/$key.rss" | tail -1 || echo 0)
+                [ "${r:-0}" -gt "$rss" ] && rss=$r
+            done
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$cmd" "$f" "$best" "$rss" "$status" "$LOG/$key.err" >>"$adv_results"
+        done
+    done
+    local adv_out="$DATA/results-adversarial.txt"
+    python3 - "$adv_results" "$runs" "$ADV_RSS_MB" "$(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo '?')" <<'EOF' | tee "$adv_out"
+import os, struct, sys, time
+path, runs, limit, rev = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+
+def frames(f):
+    n = 0
+    with open(f, "rb") as fh:
+        fh.seek(24)
+        while True:
+            h = fh.read(16)
+            if len(h) < 16:
+                return n
+            n += 1
+            fh.seek(struct.unpack("<IIII", h)[2], 1)
+
+rows = [line.rstrip("\n").split("\t") for line in open(path)]
+counts = {}
+print("framescope adversarial captures  %s  commit %s  (%s run(s) each, wall clock; limits: 4 MiB"
+      " out of order per direction, 64 MiB buffered in all, 100,000 streams, 2048 pieces and"
+      " 64 holes per direction)" % (time.strftime("%Y-%m-%d %H:%M:%S"), rev, runs))
+print()
+print("%-28s %-9s %8s %7s %9s %8s  %s" % ("capture", "command", "frames", "MB", "seconds", "peak MB",
+                                          "peak RSS < %d MB" % limit))
+print("-" * 96)
+for name, cmd, f, ns, rss, status, err in rows:
+    if f not in counts:
+        counts[f] = frames(f)
+    mb = int(rss) / 1024
+    print("%-28s %-9s %8d %7.1f %9.3f %8.1f  %s%s" % (
+        name, cmd, counts[f], os.path.getsize(f) / 1e6, int(ns) / 1e9, mb,
+        "PASS" if mb < limit else "MISS", "" if status == "0" else "  (exit non-zero)"))
+    try:
+        lines = [l.rstrip("\n") for l in open(err, errors="replace") if l.strip()]
+    except OSError:
+        lines = []
+    if not lines:
+        print("    stderr: (nothing)")
+    for l in lines[:3]:
+        print("    stderr: " + (l if len(l) <= 150 else l[:149] + "…"))
+    if len(lines) > 3:
+        print("    stderr: … %d more line(s) in %s" % (len(lines) - 3, err))
+EOF
+    say "written to $adv_out"
+}
+if [ "${ADVERSARIAL_ONLY:-0}" = 1 ]; then
+    adversarial
+    exit 0
+fi
 
 # --- 3. captures ----------------------------------------------------------------------------
 QFRAMES=$((FRAMES / 4))
@@ -186,4 +279,8 @@ if not all(r["ok"] for r in rows.values()):
     print("\nsome command exited non-zero: see tools/bench/data/logs/*.err")
 EOF
 say "written to $OUT"
+if [ "${SKIP_ADVERSARIAL:-0}" != 1 ]; then
+    echo
+    adversarial
+fi
 exit 0
