@@ -101,6 +101,9 @@ public final class MessagePipeline {
     public var collectsMessages = true
     @exclusivity(unchecked) var currentPayloadCount = 0
     @exclusivity(unchecked) var finishedStreams: [Int] = []
+    @exclusivity(unchecked) var warnings: [String] = []
+    /// Warnings not kept (past the first 256 since the last `takeWarnings()`).
+    public private(set) var warningsDropped = 0
     // UDP flows: index by normalised 4-tuple, in order of first datagram.
     @exclusivity(unchecked) var udpFlows: [UDPFlowKey: (index: Int, client: IPAddress, clientPort: UInt16)] = [:]
     @exclusivity(unchecked) var udpMessageIndex: [DirectionKey: Int] = [:]
@@ -274,12 +277,27 @@ public final class MessagePipeline {
     }
 
     /// End of input: every direction is finished and its last partial message reported.
-    public func finish() {
-        handle(reassembler.finish())
+    ///
+    /// The end of a capture can release a lot at once (everything still buffered out of order):
+    /// `drain` is called with completed messages every so often, so they need not all be held.
+    public func finish(drain: ([ChatMessage]) -> Void = { _ in }) {
+        for e in reassembler.finish() {
+            handle(e)
+            if completed.count >= 1024 { drain(takeMessages()) }
+        }
         for key in directions.keys.sorted(by: { ($0.stream, $0.direction.rawValue) < ($1.stream, $1.direction.rawValue) }) {
             resolveAuto(key, force: true)
             finishDirection(key)
+            if completed.count >= 1024 { drain(takeMessages()) }
         }
+    }
+
+    /// Limit warnings since the last call (which limit, what was dropped).
+    public func takeWarnings() -> [String] {
+        guard !warnings.isEmpty else { return [] }
+        var out: [String] = []
+        swap(&out, &warnings)
+        return out
     }
 
     /// TCP streams whose both directions ended since the last call (their last messages are
@@ -326,8 +344,10 @@ public final class MessagePipeline {
                     endedDirections[stream] = nil
                     finishedStreams.append(stream)
                 }
-            case .warning:
-                break
+            case .warning(let w):
+                // A limit was hit (the reassembler says which, once per stream): keep the first
+                // few hundred for the caller to show, count the rest.
+                if warnings.count < 256 { warnings.append(w) } else { warningsDropped += 1 }
             }
         }
     }

@@ -14,7 +14,7 @@ public struct StreamOrder {
     /// True once the bound forced messages out before an earlier stream finished.
     public private(set) var orderBroken = false
 
-    public init(limitBytes: Int = 64 << 20) { self.limitBytes = limitBytes }
+    public init(limitBytes: Int = 24 << 20) { self.limitBytes = limitBytes }
 
     static func cost(_ m: ChatMessage) -> Int { m.message.body.count + 8 * m.frames.count + 160 }
 

@@ -171,11 +171,12 @@ public final class ByteSink {
 
     /// `HH:MM:SS.ffffff` (UTC), the fraction as precise as the source.
     public func clock(_ t: Timestamp) {
+        let before = count
         dateAndTime(t.seconds)
-        // Keep only the time of day: drop the "YYYY-MM-DDT" just written.
-        let start = count - 19
-        (base + start).update(from: base + start + 11, count: 8)
-        count = start + 8
+        // Keep only the time of day: drop the date and "T" just written (8 bytes remain).
+        let start = count - 8
+        (base + before).update(from: base + start, count: 8)
+        count = before + 8
         fraction(t)
     }
 
@@ -185,6 +186,21 @@ public final class ByteSink {
         if seconds != cachedSecond {
             let start = count
             let c = Timestamp(seconds: seconds, nanoseconds: 0).civil
+            if c.year < 0 || c.year > 9999 {
+                // Not RFC 3339 any more, but never a wrapped, wrong year.
+                decimal(c.year)
+                byte(UInt8(ascii: "-"))
+                zeroPadded(c.month, width: 2)
+                byte(UInt8(ascii: "-"))
+                zeroPadded(c.day, width: 2)
+                byte(UInt8(ascii: "T"))
+                zeroPadded(c.hour, width: 2)
+                byte(UInt8(ascii: ":"))
+                zeroPadded(c.minute, width: 2)
+                byte(UInt8(ascii: ":"))
+                zeroPadded(c.second, width: 2)
+                return
+            }
             zeroPadded(c.year, width: 4)
             byte(UInt8(ascii: "-"))
             zeroPadded(c.month, width: 2)

@@ -55,13 +55,13 @@ public enum UpperLayers {
             out.decimal(m.length)
             out.write(",\"complete\":")
             out.write(m.complete ? "true" : "false")
-            if let k = m.part {
+            // [k, n] once the message is complete; while it is in progress n is unknown, so the
+            // piece says only "complete": false (the one-line and tree views give k).
+            if let k = m.part, let n = m.parts {
                 out.write(",\"part\":[")
                 out.decimal(k)
-                if let n = m.parts {
-                    out.byte(UInt8(ascii: ","))
-                    out.decimal(n)
-                }
+                out.byte(UInt8(ascii: ","))
+                out.decimal(n)
                 out.byte(UInt8(ascii: "]"))
             }
             if !m.problems.isEmpty {

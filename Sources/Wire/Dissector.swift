@@ -4,8 +4,9 @@
 enum NextLayer {
     case etherType(UInt16, ByteReader)
     case ipProtocol(UInt8, ByteReader, TransportContext)
-    /// A fragment of a larger datagram: its payload is not a transport header.
-    case fragment(ByteReader)
+    /// A fragment of a larger datagram: its payload is not a transport header. `cut` when the
+    /// capture holds less of it than the IP header claims.
+    case fragment(ByteReader, cut: Bool)
     /// Bytes of a protocol this decoder does not know.
     case data(ByteReader)
     case stop
@@ -89,8 +90,11 @@ public struct Dissector {
             case .stop:
                 frame.trailerLength = trailer
                 return
-            case .data(let p), .fragment(let p):
+            case .data(let p):
                 if p.count > 0 { frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count)).at(p)) }
+                next = .stop
+            case .fragment(let p, let cut):
+                frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count), truncated: cut).at(p))
                 next = .stop
             case .etherType(let type, let p):
                 if EtherType.isVLANTag(type) {

@@ -116,11 +116,13 @@ public struct IPv4Header: Sendable, Hashable {
         let datagramCaptured = min(claimed, r.count)
         if claimed < r.count { trailer = r.count - claimed }
         let payload = r.window(ihl, datagramCaptured - ihl) ?? r.suffix(from: r.count)
-        let layer = DecodedLayer(proto: .ipv4, header: .ipv4(h), truncated: claimed > r.count)
+        // A datagram cut short is reported by the layer whose bytes are missing (the transport
+        // layer's captured_payload_length), not here: this header is whole.
+        let layer = DecodedLayer(proto: .ipv4, header: .ipv4(h))
         if h.isFragment {
             // A fragment carries part of a datagram; its transport header is decoded on
             // reassembly, not here.
-            return (layer, .fragment(payload))
+            return (layer, .fragment(payload, cut: claimed > r.count))
         }
         let ctx = TransportContext(pseudo: .v4(IPv4Address(src), IPv4Address(dst)), claimedLength: claimed - ihl)
         return (layer, .ipProtocol(proto, payload, ctx))

@@ -112,10 +112,10 @@ public struct IPv6Header: Sendable, Hashable {
             }
         }
         h.upperProtocol = next
-        let layer = DecodedLayer(proto: .ipv6, header: .ipv6(h), truncated: length + claimed > r.count)
+        let layer = DecodedLayer(proto: .ipv6, header: .ipv6(h))
         let upper = payload.suffix(from: o)
         if let f = h.fragment, f.moreFragments || f.fragmentOffset != 0 {
-            return (layer, .fragment(upper))
+            return (layer, .fragment(upper, cut: length + claimed > r.count))
         }
         let ctx = TransportContext(pseudo: .v6(h.source, h.destination), claimedLength: max(claimed - o, 0))
         return (layer, .ipProtocol(next, upper, ctx))

@@ -38,7 +38,7 @@ struct FollowCommand: ParsableCommand {
     func run() throws {
         let input = try CaptureInput(file: file, filter: [])
         defer { input.close() }
-        let pipeline = MessagePipeline(framing: try framing.choice())
+        let pipeline = try framing.pipeline()
         var dissector = Dissector()
         var frame = DecodedFrame()
         var messages: [ChatMessage] = []
@@ -55,6 +55,7 @@ struct FollowCommand: ParsableCommand {
                                                   flags: h.flags, analysis: s.analysis))
                 }
                 messages += pipeline.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
+                Terminal.warnings(pipeline)
             } catch {
                 failure = error
                 break

@@ -19,6 +19,32 @@ struct FramingOptions: ParsableArguments {
     @Flag(help: "The length field counts the header too.")
     var lengthIncludesHeader = false
 
+    @Option(help: "Reassembly: TCP streams tracked at once; past it the least recently active is ended (each costs ~2-5 KB).")
+    var maxStreams = 20_000
+
+    @Option(help: ArgumentHelp("Reassembly: out-of-order bytes held for all streams together.", valueName: "MB"))
+    var maxBuffer = 64
+
+    @Option(help: ArgumentHelp("Reassembly: out-of-order bytes held per stream direction.", valueName: "KB"))
+    var maxOutOfOrder = 4096
+
+    @Option(help: ArgumentHelp("Reassembly: a stream with no segment for this long (capture time) is ended.", valueName: "seconds"))
+    var idleTimeout = 600
+
+    /// The reassembly limits; whenever one is hit a warning goes to standard error.
+    func limits() -> ReassemblyLimits {
+        var l = ReassemblyLimits()
+        l.maxLiveStreams = maxStreams
+        l.maxBufferedBytesTotal = maxBuffer << 20
+        l.maxOutOfOrderBytesPerDirection = maxOutOfOrder << 10
+        l.idleTimeoutSeconds = Int64(idleTimeout)
+        return l
+    }
+
+    func pipeline() throws -> MessagePipeline {
+        MessagePipeline(framing: try choice(), limits: limits())
+    }
+
     func choice() throws -> FramingChoice {
         do {
             return try FramingChoice(parsing: framing, maxMessage: maxMessage, lengthIncludesHeader: lengthIncludesHeader)
@@ -29,6 +55,9 @@ struct FramingOptions: ParsableArguments {
 
     func validate() throws {
         if maxMessage < 1 { throw ValidationError("--max-message must be at least 1") }
+        if maxStreams < 1 || maxBuffer < 1 || maxOutOfOrder < 1 || idleTimeout < 1 {
+            throw ValidationError("--max-streams, --max-buffer, --max-out-of-order and --idle-timeout must be at least 1")
+        }
         _ = try choice()
     }
 }
@@ -85,7 +114,7 @@ struct MessagesCommand: ParsableCommand {
             ? try FrameSource.live(interface: interface, filter: arguments, duration: duration)
             : .file(try CaptureInput(file: arguments[0], filter: Array(arguments.dropFirst())))
         defer { input.close() }
-        let pipeline = MessagePipeline(framing: try framing.choice())
+        let pipeline = try framing.pipeline()
         var dissector = Dissector()
         var frame = DecodedFrame()
         var order = StreamOrder()
@@ -93,6 +122,7 @@ struct MessagesCommand: ParsableCommand {
         var failure: PcapError? = nil
         let printer = MessagePrinter(json: json, stream: stream)
         func pump() {
+            Terminal.warnings(pipeline)
             if live {
                 // Live: each message as soon as it is complete, in arrival order.
                 printer.print(pipeline.takeMessages())
@@ -116,14 +146,22 @@ struct MessagesCommand: ParsableCommand {
                 break
             }
         }
-        pipeline.finish()
+        pipeline.finish { batch in
+            if live {
+                printer.print(batch)
+            } else {
+                for m in batch { order.add(m, into: &ready) }
+                printer.print(ready)
+                ready.removeAll(keepingCapacity: true)
+            }
+        }
         pump()
         order.finishAll(into: &ready)
         printer.print(ready)
         printer.flush()
         input.reportEnd()
         if order.orderBroken {
-            Terminal.error("more than 64 MB of messages waited for an earlier stream to end; they were printed out of stream order")
+            Terminal.error("more than 24 MB of messages waited for an earlier stream to end; they were printed out of stream order")
         }
         if let e = failure {
             Terminal.error(e.description)

@@ -53,7 +53,7 @@ final class FramePrinter {
         hex = options.hex
         style = TextStyle(colour: Terminal.colourWanted(fd: 1))
         self.interactive = interactive
-        pipeline = options.noMessages ? nil : (try? options.framing.choice()).map { MessagePipeline(framing: $0) }
+        pipeline = options.noMessages ? nil : try? options.framing.pipeline()
         pipeline?.collectsMessages = false  // only the per-frame views are printed
     }
 
@@ -62,6 +62,7 @@ final class FramePrinter {
         let info = FrameInfo(number: number, timestamp: raw.timestamp, capturedLength: raw.caplen,
                              wireLength: raw.len, linkType: raw.linkType, interfaceIndex: raw.interfaceIndex)
         let view = pipeline?.annotate(number: number, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
+        if let p = pipeline { Terminal.warnings(p) }
         switch mode {
         case .oneLine: OneLine.render(info, frame, view: view, style: style, into: sink)
         case .tree: OSITree.render(info, frame, payload: raw.bytes, view: view, style: style, into: sink)
@@ -106,6 +107,11 @@ enum Terminal {
             off += n
         }
         return true
+    }
+
+    /// The pipeline's limit warnings, on standard error as they happen.
+    static func warnings(_ pipeline: MessagePipeline) {
+        for w in pipeline.takeWarnings() { error("warning: " + w) }
     }
 
     static func error(_ message: String) {

@@ -34,7 +34,7 @@ struct StatsCommand: ParsableCommand {
     func run() throws {
         let input = try CaptureInput(file: file, filter: filter)
         defer { input.close() }
-        let pipeline = MessagePipeline(framing: try framing.choice())
+        let pipeline = try framing.pipeline()
         var dissector = Dissector()
         var frame = DecodedFrame()
         var hierarchy: [String: (frames: Int, bytes: Int)] = [:]
@@ -66,6 +66,7 @@ struct StatsCommand: ParsableCommand {
                     conversations[s.stream] = c
                 }
                 messages += pipeline.takeMessages()
+                Terminal.warnings(pipeline)
             } catch {
                 failure = error
                 break
