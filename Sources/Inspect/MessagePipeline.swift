@@ -105,7 +105,14 @@ public final class MessagePipeline {
     /// Warnings not kept (past the first 256 since the last `takeWarnings()`).
     public private(set) var warningsDropped = 0
     // UDP flows: index by normalised 4-tuple, in order of first datagram.
-    @exclusivity(unchecked) var udpFlows: [UDPFlowKey: (index: Int, client: IPAddress, clientPort: UInt16)] = [:]
+    @exclusivity(unchecked) var udpFlows: [UDPFlowKey: (index: Int, client: IPAddress, clientPort: UInt16, last: Int)] = [:]
+    @exclusivity(unchecked) var udpNextIndex = 0
+    /// UDP flows remembered at once; past it the least recently seen tenth is forgotten (a flow
+    /// seen again later gets a new index).
+    public var maxUDPFlows = 20_000
+    /// When false, a TCP stream's summary is dropped once it has ended (`messages`, `read`), so
+    /// memory follows the open streams; `stats` and `follow` keep them.
+    public var keepsSummaries = true
     @exclusivity(unchecked) var udpMessageIndex: [DirectionKey: Int] = [:]
     @exclusivity(unchecked) var udpSpecs: [Int: (spec: FrameSpec, guessed: Bool)] = [:]
     /// Auto-detection looks at up to this many bytes of a direction before it decides.
@@ -147,6 +154,8 @@ public final class MessagePipeline {
         // Delivered byte ranges not yet wholly used by completed messages, in stream order.
         @exclusivity(unchecked) var chunks: [Chunk] = []
         @exclusivity(unchecked) var chunkHead = 0
+        /// Stream offset where the last emitted message ended.
+        @exclusivity(unchecked) var lastMessageEnd: UInt64 = 0
     }
 
     func state(_ key: DirectionKey) -> DirectionState {
@@ -343,6 +352,7 @@ public final class MessagePipeline {
                 if endedDirections[stream] == 2 {
                     endedDirections[stream] = nil
                     finishedStreams.append(stream)
+                    if !keepsSummaries { streams[stream] = nil }
                 }
             case .warning(let w):
                 // A limit was hit (the reassembler says which, once per stream): keep the first
@@ -457,12 +467,16 @@ public final class MessagePipeline {
                 if c.offset >= m.end { break }
                 if c.end > m.start {
                     if frames.last != c.frame { frames.append(c.frame) }
-                    // The segment holds bytes before this message's start or after its end:
-                    // another message's bytes.
-                    if (c.offset < m.start || c.end > m.end), sticky.last != c.frame { sticky.append(c.frame) }
+                    // Sticky: the segment also holds another message — the previous one ending in
+                    // it, or the next one starting after this one's end (bytes a bad header made
+                    // the framer skip are no message, hence the clean-message condition).
+                    let before = c.offset < m.start && st.lastMessageEnd > c.offset
+                    let after = c.end > m.end && m.problems.isEmpty
+                    if before || after, sticky.last != c.frame { sticky.append(c.frame) }
                 }
                 i += 1
             }
+            st.lastMessageEnd = m.end
             // Chunks wholly before the end of this message are used up.
             while st.chunkHead < st.chunks.count, st.chunks[st.chunkHead].end <= m.end { st.chunkHead += 1 }
             if st.chunkHead > 64, st.chunkHead * 2 > st.chunks.count {
@@ -494,16 +508,32 @@ public final class MessagePipeline {
 
     // MARK: UDP
 
+    func forgetOldUDPFlows() {
+        let byAge = udpFlows.sorted { $0.value.last < $1.value.last }
+        for (key, f) in byAge.prefix(max(1, udpFlows.count / 10)) {
+            udpFlows[key] = nil
+            udpSpecs[f.index] = nil
+            udpMessageIndex[DirectionKey(stream: f.index, direction: .clientToServer, udp: true)] = nil
+            udpMessageIndex[DirectionKey(stream: f.index, direction: .serverToClient, udp: true)] = nil
+        }
+        if warnings.count < 256 {
+            warnings.append("limit on UDP flows (\(maxUDPFlows)) hit: the least recently seen tenth was forgotten; a flow seen again gets a new index")
+        }
+    }
+
     func datagram(number: Int, frames: [Int], src: IPAddress, sp: UInt16, dst: IPAddress, dp: UInt16, payload: [UInt8], claimed: Int) {
         let flowKey = UDPFlowKey(src, sp, dst, dp)
-        let flow: (index: Int, client: IPAddress, clientPort: UInt16)
+        var flow: (index: Int, client: IPAddress, clientPort: UInt16, last: Int)
         if let f = udpFlows[flowKey] {
             flow = f
         } else {
             // The first sender is the client of a UDP "conversation".
-            flow = (udpFlows.count, src, sp)
-            udpFlows[flowKey] = flow
+            if udpFlows.count >= maxUDPFlows { forgetOldUDPFlows() }
+            flow = (udpNextIndex, src, sp, number)
+            udpNextIndex += 1
         }
+        flow.last = number
+        udpFlows[flowKey] = flow
         let direction: Direction = (src == flow.client && sp == flow.clientPort) ? .clientToServer : .serverToClient
         let key = DirectionKey(stream: flow.index, direction: direction, udp: true)
         let index = (udpMessageIndex[key] ?? 0) + 1

@@ -115,6 +115,7 @@ struct MessagesCommand: ParsableCommand {
             : .file(try CaptureInput(file: arguments[0], filter: Array(arguments.dropFirst())))
         defer { input.close() }
         let pipeline = try framing.pipeline()
+        pipeline.keepsSummaries = false
         var dissector = Dissector()
         var frame = DecodedFrame()
         var order = StreamOrder()

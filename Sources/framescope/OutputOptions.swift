@@ -55,6 +55,7 @@ final class FramePrinter {
         self.interactive = interactive
         pipeline = options.noMessages ? nil : try? options.framing.pipeline()
         pipeline?.collectsMessages = false  // only the per-frame views are printed
+        pipeline?.keepsSummaries = false
     }
 
     func handle(_ raw: RawFrame, number: Int) {
