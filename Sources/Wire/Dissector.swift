@@ -117,7 +117,12 @@ public struct Dissector {
                     frame.layers.append(l.at(p))
                     next = n
                 } else if type == EtherType.arp {
-                    frame.layers.append(ARPHeader.decode(p).at(p))
+                    let arp = ARPHeader.decode(p).at(p)
+                    frame.layers.append(arp)
+                    if case .arp(let a) = arp.header, arp.error == nil {
+                        // Ethernet pads ARP to 60 bytes: the rest is a trailer, not data.
+                        trailer = max(0, p.count - ARPHeader.fixedLength - 2 * (Int(a.hardwareLength) + Int(a.protocolLength)))
+                    }
                     next = .stop
                 } else {
                     next = .data(p)

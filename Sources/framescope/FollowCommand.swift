@@ -65,7 +65,7 @@ struct FollowCommand: ParsableCommand {
         messages += pipeline.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
         guard let summary = pipeline.summaries.first(where: { $0.stream == stream && $0.transport == .tcp }) else {
             Terminal.error("no TCP stream \(stream) in \(file) (streams are numbered from 0 in order of their first frame; see `framescope messages`)")
-            throw ExitCode(1)
+            throw ExitCode(2)
         }
         messages.sort { ($0.frames.first ?? 0, $0.message.index) < ($1.frames.first ?? 0, $1.message.index) }
         let e = summary.endpoints

@@ -8,10 +8,13 @@ struct Framescope: ParsableCommand {
         discussion: """
         framescope captures loopback traffic with libpcap (or reads pcap/pcapng files) and decodes \
         every frame in OSI order: layer 1 (the frame), 2 (Ethernet, VLAN, Linux cooked, BSD \
-        loopback), 3 (IPv4, IPv6, ARP, ICMP) and 4 (TCP, UDP).
+        loopback), 3 (IPv4, IPv6, ARP, ICMP), 4 (TCP, UDP), 5 (the TCP session, reassembled), \
+        6 (the length header) and 7 (the chat messages): where each message falls against the \
+        TCP segments — sticky (粘包), split (拆包), malformed.
 
-        Exit status: 0 success; 1 the input was damaged (everything readable was still output); \
-        2 framescope could not run (no such file, bad filter, no permission, no such interface).
+        Exit status: 0 success; 1 the input was damaged or a capture failed (everything readable \
+        was still output); 2 framescope could not run (no such file, bad filter, no permission, \
+        no such interface, no such stream); 64 a usage error.
         """,
         version: "0.1.0",
         subcommands: [ReadCommand.self, LiveCommand.self, MessagesCommand.self, FollowCommand.self, StatsCommand.self,

@@ -80,7 +80,7 @@ struct MessagesCommand: ParsableCommand {
           framescope messages lesson.pcap --framing line
           framescope messages --live 'tcp port 9000' --framing '!I'     (Ctrl-C to stop)
 
-        With --live, the positional arguments are all filter words (there is no file), and each         message is printed as soon as it is complete, in arrival order.
+        With --live, the positional arguments are all filter words (there is no file), and each message is printed as soon as it is complete, in arrival order.
         """
     )
 

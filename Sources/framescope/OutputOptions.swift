@@ -10,7 +10,7 @@ import Glibc
 
 /// Output choices shared by `read` and `live`.
 struct OutputOptions: ParsableArguments {
-    @Flag(name: [.customShort("V"), .long], help: "Print every frame as an OSI layer tree (layer 1 to the payload).")
+    @Flag(name: [.customShort("V"), .long], help: "Print every frame as an OSI layer tree (layers 1 to 7, then the payload).")
     var verbose = false
 
     @Flag(name: [.customShort("x"), .long], help: "Add a hex and ASCII dump of each frame, marking where each layer starts.")

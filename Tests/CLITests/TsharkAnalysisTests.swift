@@ -115,7 +115,7 @@ final class TsharkAnalysisTests: XCTestCase {
         var rows: [Int: LadderRow] = [:]
         for stream in 0 ..< 1000 {
             let r = try CLI.run(["follow", path, "--stream", String(stream), "--ladder", "--framing", "raw"])
-            if r.status == 1 && r.stderr.contains("no TCP stream \(stream)") { break }
+            if r.status == 2 && r.stderr.contains("no TCP stream \(stream)") { break }
             XCTAssertEqual(r.status, 0, "follow \(path) --stream \(stream): \(r.stderr)")
             if r.status != 0 { break }
             for line in r.stdout.split(separator: "\n") {
