@@ -110,10 +110,21 @@ enum Terminal {
         return true
     }
 
-    /// The pipeline's limit warnings, on standard error as they happen.
+    /// The pipeline's limit warnings, on standard error as they happen: the first 20, then a
+    /// note that more were left out (one adversarial capture can hit a limit 100,000 times).
     static func warnings(_ pipeline: MessagePipeline) {
-        for w in pipeline.takeWarnings() { error("warning: " + w) }
+        for w in pipeline.takeWarnings() {
+            shownWarnings += 1
+            if shownWarnings <= 20 {
+                error("warning: " + w)
+            } else if shownWarnings == 21 {
+                error("warning: more limits were hit; further warnings are not shown")
+            }
+        }
     }
+
+    // Only touched from the command's one reading loop.
+    nonisolated(unsafe) static var shownWarnings = 0
 
     static func error(_ message: String) {
         _ = writeAll(fd: 2, Array("framescope: \(message)\n".utf8))
