@@ -80,6 +80,5 @@ func utf8Text(_ bytes: [UInt8]) -> String? {
     if bytes.isEmpty { return "" }
     // Fast path: ASCII is always valid.
     if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
-    let s = String(decoding: bytes, as: UTF8.self)
-    return s.utf8.elementsEqual(bytes) ? s : nil
+    return String(validating: bytes, as: UTF8.self)
 }

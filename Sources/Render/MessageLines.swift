@@ -60,7 +60,7 @@ public enum MessageLines {
         out.write(m.direction == .clientToServer ? " client→server #" : " server→client #")
         out.decimal(f.index)
         out.byte(UInt8(ascii: " "))
-        quoted(f.body, limit: 60, into: out)
+        quoted(f.body, limit: 60, valid: f.text != nil, into: out)
         var facts: [String] = []
         var size = "\(f.body.count) byte\(f.body.count == 1 ? "" : "s")"
         if let d = f.declaredLength, d != f.body.count { size += " of \(d)" }
@@ -93,9 +93,9 @@ public enum MessageLines {
 
     /// The body as text between quotes, escaped, cut at `limit` characters, written straight into
     /// `out` (no String is built). Valid UTF-8 is copied as is; other bytes are shown as \xNN.
-    public static func quoted(_ body: [UInt8], limit: Int, into out: ByteSink) {
+    public static func quoted(_ body: [UInt8], limit: Int, valid known: Bool? = nil, into out: ByteSink) {
         out.byte(UInt8(ascii: "\""))
-        let valid = String(validating: body, as: UTF8.self) != nil
+        let valid = known ?? (String(validating: body, as: UTF8.self) != nil)
         var chars = 0
         for b in body {
             // Count characters at the first byte of each UTF-8 sequence.
