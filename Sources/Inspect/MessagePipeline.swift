@@ -59,6 +59,8 @@ public struct FrameView: Sendable, Hashable {
         public var part: Int?
         public var parts: Int?
         public var problems: [FrameProblem]
+        /// For a message whose length header is itself cut across segments: header bytes so far.
+        public var headerBytes: Int? = nil
     }
 
     public init() {}
@@ -282,7 +284,8 @@ public final class MessagePipeline {
         }
         view.messages.append(.init(index: p.index, kind: startsHere ? .starts : .continues, text: nil,
                                    length: p.declaredLength ?? p.received, complete: false,
-                                   part: max(part, 1), parts: nil, problems: []))
+                                   part: max(part, 1), parts: nil, problems: [],
+                                   headerBytes: p.headerValue == nil && st.spec?.headerWidth != nil ? p.received : nil))
     }
 
     /// End of input: every direction is finished and its last partial message reported.
@@ -421,8 +424,15 @@ public final class MessagePipeline {
             let g = AutoFraming.guess(sample, maxMessage: choice.defaultSpec.maxMessage)
             // Decide as soon as the evidence is good (a header chain or text lines), else wait
             // for more bytes, up to autoSampleBytes, or the end of the direction.
+            // A lone length header announcing more bytes than have come (the first piece of a split
+            // message) is a weak guess but a telling one: such values start with zero bytes,
+            // which text does not. Deciding there lets that first piece show its message.
             let convincing: Bool
-            if case .raw = g.spec.kind { convincing = false } else { convincing = g.confidence >= 0.7 }
+            switch g.spec.kind {
+            case .raw: convincing = false
+            case .length: convincing = g.confidence >= 0.35
+            default: convincing = g.confidence >= 0.7
+            }
             guard force || convincing || st.heldBytes >= autoSampleBytes else { return }
             spec = FrameSpec(g.spec.kind, maxMessage: choice.defaultSpec.maxMessage,
                              lengthIncludesHeader: choice.defaultSpec.lengthIncludesHeader)

@@ -103,8 +103,11 @@ public enum UpperLayers {
                 out.byte(UInt8(ascii: " "))
                 quote(m.text, length: m.length, into: out)
             case .starts:
-                out.write(" starts (\(m.length) bytes")
-                out.write(m.length == 1 ? ")" : ")")
+                if let h = m.headerBytes {
+                    out.write(" starts (header cut after \(h) byte\(h == 1 ? "" : "s"))")
+                } else {
+                    out.write(" starts (\(m.length) bytes)")
+                }
                 if v.messages.count == 1 { out.write(": split, more segments follow") }
             case .continues:
                 out.write(" continues (segment \(m.part ?? 0)\(m.parts.map { " of \($0)" } ?? ""))")
@@ -154,7 +157,9 @@ public enum UpperLayers {
                 var t = "#\(m.index) "
                 switch m.kind {
                 case .whole: t += o.string
-                case .starts: t += "starts: \(m.length) bytes declared, more segments follow"
+                case .starts:
+                    t += m.headerBytes.map { "starts: its length header is cut after \($0) bytes, more segments follow" }
+                        ?? "starts: \(m.length) bytes declared, more segments follow"
                 case .continues: t += "continues (segment \(m.part ?? 0)\(m.parts.map { " of \($0)" } ?? ""))"
                 case .ends: t += "ends (segment \(m.part ?? 0) of \(m.parts ?? 0)): " + o.string
                 }

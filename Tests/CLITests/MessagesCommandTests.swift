@@ -221,3 +221,16 @@ final class StatsCommandTests: XCTestCase {
         XCTAssertTrue(bad.stdout.contains("1 with problems"), bad.stdout)
     }
 }
+
+final class AutoPerFrameTests: XCTestCase {
+    /// With the default `auto`, the first piece of a split message already shows its message,
+    /// and a length header cut across segments is named as such.
+    func testSplitAndHeaderSplitWithAuto() throws {
+        let split = try CLI.run(["read", CLI.capture("split.pcap")])
+        XCTAssertTrue(split.stdout.contains("| #1 starts (250 bytes): split, more segments follow"), split.stdout)
+        XCTAssertTrue(split.stdout.contains("| #1 ends (segment 3 of 3)"), split.stdout)
+        let header = try CLI.run(["read", CLI.capture("header-split.pcap"), "--framing", "!I"])
+        XCTAssertTrue(header.stdout.contains("| #1 starts (header cut after 2 bytes)"), header.stdout)
+        XCTAssertTrue(header.stdout.contains("| #1 ends (segment 2 of 2) \"hello\""), header.stdout)
+    }
+}
