@@ -93,13 +93,16 @@ public enum AutoFraming {
                             evidence: "no length format chains through the \(total) bytes\(dirs) and they are \(what): raw, one message per segment")
     }
 
-    /// Candidate length formats in preference order (the lesson's `!I` first).
+    /// Candidate length formats in preference order (the lesson's `!I` first). A 4-byte
+    /// little-endian header is taken as signed (`<i`): it is the lesson's other form,
+    /// `struct.pack('i', n)` on a little-endian machine, and a negative length is then reported
+    /// as `negative_length` instead of a huge unsigned one (values below 2^31 read the same).
     static func candidates(maxMessage: Int) -> [FrameSpec] {
-        let formats: [(Int, ByteOrder, Character?)] = [
-            (4, .big, "!"), (4, .little, "<"), (2, .big, "!"), (2, .little, "<"),
-            (8, .big, "!"), (8, .little, "<"), (1, .big, nil),
+        let formats: [(Int, ByteOrder, Character?, Bool)] = [
+            (4, .big, "!", false), (4, .little, "<", true), (2, .big, "!", false), (2, .little, "<", false),
+            (8, .big, "!", false), (8, .little, "<", false), (1, .big, nil, false),
         ]
-        return formats.map { FrameSpec(.length(width: $0.0, signed: false, order: $0.1, orderChar: $0.2), maxMessage: maxMessage) }
+        return formats.map { FrameSpec(.length(width: $0.0, signed: $0.3, order: $0.1, orderChar: $0.2), maxMessage: maxMessage) }
     }
 
     struct Chain {

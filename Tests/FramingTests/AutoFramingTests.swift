@@ -14,12 +14,16 @@ final class AutoFramingTests: XCTestCase {
         XCTAssertLessThan(one.confidence, guess.confidence)
     }
 
-    func testLittleEndianUInt32() throws {
+    func testLittleEndianInt32() throws {
+        // Little-endian 4-byte headers are guessed as the lesson's struct.pack('i', n): signed.
         let s = spec("<I")
         let sample = try s.encode([UInt8]("hello")) + s.encode([UInt8]("world!")) + s.encode([UInt8]("Q"))
         let guess = AutoFraming.guess(sample)
-        XCTAssertEqual(guess.spec.description, "<I")
-        XCTAssertEqual(guess.evidence, "3 headers of <I chain exactly through 24 bytes")
+        XCTAssertEqual(guess.spec.description, "<i")
+        XCTAssertEqual(guess.evidence, "3 headers of <i chain exactly through 24 bytes")
+        // so a negative length is a finding, not a 4 GB one
+        var framer = MessageFramer(spec: guess.spec)
+        XCTAssertEqual(framer.feed([0xFB, 0xFF, 0xFF, 0xFF] + [UInt8]("oops!"), at: 0).first?.problems, [.negativeLength])
     }
 
     func testBigEndianUInt16() throws {
