@@ -186,22 +186,11 @@ public final class ByteSink {
         if seconds != cachedSecond {
             let start = count
             let c = Timestamp(seconds: seconds, nanoseconds: 0).civil
-            if c.year < 0 || c.year > 9999 {
-                // Not RFC 3339 any more, but never a wrapped, wrong year.
-                decimal(c.year)
-                byte(UInt8(ascii: "-"))
-                zeroPadded(c.month, width: 2)
-                byte(UInt8(ascii: "-"))
-                zeroPadded(c.day, width: 2)
-                byte(UInt8(ascii: "T"))
-                zeroPadded(c.hour, width: 2)
-                byte(UInt8(ascii: ":"))
-                zeroPadded(c.minute, width: 2)
-                byte(UInt8(ascii: ":"))
-                zeroPadded(c.second, width: 2)
-                return
+            if (0 ... 9999).contains(c.year) {
+                zeroPadded(c.year, width: 4)
+            } else {
+                decimal(c.year)  // not RFC 3339 any more, but never a wrapped, wrong year
             }
-            zeroPadded(c.year, width: 4)
             byte(UInt8(ascii: "-"))
             zeroPadded(c.month, width: 2)
             byte(UInt8(ascii: "-"))

@@ -121,6 +121,11 @@ final class RenderTests: XCTestCase {
         out.clock(Timestamp(seconds: 1_795_756_597, nanoseconds: 5_000, fractionDigits: 6))
         XCTAssertEqual(out.string, "2026-11-27T05:16:36.000145Z 2026-11-27T05:16:36.000145123Z 05:16:37.000005")
         out.removeAll()
+        // pcapng with whole-second resolution can say year 41091: never a wrapped 4-digit year.
+        out.rfc3339(Timestamp(seconds: 1_234_567_890_123, nanoseconds: 0, fractionDigits: 6))
+        XCTAssertEqual(out.string.split(separator: "-").first?.count, 5, out.string)
+        XCTAssertTrue(out.string.hasPrefix("41091-"), out.string)
+        out.removeAll()
         out.jsonString("a\"b\\c\nd\u{1}é")
         XCTAssertEqual(out.string, "\"a\\\"b\\\\c\\nd\\u0001é\"")
     }
