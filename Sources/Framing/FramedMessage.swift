@@ -32,8 +32,14 @@ public struct FramedMessage: Sendable, Hashable {
     public var complete: Bool
     /// What is wrong, most important first; empty for a good message.
     public var problems: [FrameProblem]
-    /// The body as UTF-8 when it is valid UTF-8 (an empty body gives ""); nil otherwise.
-    public var text: String?
+    /// The body is valid UTF-8 (an empty body is).
+    public var isValidUTF8: Bool
+
+    /// The body as UTF-8 when it is valid UTF-8 (an empty body gives ""); nil otherwise. Built
+    /// on demand: renderers that only copy the bytes never pay for a String.
+    public var text: String? {
+        get { isValidUTF8 ? String(decoding: body, as: UTF8.self) : nil }
+    }
 
     public init(index: Int, start: UInt64, headerLength: Int, headerValue: Int64?, headerRawValue: UInt64? = nil,
                 declaredLength: Int?, body: [UInt8], end: UInt64, complete: Bool, problems: [FrameProblem], text: String?) {
@@ -47,7 +53,23 @@ public struct FramedMessage: Sendable, Hashable {
         self.end = end
         self.complete = complete
         self.problems = problems
-        self.text = text
+        self.isValidUTF8 = text != nil
+    }
+
+    /// The same, with the UTF-8 verdict given instead of a String.
+    public init(index: Int, start: UInt64, headerLength: Int, headerValue: Int64?, headerRawValue: UInt64? = nil,
+                declaredLength: Int?, body: [UInt8], end: UInt64, complete: Bool, problems: [FrameProblem], isValidUTF8: Bool) {
+        self.index = index
+        self.start = start
+        self.headerLength = headerLength
+        self.headerValue = headerValue
+        self.headerRawValue = headerRawValue
+        self.declaredLength = declaredLength
+        self.body = body
+        self.end = end
+        self.complete = complete
+        self.problems = problems
+        self.isValidUTF8 = isValidUTF8
     }
 
     /// The header value exactly as the format reads it, in decimal (a JSON number): differs from
@@ -63,19 +85,33 @@ public struct FramedMessage: Sendable, Hashable {
     static func make(index: Int, start: UInt64, headerLength: Int, field: FrameSpec.Field?, body: [UInt8],
                      end: UInt64, problems: [FrameProblem]) -> FramedMessage {
         var problems = problems
-        let text = utf8Text(body)
-        if text == nil { problems.append(.invalidUTF8) }
+        let valid = isUTF8(body)
+        if !valid { problems.append(.invalidUTF8) }
         let complete = problems.allSatisfy { $0 == .invalidUTF8 }
         return FramedMessage(index: index, start: start, headerLength: headerLength,
                              headerValue: field?.value, headerRawValue: field?.bits,
                              declaredLength: field.map { Int(clamping: $0.declared) },
-                             body: body, end: end, complete: complete, problems: problems, text: text)
+                             body: body, end: end, complete: complete, problems: problems, isValidUTF8: valid)
     }
 }
 
 /// The body as a String when it is valid UTF-8, else nil. `String(decoding:)` replaces invalid
 /// sequences with U+FFFD, so the result's bytes equal the input exactly when the input was valid.
 /// (Avoids `String(validating:)`, which needs macOS 15.)
+/// True when `bytes` are valid UTF-8, without building a String.
+func isUTF8(_ bytes: [UInt8]) -> Bool {
+    if bytes.allSatisfy({ $0 < 0x80 }) { return true }
+    var it = bytes.makeIterator()
+    var decoder = UTF8()
+    while true {
+        switch decoder.decode(&it) {
+        case .scalarValue: continue
+        case .emptyInput: return true
+        case .error: return false
+        }
+    }
+}
+
 func utf8Text(_ bytes: [UInt8]) -> String? {
     if bytes.isEmpty { return "" }
     // Fast path: ASCII is always valid.

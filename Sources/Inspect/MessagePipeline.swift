@@ -51,7 +51,10 @@ public struct FrameView: Sendable, Hashable {
         public enum Kind: String, Sendable, Hashable { case whole, starts, continues, ends }
         public var index: Int
         public var kind: Kind
-        public var text: String?
+        /// The body when it is valid UTF-8 (the text), else nil; bytes, so no String is built
+        /// unless a renderer wants one (`text`).
+        public var textBytes: [UInt8]?
+        public var text: String? { textBytes.map { String(decoding: $0, as: UTF8.self) } }
         /// Declared length (length framing) or body length so far.
         public var length: Int
         public var complete: Bool
@@ -282,7 +285,7 @@ public final class MessagePipeline {
         if startsHere, let v = p.headerValue {
             view.headers.append(.init(offset: chunk.payloadStart + Int(p.start - chunk.offset), value: String(v)))
         }
-        view.messages.append(.init(index: p.index, kind: startsHere ? .starts : .continues, text: nil,
+        view.messages.append(.init(index: p.index, kind: startsHere ? .starts : .continues, textBytes: nil,
                                    length: p.declaredLength ?? p.received, complete: false,
                                    part: max(part, 1), parts: nil, problems: [],
                                    headerBytes: p.headerValue == nil && st.spec?.headerWidth != nil ? p.received : nil))
@@ -506,7 +509,7 @@ public final class MessagePipeline {
                     view.headers.append(.init(offset: chunk.payloadStart + Int(m.start - chunk.offset), value: v))
                 }
                 view.messages.append(.init(index: m.index, kind: n == 1 ? .whole : (k == n - 1 ? .ends : .continues),
-                                           text: m.text, length: m.declaredLength ?? m.body.count, complete: m.complete,
+                                           textBytes: m.isValidUTF8 ? m.body : nil, length: m.declaredLength ?? m.body.count, complete: m.complete,
                                            part: n > 1 ? k + 1 : nil, parts: n > 1 ? n : nil, problems: m.problems))
             }
             guard collectsMessages else { continue }
@@ -571,7 +574,7 @@ public final class MessagePipeline {
         view.format = spec.description
         view.guessed = guessed
         if let v = m.headerValueText { view.headers.append(.init(offset: 0, value: v)) }
-        view.messages.append(.init(index: m.index, kind: .whole, text: m.text, length: m.declaredLength ?? m.body.count,
+        view.messages.append(.init(index: m.index, kind: .whole, textBytes: m.isValidUTF8 ? m.body : nil, length: m.declaredLength ?? m.body.count,
                                    complete: m.complete, part: nil, parts: nil, problems: m.problems))
         if collectsMessages {
             completed.append(ChatMessage(transport: .udp, stream: flow.index, direction: direction, message: m,

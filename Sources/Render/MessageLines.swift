@@ -23,9 +23,9 @@ public enum MessageLines {
         out.decimal(f.index)
         out.write(",\"length\":")
         out.decimal(f.declaredLength ?? f.body.count)
-        if let t = f.text {
+        if f.isValidUTF8 {
             out.write(",\"text\":")
-            out.jsonString(t)
+            out.jsonUTF8(f.body)
         }
         out.write(",\"hex\":\"")
         for b in f.body { out.hexByte(b) }
@@ -60,7 +60,7 @@ public enum MessageLines {
         out.write(m.direction == .clientToServer ? " client→server #" : " server→client #")
         out.decimal(f.index)
         out.byte(UInt8(ascii: " "))
-        quoted(f.body, limit: 60, valid: f.text != nil, into: out)
+        quoted(f.body, limit: 60, valid: f.isValidUTF8, into: out)
         var facts: [String] = []
         var size = "\(f.body.count) byte\(f.body.count == 1 ? "" : "s")"
         if let d = f.declaredLength, d != f.body.count { size += " of \(d)" }

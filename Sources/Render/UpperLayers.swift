@@ -47,9 +47,9 @@ public enum UpperLayers {
             if i > 0 { out.byte(UInt8(ascii: ",")) }
             out.write("{\"index\":")
             out.decimal(m.index)
-            if let t = m.text {
+            if let t = m.textBytes {
                 out.write(",\"text\":")
-                out.jsonString(t)
+                out.jsonUTF8(t)
             }
             out.write(",\"length\":")
             out.decimal(m.length)
@@ -101,7 +101,7 @@ public enum UpperLayers {
             switch m.kind {
             case .whole:
                 out.byte(UInt8(ascii: " "))
-                quote(m.text, length: m.length, into: out)
+                quote(m.textBytes, length: m.length, into: out)
             case .starts:
                 if let h = m.headerBytes {
                     out.write(" starts (header cut after \(h) byte\(h == 1 ? "" : "s"))")
@@ -113,7 +113,7 @@ public enum UpperLayers {
                 out.write(" continues (segment \(m.part ?? 0)\(m.parts.map { " of \($0)" } ?? ""))")
             case .ends:
                 out.write(" ends (segment \(m.part ?? 0) of \(m.parts ?? 0)) ")
-                quote(m.text, length: m.length, into: out)
+                quote(m.textBytes, length: m.length, into: out)
             }
             if !m.problems.isEmpty {
                 style.open(.error, out)
@@ -125,11 +125,9 @@ public enum UpperLayers {
         }
     }
 
-    static func quote(_ text: String?, length: Int, into out: ByteSink) {
+    static func quote(_ text: [UInt8]?, length: Int, into out: ByteSink) {
         if let t = text {
-            var body = Array(t.utf8)
-            if body.count > 40 { body = Array(body.prefix(40)) }
-            MessageLines.quoted(body, limit: 40, into: out)
+            MessageLines.quoted(t, limit: 40, valid: true, into: out)
         } else {
             out.write("(\(length) bytes, not UTF-8)")
         }
@@ -153,7 +151,7 @@ public enum UpperLayers {
             var d: [String] = []
             for m in v.messages {
                 let o = ByteSink(capacity: 64)
-                quote(m.text, length: m.length, into: o)
+                quote(m.textBytes, length: m.length, into: o)
                 var t = "#\(m.index) "
                 switch m.kind {
                 case .whole: t += o.string
