@@ -5,6 +5,9 @@ import Inspect
 import Render
 import Streams
 import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `--framing` and friends, shared by the commands that split streams into messages.
 struct FramingOptions: ParsableArguments {
@@ -110,6 +113,8 @@ struct MessagesCommand: ParsableCommand {
     }
 
     func run() throws {
+        // `| head` closing the pipe ends the output quietly (status 0), not with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         let input: FrameSource = live
             ? try FrameSource.live(interface: interface, filter: arguments, duration: duration)
             : .file(try CaptureInput(file: arguments[0], filter: Array(arguments.dropFirst())))
@@ -135,7 +140,7 @@ struct MessagesCommand: ParsableCommand {
             printer.print(ready)
             ready.removeAll(keepingCapacity: true)
         }
-        while true {
+        while !printer.outputClosed {
             do {
                 guard let raw = try input.next() else { break }
                 dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
@@ -195,8 +200,11 @@ final class MessagePrinter {
         }
     }
 
+    /// The reader of standard output went away (`| head`): stop early.
+    private(set) var outputClosed = false
+
     func flush() {
-        _ = out.withBytes { Terminal.writeAll(fd: 1, $0) }
+        if !outputClosed, !out.withBytes({ Terminal.writeAll(fd: 1, $0) }) { outputClosed = true }
         out.removeAll()
     }
 }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Capture
 import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct ReadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +31,8 @@ struct ReadCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        // `| head` closing the pipe ends the output quietly (status 0), not with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         let input = try CaptureInput(file: file, filter: filter)
         defer { input.close() }
         let printer = FramePrinter(output)
