@@ -61,25 +61,41 @@ public enum MessageLines {
         out.decimal(f.index)
         out.byte(UInt8(ascii: " "))
         quoted(f.body, limit: 60, valid: f.isValidUTF8, into: out)
-        var facts: [String] = []
-        var size = "\(f.body.count) byte\(f.body.count == 1 ? "" : "s")"
-        if let d = f.declaredLength, d != f.body.count { size += " of \(d)" }
-        facts.append(size)
+        // Written piece by piece: this line is printed once per message, so no Strings are built.
+        out.write(" (")
+        out.decimal(f.body.count)
+        out.write(f.body.count == 1 ? " byte" : " bytes")
+        if let d = f.declaredLength, d != f.body.count {
+            out.write(" of ")
+            out.decimal(d)
+        }
+        out.write(", ")
+        out.write(m.format)
         if let v = f.headerValueText {
-            facts.append("\(m.format) header \(v)\(m.guessed ? " (guessed)" : "")")
-        } else {
-            facts.append("\(m.format)\(m.guessed ? " (guessed)" : "")")
+            out.write(" header ")
+            out.write(v)
         }
+        if m.guessed { out.write(" (guessed)") }
         if m.frames.isEmpty {
-            facts.append("no bytes captured")
+            out.write(", no bytes captured")
         } else {
-            facts.append((m.frames.count == 1 ? "frame " : "frames ") + m.frames.map(String.init).joined(separator: ","))
+            out.write(m.frames.count == 1 ? ", frame " : ", frames ")
+            for (i, n) in m.frames.enumerated() {
+                if i > 0 { out.byte(UInt8(ascii: ",")) }
+                out.decimal(n)
+            }
         }
-        var marks: [String] = []
-        if m.frames.count > 1 { marks.append("split over \(m.frames.count) frames") }
-        for n in m.stickyFrames { marks.append("sticky: frame \(n) also carries another message") }
-        out.write(" (" + facts.joined(separator: ", "))
-        if !marks.isEmpty { out.write("; " + marks.joined(separator: "; ")) }
+        if m.frames.count > 1 {
+            out.write("; ")
+            out.write("split over ")
+            out.decimal(m.frames.count)
+            out.write(" frames")
+        }
+        for n in m.stickyFrames {
+            out.write("; sticky: frame ")
+            out.decimal(n)
+            out.write(" also carries another message")
+        }
         out.byte(UInt8(ascii: ")"))
         if !f.problems.isEmpty {
             style.open(.error, out)
