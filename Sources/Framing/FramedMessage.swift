@@ -43,17 +43,9 @@ public struct FramedMessage: Sendable, Hashable {
 
     public init(index: Int, start: UInt64, headerLength: Int, headerValue: Int64?, headerRawValue: UInt64? = nil,
                 declaredLength: Int?, body: [UInt8], end: UInt64, complete: Bool, problems: [FrameProblem], text: String?) {
-        self.index = index
-        self.start = start
-        self.headerLength = headerLength
-        self.headerValue = headerValue
-        self.headerRawValue = headerRawValue
-        self.declaredLength = declaredLength
-        self.body = body
-        self.end = end
-        self.complete = complete
-        self.problems = problems
-        self.isValidUTF8 = text != nil
+        self.init(index: index, start: start, headerLength: headerLength, headerValue: headerValue, headerRawValue: headerRawValue,
+                  declaredLength: declaredLength, body: body, end: end, complete: complete, problems: problems,
+                  isValidUTF8: text != nil)
     }
 
     /// The same, with the UTF-8 verdict given instead of a String.

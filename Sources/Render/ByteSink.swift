@@ -236,27 +236,17 @@ public final class ByteSink {
 
     /// A JSON string literal from bytes known to be valid UTF-8 (no String is built).
     public func jsonUTF8(_ bytes: [UInt8]) {
-        byte(UInt8(ascii: "\""))
-        for b in bytes {
-            switch b {
-            case UInt8(ascii: "\""): write("\\\"")
-            case UInt8(ascii: "\\"): write("\\\\")
-            case 0x0a: write("\\n")
-            case 0x0d: write("\\r")
-            case 0x09: write("\\t")
-            case 0 ..< 0x20:
-                write("\\u00")
-                hexByte(b)
-            default: byte(b)
-            }
-        }
-        byte(UInt8(ascii: "\""))
+        jsonEscaped(bytes)
     }
 
     /// A JSON string literal, escaped per RFC 8259.
     public func jsonString(_ s: String) {
+        jsonEscaped(s.utf8)
+    }
+
+    private func jsonEscaped<S: Sequence<UInt8>>(_ bytes: S) {
         byte(UInt8(ascii: "\""))
-        for b in s.utf8 {
+        for b in bytes {
             switch b {
             case UInt8(ascii: "\""): write("\\\"")
             case UInt8(ascii: "\\"): write("\\\\")
