@@ -125,7 +125,7 @@ def frames(f):
 rows = [line.rstrip("\n").split("\t") for line in open(path)]
 counts = {}
 print("framescope adversarial captures  %s  commit %s  (%s run(s) each, wall clock; limits: 4 MiB"
-      " out of order per direction, 64 MiB buffered in all, 100,000 streams, 2048 pieces and"
+      " out of order per direction, 64 MiB buffered in all, 20,000 streams (--max-streams), 2048 pieces and"
       " 64 holes per direction)" % (time.strftime("%Y-%m-%d %H:%M:%S"), rev, runs))
 print()
 print("%-28s %-9s %8s %7s %9s %8s  %s" % ("capture", "command", "frames", "MB", "seconds", "peak MB",
