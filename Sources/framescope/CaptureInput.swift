@@ -44,12 +44,17 @@ enum FrameSource {
 
     final class Counter { var frames = 0 }
 
-    static func live(interface: String, filter words: [String], duration: Double?) throws -> FrameSource {
+    /// Opens a live capture (immediate mode, 32 MB kernel buffer unless told) and says so on
+    /// standard error; failures print libpcap's reason and exit 2.
+    static func live(interface: String, filter words: [String], duration: Double?,
+                     snaplen: Int = 262_144, bufferMegabytes: Int = 32) throws -> FrameSource {
         StopSignal.install()
         let expression = words.joined(separator: " ")
         do {
-            let capture = try LiveCapture(interface: interface, bufferSize: 32 << 20, filter: expression.isEmpty ? nil : expression)
-            Terminal.error("listening on \(interface), link type \(capture.linkType.name)" + (expression.isEmpty ? "" : ", filter \"\(expression)\""))
+            let capture = try LiveCapture(interface: interface, snaplen: snaplen, bufferSize: bufferMegabytes << 20,
+                                          filter: expression.isEmpty ? nil : expression)
+            Terminal.error("listening on \(interface), link type \(capture.linkType.name), snaplen \(capture.snaplen)"
+                           + (expression.isEmpty ? "" : ", filter \"\(expression)\""))
             return .liveCapture(capture, deadline: duration.map { monotonicSeconds() + $0 }, counter: Counter())
         } catch {
             Terminal.error(error.description)
@@ -85,13 +90,25 @@ enum FrameSource {
     }
 
     /// For a live capture: libpcap's counters on standard error.
-    func reportEnd() {
+    /// For a live capture: frames captured and libpcap's counters, on standard error.
+    func reportEnd(writtenTo path: String? = nil) {
         guard case .liveCapture(let capture, _, let counter) = self else { return }
-        var line = "\(counter.frames) frames captured"
+        let n = counter.frames
+        var line = "\(n) frame\(n == 1 ? "" : "s") captured"
         if let s = try? capture.stats() {
             line += "; libpcap: \(s.received) received, \(s.droppedByKernel) dropped by kernel, \(s.droppedByInterface) dropped by interface"
+            if capture.interface == "lo" && s.received > UInt64(n) {
+                line += " (on lo each packet is seen going out and coming in and one copy is kept, so 'received' is about twice the frames: not loss)"
+            }
         }
+        if let p = path { line += "; written to \(p)" }
         Terminal.error(line)
+    }
+
+    /// The live capture's link type and snaplen (for a `-w` file); nil for a file.
+    var liveFormat: (linkType: LinkType, snaplen: Int)? {
+        guard case .liveCapture(let capture, _, _) = self else { return nil }
+        return (capture.linkType, capture.snaplen)
     }
 
     func close() {

@@ -69,26 +69,19 @@ struct LiveCommand: ParsableCommand {
     }
 
     func run() throws {
-        StopSignal.install()
-        let expression = filter.joined(separator: " ")
-        let capture: LiveCapture
-        do {
-            capture = try LiveCapture(interface: interface, snaplen: snaplen, bufferSize: buffer << 20,
-                                      timeoutMilliseconds: 100, filter: expression.isEmpty ? nil : expression)
-        } catch {
-            Terminal.error(error.description)
-            throw ExitCode(2)
-        }
-        defer { capture.close() }
+        let source = try FrameSource.live(interface: interface, filter: filter, duration: duration,
+                                          snaplen: snaplen, bufferMegabytes: buffer)
+        defer { source.close() }
+        guard let format = source.liveFormat else { return }
 
         var sinkFile: FrameSink? = nil
         if let path = write {
             do {
                 if let r = rotate, let (bytes, n) = parseRotate(r) {
                     sinkFile = .ring(try RotatingPcapWriter(path: path, maxBytesPerFile: bytes, fileCount: n,
-                                                            linkType: capture.linkType, snaplen: capture.snaplen))
+                                                            linkType: format.linkType, snaplen: format.snaplen))
                 } else {
-                    sinkFile = .single(try PcapWriter(path: path, linkType: capture.linkType, snaplen: capture.snaplen))
+                    sinkFile = .single(try PcapWriter(path: path, linkType: format.linkType, snaplen: format.snaplen))
                 }
             } catch {
                 Terminal.error(error.description)
@@ -96,27 +89,14 @@ struct LiveCommand: ParsableCommand {
             }
         }
 
-        Terminal.error("listening on \(interface), link type \(capture.linkType.name), snaplen \(capture.snaplen)"
-                       + (expression.isEmpty ? "" : ", filter \"\(expression)\""))
         let printer = FramePrinter(output, interactive: true)
-        let deadline = duration.map { monotonicSeconds() + $0 }
-        var captured = 0
         var failure: PcapError? = nil
         let limit = output.count ?? .max
-        loop: while !StopSignal.requested {
-            if captured >= limit { break }
-            if let d = deadline, monotonicSeconds() >= d { break }
+        while source.frameNumber < limit {
             do {
-                switch try capture.next() {
-                case nil:
-                    break loop
-                case .timeout?:
-                    continue
-                case .frame(let raw)?:
-                    captured += 1
-                    try sinkFile?.write(raw)
-                    if !quiet { printer.handle(raw, number: captured) }
-                }
+                guard let raw = try source.next() else { break }
+                try sinkFile?.write(raw)
+                if !quiet { printer.handle(raw, number: source.frameNumber) }
             } catch {
                 failure = error
                 break
@@ -127,23 +107,11 @@ struct LiveCommand: ParsableCommand {
             Terminal.error(error.description)
             failure = failure ?? error
         }
-        reportCounters(capture, captured: captured)
+        source.reportEnd(writtenTo: write)
         if let e = failure {
             Terminal.error(e.description)
             throw ExitCode(1)
         }
-    }
-
-    func reportCounters(_ capture: LiveCapture, captured: Int) {
-        var line = "\(captured) frame\(captured == 1 ? "" : "s") captured"
-        if let s = try? capture.stats() {
-            line += "; libpcap: \(s.received) received, \(s.droppedByKernel) dropped by kernel, \(s.droppedByInterface) dropped by interface"
-            if interface == "lo" && s.received > UInt64(captured) {
-                line += " (on lo each packet is seen going out and coming in and one copy is kept, so 'received' is about twice the frames: not loss)"
-            }
-        }
-        if let path = write { line += "; written to \(path)" }
-        Terminal.error(line)
     }
 }
 
