@@ -34,7 +34,8 @@ import Wire
 /// file is ``PcapError/truncated(frame:offset:reason:)``; both come after every good frame before
 /// them was returned.
 ///
-/// Not thread-safe: use one reader from one thread at a time.
+/// Not thread-safe: use one reader from one thread at a time. Its per-record state skips the
+/// runtime exclusivity checks (four a frame), which that rule makes needless.
 public final class PcapFileReader {
     /// Largest pcapng block, or pcap record, the reader buffers (16 MiB).
     public static let maximumBlockBytes = 16 * 1024 * 1024
@@ -48,41 +49,43 @@ public final class PcapFileReader {
     /// The path given, or "standard input" for "-".
     public let name: String
     /// The file's format.
-    public private(set) var format: CaptureFileFormat = .pcap
+    @exclusivity(unchecked) public private(set) var format: CaptureFileFormat = .pcap
     /// Link type of the first interface (pcap: the header's). For a pcapng file that describes
     /// no interface before its first packet: `LinkType(rawValue: 0xFFFF_FFFF)`.
-    public private(set) var linkType = LinkType(rawValue: 0xFFFF_FFFF)
+    @exclusivity(unchecked) public private(set) var linkType = LinkType(rawValue: 0xFFFF_FFFF)
     /// Snapshot length of the first interface (pcap: the header's).
-    public private(set) var snaplen = 0
+    @exclusivity(unchecked) public private(set) var snaplen = 0
     /// True for pcap files with the nanosecond magic, and pcapng files whose first interface
     /// has a resolution finer than a microsecond.
-    public private(set) var nanosecondFile = false
+    @exclusivity(unchecked) public private(set) var nanosecondFile = false
     /// pcap only: number of FCS bytes at the end of every frame (the header's FCS length field),
     /// 0 when the header says none.
-    public private(set) var fcsLength = 0
+    @exclusivity(unchecked) public private(set) var fcsLength = 0
     /// Number of frames returned so far.
-    public private(set) var framesRead = 0
+    public var framesRead: Int { frameCount }
+    // (A computed property: a stored one read from another module paid an exclusivity check.)
+    @exclusivity(unchecked) private var frameCount = 0
     /// File offset of the next record or block.
-    public private(set) var byteOffset: Int64 = 0
+    @exclusivity(unchecked) public private(set) var byteOffset: Int64 = 0
 
     private let fd: Int32
     private let ownsDescriptor: Bool
-    private var isClosed = false
+    @exclusivity(unchecked) private var isClosed = false
 
     // Buffer: valid bytes are [head, tail) of `buffer`.
-    private var buffer: UnsafeMutableRawPointer
-    private var capacity: Int
-    private var head = 0
-    private var tail = 0
-    private var atEOF = false
+    @exclusivity(unchecked) private var buffer: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private var head = 0
+    @exclusivity(unchecked) private var tail = 0
+    @exclusivity(unchecked) private var atEOF = false
 
     // pcap state.
-    private var swapped = false  // file byte order differs from the host's
-    private var maximumCaplen = PcapFileReader.defaultMaximumCaplen
+    @exclusivity(unchecked) private var swapped = false  // file byte order differs from the host's
+    @exclusivity(unchecked) private var maximumCaplen = PcapFileReader.defaultMaximumCaplen
 
     // pcapng state: interfaces of the current section; whether the file's first one was seen.
-    private var interfaces: [Interface] = []
-    private var describedFirstInterface = false
+    @exclusivity(unchecked) private var interfaces: [Interface] = []
+    @exclusivity(unchecked) private var describedFirstInterface = false
 
     /// Opens the capture file at `path`; "-" reads standard input (which is not closed by
     /// ``close()``). Reads and checks the file header (and, for pcapng, blocks up to the first
@@ -305,7 +308,7 @@ public final class PcapFileReader {
         }
         let bytes = UnsafeRawBufferPointer(start: buffer + head + 16, count: caplen)
         consume(16 + caplen)
-        framesRead += 1
+        frameCount += 1
         return RawFrame(timestamp: timestamp, len: Int(original), linkType: linkType, bytes: bytes)
     }
 
@@ -439,7 +442,7 @@ public final class PcapFileReader {
                 let timestamp = try convert(stamp, interface, frame: frame, offset: offset)
                 let bytes = UnsafeRawBufferPointer(start: buffer + head + 28, count: caplen)
                 consume(length)
-                framesRead += 1
+                frameCount += 1
                 return RawFrame(
                     timestamp: timestamp, len: original, linkType: interface.linkType,
                     interfaceIndex: interfaceID, bytes: bytes)
@@ -454,7 +457,7 @@ public final class PcapFileReader {
                 if interface.snaplen > 0 { caplen = min(caplen, interface.snaplen) }
                 let bytes = UnsafeRawBufferPointer(start: buffer + head + 12, count: caplen)
                 consume(length)
-                framesRead += 1
+                frameCount += 1
                 return RawFrame(
                     timestamp: Timestamp(seconds: 0, nanoseconds: 0, fractionDigits: interface.fractionDigits),
                     len: original, linkType: interface.linkType, interfaceIndex: 0, bytes: bytes)

@@ -92,15 +92,45 @@ public struct FramedMessage: Sendable, Hashable {
 /// (Avoids `String(validating:)`, which needs macOS 15.)
 /// True when `bytes` are valid UTF-8, without building a String.
 func isUTF8(_ bytes: [UInt8]) -> Bool {
-    if bytes.allSatisfy({ $0 < 0x80 }) { return true }
-    var it = bytes.makeIterator()
-    var decoder = UTF8()
-    while true {
-        switch decoder.decode(&it) {
-        case .scalarValue: continue
-        case .emptyInput: return true
-        case .error: return false
+    bytes.withUnsafeBufferPointer { p in
+        // ASCII prefix eight bytes at a time (chat text is mostly ASCII), then byte by byte from
+        // the first byte with its high bit set.
+        let n = p.count
+        var i = 0
+        if let base = p.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= n, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
         }
+        while i < n, p[i] < 0x80 { i += 1 }
+        if i == n { return true }
+        // RFC 3629's table: the lead byte gives the length and the range of the second byte
+        // (no overlongs, no surrogates, nothing above U+10FFFF); later bytes are 80...BF.
+        while i < n {
+            let b = p[i]
+            if b < 0x80 { i += 1; continue }
+            let need: Int
+            var low: UInt8 = 0x80, high: UInt8 = 0xBF
+            switch b {
+            case 0xC2 ... 0xDF: need = 1
+            case 0xE0: need = 2; low = 0xA0
+            case 0xE1 ... 0xEC, 0xEE ... 0xEF: need = 2
+            case 0xED: need = 2; high = 0x9F
+            case 0xF0: need = 3; low = 0x90
+            case 0xF1 ... 0xF3: need = 3
+            case 0xF4: need = 3; high = 0x8F
+            default: return false
+            }
+            guard i + need < n else { return false }
+            let second = p[i + 1]
+            guard second >= low && second <= high else { return false }
+            var k = 2
+            while k <= need {
+                guard p[i + k] & 0xC0 == 0x80 else { return false }
+                k += 1
+            }
+            i += need + 1
+        }
+        return true
     }
 }
 

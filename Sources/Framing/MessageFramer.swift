@@ -124,7 +124,15 @@ public struct MessageFramer: Sendable {
 
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, segmentStart: Bool = true) -> [FramedMessage] {
         var out: [FramedMessage] = []
-        guard !bytes.isEmpty else { return out }
+        feed(bytes, at: offset, segmentStart: segmentStart, into: &out)
+        return out
+    }
+
+    /// The same, appending the messages to `out` (a caller that feeds every segment can reuse
+    /// one array instead of receiving a new one each time).
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, segmentStart: Bool = true,
+                              into out: inout [FramedMessage]) {
+        guard !bytes.isEmpty else { return }
         var first = 0
         var atSegmentStart = segmentStart
         if let pos = position {
@@ -132,7 +140,7 @@ public struct MessageFramer: Sendable {
                 out += gap(at: pos, length: offset - pos)
             } else if offset < pos {
                 let seen = pos - offset
-                guard seen < UInt64(bytes.count) else { return out }
+                guard seen < UInt64(bytes.count) else { return }
                 first = Int(seen)
                 atSegmentStart = false
             }
@@ -146,7 +154,6 @@ public struct MessageFramer: Sendable {
         case let .length(width, _, _, _): feedLength(bytes, from: first, base: base, width: width, segmentStart: atSegmentStart, into: &out)
         case .auto: break
         }
-        return out
     }
 
     /// `length` bytes at `offset` were on the wire but not captured. The message containing them

@@ -112,6 +112,8 @@ public struct StreamSummary: Sendable, Hashable {
     public var endpoints: StreamEndpoints
     public var format: String?
     public var guess: FramingGuess?
+    /// The spec `format` names, for the stream's other direction (no re-parsing).
+    var spec: FrameSpec? = nil
 }
 
 /// Not thread-safe: one pipeline belongs to one reading loop. Its stored properties skip the
@@ -127,28 +129,35 @@ public final class MessagePipeline {
     // The frame being processed and what it delivered, for its FrameView.
     @exclusivity(unchecked) var current = 0
     @exclusivity(unchecked) var view = FrameView()
+    /// False inside `process`, whose caller wants the session only.
+    @exclusivity(unchecked) var buildsView = true
+    /// The framer's output for one delivery, reused from one to the next.
+    @exclusivity(unchecked) var scratch: [FramedMessage] = []
+    // The direction the last event was for: consecutive events are nearly always for the same one.
+    @exclusivity(unchecked) var lastKey: DirectionKey? = nil
+    @exclusivity(unchecked) var lastState: DirectionState? = nil
     // Usually one entry: a small array beats hashing the key for every frame.
     @exclusivity(unchecked) var currentChunks: [(key: DirectionKey, offset: UInt64, end: UInt64, payloadStart: Int)] = []
     /// When false, completed messages are not kept for `takeMessages()` (per-frame views only).
-    public var collectsMessages = true
+    @exclusivity(unchecked) public var collectsMessages = true
     @exclusivity(unchecked) var currentPayloadCount = 0
     @exclusivity(unchecked) var finishedStreams: [Int] = []
     @exclusivity(unchecked) var warnings: [String] = []
     /// Warnings not kept (past the first 256 since the last `takeWarnings()`).
-    public private(set) var warningsDropped = 0
+    @exclusivity(unchecked) public private(set) var warningsDropped = 0
     // UDP flows: index by normalised 4-tuple, in order of first datagram.
     @exclusivity(unchecked) var udpFlows: [UDPFlowKey: (index: Int, client: IPAddress, clientPort: UInt16, last: Int)] = [:]
     @exclusivity(unchecked) var udpNextIndex = 0
     /// UDP flows remembered at once; past it the least recently seen tenth is forgotten (a flow
     /// seen again later gets a new index).
-    public var maxUDPFlows = 20_000
+    @exclusivity(unchecked) public var maxUDPFlows = 20_000
     /// When false, a TCP stream's summary is dropped once it has ended (`messages`, `read`), so
     /// memory follows the open streams; `stats` and `follow` keep them.
-    public var keepsSummaries = true
+    @exclusivity(unchecked) public var keepsSummaries = true
     @exclusivity(unchecked) var udpMessageIndex: [DirectionKey: Int] = [:]
     @exclusivity(unchecked) var udpSpecs: [Int: (spec: FrameSpec, guessed: Bool)] = [:]
     /// Auto-detection looks at up to this many bytes of a direction before it decides.
-    public var autoSampleBytes = 512
+    @exclusivity(unchecked) public var autoSampleBytes = 512
 
     public init(framing: FramingChoice, limits: ReassemblyLimits = .init()) {
         self.choice = framing
@@ -178,7 +187,9 @@ public final class MessagePipeline {
     /// only (no dynamic exclusivity checks, as for the pipeline).
     final class DirectionState {
         @exclusivity(unchecked) var framer: MessageFramer?
-        @exclusivity(unchecked) var spec: FrameSpec?
+        @exclusivity(unchecked) var spec: FrameSpec? { didSet { formatText = spec?.description ?? "?" } }
+        /// `spec`'s description, made once (every message carries it).
+        @exclusivity(unchecked) private(set) var formatText = "?"
         @exclusivity(unchecked) var guessed = false
         // Auto: events held until the format is chosen.
         @exclusivity(unchecked) var held: [(offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool, gap: UInt64?)] = []
@@ -191,16 +202,36 @@ public final class MessagePipeline {
     }
 
     func state(_ key: DirectionKey) -> DirectionState {
-        if let s = directions[key] { return s }
+        if let s = existing(key) { return s }
         let s = DirectionState()
         directions[key] = s
+        lastKey = key
+        lastState = s
         return s
+    }
+
+    /// The direction's state if it has one; remembers the last one looked up.
+    @inline(__always)
+    func existing(_ key: DirectionKey) -> DirectionState? {
+        if lastKey == key { return lastState }
+        let s = directions[key]
+        if s != nil { lastKey = key; lastState = s }
+        return s
+    }
+
+    /// Forgets a direction (it ended).
+    func remove(_ key: DirectionKey) {
+        directions[key] = nil
+        if lastKey == key { lastKey = nil; lastState = nil }
     }
 
     /// Feeds one decoded frame. `bytes` are the frame's captured bytes (for the payload).
     public func process(number: Int, timestamp: Timestamp, frame: inout DecodedFrame, bytes: UnsafeRawBufferPointer,
                         dissector: inout Dissector) -> SessionInfo? {
-        annotate(number: number, timestamp: timestamp, frame: &frame, bytes: bytes, dissector: &dissector).session
+        // No FrameView is wanted: skip building one (the per-frame pieces, headers and texts).
+        buildsView = false
+        defer { buildsView = true }
+        return annotate(number: number, timestamp: timestamp, frame: &frame, bytes: bytes, dissector: &dissector).session
     }
 
     /// Feeds one decoded frame and returns its layers 5–7. An IP fragment is kept until its
@@ -214,11 +245,17 @@ public final class MessagePipeline {
         if !currentChunks.isEmpty { currentChunks.removeAll(keepingCapacity: true) }
         var src: IPAddress? = nil, dst: IPAddress? = nil
         var session: SessionInfo? = nil
-        for l in frame.layers {
-            switch l.header {
+        // By index, not `for l in frame.layers`: copying a layer (its error text, its arrays) for
+        // every layer of every frame was a good part of the per-frame cost.
+        for i in frame.layers.indices {
+            switch frame.layers[i].proto {
+            case .ipv4, .ipv6, .tcp, .udp: break
+            default: continue
+            }
+            switch frame.layers[i].header {
             case .ipv4(let h): src = .v4(h.source); dst = .v4(h.destination)
             case .ipv6(let h): src = .v6(h.source); dst = .v6(h.destination)
-            case .tcp(let h) where l.error == nil || l.error?.isTruncation == true:
+            case .tcp(let h) where frame.layers[i].error == nil || frame.layers[i].error?.isTruncation == true:
                 // A header cut by the snaplen after its fixed 20 bytes still feeds the reassembler: its
                 // payload is then all missing, which the reassembler reports as a gap.
                 guard let s = src, let d = dst, h.capturedHeaderLength >= 20, h.headerLength >= 20 else { break }
@@ -238,11 +275,11 @@ public final class MessagePipeline {
                 }
                 view.session = session
                 reassembler.drainEvents { handle($0) }
-                if let s = session { pendingPiece(DirectionKey(stream: s.stream, direction: s.direction, udp: false)) }
-            case .udp(let h) where l.error == nil:
+                if buildsView, let s = session { pendingPiece(DirectionKey(stream: s.stream, direction: s.direction, udp: false)) }
+            case .udp(let h) where frame.layers[i].error == nil:
                 guard let s = src, let d = dst else { break }
                 let payload = frame.reassembledPayload ?? frame.payloadRange.map { Array(bytes[$0]) } ?? []
-                datagram(number: number, frames: l.reassembledFrom ?? [number], src: s, sp: h.sourcePort, dst: d,
+                datagram(number: number, frames: frame.layers[i].reassembledFrom ?? [number], src: s, sp: h.sourcePort, dst: d,
                          dp: h.destinationPort, payload: payload, claimed: h.payloadLength)
             default:
                 break
@@ -256,7 +293,8 @@ public final class MessagePipeline {
     /// completes a datagram gets its transport layer.
     func defragment(number: Int, timestamp: Timestamp, frame: inout DecodedFrame, bytes: UnsafeRawBufferPointer,
                     dissector: inout Dissector) {
-        guard let dataIndex = frame.layers.lastIndex(where: { $0.proto == .data }), dataIndex > 0 else { return }
+        // Only a frame whose last layer is data can hold a fragment (checked without copying layers).
+        guard let dataIndex = frame.layers.indices.last, dataIndex > 0, frame.layers[dataIndex].proto == .data else { return }
         let data = frame.layers[dataIndex]
         guard case .data(let length) = data.header, data.offset >= 0, data.offset + length <= bytes.count else { return }
         let payload = UnsafeRawBufferPointer(rebasing: bytes[data.offset ..< data.offset + length])
@@ -288,7 +326,7 @@ public final class MessagePipeline {
 
     /// The message this frame's bytes started or continue, still in progress after it.
     func pendingPiece(_ key: DirectionKey) {
-        guard let chunk = currentChunk(key), let st = directions[key] else { return }
+        guard let chunk = currentChunk(key), let st = existing(key) else { return }
         if view.format == nil, let spec = st.spec {
             view.format = spec.description
             view.guessed = st.guessed
@@ -345,6 +383,8 @@ public final class MessagePipeline {
     /// TCP streams whose both directions ended since the last call (their last messages are
     /// already in `takeMessages()`).
     public func takeFinishedStreams() -> [Int] {
+        // (Checked first: clearing a list whose copy was just returned would allocate anew.)
+        guard !finishedStreams.isEmpty else { return [] }
         defer { finishedStreams.removeAll(keepingCapacity: true) }
         return finishedStreams
     }
@@ -355,6 +395,14 @@ public final class MessagePipeline {
         var out: [ChatMessage] = []
         swap(&out, &completed)
         return out
+    }
+
+    /// Hands each message completed since the last call to `body`, in completion order, and
+    /// keeps the list's storage for the next ones (no array is made per call).
+    public func drainMessages(_ body: (ChatMessage) -> Void) {
+        guard !completed.isEmpty else { return }
+        for m in completed { body(m) }
+        completed.removeAll(keepingCapacity: true)
     }
 
     public var summaries: [StreamSummary] { streams.values.sorted { $0.stream < $1.stream } }
@@ -380,7 +428,7 @@ public final class MessagePipeline {
                 let key = DirectionKey(stream: stream, direction: direction, udp: false)
                 resolveAuto(key, force: true)
                 finishDirection(key)
-                directions[key] = nil
+                remove(key)
                 endedDirections[stream, default: 0] += 1
                 if endedDirections[stream] == 2 {
                     endedDirections[stream] = nil
@@ -408,8 +456,9 @@ public final class MessagePipeline {
             resolveAuto(key, force: false)
             return
         }
-        let msgs = st.framer!.feed(bytes, at: offset, segmentStart: segmentStart)
-        emit(key, msgs)
+        scratch.removeAll(keepingCapacity: true)
+        bytes.withUnsafeBytes { st.framer!.feed($0, at: offset, segmentStart: segmentStart, into: &scratch) }
+        emit(key, scratch)
     }
 
     func currentChunk(_ key: DirectionKey) -> (key: DirectionKey, offset: UInt64, end: UInt64, payloadStart: Int)? {
@@ -443,11 +492,10 @@ public final class MessagePipeline {
     /// Chooses the format of an `auto` direction once enough bytes were seen (or now, if forced),
     /// then replays what was held. Both directions of a stream share the guess.
     func resolveAuto(_ key: DirectionKey, force: Bool) {
-        guard let st = directions[key], st.framer == nil, !st.held.isEmpty || force else { return }
+        guard let st = existing(key), st.framer == nil, !st.held.isEmpty || force else { return }
         let spec: FrameSpec
-        if let known = streams[key.stream]?.format, let s = try? FrameSpec(parsing: known, maxMessage: choice.defaultSpec.maxMessage,
-                                                                            lengthIncludesHeader: choice.defaultSpec.lengthIncludesHeader) {
-            spec = s
+        if let known = streams[key.stream]?.spec {
+            spec = known
         } else {
             var sample: [UInt8] = []
             for h in st.held { sample += h.bytes }
@@ -469,6 +517,7 @@ public final class MessagePipeline {
             if var summary = streams[key.stream] {
                 summary.format = spec.description
                 summary.guess = g
+                summary.spec = spec
                 streams[key.stream] = summary
             }
         }
@@ -487,17 +536,17 @@ public final class MessagePipeline {
         }
         // The other direction follows the same guess.
         let other = DirectionKey(stream: key.stream, direction: key.direction == .clientToServer ? .serverToClient : .clientToServer, udp: key.udp)
-        if let o = directions[other], o.framer == nil, !o.held.isEmpty { resolveAuto(other, force: true) }
+        if let o = existing(other), o.framer == nil, !o.held.isEmpty { resolveAuto(other, force: true) }
     }
 
     func finishDirection(_ key: DirectionKey) {
-        guard let st = directions[key], st.framer != nil else { return }
+        guard let st = existing(key), st.framer != nil else { return }
         let msgs = st.framer!.finish()
         emit(key, msgs)
     }
 
     func emit(_ key: DirectionKey, _ messages: [FramedMessage]) {
-        guard !messages.isEmpty, let st = directions[key] else { return }
+        guard !messages.isEmpty, let st = existing(key) else { return }
         for m in messages {
             var frames: [Int] = []
             var sticky: [Int] = []
@@ -525,7 +574,7 @@ public final class MessagePipeline {
             }
             var sortedFrames = frames
             if !isAscending(sortedFrames) { sortedFrames.sort() }
-            if let k = sortedFrames.firstIndex(of: current) {
+            if buildsView, let k = sortedFrames.firstIndex(of: current) {
                 let n = sortedFrames.count
                 if view.format == nil, let spec = st.spec {
                     view.format = spec.description
@@ -541,7 +590,7 @@ public final class MessagePipeline {
             }
             guard collectsMessages else { continue }
             completed.append(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
-                                         message: m, frames: sortedFrames, format: st.spec?.description ?? "?",
+                                         message: m, frames: sortedFrames, format: st.formatText,
                                          guessed: st.guessed, stickyFrames: isAscending(sticky) ? sticky : sticky.sorted()))
         }
     }
@@ -597,12 +646,14 @@ public final class MessagePipeline {
             m.complete = false
             m.problems.append(.gap)
         }
-        view.transport = .udp
-        view.format = spec.description
-        view.guessed = guessed
-        if let v = m.headerValueText { view.headers.append(.init(offset: 0, value: v)) }
-        view.messages.append(.init(index: m.index, kind: .whole, textBytes: m.isValidUTF8 ? m.body : nil, length: m.declaredLength ?? m.body.count,
-                                   complete: m.complete, part: nil, parts: nil, problems: m.problems))
+        if buildsView {
+            view.transport = .udp
+            view.format = spec.description
+            view.guessed = guessed
+            if let v = m.headerValueText { view.headers.append(.init(offset: 0, value: v)) }
+            view.messages.append(.init(index: m.index, kind: .whole, textBytes: m.isValidUTF8 ? m.body : nil, length: m.declaredLength ?? m.body.count,
+                                       complete: m.complete, part: nil, parts: nil, problems: m.problems))
+        }
         if collectsMessages {
             completed.append(ChatMessage(transport: .udp, stream: flow.index, direction: direction, message: m,
                                          frames: frames, format: spec.description, guessed: guessed))

@@ -37,11 +37,11 @@ public enum MessageLines {
             out.decimal(n)
         }
         out.byte(UInt8(ascii: "]"))
-        if let v = f.headerValueText {
+        if f.headerValue != nil {
             out.write(",\"header\":{\"format\":")
             out.jsonString(m.format)
             out.write(",\"value\":")
-            out.write(v)
+            headerValue(f, into: out)
             if m.guessed { out.write(",\"guessed\":true") }
             out.byte(UInt8(ascii: "}"))
         }
@@ -71,9 +71,9 @@ public enum MessageLines {
         }
         out.write(", ")
         out.write(m.format)
-        if let v = f.headerValueText {
+        if f.headerValue != nil {
             out.write(" header ")
-            out.write(v)
+            headerValue(f, into: out)
         }
         if m.guessed { out.write(" (guessed)") }
         if m.frames.isEmpty {
@@ -107,29 +107,61 @@ public enum MessageLines {
         out.byte(UInt8(ascii: "\n"))
     }
 
+    /// The length field as the format reads it, in decimal (`FramedMessage.headerValueText`
+    /// without building a String).
+    static func headerValue(_ f: FramedMessage, into out: ByteSink) {
+        guard let value = f.headerValue else { return }
+        if value == Int64.max, let bits = f.headerRawValue, bits > UInt64(Int64.max) {
+            out.unsignedDecimal(bits)
+        } else {
+            out.decimal(value)
+        }
+    }
+
     /// The body as text between quotes, escaped, cut at `limit` characters, written straight into
     /// `out` (no String is built). Valid UTF-8 is copied as is; other bytes are shown as \xNN.
     public static func quoted(_ body: [UInt8], limit: Int, valid known: Bool? = nil, into out: ByteSink) {
         out.byte(UInt8(ascii: "\""))
         let valid = known ?? (String(validating: body, as: UTF8.self) != nil)
-        var chars = 0
-        for b in body {
-            // Count characters at the first byte of each UTF-8 sequence.
-            if !valid || b & 0xc0 != 0x80 {
+        body.withUnsafeBufferPointer { p in
+            var chars = 0
+            var i = 0
+            let n = p.count
+            while i < n {
+                // A run of bytes copied as they are: printable ASCII but the quote and backslash,
+                // and (in valid UTF-8) the bytes of multi-byte characters. Characters are counted
+                // at the first byte of each UTF-8 sequence.
+                let runStart = i
+                while i < n {
+                    let b = p[i]
+                    if b >= 0x80 {
+                        guard valid else { break }
+                        if b & 0xc0 != 0x80 {
+                            if chars >= limit { break }
+                            chars += 1
+                        }
+                    } else {
+                        guard b >= 0x20, b != 0x7f, b != 0x22, b != 0x5c, chars < limit else { break }
+                        chars += 1
+                    }
+                    i += 1
+                }
+                if i > runStart { out.append(UnsafeBufferPointer(rebasing: p[runStart ..< i])) }
+                guard i < n else { break }
                 if chars >= limit { out.write("…"); break }
                 chars += 1
-            }
-            switch b {
-            case 0x0a: out.write("\\n")
-            case 0x0d: out.write("\\r")
-            case 0x09: out.write("\\t")
-            case 0x22: out.write("\\\"")
-            case 0x5c: out.write("\\\\")
-            case 0x20 ..< 0x7f: out.byte(b)
-            case 0x80...: if valid { out.byte(b) } else { out.write("\\x"); out.hexByte(b) }
-            default:
-                out.write("\\x")
-                out.hexByte(b)
+                let b = p[i]
+                switch b {
+                case 0x0a: out.write("\\n")
+                case 0x0d: out.write("\\r")
+                case 0x09: out.write("\\t")
+                case 0x22: out.write("\\\"")
+                case 0x5c: out.write("\\\\")
+                default:
+                    out.write("\\x")
+                    out.hexByte(b)
+                }
+                i += 1
             }
         }
         out.byte(UInt8(ascii: "\""))

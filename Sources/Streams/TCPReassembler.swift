@@ -65,8 +65,9 @@ struct StreamCtx {
 
 public final class TCPReassembler {
     public let limits: ReassemblyLimits
-    /// All state lives in one struct, so the class costs one runtime exclusivity check per call.
-    private var engine: Engine
+    /// All state lives in one struct. Not thread-safe (one reassembler belongs to one reading
+    /// loop), so the runtime exclusivity check each call paid is skipped.
+    @exclusivity(unchecked) private var engine: Engine
 
     public init(limits: ReassemblyLimits = .init()) {
         self.limits = limits

@@ -119,6 +119,8 @@ struct MessagesCommand: ParsableCommand {
             ? try FrameSource.live(interface: interface, filter: arguments, duration: duration)
             : .file(try CaptureInput(file: arguments[0], filter: Array(arguments.dropFirst())))
         defer { input.close() }
+        // Read the flag once: a property wrapper's getter costs a lookup on every call.
+        let live = self.live
         let pipeline = try framing.pipeline()
         pipeline.keepsSummaries = false
         var dissector = Dissector()
@@ -127,25 +129,29 @@ struct MessagesCommand: ParsableCommand {
         var ready: [ChatMessage] = []
         var failure: PcapError? = nil
         let printer = MessagePrinter(json: json, stream: stream)
-        func pump() {
+        // `order` and `ready` are passed in, not captured: a captured var is boxed, and each
+        // access to a box pays a runtime exclusivity check.
+        func pump(_ order: inout StreamOrder, _ ready: inout [ChatMessage]) {
             Terminal.warnings(pipeline)
             if live {
                 // Live: each message as soon as it is complete, in arrival order.
-                printer.print(pipeline.takeMessages())
+                pipeline.drainMessages { printer.print($0) }
                 _ = pipeline.takeFinishedStreams()
                 return
             }
-            for m in pipeline.takeMessages() { order.add(m, into: &ready) }
+            pipeline.drainMessages { order.add($0, into: &ready) }
             for s in pipeline.takeFinishedStreams() { order.finished(s, into: &ready) }
-            printer.print(ready)
-            ready.removeAll(keepingCapacity: true)
+            if !ready.isEmpty {
+                printer.print(ready)
+                ready.removeAll(keepingCapacity: true)
+            }
         }
         while !printer.outputClosed {
             do {
                 guard let raw = try input.next() else { break }
                 dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
                 _ = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
-                pump()
+                pump(&order, &ready)
                 if live { printer.flush() }
             } catch {
                 failure = error
@@ -161,7 +167,7 @@ struct MessagesCommand: ParsableCommand {
                 ready.removeAll(keepingCapacity: true)
             }
         }
-        pump()
+        pump(&order, &ready)
         order.finishAll(into: &ready)
         printer.print(ready)
         printer.flush()
@@ -189,15 +195,17 @@ final class MessagePrinter {
     }
 
     func print(_ messages: [ChatMessage]) {
-        for m in messages {
-            if let s = stream, m.transport != .tcp || m.stream != s { continue }
-            if json {
-                MessageLines.json(m, into: out)
-            } else {
-                MessageLines.line(m, style: style, into: out)
-            }
-            if out.count > 1 << 16 { flush() }
+        for m in messages { print(m) }
+    }
+
+    func print(_ m: ChatMessage) {
+        if let s = stream, m.transport != .tcp || m.stream != s { return }
+        if json {
+            MessageLines.json(m, into: out)
+        } else {
+            MessageLines.line(m, style: style, into: out)
         }
+        if out.count > 1 << 16 { flush() }
     }
 
     /// The reader of standard output went away (`| head`): stop early.
