@@ -51,6 +51,7 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render", "Wire", "Capture"], path: "Tests/RenderTests", exclude: ["Golden"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing"], path: "Tests/FramingTests"),
         .testTarget(name: "StreamsTests", dependencies: ["Streams", "Wire"], path: "Tests/StreamsTests"),
+        .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "Framing", "Streams", "Wire"], path: "Tests/InspectTests"),
         .testTarget(
             name: "CLITests",
             dependencies: ["Wire", "Capture", "Render", "Chat", "framescope"],

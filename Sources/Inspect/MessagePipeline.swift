@@ -105,6 +105,13 @@ func isAscending(_ a: [Int]) -> Bool {
     return true
 }
 
+/// What the reassembling half of a split pipeline hands to the framing half.
+public enum PipelineEvent: Sendable {
+    case stream(StreamEvent)
+    case datagram(frame: Int, frames: [Int], source: IPAddress, sourcePort: UInt16, destination: IPAddress,
+                  destinationPort: UInt16, payload: [UInt8], claimedLength: Int)
+}
+
 /// What is known about one stream (for `stats` and headers of `follow`).
 public struct StreamSummary: Sendable, Hashable {
     public var stream: Int
@@ -274,11 +281,21 @@ public final class MessagePipeline {
                     session = feed(frame.payloadRange.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0))
                 }
                 view.session = session
-                reassembler.drainEvents { handle($0) }
+                if exportsEvents {
+                    reassembler.drainEvents { export(.stream($0)) }
+                } else {
+                    reassembler.drainEvents { handle($0) }
+                }
                 if buildsView, let s = session { pendingPiece(DirectionKey(stream: s.stream, direction: s.direction, udp: false)) }
             case .udp(let h) where frame.layers[i].error == nil:
                 guard let s = src, let d = dst else { break }
                 let payload = frame.reassembledPayload ?? frame.payloadRange.map { Array(bytes[$0]) } ?? []
+                if exportsEvents {
+                    export(.datagram(frame: number, frames: frame.layers[i].reassembledFrom ?? [number], source: s,
+                                     sourcePort: h.sourcePort, destination: d, destinationPort: h.destinationPort,
+                                     payload: payload, claimedLength: h.payloadLength))
+                    break
+                }
                 datagram(number: number, frames: frame.layers[i].reassembledFrom ?? [number], src: s, sp: h.sourcePort, dst: d,
                          dp: h.destinationPort, payload: payload, claimed: h.payloadLength)
             default:
@@ -365,10 +382,79 @@ public final class MessagePipeline {
             handle(e)
             if completed.count >= 1024 { drain(takeMessages()) }
         }
+        finishFraming(drain: drain)
+    }
+
+    /// End of input for a pipeline that exports its events: the reassembler's last events are
+    /// exported, and `hand` is called whenever a batch is worth handing over.
+    public func finishExport(hand: () -> Void) {
+        for e in reassembler.finish() {
+            export(.stream(e))
+            if exportedCount >= Self.exportBatch { hand() }
+        }
+        hand()
+    }
+
+    /// Every direction is finished and its last partial message reported.
+    func finishFraming(drain: ([ChatMessage]) -> Void) {
         for key in directions.keys.sorted(by: { ($0.stream, $0.direction.rawValue) < ($1.stream, $1.direction.rawValue) }) {
             resolveAuto(key, force: true)
             finishDirection(key)
             if completed.count >= 1024 { drain(takeMessages()) }
+        }
+    }
+
+    // MARK: Split in two
+
+    /// When true, this pipeline only decodes and reassembles: the TCP stream events and UDP
+    /// datagrams it would frame are kept for `takeExported()`, and a second pipeline (on another
+    /// thread) frames them with `consume(_:)`. Both halves together give exactly the messages one
+    /// pipeline gives.
+    @exclusivity(unchecked) public var exportsEvents = false
+    @exclusivity(unchecked) var exported: [PipelineEvent] = []
+    /// Payload bytes in the exported events not yet taken.
+    @exclusivity(unchecked) public private(set) var exportedBytes = 0
+    public var exportedCount: Int { exported.count }
+    /// Events per batch a caller should aim for (a batch is also due past 1 MB of payload).
+    public static let exportBatch = 2048
+
+    @inline(__always)
+    func export(_ e: PipelineEvent) {
+        switch e {
+        case .stream(.data(_, _, _, let bytes, _, _)): exportedBytes += bytes.count
+        case .datagram(_, _, _, _, _, _, let payload, _): exportedBytes += payload.count
+        default: break
+        }
+        exported.append(e)
+    }
+
+    /// True when enough was exported to be worth handing to the other half.
+    public var exportBatchDue: Bool { exported.count >= Self.exportBatch || exportedBytes >= 1 << 20 }
+
+    /// The events exported since the last call.
+    public func takeExported() -> [PipelineEvent] {
+        var out: [PipelineEvent] = []
+        out.reserveCapacity(Self.exportBatch)
+        swap(&out, &exported)
+        exportedBytes = 0
+        return out
+    }
+
+    /// Frames events exported by another pipeline, in their order; messages then wait in
+    /// `takeMessages()`/`drainMessages(_:)` as usual.
+    public func consume(_ events: some Sequence<PipelineEvent>) {
+        for e in events { consume(e) }
+    }
+
+    /// The same for one event.
+    public func consume(_ e: PipelineEvent) {
+        buildsView = false
+        switch e {
+        case .stream(let s):
+            handle(s)
+        case let .datagram(frame, frames, source, sourcePort, destination, destinationPort, payload, claimedLength):
+            datagram(number: frame, frames: frames, src: source, sp: sourcePort, dst: destination, dp: destinationPort,
+                     payload: payload, claimed: claimedLength)
         }
     }
 

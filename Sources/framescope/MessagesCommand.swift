@@ -1,9 +1,11 @@
 import ArgumentParser
 import Capture
+import Dispatch
 import Framing
 import Inspect
 import Render
 import Streams
+import Synchronization
 import Wire
 #if canImport(Glibc)
 import Glibc
@@ -119,66 +121,139 @@ struct MessagesCommand: ParsableCommand {
             ? try FrameSource.live(interface: interface, filter: arguments, duration: duration)
             : .file(try CaptureInput(file: arguments[0], filter: Array(arguments.dropFirst())))
         defer { input.close() }
-        // Read the flag once: a property wrapper's getter costs a lookup on every call.
-        let live = self.live
-        let pipeline = try framing.pipeline()
-        pipeline.keepsSummaries = false
-        var dissector = Dissector()
-        var frame = DecodedFrame()
-        var order = StreamOrder()
-        var ready: [ChatMessage] = []
-        var failure: PcapError? = nil
         let printer = MessagePrinter(json: json, stream: stream)
-        // `order` and `ready` are passed in, not captured: a captured var is boxed, and each
-        // access to a box pays a runtime exclusivity check.
-        func pump(_ order: inout StreamOrder, _ ready: inout [ChatMessage]) {
-            Terminal.warnings(pipeline)
-            if live {
-                // Live: each message as soon as it is complete, in arrival order.
-                pipeline.drainMessages { printer.print($0) }
-                _ = pipeline.takeFinishedStreams()
-                return
-            }
-            pipeline.drainMessages { order.add($0, into: &ready) }
-            for s in pipeline.takeFinishedStreams() { order.finished(s, into: &ready) }
-            if !ready.isEmpty {
-                printer.print(ready)
-                ready.removeAll(keepingCapacity: true)
-            }
-        }
-        while !printer.outputClosed {
-            do {
-                guard let raw = try input.next() else { break }
-                dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
-                _ = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
-                pump(&order, &ready)
-                if live { printer.flush() }
-            } catch {
-                failure = error
-                break
-            }
-        }
-        pipeline.finish { batch in
-            if live {
-                printer.print(batch)
-            } else {
-                for m in batch { order.add(m, into: &ready) }
-                printer.print(ready)
-                ready.removeAll(keepingCapacity: true)
-            }
-        }
-        pump(&order, &ready)
-        order.finishAll(into: &ready)
-        printer.print(ready)
-        printer.flush()
+        let sink = MessageSink(pipeline: try framing.pipeline(), printer: printer, live: live)
+        let failure = live ? try runLive(input, sink) : try runFile(input, sink)
         input.reportEnd()
-        if order.orderBroken {
+        if sink.order.orderBroken {
             Terminal.error("more than 24 MB of messages waited for an earlier stream to end; they were printed out of stream order")
         }
         if let e = failure {
             Terminal.error(e.description)
             throw ExitCode(e.isBadFilter ? 2 : 1)
         }
+    }
+
+    /// Live: one thread; each message printed as soon as it is complete.
+    func runLive(_ input: FrameSource, _ sink: MessageSink) throws -> PcapError? {
+        var dissector = Dissector()
+        var frame = DecodedFrame()
+        var failure: PcapError? = nil
+        while !sink.printer.outputClosed {
+            do {
+                guard let raw = try input.next() else { break }
+                dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
+                _ = sink.pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
+                sink.pump()
+                sink.printer.flush()
+            } catch {
+                failure = error
+                break
+            }
+        }
+        sink.finish()
+        return failure
+    }
+
+    /// A file: two threads. This one reads, decodes and reassembles; the sink's queue frames
+    /// the streams, orders the messages and prints them. Batches go over a bounded hand-off
+    /// (at most `inFlight` of ~2,048 events or ~1 MB each), so memory stays bounded.
+    func runFile(_ input: FrameSource, _ sink: MessageSink) throws -> PcapError? {
+        let front = try framing.pipeline()
+        front.exportsEvents = true
+        let queue = DispatchQueue(label: "framescope.messages.print")
+        let inFlight = 4
+        let slots = DispatchSemaphore(value: inFlight)
+        func hand() {
+            guard front.exportedCount > 0 else { return }
+            let batch = front.takeExported()
+            slots.wait()
+            queue.async {
+                sink.consume(batch)
+                slots.signal()
+            }
+        }
+        var dissector = Dissector()
+        var frame = DecodedFrame()
+        var failure: PcapError? = nil
+        while !sink.printer.outputClosed {
+            do {
+                guard let raw = try input.next() else { break }
+                dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
+                _ = front.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
+                if front.exportBatchDue { hand() }
+            } catch {
+                failure = error
+                break
+            }
+        }
+        front.finishExport(hand: hand)
+        queue.sync { sink.finish() }
+        return failure
+    }
+}
+
+/// Frames, orders and prints messages. Used by one thread at a time: the reading loop (live),
+/// or the print queue (a file), whose `sync` at the end orders its work before the caller's.
+final class MessageSink: @unchecked Sendable {
+    let pipeline: MessagePipeline
+    let printer: MessagePrinter
+    let live: Bool
+    var order = StreamOrder()
+    var ready: [ChatMessage] = []
+
+    init(pipeline: MessagePipeline, printer: MessagePrinter, live: Bool) {
+        self.pipeline = pipeline
+        self.printer = printer
+        self.live = live
+        pipeline.keepsSummaries = false
+    }
+
+    /// Frames a batch of events from the reading half, then prints what became ready.
+    func consume(_ batch: [PipelineEvent]) {
+        guard !printer.outputClosed else { return }
+        // Event by event, as the one-thread loop pumps frame by frame: where UDP datagrams fall
+        // among the TCP messages must not depend on how the events were batched.
+        for e in batch {
+            pipeline.consume(e)
+            pump()
+        }
+    }
+
+    /// Prints what is ready: live, every message as soon as it is complete; from a file, in
+    /// DESIGN.md's stream order.
+    func pump() {
+        Terminal.warnings(pipeline)
+        if live {
+            pipeline.drainMessages { printer.print($0) }
+            _ = pipeline.takeFinishedStreams()
+            return
+        }
+        pipeline.drainMessages { order.add($0, into: &ready) }
+        for s in pipeline.takeFinishedStreams() { order.finished(s, into: &ready) }
+        printReady()
+    }
+
+    func printReady() {
+        guard !ready.isEmpty else { return }
+        printer.print(ready)
+        ready.removeAll(keepingCapacity: true)
+    }
+
+    /// End of input: the last partial messages, everything still held, and the output flushed.
+    func finish() {
+        pipeline.finish { batch in
+            if live {
+                printer.print(batch)
+            } else {
+                for m in batch { order.add(m, into: &ready) }
+                printReady()
+            }
+        }
+        pump()
+        order.finishAll(into: &ready)
+        printReady()
+        printer.flush()
     }
 }
 
@@ -208,11 +283,13 @@ final class MessagePrinter {
         if out.count > 1 << 16 { flush() }
     }
 
-    /// The reader of standard output went away (`| head`): stop early.
-    private(set) var outputClosed = false
+    /// The reader of standard output went away (`| head`): stop early. Read by the reading
+    /// thread while the print queue writes.
+    var outputClosed: Bool { closed.load(ordering: .relaxed) }
+    private let closed = Atomic<Bool>(false)
 
     func flush() {
-        if !outputClosed, !out.withBytes({ Terminal.writeAll(fd: 1, $0) }) { outputClosed = true }
+        if !outputClosed, !out.withBytes({ Terminal.writeAll(fd: 1, $0) }) { closed.store(true, ordering: .relaxed) }
         out.removeAll()
     }
 }
