@@ -175,6 +175,15 @@ public final class MessagePipeline {
         var stream: Int
         var direction: Direction
         var udp: Bool
+
+        /// One word: `Direction`'s own hash goes through its String raw value.
+        func hash(into h: inout Hasher) {
+            h.combine(stream &* 4 | (direction == .clientToServer ? 0 : 2) | (udp ? 1 : 0))
+        }
+
+        static func == (a: DirectionKey, b: DirectionKey) -> Bool {
+            a.stream == b.stream && a.direction == b.direction && a.udp == b.udp
+        }
     }
 
     struct UDPFlowKey: Hashable {

@@ -94,7 +94,7 @@ public enum JSONLines {
             out.decimal(h.identification)
             out.write(",\"flags\":[")
             if h.dontFragment { out.write("\"DF\"") }
-            if h.moreFragments { out.write(h.dontFragment ? ",\"MF\"" : "\"MF\"") }
+            if h.moreFragments { out.write(h.dontFragment ? ",\"MF\"" as StaticString : "\"MF\"") }
             out.write("],\"frag_offset\":")
             out.decimal(h.fragmentOffset)
             out.write(",\"ttl\":")
@@ -148,7 +148,7 @@ public enum JSONLines {
                         out.write(",\"offset\":")
                         out.decimal(e.fragmentOffset)
                         out.write(",\"more\":")
-                        out.write(e.moreFragments ? "true" : "false")
+                        out.write(e.moreFragments ? "true" as StaticString : "false")
                         out.write(",\"id\":")
                         out.decimal(e.fragmentID)
                     }

@@ -30,7 +30,7 @@ public enum MessageLines {
         out.write(",\"hex\":\"")
         for b in f.body { out.hexByte(b) }
         out.write("\",\"complete\":")
-        out.write(f.complete ? "true" : "false")
+        out.write(f.complete ? "true" as StaticString : "false")
         out.write(",\"frames\":[")
         for (i, n) in m.frames.enumerated() {
             if i > 0 { out.byte(UInt8(ascii: ",")) }
@@ -55,16 +55,16 @@ public enum MessageLines {
     ///   stream 0 client→server #2 "one" (3 bytes, !I header 3, frame 6; sticky: frame 6 also carries another message)
     public static func line(_ m: ChatMessage, style: TextStyle = .plain, into out: ByteSink) {
         let f = m.message
-        out.write(m.transport == .udp ? "udp " : "stream ")
+        out.write(m.transport == .udp ? "udp " as StaticString : "stream ")
         out.decimal(m.stream)
-        out.write(m.direction == .clientToServer ? " client→server #" : " server→client #")
+        out.write(m.direction == .clientToServer ? " client→server #" as StaticString : " server→client #")
         out.decimal(f.index)
         out.byte(UInt8(ascii: " "))
         quoted(f.body, limit: 60, valid: f.isValidUTF8, into: out)
         // Written piece by piece: this line is printed once per message, so no Strings are built.
         out.write(" (")
         out.decimal(f.body.count)
-        out.write(f.body.count == 1 ? " byte" : " bytes")
+        out.write(f.body.count == 1 ? " byte" as StaticString : " bytes")
         if let d = f.declaredLength, d != f.body.count {
             out.write(" of ")
             out.decimal(d)
@@ -79,7 +79,7 @@ public enum MessageLines {
         if m.frames.isEmpty {
             out.write(", no bytes captured")
         } else {
-            out.write(m.frames.count == 1 ? ", frame " : ", frames ")
+            out.write(m.frames.count == 1 ? ", frame " as StaticString : ", frames ")
             for (i, n) in m.frames.enumerated() {
                 if i > 0 { out.byte(UInt8(ascii: ",")) }
                 out.decimal(n)

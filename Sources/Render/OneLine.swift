@@ -38,7 +38,7 @@ public enum OneLine {
                 out.byte(UInt8(ascii: " "))
                 out.write(packetTypeName(Int(h.packetType)))
             case .null(let h):
-                out.write(h.isLoop ? " loop af " : " null af ")
+                out.write(h.isLoop ? " loop af " as StaticString : " null af ")
                 out.decimal(h.family)
             case .ipv4(let h):
                 endpoints = (.v4(h.source), .v4(h.destination))
@@ -168,7 +168,7 @@ public enum OneLine {
             }
             if let e = l.error {
                 style.open(.error, out)
-                out.write(e.isTruncation ? " [truncated: " : " [malformed: ")
+                out.write(e.isTruncation ? " [truncated: " as StaticString : " [malformed: ")
                 out.write(e.description)
                 out.byte(UInt8(ascii: "]"))
                 style.close(out)

@@ -54,7 +54,7 @@ public enum UpperLayers {
             out.write(",\"length\":")
             out.decimal(m.length)
             out.write(",\"complete\":")
-            out.write(m.complete ? "true" : "false")
+            out.write(m.complete ? "true" as StaticString : "false")
             // [k, n] once the message is complete; while it is in progress n is unknown, so the
             // piece says only "complete": false (the one-line and tree views give k).
             if let k = m.part, let n = m.parts {
