@@ -21,6 +21,9 @@ public struct TransportContext: Sendable {
     }
     public var pseudo: Pseudo
     public var claimedLength: Int
+    /// False when the dissector was told not to verify transport checksums (they stay
+    /// `unverified`).
+    public var verifiesChecksum = true
 
     public var isIPv6: Bool {
         if case .v6 = pseudo { return true }
@@ -41,6 +44,11 @@ public struct TransportContext: Sendable {
 public struct Dissector {
     /// Stacked VLAN tags and IPv6 extension walks are bounded; so is ICMP quoting (one level).
     static let maximumVLANTags = 8
+
+    /// When false, TCP and UDP checksums are not computed and stay `unverified`: for callers
+    /// that never show them (`messages`, `stats`, `follow`), which saves a pass over every
+    /// payload. IPv4 header checksums (20 bytes) are still verified.
+    public var verifiesTransportChecksums = true
 
     public init() {}
 
@@ -127,7 +135,8 @@ public struct Dissector {
                 } else {
                     next = .data(p)
                 }
-            case .ipProtocol(let proto, let p, let ctx):
+            case .ipProtocol(let proto, let p, var ctx):
+                ctx.verifiesChecksum = verifiesTransportChecksums
                 switch proto {
                 case IPProtocol.tcp:
                     frame.layers.append(TCPHeader.decode(p, ctx: ctx, payloadRange: &frame.payloadRange).at(p))

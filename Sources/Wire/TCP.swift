@@ -171,7 +171,7 @@ public struct TCPHeader: Sendable, Hashable {
         }
         h.capturedPayloadLength = min(r.count - hlen, h.payloadLength)
         let complete = r.count >= ctx.claimedLength
-        if complete, let seg = r.window(0, ctx.claimedLength) {
+        if complete, ctx.verifiesChecksum, let seg = r.window(0, ctx.claimedLength) {
             h.checksumStatus = InternetChecksum.transportStatus(
                 pseudo: ctx.pseudoSum(protocol: IPProtocol.tcp), segment: .init(seg.bytes), field: csum)
         }

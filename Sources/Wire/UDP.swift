@@ -44,7 +44,7 @@ public struct UDPHeader: Sendable, Hashable {
         let complete = r.count >= claimed
         if csum == 0 && !ctx.isIPv6 {
             h.checksumStatus = .unverified
-        } else if complete, let seg = r.window(0, claimed) {
+        } else if complete, ctx.verifiesChecksum, let seg = r.window(0, claimed) {
             h.checksumStatus = InternetChecksum.transportStatus(
                 pseudo: ctx.pseudoSum(protocol: IPProtocol.udp, length: claimed), segment: .init(seg.bytes), field: csum)
         }

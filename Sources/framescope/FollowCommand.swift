@@ -40,6 +40,7 @@ struct FollowCommand: ParsableCommand {
         defer { input.close() }
         let pipeline = try framing.pipeline()
         var dissector = Dissector()
+        dissector.verifiesTransportChecksums = false  // never shown here
         var frame = DecodedFrame()
         var messages: [ChatMessage] = []
         var segments: [LadderSegment] = []

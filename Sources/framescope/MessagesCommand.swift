@@ -137,6 +137,7 @@ struct MessagesCommand: ParsableCommand {
     /// Live: one thread; each message printed as soon as it is complete.
     func runLive(_ input: FrameSource, _ sink: MessageSink) throws -> PcapError? {
         var dissector = Dissector()
+        dissector.verifiesTransportChecksums = false  // never shown here
         var frame = DecodedFrame()
         var failure: PcapError? = nil
         while !sink.printer.outputClosed {
@@ -174,6 +175,7 @@ struct MessagesCommand: ParsableCommand {
             }
         }
         var dissector = Dissector()
+        dissector.verifiesTransportChecksums = false  // never shown here
         var frame = DecodedFrame()
         var failure: PcapError? = nil
         while !sink.printer.outputClosed {

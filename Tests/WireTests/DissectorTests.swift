@@ -71,6 +71,32 @@ final class DissectorTests: XCTestCase {
         XCTAssertEqual(hello.tcp?.payloadLength, 9)
     }
 
+    /// A dissector told not to verify transport checksums leaves them unverified, and changes
+    /// nothing else (the IPv4 header checksum is still checked).
+    func testTransportChecksumsCanBeSkipped() throws {
+        var quiet = Dissector()
+        quiet.verifiesTransportChecksums = false
+        for bytes in [Fixtures.tcpSynIPv4, Fixtures.tcpHelloIPv6, Fixtures.udpIPv4] {
+            let checked = decode(bytes)
+            var skipped = quiet.decode(bytes, linkType: .ethernet)
+            XCTAssertNotEqual(checked.tcp?.checksumStatus ?? checked.udp?.checksumStatus, .unverified)
+            XCTAssertEqual(skipped.tcp?.checksumStatus ?? skipped.udp?.checksumStatus, .unverified)
+            XCTAssertEqual(skipped.ipv4?.checksumStatus, checked.ipv4?.checksumStatus)
+            // Apart from the status, the same layers.
+            for i in skipped.layers.indices {
+                if case .tcp(var h) = skipped.layers[i].header, case .tcp(let c) = checked.layers[i].header {
+                    h.checksumStatus = c.checksumStatus
+                    skipped.layers[i].header = .tcp(h)
+                }
+                if case .udp(var h) = skipped.layers[i].header, case .udp(let c) = checked.layers[i].header {
+                    h.checksumStatus = c.checksumStatus
+                    skipped.layers[i].header = .udp(h)
+                }
+            }
+            XCTAssertEqual(skipped, checked)
+        }
+    }
+
     func testUDP() throws {
         let f = decode(Fixtures.udpIPv4)
         XCTAssertEqual(f.protos, [.eth, .ipv4, .udp])
