@@ -1,13 +1,16 @@
 // Puts messages in DESIGN.md's order — stream by stream in index order, each stream's messages
 // in the order they completed (byte order within each direction) — while streaming: the lowest
 // unfinished stream prints as it goes, later streams are held until every stream before them has
-// finished. Held messages are bounded; past the bound everything held is released in stream
-// order and `orderBroken` is set, so memory stays bounded on any capture. UDP flows never end,
-// so their datagrams are passed on as they come.
+// finished. UDP flows never end, so their datagrams are passed on as they come.
+//
+// What is held is the messages' rendered bytes, not the messages: a rendered line is smaller than
+// the message it came from, and the message can be freed at once (young objects are cheap to
+// free; a million held ones were not). Held bytes are bounded; past the bound everything held is
+// released in stream order and `orderBroken` is set, so memory stays bounded on any capture.
 
 public struct StreamOrder {
     var next = 0
-    var held: [Int: [ChatMessage]] = [:]
+    var held: [Int: [UInt8]] = [:]
     var finished: Set<Int> = []
     public private(set) var heldBytes = 0
     public let limitBytes: Int
@@ -16,46 +19,46 @@ public struct StreamOrder {
 
     public init(limitBytes: Int = 24 << 20) { self.limitBytes = limitBytes }
 
-    static func cost(_ m: ChatMessage) -> Int { m.message.body.count + 8 * m.frames.count + 160 }
-
-    /// Messages ready to print after `m` arrived.
-    public mutating func add(_ m: ChatMessage, into out: inout [ChatMessage]) {
-        if m.transport == .udp || m.stream == next {
-            out.append(m)
-        } else {
-            held[m.stream, default: []].append(m)
-            heldBytes += Self.cost(m)
-        }
-        if heldBytes > limitBytes { releaseAll(into: &out, breaking: true) }
+    /// True when a message of TCP stream `stream` (nil: a UDP datagram) can be written out now;
+    /// otherwise render it and give the bytes to `hold`.
+    @inline(__always)
+    public func printsNow(_ stream: Int?) -> Bool {
+        guard let s = stream else { return true }
+        return s == next
     }
 
-    /// `stream` ended in both directions.
-    public mutating func finished(_ stream: Int, into out: inout [ChatMessage]) {
+    /// Keeps the rendered bytes of a message of `stream` until the streams before it finished.
+    /// `release` gets bytes that must be written now (when the bound was passed).
+    public mutating func hold(_ stream: Int, _ bytes: UnsafeRawBufferPointer, release: (UnsafeRawBufferPointer) -> Void) {
+        held[stream, default: []].append(contentsOf: bytes)
+        heldBytes += bytes.count
+        if heldBytes > limitBytes { releaseAll(breaking: true, release) }
+    }
+
+    /// `stream` ended in both directions: what waited for it is released.
+    public mutating func finished(_ stream: Int, release: (UnsafeRawBufferPointer) -> Void) {
         finished.insert(stream)
         while finished.contains(next) {
             finished.remove(next)
             next += 1
-            if let ms = held.removeValue(forKey: next) {
-                out += ms
-                for m in ms { heldBytes -= Self.cost(m) }
+            if let bytes = held.removeValue(forKey: next) {
+                heldBytes -= bytes.count
+                bytes.withUnsafeBytes(release)
             }
         }
     }
 
     /// End of input: everything still held, TCP streams in index order.
-    public mutating func finishAll(into out: inout [ChatMessage]) {
-        releaseAll(into: &out, breaking: false)
-        heldBytes = 0
+    public mutating func finishAll(release: (UnsafeRawBufferPointer) -> Void) {
+        releaseAll(breaking: false, release)
     }
 
-    mutating func releaseAll(into out: inout [ChatMessage], breaking: Bool) {
+    mutating func releaseAll(breaking: Bool, _ release: (UnsafeRawBufferPointer) -> Void) {
         if breaking && !held.isEmpty { orderBroken = true }
-        for s in held.keys.sorted() {
-            let ms = held[s]!
-            out += ms
-            for m in ms { heldBytes -= Self.cost(m) }
-        }
+        let streams = held.keys.sorted()
+        for s in streams { held[s]!.withUnsafeBytes(release) }
         held.removeAll()
-        if let maxStream = out.last(where: { $0.transport == .tcp })?.stream, breaking { next = max(next, maxStream) }
+        heldBytes = 0
+        if breaking, let last = streams.last { next = max(next, last) }
     }
 }

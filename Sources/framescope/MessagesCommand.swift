@@ -202,7 +202,8 @@ final class MessageSink: @unchecked Sendable {
     let printer: MessagePrinter
     let live: Bool
     var order = StreamOrder()
-    var ready: [ChatMessage] = []
+    /// A held message is rendered here first, then its bytes are kept by `order`.
+    let scratch = ByteSink(capacity: 4096)
 
     init(pipeline: MessagePipeline, printer: MessagePrinter, live: Bool) {
         self.pipeline = pipeline
@@ -231,30 +232,32 @@ final class MessageSink: @unchecked Sendable {
             _ = pipeline.takeFinishedStreams()
             return
         }
-        pipeline.drainMessages { order.add($0, into: &ready) }
-        for s in pipeline.takeFinishedStreams() { order.finished(s, into: &ready) }
-        printReady()
+        pipeline.drainMessages { add($0) }
+        for s in pipeline.takeFinishedStreams() { order.finished(s) { printer.write($0) } }
     }
 
-    func printReady() {
-        guard !ready.isEmpty else { return }
-        printer.print(ready)
-        ready.removeAll(keepingCapacity: true)
+    /// One message in stream order: written now, or rendered and held.
+    func add(_ m: ChatMessage) {
+        guard printer.wants(m) else { return }
+        let stream: Int? = m.transport == .tcp ? m.stream : nil
+        if order.printsNow(stream) {
+            printer.print(m)
+            return
+        }
+        scratch.removeAll()
+        printer.render(m, into: scratch)
+        scratch.withBytes { order.hold(m.stream, $0) { printer.write($0) } }
     }
 
     /// End of input: the last partial messages, everything still held, and the output flushed.
     func finish() {
         pipeline.finish { batch in
-            if live {
-                printer.print(batch)
-            } else {
-                for m in batch { order.add(m, into: &ready) }
-                printReady()
+            for m in batch {
+                if live { printer.print(m) } else { add(m) }
             }
         }
         pump()
-        order.finishAll(into: &ready)
-        printReady()
+        order.finishAll { printer.write($0) }
         printer.flush()
     }
 }
@@ -275,13 +278,30 @@ final class MessagePrinter {
         for m in messages { print(m) }
     }
 
+    /// False for messages `--stream` leaves out.
+    @inline(__always)
+    func wants(_ m: ChatMessage) -> Bool {
+        guard let s = stream else { return true }
+        return m.transport == .tcp && m.stream == s
+    }
+
     func print(_ m: ChatMessage) {
-        if let s = stream, m.transport != .tcp || m.stream != s { return }
+        guard wants(m) else { return }
+        render(m, into: out)
+        if out.count > 1 << 16 { flush() }
+    }
+
+    func render(_ m: ChatMessage, into sink: ByteSink) {
         if json {
-            MessageLines.json(m, into: out)
+            MessageLines.json(m, into: sink)
         } else {
-            MessageLines.line(m, style: style, into: out)
+            MessageLines.line(m, style: style, into: sink)
         }
+    }
+
+    /// Bytes already rendered (held messages released in order).
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        out.append(bytes)
         if out.count > 1 << 16 { flush() }
     }
 
