@@ -88,7 +88,7 @@ public enum AutoFraming {
                                     evidence: "1 header of \(spec) declares \(field.declared) bytes, more than the \(total)-byte sample holds: a guess")
             }
         }
-        let what = samples.allSatisfy { utf8Text($0) != nil } ? "UTF-8 text without newlines" : "bytes"
+        let what = samples.allSatisfy { isUTF8($0) } ? "UTF-8 text without newlines" : "bytes"
         return FramingGuess(spec: raw, confidence: 0.3,
                             evidence: "no length format chains through the \(total) bytes\(dirs) and they are \(what): raw, one message per segment")
     }
@@ -98,6 +98,14 @@ public enum AutoFraming {
     /// `struct.pack('i', n)` on a little-endian machine, and a negative length is then reported
     /// as `negative_length` instead of a huge unsigned one (values below 2^31 read the same).
     static func candidates(maxMessage: Int) -> [FrameSpec] {
+        if maxMessage == FrameSpec.defaultMaxMessage { return defaultCandidates }
+        return makeCandidates(maxMessage: maxMessage)
+    }
+
+    /// Made once: a stream's guess runs on every segment until it is sure.
+    static let defaultCandidates = makeCandidates(maxMessage: FrameSpec.defaultMaxMessage)
+
+    static func makeCandidates(maxMessage: Int) -> [FrameSpec] {
         let formats: [(Int, ByteOrder, Character?, Bool)] = [
             (4, .big, "!", false), (4, .little, "<", true), (2, .big, "!", false), (2, .little, "<", false),
             (8, .big, "!", false), (8, .little, "<", false), (1, .big, nil, false),
@@ -162,7 +170,7 @@ public enum AutoFraming {
         var terminated = true
         var crlf = false
         for sample in samples {
-            guard sample.contains(0x0A), utf8Text(sample) != nil else { return nil }
+            guard sample.contains(0x0A), isUTF8(sample) else { return nil }
             for (i, byte) in sample.enumerated() {
                 if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D { return nil }
                 if byte == 0x7F { return nil }

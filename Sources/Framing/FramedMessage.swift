@@ -87,10 +87,7 @@ public struct FramedMessage: Sendable, Hashable {
     }
 }
 
-/// The body as a String when it is valid UTF-8, else nil. `String(decoding:)` replaces invalid
-/// sequences with U+FFFD, so the result's bytes equal the input exactly when the input was valid.
-/// (Avoids `String(validating:)`, which needs macOS 15.)
-/// True when `bytes` are valid UTF-8, without building a String.
+/// True when `bytes` are valid UTF-8 (RFC 3629), without building a String.
 func isUTF8(_ bytes: [UInt8]) -> Bool {
     bytes.withUnsafeBufferPointer { p in
         // ASCII prefix eight bytes at a time (chat text is mostly ASCII), then byte by byte from
@@ -132,11 +129,4 @@ func isUTF8(_ bytes: [UInt8]) -> Bool {
         }
         return true
     }
-}
-
-func utf8Text(_ bytes: [UInt8]) -> String? {
-    if bytes.isEmpty { return "" }
-    // Fast path: ASCII is always valid.
-    if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
-    return String(validating: bytes, as: UTF8.self)
 }

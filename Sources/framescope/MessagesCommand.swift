@@ -201,7 +201,8 @@ final class MessageSink: @unchecked Sendable {
     let pipeline: MessagePipeline
     let printer: MessagePrinter
     let live: Bool
-    var order = StreamOrder()
+    // Used by one thread at a time (see the type's doc): no runtime exclusivity checks.
+    @exclusivity(unchecked) var order = StreamOrder()
     /// A held message is rendered here first, then its bytes are kept by `order`.
     let scratch = ByteSink(capacity: 4096)
 
