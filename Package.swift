@@ -67,6 +67,11 @@ let package = Package(
         .testTarget(name: "FramingTests", dependencies: ["Framing"], path: "Tests/FramingTests"),
         .testTarget(name: "StreamsTests", dependencies: ["Streams", "Wire"], path: "Tests/StreamsTests"),
         .testTarget(
+            name: "ChatTests",
+            dependencies: ["Chat", "Framing", .product(name: "NIOCore", package: "swift-nio"), "framescope"],
+            path: "Tests/ChatTests"
+        ),
+        .testTarget(
             name: "CLITests",
             dependencies: ["Wire", "Capture", "Render", "Chat", "framescope"],
             path: "Tests/CLITests"

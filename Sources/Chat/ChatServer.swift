@@ -62,8 +62,11 @@ public final class ChatServer: Sendable {
     /// Let go of before the event loops stop: its deinit completes a promise on one of them.
     private let quiesce: NIOLockedValueBox<ServerQuiescingHelper?>
     private let stopped = NIOLockedValueBox(false)
+    private let gate: ConnectionGate?
 
-    private init(group: MultiThreadedEventLoopGroup, channel: Channel, quiesce: ServerQuiescingHelper?, textOperator: TextOperator?) {
+    private init(group: MultiThreadedEventLoopGroup, channel: Channel, quiesce: ServerQuiescingHelper?,
+                 textOperator: TextOperator?, gate: ConnectionGate?) {
+        self.gate = gate
         self.group = group
         self.channel = channel
         self.quiesce = NIOLockedValueBox(quiesce)
@@ -79,21 +82,23 @@ public final class ChatServer: Sendable {
             switch config.kind {
             case .udp:
                 let channel = try UDPChatServer.bind(config, group: group)
-                return ChatServer(group: group, channel: channel, quiesce: nil, textOperator: nil)
+                return ChatServer(group: group, channel: channel, quiesce: nil, textOperator: nil, gate: nil)
             case let .text(mode):
                 let op = mode == .interactive ? TextOperator(heard: config.heard, log: config.log) : nil
                 let quiesce = ServerQuiescingHelper(group: group)
-                let channel = try bindTCP(config, group: group, quiesce: quiesce) { channel in
+                let gate = ConnectionGate(limit: config.limits.maxConnections)
+                let channel = try bindTCP(config, group: group, quiesce: quiesce, gate: gate) { channel in
                     try TextChatServer.configure(channel, config: config, mode: mode, textOperator: op)
                 }
-                return ChatServer(group: group, channel: channel, quiesce: quiesce, textOperator: op)
+                return ChatServer(group: group, channel: channel, quiesce: quiesce, textOperator: op, gate: gate)
             case let .framed(spec, mode):
                 let quiesce = ServerQuiescingHelper(group: group)
                 let room = mode == .room ? Room() : nil
-                let channel = try bindTCP(config, group: group, quiesce: quiesce) { channel in
+                let gate = ConnectionGate(limit: config.limits.maxConnections)
+                let channel = try bindTCP(config, group: group, quiesce: quiesce, gate: gate) { channel in
                     try FramedChatServer.configure(channel, config: config, spec: spec, room: room)
                 }
-                return ChatServer(group: group, channel: channel, quiesce: quiesce, textOperator: nil)
+                return ChatServer(group: group, channel: channel, quiesce: quiesce, textOperator: nil, gate: gate)
             }
         } catch {
             try? group.syncShutdownGracefully()
@@ -106,9 +111,8 @@ public final class ChatServer: Sendable {
     /// adds the server's own decoder and handler.
     private static func bindTCP(
         _ config: ChatServerConfig, group: MultiThreadedEventLoopGroup, quiesce: ServerQuiescingHelper,
-        configure: @escaping @Sendable (Channel) throws -> Void
+        gate: ConnectionGate, configure: @escaping @Sendable (Channel) throws -> Void
     ) throws -> Channel {
-        let gate = ConnectionGate(limit: config.limits.maxConnections)
         let limits = config.limits
         let log = config.log
         let refusal: String = ChatViolation.tooManyConnections(limits.maxConnections).message
@@ -174,6 +178,9 @@ public final class ChatServer: Sendable {
         textOperator?.stop()
         try? group.syncShutdownGracefully()
     }
+
+    /// TCP connections being served now (refused ones not counted); 0 for UDP.
+    public var connections: Int { gate?.current ?? 0 }
 
     /// Blocks until the listening channel is closed (by `shutdown()`).
     public func waitUntilClosed() {

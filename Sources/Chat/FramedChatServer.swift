@@ -44,9 +44,10 @@ final class FramedChatHandler: ChannelInboundHandler {
         self.log = log
     }
 
-    func channelActive(context: ChannelHandlerContext) {
+    func handlerAdded(context: ChannelHandlerContext) {
+        // In the member list from the moment the connection is accepted: a message relayed to it
+        // is run on its event loop after its activation, which is already queued.
         room?.join(context.channel)
-        context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
