@@ -57,6 +57,15 @@ struct ChatCommand: ParsableCommand {
     @Flag(help: "Allow a server that is not on a loopback address.")
     var allowRemote = false
 
+    @Option(help: ArgumentHelp("Load test an echo server (serve framed --mode echo): this many round trips per client, then one line of figures: round trips/s and latency percentiles. Needs --framing.", valueName: "N"))
+    var load: Int?
+
+    @Option(help: "With --load: connections at once, each doing its round trips one after the other.")
+    var clients = 1
+
+    @Option(help: ArgumentHelp("With --load: the body size of each message.", valueName: "bytes"))
+    var size = 32
+
     func validate() throws {
         if [text, udp, framing != nil].filter({ $0 }).count > 1 {
             throw ValidationError("choose one of --text, --udp, --framing SPEC")
@@ -65,6 +74,12 @@ struct ChatCommand: ParsableCommand {
         if udp && burst > 1 { throw ValidationError("--burst: over UDP each message is its own datagram") }
         if !(timeout > 0) { throw ValidationError("--timeout must be more than 0 seconds") }
         if script != nil && !send.isEmpty { throw ValidationError("--script and --send cannot be combined") }
+        if let n = load {
+            if framing == nil { throw ValidationError("--load needs --framing SPEC (an echo of framed messages is checked byte for byte)") }
+            if n < 1 || clients < 1 || clients > 10_000 || size < 0 {
+                throw ValidationError("--load N and --clients C must be at least 1 (C at most 10000), --size 0 or more")
+            }
+        }
         _ = try options()
     }
 
@@ -96,6 +111,22 @@ struct ChatCommand: ParsableCommand {
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
         let opts = try options()
+        if let n = load, case let .framed(spec) = opts.transport {
+            var l = LoadOptions(address: opts.address, spec: spec)
+            l.clients = clients
+            l.roundTrips = n
+            l.bodySize = size
+            l.timeout = timeout
+            l.allowRemote = allowRemote
+            do {
+                let result = try ChatLoad.run(l)
+                _ = Terminal.writeAll(fd: 1, Array((result.report + "\n").utf8))
+                return
+            } catch {
+                Terminal.error("load: \(error)")
+                throw ExitCode(1)
+            }
+        }
         var messages = send
         if let path = script {
             guard let lines = Self.readLines(path) else {

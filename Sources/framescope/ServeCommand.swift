@@ -85,10 +85,14 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "No log lines about clients on standard error.")
     var quiet = false
 
+    @Option(help: "Event-loop threads (default: one per core).")
+    var threads: Int?
+
     func validate() throws {
         if let p = port, !(0...65535).contains(p) { throw ValidationError("--port must be 0 to 65535") }
         if maxMessage < 1 { throw ValidationError("--max-message must be at least 1") }
         if !(readTimeout > 0) || !(idleTimeout > 0) { throw ValidationError("timeouts must be more than 0 seconds") }
+        if let t = threads, !(1...256).contains(t) { throw ValidationError("--threads must be 1 to 256") }
         if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if naive && kind == .udp { throw ValidationError("--naive: UDP keeps message boundaries, there is no sticky-packet bug to show") }
         _ = try config()
@@ -124,6 +128,7 @@ struct ServeCommand: ParsableCommand {
         c.limits.readTimeout = .nanoseconds(Int64(readTimeout * 1e9))
         c.limits.idleTimeout = .nanoseconds(Int64(min(idleTimeout, 1e9) * 1e9))
         c.limits.maxConnections = maxConnections
+        if let t = threads { c.threads = t }
         if !quiet { c.log = { Terminal.error($0) } }
         c.heard = { line in _ = Terminal.writeAll(fd: 1, Array((line + "\n").utf8)) }
         return c

@@ -118,6 +118,21 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(server.terminate(), 0)
     }
 
+    func testLoadClient() throws {
+        let server = try ServerProcess(["framed", "--port", "0", "--framing", "<I", "--threads", "1"])
+        let r = try run(["chat", "127.0.0.1:\(server.port)", "--framing", "<I", "--load", "50", "--clients", "4", "--size", "100"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.hasPrefix("round_trips=200 seconds="), r.out)
+        XCTAssertTrue(r.out.contains(" p99_ms="), r.out)
+        // Against a server that does not echo byte for byte, the load client fails loudly.
+        let text = try ServerProcess(["text", "--port", "0"])
+        let bad = try run(["chat", "127.0.0.1:\(text.port)", "--framing", "line", "--load", "5"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.err.contains("wrong echo"), bad.err)
+        XCTAssertEqual(server.terminate(), 0)
+        XCTAssertEqual(text.terminate(), 0)
+    }
+
     func testUsageErrors() throws {
         XCTAssertEqual(try run(["serve", "framed", "--framing", "auto"]).status, 64)
         XCTAssertEqual(try run(["serve", "udp", "--naive"]).status, 64)
