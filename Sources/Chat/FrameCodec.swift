@@ -5,10 +5,14 @@
 import Framing
 import NIOCore
 
-/// What the decoder hands to a server's handler: a whole message body (header or line
-/// terminator removed), or the reason the connection must end.
+/// What the decoder hands to a server's handler: a whole message, or the reason the connection
+/// must end.
 enum ChatInbound {
-    case message(ByteBuffer)
+    /// `body` without its header or line terminator; `frame` the message as it came on the
+    /// wire, header included, when that is exactly what `FrameWriter` makes of `body` (a length
+    /// format whose header declared the body's length — not a naive negative one): an echo or a
+    /// relay can then send it as it is, without a copy.
+    case message(body: ByteBuffer, frame: ByteBuffer?)
     case violation(ChatViolation)
 }
 
@@ -47,7 +51,7 @@ struct FrameDecoder: ByteToMessageDecoder {
     }
 
     private enum Step {
-        case message(ByteBuffer)
+        case message(body: ByteBuffer, frame: ByteBuffer?)
         case needMore
         case violation(ChatViolation)
     }
@@ -64,9 +68,9 @@ struct FrameDecoder: ByteToMessageDecoder {
             step = nextLine(&buffer)
         }
         switch step {
-        case let .message(body):
+        case let .message(body, frame):
             cancelTimer()
-            context.fireChannelRead(Self.wrapInboundOut(.message(body)))
+            context.fireChannelRead(Self.wrapInboundOut(.message(body: body, frame: frame)))
             return .continue
         case .needMore:
             if buffer.readableBytes > 0 { armTimer(context) }
@@ -122,10 +126,11 @@ struct FrameDecoder: ByteToMessageDecoder {
             if declared > Int64(spec.maxMessage) { return .violation(.lengthOverLimit(declared, limit: spec.maxMessage)) }
             length = Int(declared)
         }
-        guard readable - width >= length else { return .needMore }
-        buffer.moveReaderIndex(forwardBy: width)
-        guard let body = buffer.readSlice(length: length) else { return .needMore }
-        return .message(body)
+        guard readable - width >= length,
+              let frame = buffer.readSlice(length: width + length),
+              let body = frame.getSlice(at: frame.readerIndex + width, length: length)
+        else { return .needMore }
+        return .message(body: body, frame: declared == Int64(length) ? frame : nil)
     }
 
     private mutating func nextLine(_ buffer: inout ByteBuffer) -> Step {
@@ -145,9 +150,10 @@ struct FrameDecoder: ByteToMessageDecoder {
         if !naive, length > spec.maxMessage {
             return .violation(.lengthOverLimit(Int64(length), limit: spec.maxMessage))
         }
-        guard let body = buffer.getSlice(at: buffer.readerIndex, length: length) else { return .needMore }
-        buffer.moveReaderIndex(to: newline + 1)
-        return .message(body)
+        guard let body = buffer.getSlice(at: buffer.readerIndex, length: length),
+              buffer.readSlice(length: newline + 1 - buffer.readerIndex) != nil
+        else { return .needMore }
+        return .message(body: body, frame: nil)  // written anew: "\n" whether "\r\n" came or not
     }
 
     // MARK: - read timeout

@@ -60,7 +60,7 @@ final class FramedChatHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case let .violation(v):
             fail(context, v)
-        case let .message(body):
+        case let .message(body, frame):
             if isQuit(body) {
                 closing = true
                 room?.leave(context.channel)
@@ -68,7 +68,7 @@ final class FramedChatHandler: ChannelInboundHandler {
                                 linger: limits.lingerAfterError)
                 return
             }
-            let framed = writer.frame(body, allocator: context.channel.allocator)
+            let framed = frame ?? writer.frame(body, allocator: context.channel.allocator)
             if let room {
                 room.broadcast(framed, from: context.channel, log: log)
             } else {

@@ -60,7 +60,7 @@ final class TextChatHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case let .violation(v):
             fail(context, v)
-        case let .message(body):
+        case let .message(body, _):
             guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
                 fail(context, .invalidUTF8)
                 return
