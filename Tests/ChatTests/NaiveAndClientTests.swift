@@ -71,6 +71,37 @@ final class ChatClientTests: ServerTestCase {
         XCTAssertTrue(n.timedOut)
     }
 
+    /// 24 clients at once, each on its own thread, each a multi-turn conversation ending in Q.
+    func testManyClientsAtOnce() throws {
+        let s = spec("!I")
+        let framed = try start(.framed(s, .echo))
+        let text = try start(.text(.echo))
+        let failures = LogBox()
+        let group = DispatchGroup()
+        for i in 0..<24 {
+            let useText = i % 2 == 0
+            let port = useText ? text.port : framed.port
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                do {
+                    let options = ChatClientOptions(address: ChatAddress(host: "127.0.0.1", port: port),
+                                                    transport: useText ? .text : .framed(s))
+                    let messages = (1...5).map { "client \(i) turn \($0)" } + ["Q"]
+                    let outcome = try ChatClient(options).converse(messages) { _ in }
+                    let expected = (1...5).map { (useText ? "echo: " : "") + "client \(i) turn \($0)" } + ["bye"]
+                    if outcome.replies.map(\.text) != expected || !outcome.complete {
+                        failures.append("client \(i): \(outcome.replies.map(\.text))")
+                    }
+                } catch {
+                    failures.append("client \(i): \(error)")
+                }
+            }.start()
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 20), .success)
+        XCTAssertEqual(failures.all, [])
+    }
+
     func testClientWithUDPServerOnIPv6() throws {
         let server = try start(.udp, host: "::1")
         let options = ChatClientOptions(address: ChatAddress(parsing: "[::1]:\(server.port)")!, transport: .udp)

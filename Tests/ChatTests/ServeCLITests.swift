@@ -41,9 +41,9 @@ final class ServeCLITests: XCTestCase {
             port = p
         }
 
-        /// SIGTERM, then the exit status (SIGKILL after 5 s).
-        func terminate() -> Int32 {
-            if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        /// SIGTERM (or `signal`), then the exit status (SIGKILL after 5 s).
+        func terminate(_ signal: Int32 = SIGTERM) -> Int32 {
+            if process.isRunning { kill(process.processIdentifier, signal) }
             let deadline = Date().addingTimeInterval(5)
             while process.isRunning && Date() < deadline { usleep(10_000) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
@@ -115,7 +115,7 @@ final class ServeCLITests: XCTestCase {
         let r = try run(["chat", "127.0.0.1:\(server.port)", "--udp", "--send", "ping", "Q"])
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertEqual(r.out, "< echo: ping\n< bye\n")
-        XCTAssertEqual(server.terminate(), 0)
+        XCTAssertEqual(server.terminate(SIGINT), 0)
     }
 
     func testLoadClient() throws {
