@@ -79,9 +79,12 @@ public struct ChatOutcome: Sendable {
     public var timedOut = false
     /// Messages not sent because the conversation ended first (`Q` sent, server gone).
     public var unsent = 0
+    /// A socket error that ended the conversation (over UDP, `Connection refused` when nothing
+    /// listens on the port).
+    public var failure: String?
 
     /// True when every message sent got its reply, or the conversation ended with `Q`.
-    public var complete: Bool { !timedOut && (replies.count >= sent || serverQuit) && unsent == 0 }
+    public var complete: Bool { !timedOut && failure == nil && (replies.count >= sent || serverQuit) && unsent == 0 }
 }
 
 public final class ChatClient {
@@ -249,7 +252,7 @@ public final class ChatClient {
         case let .failed(why):
             // UDP: ECONNREFUSED when nothing listens on the port.
             outcome.closedByServer = true
-            onError?(why)
+            outcome.failure = why
         case .closed:
             if var f = framer {
                 for m in f.finish() where !m.body.isEmpty { deliver(ChatReply(body: m.body), &outcome, onReply) }
@@ -269,9 +272,6 @@ public final class ChatClient {
         }
         return true
     }
-
-    /// Called with a socket error that ended the conversation.
-    public var onError: ((String) -> Void)?
 
     private func deliver(_ reply: ChatReply, _ outcome: inout ChatOutcome, _ onReply: (ChatReply) -> Void) {
         outcome.replies.append(reply)

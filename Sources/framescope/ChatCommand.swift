@@ -142,7 +142,6 @@ struct ChatCommand: ParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(2)
         }
-        client.onError = { Terminal.error($0) }
         let show: (ChatReply) -> Void = { reply in
             _ = Terminal.writeAll(fd: 1, Array("< \(reply.text)\n".utf8))
         }
@@ -159,7 +158,9 @@ struct ChatCommand: ParsableCommand {
             throw ExitCode(1)
         }
         client.close()
-        if outcome.timedOut {
+        if let f = outcome.failure {
+            Terminal.error("\(opts.address): \(f)" + (udp ? " (no UDP server on that port?)" : ""))
+        } else if outcome.timedOut {
             Terminal.error("no reply within \(timeout) s (\(outcome.replies.count) replies to \(outcome.sent) messages)")
         } else if outcome.closedByServer && outcome.unsent > 0 {
             Terminal.error("the server closed the connection; \(outcome.unsent) messages were not sent")

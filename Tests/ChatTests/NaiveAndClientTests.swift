@@ -141,6 +141,18 @@ final class ChatClientTests: ServerTestCase {
         XCTAssertTrue(logLines.all.contains { $0.hasSuffix("] question") })
     }
 
+    func testUDPWithNoServerSaysSo() throws {
+        // A port nothing listens on: bind one, note it, close it.
+        let probe = try LoopbackSocket.udp(.v4)
+        let port = Int(probe.localPort)
+        probe.close()
+        var options = ChatClientOptions(address: ChatAddress(host: "127.0.0.1", port: port), transport: .udp)
+        options.timeout = 1
+        let outcome = try ChatClient(options).converse(["anyone?"]) { _ in }
+        XCTAssertFalse(outcome.complete)
+        XCTAssertEqual(outcome.failure.map { $0.contains("refused") }, true, "\(outcome)")
+    }
+
     func testRefusesRemoteAddresses() throws {
         let options = ChatClientOptions(address: ChatAddress(host: "192.0.2.1", port: 9000), transport: .text)
         XCTAssertThrowsError(try ChatClient(options)) { e in
