@@ -39,6 +39,9 @@ struct ChatCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Length-header framing ('!I', '<i', 'H', …) or line (serve framed).", valueName: "SPEC"))
     var framing: String?
 
+    @Flag(help: "With --framing: the length field counts the header too.")
+    var lengthIncludesHeader = false
+
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Send these messages (each argument one message) instead of reading standard input.", valueName: "TEXT"))
     var send: [String] = []
 
@@ -92,7 +95,7 @@ struct ChatCommand: ParsableCommand {
             transport = .udp
         } else if let f = framing {
             let spec: FrameSpec
-            do { spec = try FrameSpec(parsing: f) } catch { throw ValidationError(error.description) }
+            do { spec = try FrameSpec(parsing: f, lengthIncludesHeader: lengthIncludesHeader) } catch { throw ValidationError(error.description) }
             guard spec.headerWidth != nil || spec.kind == .line else {
                 throw ValidationError("--framing: a length format ('!I', '<i', …) or line, not '\(f)'")
             }

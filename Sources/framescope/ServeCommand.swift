@@ -64,6 +64,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("framed: the message framing, a struct-style length format ('!I', '<i', 'H', 'Q', …) or line.", valueName: "SPEC"))
     var framing = "!I"
 
+    @Flag(help: "framed: the length field counts the header too.")
+    var lengthIncludesHeader = false
+
     @Option(help: "text: echo or interactive; framed: echo or room.")
     var mode = "echo"
 
@@ -114,7 +117,11 @@ struct ServeCommand: ParsableCommand {
                 throw ValidationError("serve framed --mode: echo or room, not '\(mode)'")
             }
             let spec: FrameSpec
-            do { spec = try FrameSpec(parsing: framing, maxMessage: maxMessage) } catch { throw ValidationError(error.description) }
+            do {
+                spec = try FrameSpec(parsing: framing, maxMessage: maxMessage, lengthIncludesHeader: lengthIncludesHeader)
+            } catch {
+                throw ValidationError(error.description)
+            }
             guard spec.headerWidth != nil || spec.kind == .line else {
                 throw ValidationError("serve framed --framing: a length format ('!I', '<i', …) or line, not '\(framing)'")
             }

@@ -85,6 +85,18 @@ final class ServeCLITests: XCTestCase {
         XCTAssertTrue(log.contains("serving framed (!I, echo) on 127.0.0.1:\(server.port)"), log)
     }
 
+    func testLengthIncludesHeader() throws {
+        let server = try ServerProcess(["framed", "--port", "0", "--framing", "H", "--length-includes-header"])
+        let r = try run(["chat", "127.0.0.1:\(server.port)", "--framing", "H", "--length-includes-header", "--send", "", "counted", "Q"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out, "< \n< counted\n< bye\n")
+        // Without the flag on the client, 'x' (header value 1) reads as a header-inclusive length
+        // smaller than the header: the server says so.
+        let bad = try run(["chat", "127.0.0.1:\(server.port)", "--framing", "H", "--send", "x", "--timeout", "2"])
+        XCTAssertEqual(bad.out, "< error: negative_length -1\n")
+        XCTAssertEqual(server.terminate(), 0)
+    }
+
     func testServeTextOnIPv6AndChatFromStdinAndScript() throws {
         let server = try ServerProcess(["text", "--port", "0", "--host", "::1"])
         let r = try run(["chat", "[::1]:\(server.port)"], stdin: "one\ntwo\n")
