@@ -13,6 +13,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The reference chat servers (Sources/Chat): channel pipelines, ByteToMessageDecoder.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
+        // ServerQuiescingHelper: the servers' graceful shutdown (stop accepting, let channels close).
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
     ],
     targets: [
         // libpcap, found with pkg-config; Debian/Ubuntu: apt-get install libpcap-dev.
@@ -26,9 +30,19 @@ let package = Package(
         .target(name: "Wire", path: "Sources/Wire"),
         // The only module that talks to libpcap (live capture, BPF) and reads/writes capture files.
         .target(name: "Capture", dependencies: ["CPcap", "Wire"], path: "Sources/Capture"),
-        // Reference chat peers. For now: blocking loopback sockets for the demo's scripted
-        // exchange and for the live tests.
-        .target(name: "Chat", path: "Sources/Chat"),
+        // Reference chat servers (text, UDP, framed; robust and naive) on SwiftNIO, the chat client,
+        // and blocking loopback sockets for the demo's scripted exchange and the live tests.
+        .target(
+            name: "Chat",
+            dependencies: [
+                "Framing",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ],
+            path: "Sources/Chat"
+        ),
         // Pure functions from decoded frames and messages to bytes: one-line, OSI tree, hex, JSON
         // lines, messages, ladder diagram (text and SVG).
         .target(name: "Render", dependencies: ["Wire", "Streams", "Framing", "Inspect"], path: "Sources/Render"),
@@ -43,6 +57,7 @@ let package = Package(
             dependencies: [
                 "Wire", "Capture", "Render", "Chat", "Streams", "Framing", "Inspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Sources/framescope"
         ),
@@ -52,6 +67,11 @@ let package = Package(
         .testTarget(name: "FramingTests", dependencies: ["Framing"], path: "Tests/FramingTests"),
         .testTarget(name: "StreamsTests", dependencies: ["Streams", "Wire"], path: "Tests/StreamsTests"),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "Framing", "Streams", "Wire"], path: "Tests/InspectTests"),
+        .testTarget(
+            name: "ChatTests",
+            dependencies: ["Chat", "Framing", .product(name: "NIOCore", package: "swift-nio"), "framescope"],
+            path: "Tests/ChatTests"
+        ),
         .testTarget(
             name: "CLITests",
             dependencies: ["Wire", "Capture", "Render", "Chat", "framescope"],

@@ -18,6 +18,6 @@ struct Framescope: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [ReadCommand.self, LiveCommand.self, MessagesCommand.self, FollowCommand.self, StatsCommand.self,
-                      InterfacesCommand.self, DemoCommand.self]
+                      InterfacesCommand.self, ServeCommand.self, ChatCommand.self, DemoCommand.self]
     )
 }
