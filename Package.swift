@@ -31,7 +31,7 @@ let package = Package(
         // The only module that talks to libpcap (live capture, BPF) and reads/writes capture files.
         .target(name: "Capture", dependencies: ["CPcap", "Wire"], path: "Sources/Capture"),
         // Reference chat servers (text, UDP, framed; robust and naive) on SwiftNIO, the chat client,
-        // and blocking loopback sockets for the demo's scripted exchange and the live tests.
+        // and blocking loopback sockets for the tests' raw peers.
         .target(
             name: "Chat",
             dependencies: [

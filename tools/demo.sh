@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: installs libpcap-dev when missing (run as root), builds framescope
-# in release mode and runs its demo: a short loopback chat that framescope makes itself, captured
-# live on lo and decoded on screen.
+# in release mode and runs its demo: framescope's own chat servers and scripted clients, captured
+# live on lo, decoded and explained on screen (--lang zh for Chinese).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()

@@ -84,6 +84,8 @@ public struct ChatOutcome: Sendable {
     public var failure: String?
 
     /// True when every message sent got its reply, or the conversation ended with `Q`.
+    public init() {}
+
     public var complete: Bool { !timedOut && failure == nil && (replies.count >= sent || serverQuit) && unsent == 0 }
 }
 
@@ -141,30 +143,42 @@ public final class ChatClient {
         var quitSent = false
         while index < messages.count, !quitSent, !outcome.closedByServer, !outcome.serverQuit {
             let group = messages[index..<min(index + burst, messages.count)]
-            var wire: [[UInt8]] = []
-            for m in group {
-                wire.append(try encode(m))
-                index += 1
-                if Self.isQuit(m) { quitSent = true; break }
-            }
-            if case .udp = options.transport {
-                for datagram in wire where !socket.sendAll(datagram) {
-                    throw ChatClientError("send to \(options.address) failed: \(String(cString: strerror(errno)))")
-                }
-            } else if !socket.sendAll(wire.flatMap { $0 }) {
-                outcome.closedByServer = true
-                break
-            }
-            outcome.sent += wire.count
-            awaitReplies(&outcome, onReply: onReply)
+            let sent = try turn(group, outcome: &outcome, onReply: onReply)
+            quitSent = group.prefix(sent).contains(where: Self.isQuit)
+            index += sent
             if outcome.timedOut { break }
-        }
-        if quitSent, !outcome.closedByServer, !isUDP {
-            // After Q the server says bye and closes; wait (bounded) for the close.
-            awaitClose(&outcome, onReply: onReply)
         }
         outcome.unsent = messages.count - index
         return outcome
+    }
+
+    /// One turn: `group` in ONE write (over UDP one datagram each) — a burst, when it holds
+    /// more than one message — then the wait for its replies; after a `Q`, the wait (bounded)
+    /// for the server's close too. Returns how many of `group` went out: all of them, or up to
+    /// and including a `Q`.
+    @discardableResult
+    public func turn(_ group: ArraySlice<String>, outcome: inout ChatOutcome, onReply: (ChatReply) -> Void) throws -> Int {
+        var wire: [[UInt8]] = []
+        var quit = false
+        for m in group {
+            wire.append(try encode(m))
+            if Self.isQuit(m) { quit = true; break }
+        }
+        if isUDP {
+            for datagram in wire where !socket.sendAll(datagram) {
+                throw ChatClientError("send to \(options.address) failed: \(String(cString: strerror(errno)))")
+            }
+        } else if !socket.sendAll(wire.flatMap { $0 }) {
+            outcome.closedByServer = true
+            return wire.count
+        }
+        outcome.sent += wire.count
+        awaitReplies(&outcome, onReply: onReply)
+        if quit, !outcome.closedByServer, !isUDP {
+            // After Q the server says bye and closes; wait (bounded) for the close.
+            awaitClose(&outcome, onReply: onReply)
+        }
+        return wire.count
     }
 
     /// The interactive conversation: each line read from `input` is a message, sent at once;

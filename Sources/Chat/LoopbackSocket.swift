@@ -1,5 +1,6 @@
-// Small blocking POSIX sockets for loopback traffic: the demo's scripted exchange and the tests'
-// real sockets. Every call is bounded by a receive timeout; nothing here waits forever.
+// Small blocking POSIX sockets for loopback traffic: the tests' raw peers (exact bytes, bad
+// headers, half-closes) next to the reference servers and client. Every call is bounded by a
+// receive timeout; nothing here waits forever.
 
 #if canImport(Glibc)
 import Glibc

@@ -22,4 +22,12 @@ public struct TextStyle: Sendable {
     func close(_ out: ByteSink) {
         if colour { out.write("\u{1b}[0m") }
     }
+
+    /// A section heading (bold on a colour terminal), then a blank line.
+    public func heading(_ text: String, into out: ByteSink) {
+        if colour { out.write("\u{1b}[1m") }
+        out.write(text)
+        close(out)
+        out.write("\n\n")
+    }
 }

@@ -5,125 +5,309 @@ import Dispatch
 import Framing
 import Inspect
 import Render
+import Streams
 import Wire
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The README's first command: a short loopback exchange that framescope makes itself, captured
-/// live on `lo` and decoded on screen. (The chat servers of issue 4 will take the peers' place.)
+/// The README's first command and framescope's main job on its embedded default: the reference
+/// chat servers, scripted clients, a live capture on `lo`, and everything framescope shows about
+/// it, explained in plain words (`DemoText`).
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Capture a short loopback chat that framescope makes itself, and decode it.",
+        abstract: "Run the reference chat servers and scripted clients, capture them live on lo, and explain what the capture shows.",
         discussion: """
-        Starts a TCP peer and a UDP peer on 127.0.0.1, captures on lo with a filter for their \
-        ports, has a client talk to them — length-framed messages (Python's struct.pack('!I', n)), \
-        three of them in one write, one of 100,000 bytes, then Q — and prints every frame, the \
-        OSI tree of two of them and a hex dump. The capture is kept in the output folder.
-        Needs root (capture), like `live`.
+        Starts `serve framed` (the lesson's '!I' length header, echo) and `serve text` (lines, \
+        echo) on free ports of 127.0.0.1, captures on lo with a filter for those ports, and runs \
+        two clients: the framed one sends a message and waits for the answer, then three \
+        messages in ONE write (they arrive in one segment: sticky packets, 粘包), then a \
+        100,000-byte message (TCP splits it: 拆包), then Q; the text one does the same with \
+        lines. Then it prints every frame, the OSI layers of the sticky and of the split \
+        segment, the messages with the frames that carried them, and the ladder diagram of the \
+        framed conversation, with what each shows. The capture (demo.pcap) and the ladder as a \
+        picture (ladder.svg) are written to the output folder.
+        Needs root (capture), like `live`. About 2 seconds.
         """
     )
 
-    @Option(help: "Folder for the capture file.")
+    @Option(help: "Folder for demo.pcap and ladder.svg.")
     var out = "framescope-demo"
+
+    @Option(help: ArgumentHelp("Language of the explanations: en or zh (默认随 LANG；zh 用课上的术语：粘包、拆包、报头).", valueName: "lang"))
+    var lang: String?
+
+    func validate() throws {
+        if let l = lang, DemoLanguage(rawValue: l) == nil {
+            throw ValidationError("--lang must be one of: \(DemoLanguage.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    /// What the framed client sends, turn by turn (a turn is one write).
+    static let framedTurns: [[String]] = [
+        ["hello, server"],
+        ["one", "two", "three"],
+        [String(repeating: "0123456789", count: 10_000)],
+        ["Q"],
+    ]
+    /// What the text client sends.
+    static let textTurns: [[String]] = [
+        ["hi there"],
+        ["line one", "line two"],
+        ["Q"],
+    ]
 
     func run() throws {
         StopSignal.install()
-        let tcp: LoopbackSocket, udp: LoopbackSocket
+        let language = lang.flatMap(DemoLanguage.init(rawValue:)) ?? DemoLanguage.fromEnvironment(environment())
+        let say = language.text
+        let bang = FrameSpec.lessonDefault
+
+        // 1. The servers, as `serve` runs them (a larger message limit for the long message).
+        var framedConfig = ChatServerConfig(kind: .framed(bang, .echo))
+        framedConfig.limits.maxMessage = 1 << 20
+        framedConfig.threads = 1
+        var textConfig = ChatServerConfig(kind: .text(.echo))
+        textConfig.threads = 1
+        let framed: ChatServer, text: ChatServer
         do {
-            tcp = try LoopbackSocket.listen(.v4)
-            udp = try LoopbackSocket.udp(.v4)
+            framed = try ChatServer.start(framedConfig)
+            text = try ChatServer.start(textConfig)
         } catch {
-            Terminal.error("cannot open loopback sockets: \(error)")
+            Terminal.error("cannot start the demo's servers on 127.0.0.1: \(error)")
             throw ExitCode(2)
         }
-        let tcpPort = tcp.localPort, udpPort = udp.localPort
+        defer {
+            framed.shutdown()
+            text.shutdown()
+        }
+
+        // 2. The capture, filtered to the two servers.
         let capture: LiveCapture
         do {
-            capture = try LiveCapture(interface: "lo", bufferSize: 32 << 20, filter: "tcp port \(tcpPort) or udp port \(udpPort)")
+            capture = try LiveCapture(interface: "lo", bufferSize: 32 << 20, filter: "tcp port \(framed.port) or tcp port \(text.port)")
         } catch {
             Terminal.error(error.description)
             throw ExitCode(2)
         }
         defer { capture.close() }
 
-        let done = DemoTraffic.start(tcp: tcp, udp: udp)
-        var frames: [(RawFrameCopy)] = []
+        // 3. The clients, on another thread while this one captures.
+        let clients = DemoClients.start(framedPort: framed.port, textPort: text.port, spec: bang)
+        var frames: [CapturedFrame] = []
         var finishedAt: Double? = nil
-        let giveUp = monotonicSeconds() + 15
+        let giveUp = monotonicSeconds() + 20
         while !StopSignal.requested, monotonicSeconds() < giveUp {
-            if finishedAt == nil, done.isFinished { finishedAt = monotonicSeconds() }
+            if finishedAt == nil, clients.isFinished { finishedAt = monotonicSeconds() }
             if let f = finishedAt, monotonicSeconds() - f > 0.3 { break }
             guard let next = try? capture.next() else { break }
-            if case .frame(let raw) = next { frames.append(RawFrameCopy(raw)) }
+            if case .frame(let raw) = next { frames.append(CapturedFrame(raw)) }
         }
-        if let e = done.error { Terminal.error("the demo exchange failed: \(e)") }
+        if !clients.isFinished { Terminal.error("the demo's clients did not finish within 20 s") }
+        if let e = clients.error { Terminal.error("the demo exchange failed: \(e)") }
 
         mkdir(out, 0o755)
-        let path = out + "/demo.pcap"
+        let pcapPath = out + "/demo.pcap", svgPath = out + "/ladder.svg"
         do {
-            let w = try PcapWriter(path: path, linkType: capture.linkType, snaplen: capture.snaplen)
+            let w = try PcapWriter(path: pcapPath, linkType: capture.linkType, snaplen: capture.snaplen)
             for f in frames { try f.withRaw { try w.write($0) } }
             try w.close()
         } catch {
             Terminal.error("\(error)")
         }
 
-        let style = TextStyle(colour: Terminal.colourWanted(fd: 1))
+        // 4. Everything framescope shows about it.
+        let report = DemoReport(frames: frames, framedPort: UInt16(framed.port), textPort: UInt16(text.port))
         let sink = ByteSink()
-        var dissector = Dissector()
-        var decoded = DecodedFrame()
-        sink.write("""
-        framescope demo: a client talked to a TCP peer on 127.0.0.1:\(tcpPort) and a UDP peer on \
-        127.0.0.1:\(udpPort); \(frames.count) frames were captured on lo and saved to \(path).
-
-        Every message is framed like Python's struct.pack('!I', len(body)) + body: a 4-byte \
-        big-endian length, then the body. One line a frame (as `framescope read \(path)` prints):
-
-
-        """)
-        var biggest = -1, burst = -1, biggestLen = 0
-        // The TCP peer speaks !I; the UDP datagrams are plain text (one datagram, one message).
-        let pipeline = MessagePipeline(framing: FramingChoice(
-            defaultSpec: FrameSpec(.raw),
-            portSpecs: [tcpPort: FrameSpec(.length(width: 4, signed: false, order: .big, orderChar: "!"))]))
-        var views: [FrameView] = []
-        for (i, f) in frames.enumerated() {
-            f.withRaw { raw in
-                dissector.decode(raw.bytes, linkType: raw.linkType, into: &decoded)
-                let view = pipeline.annotate(number: i + 1, timestamp: raw.timestamp, frame: &decoded, bytes: raw.bytes, dissector: &dissector)
-                views.append(view)
-                OneLine.render(info(raw, i + 1), decoded, view: view, style: style, into: sink)
-                let n = decoded.payloadRange?.count ?? 0
-                if n > biggestLen { biggestLen = n; biggest = i }
-                if burst < 0, n == 3 * (4 + 5) { burst = i }
-            }
-        }
-        for (i, why) in [(burst, "three messages the client wrote at once arrived in ONE segment: TCP keeps no message boundaries (sticky packets)."),
-                         (biggest, "the largest segment: a long message, which TCP may carry in several segments.")] where i >= 0 {
-            sink.write("\nFrame \(i + 1), layer by layer (framescope read \(path) -V): \(why)\n")
-            frames[i].withRaw { raw in
-                dissector.decode(raw.bytes, linkType: raw.linkType, into: &decoded)
-                OSITree.render(info(raw, i + 1), decoded, payload: raw.bytes, view: views[i], style: style, into: sink)
-                if i == burst {
-                    sink.write("\nThe same frame in hex (-x): each line ends with the layers that start in it.\n")
-                    HexDump.render(raw.bytes, layers: decoded.layers, payload: decoded.payloadRange, style: style, into: sink)
-                }
-            }
-        }
-        sink.write("\nTry: framescope read \(path) --json | head -3     framescope live 'tcp port 9000'\n")
+        let style = TextStyle(colour: Terminal.colourWanted(fd: 1))
+        report.render(say: say, pcapPath: pcapPath, svgPath: svgPath, style: style, into: sink)
         _ = sink.withBytes { Terminal.writeAll(fd: 1, $0) }
-        if done.error != nil { throw ExitCode(1) }
+        if let svg = report.ladderSVG(title: "framescope demo: the framed conversation"), !writeFile(svgPath, svg) {
+            Terminal.error("cannot write \(svgPath)")
+        }
+        if clients.error != nil || !clients.isFinished { throw ExitCode(1) }
     }
 
-    func info(_ raw: RawFrame, _ n: Int) -> FrameInfo {
-        FrameInfo(number: n, timestamp: raw.timestamp, capturedLength: raw.caplen, wireLength: raw.len, linkType: raw.linkType)
+    func environment() -> [String: String] {
+        var env: [String: String] = [:]
+        for name in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let v = getenv(name) { env[name] = String(cString: v) }
+        }
+        return env
+    }
+}
+
+/// The capture decoded once, and the demo's sections rendered from it.
+struct DemoReport {
+    let frames: [CapturedFrame]
+    let framedPort: UInt16
+    let textPort: UInt16
+    var views: [FrameView] = []
+    var decoded: [DecodedFrame] = []
+    var messages: [ChatMessage] = []
+    var framedStream: Int?
+    var segments: [LadderSegment] = []
+    var endpoints: StreamEndpoints?
+
+    init(frames: [CapturedFrame], framedPort: UInt16, textPort: UInt16) {
+        self.frames = frames
+        self.framedPort = framedPort
+        self.textPort = textPort
+        // The servers' formats are known: no guessing.
+        let pipeline = MessagePipeline(framing: FramingChoice(defaultSpec: FrameSpec(.raw),
+                                                              portSpecs: [framedPort: .lessonDefault, textPort: FrameSpec(.line)]))
+        var dissector = Dissector()
+        var frame = DecodedFrame()
+        for (i, f) in frames.enumerated() {
+            f.withRaw { raw in
+                dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
+                let view = pipeline.annotate(number: i + 1, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
+                views.append(view)
+                decoded.append(frame)
+                if let s = view.session, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {
+                    segments.append(LadderSegment(frame: i + 1, timestamp: raw.timestamp, direction: s.direction,
+                                                  offset: UInt64(s.relativeSequence &- 1), length: h.payloadLength,
+                                                  flags: h.flags, analysis: s.analysis))
+                    if framedStream == nil, h.sourcePort == framedPort || h.destinationPort == framedPort { framedStream = s.stream }
+                }
+                messages += pipeline.takeMessages()
+            }
+        }
+        pipeline.finish()
+        messages += pipeline.takeMessages()
+        messages.sort { ($0.stream, $0.frames.first ?? 0, $0.message.index) < ($1.stream, $1.frames.first ?? 0, $1.message.index) }
+        if let s = framedStream {
+            segments = zip(segments, segments.map { views[$0.frame - 1].session?.stream }).filter { $0.1 == s }.map(\.0)
+            endpoints = pipeline.summaries.first { $0.stream == s && $0.transport == .tcp }?.endpoints
+        } else {
+            segments = []
+        }
+    }
+
+    var framedMessages: [ChatMessage] { messages.filter { $0.transport == .tcp && $0.stream == framedStream } }
+
+    /// The first client→server frame of the framed stream that carries several whole messages.
+    var stickyFrame: Int? {
+        for m in framedMessages where m.direction == .clientToServer && !m.stickyFrames.isEmpty { return m.stickyFrames[0] }
+        return nil
+    }
+
+    /// The framed client's longest message, when TCP split it.
+    var splitMessage: ChatMessage? {
+        framedMessages.filter { $0.direction == .clientToServer && $0.frames.count > 1 }.max { $0.message.body.count < $1.message.body.count }
+    }
+
+    func info(_ n: Int) -> FrameInfo {
+        let f = frames[n - 1]
+        return FrameInfo(number: n, timestamp: f.timestamp, capturedLength: f.bytes.count, wireLength: f.len, linkType: f.linkType)
+    }
+
+    func render(say: DemoText, pcapPath: String, svgPath: String, style: TextStyle, into out: ByteSink) {
+        func paragraph(_ s: String) {
+            out.write(wrapped(s, width: 100))
+            out.write("\n\n")
+        }
+        func title(_ s: String) { style.heading(s, into: out) }
+        paragraph(say.title(Int(framedPort), Int(textPort)) + say.captured(frames.count, pcapPath))
+        paragraph(say.header)
+
+        title(say.everyFrame(pcapPath))
+        for i in frames.indices {
+            OneLine.render(info(i + 1), decoded[i], view: views[i], style: style, into: out)
+        }
+        out.write("\n")
+
+        if let n = stickyFrame {
+            title(say.stickyTitle(n))
+            paragraph(say.sticky)
+            frames[n - 1].withRaw { raw in
+                OSITree.render(info(n), decoded[n - 1], payload: raw.bytes, view: views[n - 1], style: style, into: out)
+            }
+            out.write("\n")
+        } else {
+            paragraph(say.noSticky)
+        }
+
+        if let m = splitMessage, let first = m.frames.first {
+            title(say.splitTitle(first, m.frames.count, m.message.body.count))
+            paragraph(say.split)
+            frames[first - 1].withRaw { raw in
+                OSITree.render(info(first), decoded[first - 1], payload: raw.bytes, view: views[first - 1], style: style, into: out)
+            }
+            out.write("\n")
+        } else {
+            paragraph(say.noSplit)
+        }
+
+        title(say.messagesTitle(pcapPath))
+        paragraph(say.messages)
+        for m in messages { MessageLines.line(m, style: style, into: out) }
+        out.write("\n")
+
+        if let s = framedStream, let e = endpoints {
+            title(say.ladderTitle(s, svgPath))
+            Ladder.text(client: "client \(e.client):\(e.clientPort)", server: "server \(e.server):\(e.serverPort)",
+                        segments: segments, messages: framedMessages, into: out)
+            out.write("\n")
+        }
+        paragraph(say.fix)
+        paragraph(say.textServer)
+        out.write(say.tryNext(pcapPath))
+        out.write("\n")
+    }
+
+    func ladderSVG(title: String) -> String? {
+        guard let e = endpoints else { return nil }
+        return Ladder.svg(title: title, client: "\(e.client):\(e.clientPort)", server: "\(e.server):\(e.serverPort)",
+                          segments: segments, messages: framedMessages)
+    }
+}
+
+/// `text` folded at spaces to lines of at most `width` columns; a CJK character takes two
+/// columns, and CJK text (which has no spaces) may be folded between any two characters.
+func wrapped(_ text: String, width: Int) -> String {
+    func columns(_ c: Character) -> Int {
+        guard let v = c.unicodeScalars.first?.value else { return 0 }
+        // CJK ideographs and punctuation, Hangul, fullwidth forms: two columns.
+        return (0x1100 ... 0x115F).contains(v) || (0x2E80 ... 0xA4CF).contains(v) || (0xAC00 ... 0xD7A3).contains(v)
+            || (0xF900 ... 0xFAFF).contains(v) || (0xFE30 ... 0xFE4F).contains(v) || (0xFF00 ... 0xFF60).contains(v) ? 2 : 1
+    }
+    var out = ""
+    for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        if n > 0 { out += "\n" }
+        var current: [Character] = []
+        var used = 0
+        var lastBreak: Int? = nil  // index in `current` after which a fold may go
+        for c in line {
+            let w = columns(c)
+            // Closing punctuation stays on the line it closes (a line never starts with "，").
+            if used + w > width, !current.isEmpty, !"，。；：、）」』！？".contains(c) {
+                let cut = lastBreak ?? current.count
+                out += String(current[..<cut]).trimmingSpaces() + "\n"
+                current = Array(current[cut...].drop { $0 == " " })
+                used = current.reduce(0) { $0 + columns($1) }
+                lastBreak = nil
+            }
+            current.append(c)
+            used += w
+            if c == " " || w == 2 { lastBreak = current.count }
+        }
+        out += String(current)
+    }
+    return out
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
     }
 }
 
 /// A captured frame copied out of libpcap's buffer.
-struct RawFrameCopy {
+struct CapturedFrame {
     var timestamp: Timestamp
     var len: Int
     var linkType: LinkType
@@ -141,86 +325,57 @@ struct RawFrameCopy {
     }
 }
 
-/// The demo's scripted peers, on background threads, bounded by socket timeouts.
-final class DemoTraffic: @unchecked Sendable {
+/// The demo's scripted clients (the `chat` command's client), one after the other on a
+/// background thread; every wait in them is bounded by the client's timeout.
+final class DemoClients: @unchecked Sendable {
     // Guarded by `lock`.
     private var finished = false
     private var failure: String?
-    private let lock = NSLockLite()
+    private let lock = PthreadLock()
 
     var isFinished: Bool { lock.withLock { finished } }
     var error: String? { lock.withLock { failure } }
 
-    static func start(tcp: LoopbackSocket, udp: LoopbackSocket) -> DemoTraffic {
-        let state = DemoTraffic()
-        let tcpPort = tcp.localPort, udpPort = udp.localPort
+    static func start(framedPort: Int, textPort: Int, spec: FrameSpec) -> DemoClients {
+        let state = DemoClients()
         DispatchQueue.global().async {
-            let group = DispatchGroup()
-            DispatchQueue.global().async(group: group) {
-                do { try serveTCP(tcp) } catch { state.fail("TCP peer: \(error)") }
-            }
-            DispatchQueue.global().async(group: group) {
-                do { try serveUDP(udp) } catch { state.fail("UDP peer: \(error)") }
-            }
+            usleep(100_000)  // let the capture settle
             do {
-                usleep(100_000)  // let the capture settle
-                try client(tcpPort: tcpPort, udpPort: udpPort)
+                try talk(port: framedPort, transport: .framed(spec), turns: DemoCommand.framedTurns, name: "framed client")
+                try talk(port: textPort, transport: .text, turns: DemoCommand.textTurns, name: "text client")
             } catch {
-                state.fail("client: \(error)")
+                state.fail("\(error)")
             }
-            _ = group.wait(timeout: .now() + 5)
             state.lock.withLock { state.finished = true }
         }
         return state
     }
 
+    static func talk(port: Int, transport: ChatClientOptions.Transport, turns: [[String]], name: String) throws {
+        var options = ChatClientOptions(address: ChatAddress(host: "127.0.0.1", port: port), transport: transport)
+        options.timeout = 5
+        let client = try ChatClient(options)
+        defer { client.close() }
+        var outcome = ChatOutcome()
+        for turn in turns {
+            try client.turn(turn[...], outcome: &outcome) { _ in }
+            if outcome.timedOut || outcome.closedByServer && turn != ["Q"] {
+                throw DemoError("\(name): the server did not answer turn \(turn.map { String($0.prefix(20)) })")
+            }
+        }
+        if outcome.replies.count < outcome.sent { throw DemoError("\(name): \(outcome.sent) sent, \(outcome.replies.count) answered") }
+    }
+
     func fail(_ message: String) { lock.withLock { if failure == nil { failure = message } } }
+}
 
-    static func serveTCP(_ listener: LoopbackSocket) throws {
-        let conn = try listener.accept()
-        defer { conn.close() }
-        while true {
-            let header = try conn.receive(exactly: 4)
-            let n = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
-            let body = try conn.receive(exactly: n)
-            if body == Array("Q".utf8) { return }
-            let reply = body.count > 64 ? "got \(body.count) bytes" : "echo: " + String(decoding: body, as: UTF8.self)
-            try conn.send(lengthPrefixed(Array(reply.utf8)))
-        }
-    }
-
-    static func serveUDP(_ socket: LoopbackSocket) throws {
-        let (bytes, port) = try socket.receiveDatagram()
-        try socket.sendDatagram(Array("pong: ".utf8) + bytes, toPort: port)
-    }
-
-    static func client(tcpPort: UInt16, udpPort: UInt16) throws {
-        let c = try LoopbackSocket.connect(.v4, port: tcpPort)
-        defer { c.close() }
-        func reply() throws -> String {
-            let h = try c.receive(exactly: 4)
-            let n = Int(h[0]) << 24 | Int(h[1]) << 16 | Int(h[2]) << 8 | Int(h[3])
-            return String(decoding: try c.receive(exactly: n), as: UTF8.self)
-        }
-        try c.send(lengthPrefixed(Array("hello".utf8)))
-        _ = try reply()
-        // Three messages in one write: they leave in one segment.
-        try c.send(lengthPrefixed(Array("one!!".utf8)) + lengthPrefixed(Array("two!!".utf8)) + lengthPrefixed(Array("three".utf8)))
-        for _ in 0 ..< 3 { _ = try reply() }
-        try c.send(lengthPrefixed([UInt8](repeating: UInt8(ascii: "x"), count: 100_000)))
-        _ = try reply()
-        try c.send(lengthPrefixed(Array("Q".utf8)))
-        c.shutdownWrite()
-        _ = try? c.receive()
-
-        let u = try LoopbackSocket.udp(.v4)
-        try u.sendDatagram(Array("ping".utf8), toPort: udpPort)
-        _ = try u.receiveDatagram()
-    }
+struct DemoError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
 }
 
 /// A pthread mutex (Foundation is not linked by this target).
-final class NSLockLite: @unchecked Sendable {
+final class PthreadLock: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     init() { pthread_mutex_init(&mutex, nil) }
     deinit { pthread_mutex_destroy(&mutex) }

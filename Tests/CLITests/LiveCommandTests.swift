@@ -1,5 +1,8 @@
 import Chat
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import XCTest
 
 /// `framescope live` on the real `lo`: a TCP exchange over 127.0.0.1 and over ::1 and a UDP
@@ -123,13 +126,50 @@ final class LiveCommandTests: XCTestCase {
         guard CLI.isRoot else { throw XCTSkip("the demo captures live: needs root") }
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try CLI.run(["demo", "--out", dir.path], timeout: 60)
+        let r = try CLI.run(["demo", "--out", dir.path], timeout: 60, environment: ["LANG": "C.UTF-8", "LC_ALL": ""])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("sticky"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("L4 transport"))
-        let reread = try CLI.run(["read", dir.appendingPathComponent("demo.pcap").path, "-V"])
-        XCTAssertEqual(reread.status, 0)
-        XCTAssertTrue(reread.stdout.contains("one!!\\x00\\x00\\x00\\x05two!!\\x00\\x00\\x00\\x05three"), "the burst is one segment")
+        for section in ["1. Every frame", "2. Frame", "three messages in one segment", "3. Frame", "a split message",
+                        "4. The messages", "5. The ladder", "L4 transport", "L7 application", "sticky", "split over"] {
+            XCTAssertTrue(r.stdout.contains(section), "missing \(section):\n\(r.stdout)")
+        }
+        let svg = try Data(contentsOf: dir.appendingPathComponent("ladder.svg"))
+        let parser = XMLParser(data: svg)
+        XCTAssertTrue(parser.parse(), "well-formed XML: \(String(describing: parser.parserError))")
+        XCTAssertTrue(String(decoding: svg, as: UTF8.self).contains("sticky"))
+
+        // The capture decodes (auto framing, no hints) to exactly what the scripted clients sent.
+        let json = try CLI.run(["messages", dir.appendingPathComponent("demo.pcap").path, "--json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        var sent: [Int: [String]] = [:], answered: [Int: Int] = [:]
+        for line in json.stdout.split(separator: "\n") {
+            let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let stream = try XCTUnwrap(o["stream"] as? Int)
+            XCTAssertEqual(o["complete"] as? Bool, true, String(line))
+            if o["direction"] as? String == "client_to_server" {
+                sent[stream, default: []].append(try XCTUnwrap(o["text"] as? String))
+            } else {
+                answered[stream, default: 0] += 1
+            }
+        }
+        XCTAssertEqual(sent[0], [["hello, server"], ["one", "two", "three"], [String(repeating: "0123456789", count: 10_000)], ["Q"]].flatMap { $0 })
+        XCTAssertEqual(sent[1], ["hi there", "line one", "line two", "Q"])
+        XCTAssertEqual(answered[0], 6, "five echoes and a bye")
+        XCTAssertEqual(answered[1], 4, "three echoes and a bye")
+    }
+
+    /// The explanations in the lesson's language: --lang zh, or LANG=zh_*.
+    func testDemoSpeaksChinese() throws {
+        guard CLI.isRoot else { throw XCTSkip("the demo captures live: needs root") }
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLI.run(["demo", "--out", dir.path], timeout: 60, environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for term in ["粘包", "拆包", "报头", "演示"] { XCTAssertTrue(r.stdout.contains(term), "missing \(term)") }
+        let en = try CLI.run(["demo", "--out", dir.path, "--lang", "en"], timeout: 60, environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+        XCTAssertEqual(en.status, 0, en.stderr)
+        XCTAssertFalse(en.stdout.contains("粘包"))
+        let bad = try CLI.run(["demo", "--lang", "xx"])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
     }
 }
 
