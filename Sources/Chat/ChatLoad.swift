@@ -1,6 +1,8 @@
-// `framescope chat --load N --clients C`: a load client for echo servers. C connections, each
-// doing N round trips one after the other (send one framed message, wait for its echo), all
-// driven from one thread with poll(2) so the measurement itself costs one core at most.
+// `framescope chat --load N --clients C [--burst K]`: a load client for echo servers. C
+// connections, each doing N round trips (send a framed message, wait for its echo), all driven
+// from one thread with poll(2) so the measurement itself costs one core at most. With K > 1 each
+// connection pipelines: K messages in one write, the next K once all K echoes are back; a round
+// trip is still one message and its echo, timed from the write that carried it.
 
 #if canImport(Glibc)
 import Glibc
@@ -17,6 +19,8 @@ public struct LoadOptions: Sendable {
     public var roundTrips = 10_000
     /// Body size of each message (bytes).
     public var bodySize = 32
+    /// Messages per write, and in flight per connection (1: strict ping-pong).
+    public var pipeline = 1
     /// A round trip that takes longer than this fails the run.
     public var timeout = 5.0
     public var allowRemote = false
@@ -69,18 +73,26 @@ public enum ChatLoad {
         for _ in 0..<clients {
             sockets.append(try ClientSocket(options.address, udp: false, noDelay: true, allowRemote: options.allowRemote, timeout: options.timeout))
         }
+        let depth = max(1, min(options.pipeline, 4096))
+        let batch = Array([[UInt8]](repeating: frame, count: depth).joined())
         var received = [Int](repeating: 0, count: clients)
         var done = [Int](repeating: 0, count: clients)
         var sentAt = [Double](repeating: 0, count: clients)
+        var inFlight = [Int](repeating: 0, count: clients)
+        // The next write of connection i: up to `depth` messages, no more than it has left.
+        func send(_ i: Int) throws {
+            let n = min(depth, options.roundTrips - done[i])
+            sentAt[i] = now()
+            inFlight[i] = n
+            let ok = n == depth ? sockets[i].sendAll(batch) : sockets[i].sendAll(Array(batch.prefix(n * frame.count)))
+            guard ok else { throw ChatClientError("send failed") }
+        }
         var latencies: [Double] = []
         latencies.reserveCapacity(clients * options.roundTrips)
         var buffer = [UInt8](repeating: 0, count: 65536)
         var fds = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
         let start = now()
-        for i in 0..<clients where options.roundTrips > 0 {
-            sentAt[i] = now()
-            guard sockets[i].sendAll(frame) else { throw ChatClientError("send failed") }
-        }
+        for i in 0..<clients where options.roundTrips > 0 { try send(i) }
         var active = options.roundTrips > 0 ? clients : 0
         var lastProgress = now()
         while active > 0 {
@@ -115,9 +127,10 @@ public enum ChatLoad {
                         lastProgress = t
                         received[i] = 0
                         done[i] += 1
+                        inFlight[i] -= 1
+                        if inFlight[i] > 0 { continue }
                         if done[i] < options.roundTrips {
-                            sentAt[i] = t
-                            guard sockets[i].sendAll(frame) else { throw ChatClientError("send failed") }
+                            try send(i)
                         } else {
                             fds[i].events = 0
                             active -= 1

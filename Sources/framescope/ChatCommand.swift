@@ -48,7 +48,7 @@ struct ChatCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Send the lines of this file, one message each.", valueName: "FILE"))
     var script: String?
 
-    @Option(help: "Messages per write (scripted): N > 1 puts N messages into one write to provoke sticky packets.")
+    @Option(help: "Messages per write: N > 1 puts N messages into one write to provoke sticky packets. With --load: N messages in one write and in flight per connection (pipelined).")
     var burst = 1
 
     @Flag(inversion: .prefixedNo, help: "TCP_NODELAY: send small writes at once instead of waiting to merge them (Nagle).")
@@ -119,6 +119,7 @@ struct ChatCommand: ParsableCommand {
             l.clients = clients
             l.roundTrips = n
             l.bodySize = size
+            l.pipeline = burst
             l.timeout = timeout
             l.allowRemote = allowRemote
             do {

@@ -136,6 +136,11 @@ final class ServeCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.out.hasPrefix("round_trips=200 seconds="), r.out)
         XCTAssertTrue(r.out.contains(" p99_ms="), r.out)
+        // Pipelined: 7 in flight per connection, 50 round trips each (the last write holds 1):
+        // every message is still echoed and counted once.
+        let piped = try run(["chat", "127.0.0.1:\(server.port)", "--framing", "<I", "--load", "50", "--clients", "4", "--burst", "7"])
+        XCTAssertEqual(piped.status, 0, piped.err)
+        XCTAssertTrue(piped.out.hasPrefix("round_trips=200 seconds="), piped.out)
         // Against a server that does not echo byte for byte, the load client fails loudly.
         let text = try ServerProcess(["text", "--port", "0"])
         let bad = try run(["chat", "127.0.0.1:\(text.port)", "--framing", "line", "--load", "5"])
