@@ -27,7 +27,7 @@ enum FramedChatServer {
 /// - a body that is exactly `Q`/`q` gets the reply `bye` and the connection ends;
 /// - a violation gets its one error message (`error: negative_length -5`, …), framed the same
 ///   way, and the connection ends.
-final class FramedChatHandler: ChannelInboundHandler {
+final class FramedChatHandler: RobustChatHandler {
     typealias InboundIn = ChatInbound
     typealias OutboundOut = ByteBuffer
 
@@ -35,7 +35,7 @@ final class FramedChatHandler: ChannelInboundHandler {
     let room: Room?
     let limits: ServerLimits
     let log: ServerLog
-    private var closing = false
+    var closing = false
 
     init(writer: FrameWriter, room: Room?, limits: ServerLimits, log: @escaping ServerLog) {
         self.writer = writer
@@ -77,46 +77,12 @@ final class FramedChatHandler: ChannelInboundHandler {
         }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
-        context.fireChannelReadComplete()
+    func errorMessage(_ text: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+        writer.frame(text, allocator: allocator)
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let e = event as? IdleStateHandler.IdleStateEvent, e == .read {
-            fail(context, .idleTimeout(limits.idleTimeout))
-        } else if event is ChannelShouldQuiesceEvent {
-            closing = true
-            context.flush()
-            context.close(promise: nil)
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if error is ByteToMessageDecoderError.PayloadTooLargeError {
-            log("\(context.peerName): naive backstop hit (\(limits.naiveBackstop) bytes buffered for one message); connection dropped")
-        } else {
-            log("\(context.peerName): \(error); connection closed")
-        }
-        closing = true
-        context.close(promise: nil)
-    }
-
-    private func fail(_ context: ChannelHandlerContext, _ v: ChatViolation) {
-        guard !closing else { return }
-        closing = true
+    func willEnd(_ context: ChannelHandlerContext) {
         room?.leave(context.channel)
-        switch v {
-        case .truncatedBody, .truncatedHeader:
-            log("\(context.peerName): \(v.message) (the client closed mid-message)")
-            context.close(promise: nil)
-        default:
-            log("\(context.peerName): \(v.message); connection closed")
-            endConversation(context: context, last: writer.frame(v.message, allocator: context.channel.allocator),
-                            linger: limits.lingerAfterError)
-        }
     }
 }
 

@@ -27,7 +27,7 @@ enum TextChatServer {
 /// - `Q`/`q` → the reply `bye`, then the server closes;
 /// - not UTF-8 → `error: invalid_utf8`, then close;
 /// - otherwise `echo: <line>` (mode echo) or shown to the operator (mode interactive).
-final class TextChatHandler: ChannelInboundHandler {
+final class TextChatHandler: RobustChatHandler {
     typealias InboundIn = ChatInbound
     typealias OutboundOut = ByteBuffer
 
@@ -35,7 +35,7 @@ final class TextChatHandler: ChannelInboundHandler {
     let limits: ServerLimits
     let log: ServerLog
     let textOperator: TextOperator?
-    private var closing = false
+    var closing = false
     private var clientID = 0
 
     init(mode: ChatServerConfig.TextMode, limits: ServerLimits, log: @escaping ServerLog, textOperator: TextOperator?) {
@@ -85,41 +85,11 @@ final class TextChatHandler: ChannelInboundHandler {
         }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
-        context.fireChannelReadComplete()
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let e = event as? IdleStateHandler.IdleStateEvent, e == .read {
-            fail(context, .idleTimeout(limits.idleTimeout))
-        } else if event is ChannelShouldQuiesceEvent {
-            closing = true
-            context.flush()
-            context.close(promise: nil)
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        log("\(context.peerName): \(error); connection closed")
-        context.close(promise: nil)
-    }
-
-    private func fail(_ context: ChannelHandlerContext, _ v: ChatViolation) {
-        guard !closing else { return }
-        closing = true
-        switch v {
-        case .truncatedBody, .truncatedHeader:
-            log("\(context.peerName): \(v.message) (the client closed mid-message)")
-            context.close(promise: nil)
-        default:
-            log("\(context.peerName): \(v.message); connection closed")
-            var message = context.channel.allocator.buffer(string: v.message)
-            message.writeInteger(UInt8(ascii: "\n"))
-            endConversation(context: context, last: message, linger: limits.lingerAfterError)
-        }
+    func errorMessage(_ text: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var message = allocator.buffer(capacity: text.utf8.count + 1)
+        message.writeString(text)
+        message.writeInteger(UInt8(ascii: "\n"))
+        return message
     }
 }
 

@@ -136,21 +136,9 @@ struct MessagesCommand: ParsableCommand {
 
     /// Live: one thread; each message printed as soon as it is complete.
     func runLive(_ input: FrameSource, _ sink: MessageSink) throws -> PcapError? {
-        var dissector = Dissector()
-        dissector.verifiesTransportChecksums = false  // never shown here
-        var frame = DecodedFrame()
-        var failure: PcapError? = nil
-        while !sink.printer.outputClosed {
-            do {
-                guard let raw = try input.next() else { break }
-                dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
-                _ = sink.pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
-                sink.pump()
-                sink.printer.flush()
-            } catch {
-                failure = error
-                break
-            }
+        let failure = feed(input, sink.pipeline, until: sink.printer) {
+            sink.pump()
+            sink.printer.flush()
         }
         sink.finish()
         return failure
@@ -174,24 +162,31 @@ struct MessagesCommand: ParsableCommand {
                 slots.signal()
             }
         }
-        var dissector = Dissector()
-        dissector.verifiesTransportChecksums = false  // never shown here
-        var frame = DecodedFrame()
-        var failure: PcapError? = nil
-        while !sink.printer.outputClosed {
-            do {
-                guard let raw = try input.next() else { break }
-                dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
-                _ = front.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
-                if front.exportBatchDue { hand() }
-            } catch {
-                failure = error
-                break
-            }
+        let failure = feed(input, front, until: sink.printer) {
+            if front.exportBatchDue { hand() }
         }
         front.finishExport(hand: hand)
         queue.sync { sink.finish() }
         return failure
+    }
+
+    /// Reads, decodes and feeds `pipeline` every frame of `input` (calling `after` after each)
+    /// until the input ends, fails, or standard output's reader went away.
+    func feed(_ input: FrameSource, _ pipeline: MessagePipeline, until printer: MessagePrinter, after: () -> Void) -> PcapError? {
+        var dissector = Dissector()
+        dissector.verifiesTransportChecksums = false  // never shown here
+        var frame = DecodedFrame()
+        while !printer.outputClosed {
+            do {
+                guard let raw = try input.next() else { return nil }
+                dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
+                _ = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
+                after()
+            } catch {
+                return error
+            }
+        }
+        return nil
     }
 }
 
