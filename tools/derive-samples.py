@@ -7,8 +7,11 @@ decoder is tested on every link type DESIGN.md lists. Pure Python (struct), no t
 """
 import struct
 import os
+import sys
 
-HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captures")
+# The directory that holds the real captures and gets the derived ones (tools/make-captures.sh
+# passes its temporary directory; by default the project's captures/).
+HERE = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captures")
 
 
 def read_pcap(path):
@@ -67,6 +70,27 @@ def ip_part(eth_frame):
     return eth_frame[14:]
 
 
+def tcp_payload_length(eth_frame):
+    """The TCP payload length of an Ethernet/IPv4 or IPv6 frame (no IPv6 extension headers)."""
+    ip = ip_part(eth_frame)
+    if ip[0] >> 4 == 4:
+        ihl = (ip[0] & 0x0F) * 4
+        total = struct.unpack("!H", ip[2:4])[0]
+        tcp = ip[ihl:total]
+        l4 = total - ihl
+    else:
+        assert ip[6] == 6, "IPv6 frame without TCP right after the header"
+        tcp = ip[40:]
+        l4 = struct.unpack("!H", ip[4:6])[0]
+    return l4 - (tcp[12] >> 4) * 4
+
+
+def expect(condition, what):
+    """derive-samples relies on the real captures' frame layout: say so when a remake changed it."""
+    if not condition:
+        sys.exit("derive-samples: the real captures are not laid out as expected: " + what)
+
+
 def checksum(b):
     if len(b) % 2:
         b += b"\0"
@@ -84,9 +108,12 @@ def ipv4_header(total, ident, flags_frag, proto, src, dst, ttl=64):
 def main():
     lt, v4 = read_pcap(os.path.join(HERE, "tcp-chat-ipv4.pcap"))
     _, v6 = read_pcap(os.path.join(HERE, "tcp-chat-ipv6.pcap"))
-    assert lt == 1
+    expect(lt == 1, "tcp-chat-ipv4.pcap is Ethernet")
     sample4 = v4[:6]
     sample6 = v6[:6]
+    # Handshake, then the client's first message (frame 4): the IPv4-options sample wraps it.
+    expect(len(sample4) == 6 and len(sample6) == 6, "the TCP chats have at least 6 frames")
+    expect(tcp_payload_length(sample4[3][3]) > 0, "tcp-chat-ipv4.pcap frame 4 carries data")
 
     # BSD NULL: family in the capturing host's byte order (little-endian here, big-endian on
     # a SPARC/PowerPC host); IPv6 families differ per OS (24, 28, 30).
@@ -166,6 +193,8 @@ def main():
     # TCP analysis: split.pcap's three client segments (frames 4, 6, 8 with ACKs 5, 7) delivered
     # out of order (6 before 4), and segment 8 sent twice (a retransmission).
     _, sp = read_pcap(os.path.join(HERE, "split.pcap"))
+    expect([tcp_payload_length(sp[n - 1][3]) for n in (4, 5, 6, 7, 8)] == [100, 0, 100, 0, 54],
+           "split.pcap frames 4-8: pieces of 100, 100 and 54 bytes, each ACKed at once")
     order = [1, 2, 3, 6, 4, 5, 7, 8, 8] + list(range(9, len(sp) + 1))
     reordered = []
     for i, n in enumerate(order):

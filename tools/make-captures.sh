@@ -1,35 +1,213 @@
 #!/usr/bin/env bash
-# Remakes the sample captures in captures/ (see captures/README.md). Run as root: it captures on lo
-# with tcpdump while tools/lesson_chat.py talks over loopback, then derives the other link types
-# from those real frames with tools/derive-samples.py.
+# Remakes every sample capture in captures/ (see captures/README.md) with one command, as root:
+#
+#   tools/make-captures.sh
+#
+# framescope's own servers (`framescope serve text|udp|framed --port 0`) talk with framescope's own
+# client (`framescope chat`) over loopback while `framescope live -i lo FILTER -w FILE` captures
+# them. The samples that need exact byte pieces or a malformed header, which `chat` never writes,
+# use a small Python client (tools/lesson_chat.py) against the same framescope server, so the
+# capture also shows the server's answer. any-sll2.pcap is captured with tcpdump: `-i any` gives
+# Linux cooked v2 there, where `framescope live -i any` gets libpcap's default, cooked v1.
+# The other link types are derived from these real frames by tools/derive-samples.py.
+#
+# Everything is made in a temporary directory and copied into captures/ only when every step
+# worked. Loopback only; every wait is bounded; servers and captures are stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v tcpdump >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q tcpdump; }
-mkdir -p captures
+ROOT=$PWD
 
-capture() {  # capture FILE IFACE FILTER -- command...
-  local file=$1 iface=$2 filter=$3; shift 4
-  tcpdump -i "$iface" -s 262144 --immediate-mode -U -w "captures/$file" "$filter" 2>/dev/null &
-  local pid=$!
-  sleep 1
-  "$@"
-  sleep 0.5
-  kill -INT "$pid"; wait "$pid" || true
-  echo "captures/$file: $(tcpdump -r "captures/$file" 2>/dev/null | wc -l) frames"
+die() { echo "make-captures: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root: it captures on lo (and on any)"
+need=()
+command -v tcpdump >/dev/null || need+=(tcpdump)
+command -v python3 >/dev/null || need+=(python3)
+dpkg -s libpcap-dev >/dev/null 2>&1 || need+=(libpcap-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
+fi
+
+swift build -c release --product framescope
+FS=$ROOT/.build/release/framescope
+[ -x "$FS" ] || die "no $FS after the build"
+
+WORK=$(mktemp -d /tmp/make-captures.XXXXXX)
+OUT=$WORK/captures
+mkdir -p "$OUT"
+RUNNING=()  # PIDs of servers and captures still running, stopped on any exit
+cleanup() {
+  local pid
+  for pid in "${RUNNING[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# wait_until SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds; fails after SECONDS.
+wait_until() {
+  local tries=$(($1 * 10)) i
+  shift
+  for ((i = 0; i < tries; i++)); do
+    if "$@"; then return 0; fi
+    sleep 0.1
+  done
+  return 1
 }
 
-capture tcp-chat-ipv4.pcap lo "tcp port 9000" -- python3 tools/lesson_chat.py tcp --host 127.0.0.1 --port 9000
-capture tcp-chat-ipv6.pcap lo "tcp port 9000" -- python3 tools/lesson_chat.py tcp --host ::1 --port 9000
-capture udp-chat.pcap lo "udp port 9001" -- python3 tools/lesson_chat.py udp --host 127.0.0.1 --port 9001
-capture icmp-unreachable.pcap lo "icmp or icmp6" -- bash -c \
-  'python3 tools/lesson_chat.py icmp --host 127.0.0.1 --port 9002; python3 tools/lesson_chat.py icmp --host ::1 --port 9002'
-capture any-sll2.pcap any "udp port 9001" -- python3 tools/lesson_chat.py udp --host 127.0.0.1 --port 9001
-for kind in sticky:9010 split:9011 header:9012 negative:9013 short:9014 line:9015; do
-  capture "${kind%%:*}.pcap" lo "tcp port ${kind##*:}" -- python3 tools/lesson_chat.py "${kind%%:*}" --port "${kind##*:}"
+# stop PID: SIGINT (servers close their connections, captures flush their file), at most 5 s,
+# then SIGKILL.
+stop() {
+  local pid=$1 i
+  kill -INT "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "make-captures: $pid did not stop on SIGINT within 5 s; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+  local rest=()
+  for i in "${RUNNING[@]}"; do [ "$i" = "$pid" ] || rest+=("$i"); done
+  RUNNING=(${rest[@]+"${rest[@]}"})
+}
+
+# serve ARGS...: starts `framescope serve ARGS --port 0`, reads the port it bound from the first
+# line of its standard output. Sets SERVER (its PID) and PORT.
+serve() {
+  : >"$WORK/server.out"
+  "$FS" serve "$@" --port 0 >"$WORK/server.out" 2>"$WORK/server.err" &
+  SERVER=$!
+  RUNNING+=("$SERVER")
+  wait_until 10 grep -q '^[0-9][0-9]*$' "$WORK/server.out" \
+    || { cat "$WORK/server.err" >&2; die "framescope serve $* did not print its port within 10 s"; }
+  PORT=$(head -n 1 "$WORK/server.out")
+}
+
+# capture FILE IFACE FILTER -- CLIENT...: captures FILTER on IFACE into FILE while CLIENT runs.
+# `framescope live` on lo; tcpdump on any (see above).
+capture() {
+  local file=$1 iface=$2 filter=$3 pid status=0
+  shift 4
+  : >"$WORK/capture.err"
+  if [ "$iface" = any ]; then
+    tcpdump -i any -s 262144 --immediate-mode -U -w "$OUT/$file" "$filter" 2>"$WORK/capture.err" &
+  else
+    "$FS" live -i "$iface" -q -w "$OUT/$file" "$filter" 2>"$WORK/capture.err" &
+  fi
+  pid=$!
+  RUNNING+=("$pid")
+  wait_until 10 grep -q "listening on" "$WORK/capture.err" \
+    || { cat "$WORK/capture.err" >&2; die "$file: the capture did not start within 10 s"; }
+  sleep 0.2
+  "$@" >"$WORK/client.out" 2>"$WORK/client.err" || status=$?
+  sleep 0.3  # the last ACK and FIN have reached the capture
+  stop "$pid"
+  if [ "$status" != 0 ]; then
+    cat "$WORK/client.out" "$WORK/client.err" "$WORK/server.err" >&2
+    die "$file: the client failed (exit status $status)"
+  fi
+  if [ "$iface" != any ]; then
+    grep -q " 0 dropped by kernel" "$WORK/capture.err" || { cat "$WORK/capture.err" >&2; die "$file: frames were dropped"; }
+  fi
+  echo "captures/$file: $("$FS" read "$OUT/$file" --no-messages | wc -l) frames"
+}
+
+# chat ARGS...: framescope's client, bounded twice (its own --timeout for every wait, and timeout).
+chat() { timeout 30 "$FS" chat "$@"; }
+lesson() { timeout 30 python3 "$ROOT/tools/lesson_chat.py" "$@"; }
+
+# refused HOST:PORT: a datagram to a port nobody listens on. The kernel answers with ICMP port
+# unreachable, and the client says Connection refused (exit status 1).
+refused() {
+  local status=0
+  chat "$1" --udp --send 'anyone there?' --timeout 2 2>"$WORK/refused.err" || status=$?
+  cat "$WORK/refused.err" >&2
+  [ "$status" = 1 ] && grep -q "Connection refused" "$WORK/refused.err"
+}
+
+# A UDP port free on both 127.0.0.1 and ::1 (bound, then released; nothing else on loopback here).
+free_udp_port() {
+  python3 - <<'EOF'
+import socket
+for _ in range(50):
+    a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    a.bind(("127.0.0.1", 0))
+    port = a.getsockname()[1]
+    b = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    try:
+        b.bind(("::1", port))
+    except OSError:
+        continue
+    finally:
+        a.close()
+        b.close()
+    print(port)
+    break
+else:
+    raise SystemExit("no UDP port free on both 127.0.0.1 and ::1")
+EOF
+}
+
+# --- The lesson's length-framed chat: '!I' headers, several turns, Q to quit (the server: bye).
+for family in ipv4:127.0.0.1 ipv6:::1; do
+  host=${family#*:}
+  serve framed --framing '!I' --host "$host"
+  [ "$host" = ::1 ] && target="[::1]:$PORT" || target="$host:$PORT"
+  capture "tcp-chat-${family%%:*}.pcap" lo "tcp port $PORT" -- \
+    chat "$target" --framing '!I' --send hello 'how are you?' '你好，世界' Q
+  stop "$SERVER"
 done
-mv captures/header.pcap captures/header-split.pcap
-mv captures/negative.pcap captures/negative-length.pcap
-mv captures/short.pcap captures/short-body.pcap
-mv captures/line.pcap captures/line-chat.pcap
-python3 tools/derive-samples.py
-echo "captures remade: regenerate the golden outputs with  FRAMESCOPE_UPDATE_GOLDEN=1 swift test --filter RenderTests  and review the diff"
+
+# --- UDP chat: one datagram a message, 'echo: …' back to the sender, Q gets bye. Then the same on
+# -i any (Linux cooked v2, with tcpdump).
+serve udp
+capture udp-chat.pcap lo "udp port $PORT" -- chat "127.0.0.1:$PORT" --udp --send 'hi over udp' 'second datagram' Q
+capture any-sll2.pcap any "udp port $PORT" -- chat "127.0.0.1:$PORT" --udp --send 'hi over udp' 'second datagram' Q
+stop "$SERVER"
+python3 - "$OUT/any-sll2.pcap" <<'EOF' || die "any-sll2.pcap: not Linux cooked v2 (276); tcpdump on -i any changed?"
+import struct, sys
+data = open(sys.argv[1], "rb").read(24)
+raise SystemExit(0 if struct.unpack("<I", data[20:24])[0] == 276 else 1)
+EOF
+
+# --- A datagram to a UDP port nobody listens on, over 127.0.0.1 and ::1: ICMP port unreachable.
+port=$(free_udp_port)
+both_refused() { refused "127.0.0.1:$1" && refused "[::1]:$1"; }
+capture icmp-unreachable.pcap lo "icmp or icmp6" -- both_refused "$port"
+
+# --- Sticky packets (粘包): two '!I' messages in ONE write, so one segment; the robust server
+# answers both, in one segment too; then Q.
+serve framed --framing '!I'
+capture sticky.pcap lo "tcp port $PORT" -- chat "127.0.0.1:$PORT" --framing '!I' --burst 2 --send one two Q
+stop "$SERVER"
+
+# --- Exact pieces and malformed headers: the lesson's Python client, framescope's server.
+serve framed --framing '!I'
+capture split.pcap lo "tcp port $PORT" -- lesson split --port "$PORT"
+stop "$SERVER"
+serve framed --framing '!I'
+capture header-split.pcap lo "tcp port $PORT" -- lesson header --port "$PORT"
+stop "$SERVER"
+serve framed --framing '<i'
+capture negative-length.pcap lo "tcp port $PORT" -- lesson negative --port "$PORT"
+grep -q "negative_length -5" "$WORK/client.out" || die "negative-length.pcap: the server's error did not come"
+stop "$SERVER"
+serve framed --framing '!I'
+capture short-body.pcap lo "tcp port $PORT" -- lesson short --port "$PORT"
+stop "$SERVER"
+
+# --- Line chat: '\n' ends a message; one line ends in CRLF (the client sends 'how are you?\r');
+# two lines a write (sticky lines); Q gets bye.
+serve text
+capture line-chat.pcap lo "tcp port $PORT" -- \
+  chat "127.0.0.1:$PORT" --text --burst 2 --send hello $'how are you?\r' fine thanks Q
+stop "$SERVER"
+
+# --- Other link types, IP fragments, a snaplen cut, reordering: derived from the frames above.
+python3 "$ROOT/tools/derive-samples.py" "$OUT"
+
+cp "$OUT"/* "$ROOT/captures/"
+echo "captures/ remade ($(ls "$OUT" | wc -l) files). Regenerate the golden outputs with"
+echo "  FRAMESCOPE_UPDATE_GOLDEN=1 swift test --filter RenderTests"
+echo "and review the diff; the tests that assert what the captures hold are listed in captures/README.md."

@@ -5,8 +5,9 @@ import FoundationXML
 import Foundation
 import XCTest
 
-/// `framescope messages` and `follow` on the project's captures: the messages the lesson's
-/// programs sent come back, with the frames that carried them and the right problems named.
+/// `framescope messages` and `follow` on the project's captures (framescope's own servers and
+/// client, and the lesson's Python client for exact byte pieces: captures/README.md): the
+/// messages that were sent come back, with the frames that carried them and the right problems named.
 final class MessagesCommandTests: XCTestCase {
     func messages(_ file: String, _ extra: [String] = []) throws -> [[String: Any]] {
         let r = try CLI.run(["messages", CLI.capture(file), "--json"] + extra)
@@ -22,7 +23,8 @@ final class MessagesCommandTests: XCTestCase {
         for file in ["tcp-chat-ipv4.pcap", "tcp-chat-ipv6.pcap"] {
             let ms = try messages(file)
             XCTAssertEqual(texts(ms, "client_to_server"), ["hello", "how are you?", "你好，世界", "Q"], file)
-            XCTAssertEqual(texts(ms, "server_to_client"), ["echo: hello", "echo: how are you?", "echo: 你好，世界", "Q"], file)
+            // serve framed echoes each body as it came; Q gets bye.
+            XCTAssertEqual(texts(ms, "server_to_client"), ["hello", "how are you?", "你好，世界", "bye"], file)
             for m in ms {
                 XCTAssertEqual(m["complete"] as? Bool, true)
                 XCTAssertEqual((m["header"] as? [String: Any])?["format"] as? String, "!I")
@@ -35,9 +37,16 @@ final class MessagesCommandTests: XCTestCase {
 
     func testStickyMessagesShareOneFrame() throws {
         let ms = try messages("sticky.pcap")
+        // chat --burst 2 --send one two Q: one and two in one write, then Q.
         let c2s = ms.filter { $0["direction"] as? String == "client_to_server" }
-        XCTAssertEqual(c2s.compactMap { $0["text"] as? String }, ["hello", "one", "two"])
-        XCTAssertEqual(c2s[1]["frames"] as? [Int], c2s[2]["frames"] as? [Int], "one and two arrived in one segment")
+        XCTAssertEqual(c2s.compactMap { $0["text"] as? String }, ["one", "two", "Q"])
+        XCTAssertEqual(c2s[0]["frames"] as? [Int], [4])
+        XCTAssertEqual(c2s[1]["frames"] as? [Int], [4], "one and two arrived in one segment")
+        XCTAssertEqual(c2s[2]["frames"] as? [Int], [8], "Q came alone")
+        // The robust server cut them apart and answered each; its two echoes left in one write too.
+        let s2c = ms.filter { $0["direction"] as? String == "server_to_client" }
+        XCTAssertEqual(s2c.compactMap { $0["text"] as? String }, ["one", "two", "bye"])
+        XCTAssertEqual(s2c[0]["frames"] as? [Int], s2c[1]["frames"] as? [Int])
         let line = try CLI.run(["messages", CLI.capture("sticky.pcap")])
         XCTAssertTrue(line.stdout.contains("sticky"), line.stdout)
     }
@@ -46,15 +55,22 @@ final class MessagesCommandTests: XCTestCase {
         let ms = try messages("split.pcap")
         let first = try XCTUnwrap(ms.first { $0["direction"] as? String == "client_to_server" })
         XCTAssertEqual(first["length"] as? Int, 250)
-        XCTAssertEqual((first["frames"] as? [Int])?.count, 3)
+        XCTAssertEqual(first["frames"] as? [Int], [4, 6, 8])
         XCTAssertEqual(first["complete"] as? Bool, true)
         XCTAssertEqual(first["text"] as? String, String(repeating: "0123456789", count: 25))
+        // The server waited for the whole message and echoed it in one segment; then Q, bye.
+        let echo = try XCTUnwrap(ms.first { $0["direction"] as? String == "server_to_client" })
+        XCTAssertEqual(echo["text"] as? String, first["text"] as? String)
+        XCTAssertEqual(echo["frames"] as? [Int], [10])
+        XCTAssertEqual(texts(ms, "client_to_server").last, "Q")
+        XCTAssertEqual(texts(ms, "server_to_client").last, "bye")
     }
 
     func testHeaderSplitAcrossSegments() throws {
         let ms = try messages("header-split.pcap")
-        XCTAssertEqual(texts(ms, "client_to_server"), ["hello"])
-        XCTAssertEqual((ms.first?["frames"] as? [Int])?.count, 2)
+        XCTAssertEqual(texts(ms, "client_to_server"), ["hello", "Q"])
+        XCTAssertEqual(ms.first?["frames"] as? [Int], [4, 6], "2 bytes of header, then 2 + body")
+        XCTAssertEqual(texts(ms, "server_to_client"), ["hello", "bye"], "the server put the header together")
     }
 
     func testRetransmissionAndReorderingStillGiveTheMessage() throws {
@@ -72,6 +88,8 @@ final class MessagesCommandTests: XCTestCase {
         let bad = try XCTUnwrap(c2s.first { ($0["issues"] as? [String] ?? []).contains("negative_length") }, "\(c2s)")
         XCTAssertEqual(bad["complete"] as? Bool, false)
         XCTAssertEqual((bad["header"] as? [String: Any])?["value"] as? Int, -5)
+        // serve framed --framing '<i' echoed the good message and refused the bad one, in its framing.
+        XCTAssertEqual(texts(ms, "server_to_client"), ["hello", "error: negative_length -5"])
     }
 
     func testShortBodyIsTruncated() throws {
@@ -81,12 +99,18 @@ final class MessagesCommandTests: XCTestCase {
         XCTAssertEqual(m["complete"] as? Bool, false)
         XCTAssertEqual(m["issues"] as? [String], ["truncated_body"])
         XCTAssertEqual(m["text"] as? String, "only ten b")
+        XCTAssertEqual(ms.count, 1, "the server had nothing to answer: the client closed mid-body")
     }
 
     func testLineFraming() throws {
         let ms = try messages("line-chat.pcap", ["--framing", "line"])
         XCTAssertEqual(texts(ms, "client_to_server"), ["hello", "how are you?", "fine", "thanks", "Q"])
-        XCTAssertEqual(texts(ms, "server_to_client"), ["bye"])
+        XCTAssertEqual(texts(ms, "server_to_client"), ["echo: hello", "echo: how are you?", "echo: fine", "echo: thanks", "bye"])
+        // chat --text --burst 2: two lines a segment (hello + how are you?, fine + thanks), then Q.
+        let c2s = ms.filter { $0["direction"] as? String == "client_to_server" }.compactMap { $0["frames"] as? [Int] }
+        XCTAssertEqual(c2s, [[4], [4], [8], [8], [10]])
+        let crlf = try XCTUnwrap(ms.first { $0["text"] as? String == "how are you?" })
+        XCTAssertEqual(crlf["hex"] as? String, "686f772061726520796f753f", "CRLF is not part of the message")
         let auto = try messages("line-chat.pcap")
         XCTAssertEqual(texts(auto, "client_to_server"), ["hello", "how are you?", "fine", "thanks", "Q"], "auto guesses line")
     }
@@ -103,7 +127,8 @@ final class MessagesCommandTests: XCTestCase {
         let svg = dir.appendingPathComponent("sticky.svg")
         let r = try CLI.run(["follow", CLI.capture("sticky.pcap"), "--stream", "0", "--ladder", "--svg", svg.path])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("→ #2 \"one\""), r.stdout)
+        XCTAssertTrue(r.stdout.contains("→ #1 \"one\""), r.stdout)
+        XCTAssertTrue(r.stdout.contains("← #2 \"two\""), r.stdout)
         XCTAssertTrue(r.stdout.contains("(sticky)"), r.stdout)
         XCTAssertTrue(r.stdout.contains(">|"), "arrows to the server")
         let data = try Data(contentsOf: svg)
@@ -132,17 +157,20 @@ final class FrameLayersTests: XCTestCase {
 
     func testStickySegmentCarriesTwoMessages() throws {
         let frames = try upper("sticky.pcap")
-        let f6 = try XCTUnwrap(frames[6])
-        XCTAssertEqual(f6.map { $0["proto"] as? String }, ["session", "framing", "chat"])
-        XCTAssertEqual(f6[0]["stream"] as? Int, 0)
-        XCTAssertEqual(f6[0]["direction"] as? String, "client_to_server")
-        XCTAssertEqual(f6[0]["rel_seq"] as? Int, 10, "after the 9-byte hello")
-        XCTAssertEqual((f6[1]["headers"] as? [[String: Any]])?.map { $0["offset"] as? Int }, [0, 7])
-        let msgs = try XCTUnwrap(f6[2]["messages"] as? [[String: Any]])
-        XCTAssertEqual(msgs.map { $0["text"] as? String }, ["one", "two"])
-        XCTAssertEqual(msgs.map { $0["complete"] as? Bool }, [true, true])
+        // Frame 4: the client's burst; frame 6: the server's two echoes, also in one segment.
+        for (n, direction) in [(4, "client_to_server"), (6, "server_to_client")] {
+            let f = try XCTUnwrap(frames[n])
+            XCTAssertEqual(f.map { $0["proto"] as? String }, ["session", "framing", "chat"])
+            XCTAssertEqual(f[0]["stream"] as? Int, 0)
+            XCTAssertEqual(f[0]["direction"] as? String, direction)
+            XCTAssertEqual(f[0]["rel_seq"] as? Int, 1, "the first bytes of that direction")
+            XCTAssertEqual((f[1]["headers"] as? [[String: Any]])?.map { $0["offset"] as? Int }, [0, 7])
+            let msgs = try XCTUnwrap(f[2]["messages"] as? [[String: Any]])
+            XCTAssertEqual(msgs.map { $0["text"] as? String }, ["one", "two"])
+            XCTAssertEqual(msgs.map { $0["complete"] as? Bool }, [true, true])
+        }
         let oneLine = try CLI.run(["read", CLI.capture("sticky.pcap")])
-        XCTAssertTrue(oneLine.stdout.contains("| 2 messages in one segment (sticky): #2 \"one\", #3 \"two\""), oneLine.stdout)
+        XCTAssertTrue(oneLine.stdout.contains("| 2 messages in one segment (sticky): #1 \"one\", #2 \"two\""), oneLine.stdout)
     }
 
     func testSplitMessageShowsItsParts() throws {
@@ -214,7 +242,7 @@ final class StatsCommandTests: XCTestCase {
         XCTAssertEqual(sticky.status, 0, sticky.stderr)
         XCTAssertTrue(sticky.stdout.contains("12 frames"), sticky.stdout)
         XCTAssertTrue(sticky.stdout.contains("tcp  12 frames"), sticky.stdout)
-        XCTAssertTrue(sticky.stdout.contains("Messages: 4 over TCP; 2 in segments shared with another message"), sticky.stdout)
+        XCTAssertTrue(sticky.stdout.contains("Messages: 6 over TCP; 4 in segments shared with another message"), sticky.stdout)
         let split = try CLI.run(["stats", CLI.capture("split.pcap")])
         XCTAssertTrue(split.stdout.contains("1 split over several segments"), split.stdout)
         let bad = try CLI.run(["stats", CLI.capture("negative-length.pcap"), "--framing", "<i"])
