@@ -36,6 +36,11 @@ final class FramedChatHandler: RobustChatHandler {
     let limits: ServerLimits
     let log: ServerLog
     var closing = false
+    /// Echo mode: the small echoes of one read, gathered and written as one buffer when the read
+    /// is over (one pending write and one iovec instead of one per message). Order is kept:
+    /// anything else written first writes these.
+    private var echoes: ByteBuffer? = nil
+    static let gatherBelow = 4096
 
     init(writer: FrameWriter, room: Room?, limits: ServerLimits, log: @escaping ServerLog) {
         self.writer = writer
@@ -63,6 +68,7 @@ final class FramedChatHandler: RobustChatHandler {
         case let .message(body, frame):
             if isQuit(body) {
                 closing = true
+                writeEchoes(context)
                 room?.leave(context.channel)
                 endConversation(context: context, last: writer.frame("bye", allocator: context.channel.allocator),
                                 linger: limits.lingerAfterError)
@@ -71,10 +77,28 @@ final class FramedChatHandler: RobustChatHandler {
             let framed = frame ?? writer.frame(body, allocator: context.channel.allocator)
             if let room {
                 room.broadcast(framed, from: context.channel, log: log)
+            } else if framed.readableBytes < Self.gatherBelow {
+                var f = framed
+                if echoes == nil { echoes = context.channel.allocator.buffer(capacity: 4 * Self.gatherBelow) }
+                echoes!.writeBuffer(&f)
+                if echoes!.readableBytes >= 16 * Self.gatherBelow { writeEchoes(context) }
             } else {
+                writeEchoes(context)
                 context.write(wrapOutboundOut(framed), promise: nil)
             }
         }
+    }
+
+    private func writeEchoes(_ context: ChannelHandlerContext) {
+        guard let e = echoes else { return }
+        echoes = nil
+        context.write(wrapOutboundOut(e), promise: nil)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        writeEchoes(context)
+        context.flush()
+        context.fireChannelReadComplete()
     }
 
     func errorMessage(_ text: String, allocator: ByteBufferAllocator) -> ByteBuffer {
@@ -82,6 +106,7 @@ final class FramedChatHandler: RobustChatHandler {
     }
 
     func willEnd(_ context: ChannelHandlerContext) {
+        writeEchoes(context)
         room?.leave(context.channel)
     }
 }

@@ -8,7 +8,7 @@
 # Environment: ROUND_TRIPS (per client with 1 client; default 20000),
 #              ROUND_TRIPS_64 (per client with 64 clients; default 1000),
 #              SIZE (body bytes; default 32), RUNS (runs per row, best is kept; default 3),
-#              PIPELINE (messages per write and in flight per client in the third row; default 8),
+#              PIPELINE (messages per write and in flight per client in the third row; default 16),
 #              ROUND_TRIPS_PIPE (per client in the third row; default 5000),
 #              THREADS (framescope's event-loop threads; default 1, like asyncio's one loop),
 #              SKIP_BUILD=1 (use the framescope already in .build-bench).
@@ -20,7 +20,7 @@ BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH/../.." && pwd)"
 ROUND_TRIPS="${ROUND_TRIPS:-20000}"
 ROUND_TRIPS_64="${ROUND_TRIPS_64:-1000}"
-PIPELINE="${PIPELINE:-8}"
+PIPELINE="${PIPELINE:-16}"
 ROUND_TRIPS_PIPE="${ROUND_TRIPS_PIPE:-5000}"
 SIZE="${SIZE:-32}"
 RUNS="${RUNS:-3}"
