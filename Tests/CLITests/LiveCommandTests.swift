@@ -183,8 +183,8 @@ final class Background {
         let dir = try CLI.temporaryDirectory()
         out = dir.appendingPathComponent("stdout")
         err = dir.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         process.executableURL = CLI.binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment

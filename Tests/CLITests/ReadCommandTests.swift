@@ -71,7 +71,7 @@ final class ReadCommandTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("cannot open"), missing.stderr)
 
         let empty = dir.appendingPathComponent("empty.pcap")
-        FileManager.default.createFile(atPath: empty.path, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty.path, contents: Data())
         let e = try CLI.run(["read", empty.path])
         XCTAssertEqual(e.status, 2)
         XCTAssertTrue(e.stderr.contains("empty"), e.stderr)
