@@ -67,6 +67,9 @@ public final class ByteSink {
         count += n
     }
 
+    /// Disfavoured: a string literal is a String by default, and without this every literal
+    /// written (`out.write(" len ")`) went through String storage instead of `write(StaticString)`.
+    @_disfavoredOverload
     public func write(_ s: String) {
         var s = s
         s.withUTF8 { append($0) }

@@ -252,7 +252,7 @@ public enum JSONLines {
         out.decimal(h.headerLength)
         out.write(",\"flags\":[")
         var first = true
-        for (f, name) in TCPFlags.names where h.flags.contains(f) {
+        for (f, name) in TCPFlags.literalNames where h.flags.contains(f) {
             if !first { out.byte(UInt8(ascii: ",")) }
             first = false
             out.byte(UInt8(ascii: "\""))

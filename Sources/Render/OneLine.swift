@@ -15,8 +15,10 @@ public enum OneLine {
         out.clock(info.timestamp)
         var endpoints: (src: Endpoint, dst: Endpoint)? = nil
         var wroteProto = false
-        for l in frame.layers {
-            switch l.header {
+        // By index: copying each layer (its error text, its header's arrays) cost more than
+        // rendering it.
+        for li in frame.layers.indices {
+            switch frame.layers[li].header {
             case .eth(let h):
                 if h.isLoopback {
                     out.write(" loopback")
@@ -42,7 +44,7 @@ public enum OneLine {
                 out.decimal(h.family)
             case .ipv4(let h):
                 endpoints = (.v4(h.source), .v4(h.destination))
-                if h.isFragment || l.error != nil || frame.layers.last?.proto == .ipv4 {
+                if h.isFragment || frame.layers[li].error != nil || frame.layers.last?.proto == .ipv4 {
                     writeEndpoints(endpoints!, nil, nil, out)
                     proto("IPv4", style, out)
                     wroteProto = true
@@ -61,7 +63,7 @@ public enum OneLine {
                 if h.checksumStatus == .bad { flag("bad IPv4 checksum", style, out) }
             case .ipv6(let h):
                 endpoints = (.v6(h.source), .v6(h.destination))
-                if h.fragment != nil || l.error != nil || frame.layers.last?.proto == .ipv6 {
+                if h.fragment != nil || frame.layers[li].error != nil || frame.layers.last?.proto == .ipv6 {
                     writeEndpoints(endpoints!, nil, nil, out)
                     proto("IPv6", style, out)
                     wroteProto = true
@@ -101,7 +103,7 @@ public enum OneLine {
                 }
             case .icmp(let h):
                 if let e = endpoints { writeEndpoints(e, nil, nil, out) }
-                let v6 = l.proto == .icmpv6
+                let v6 = frame.layers[li].proto == .icmpv6
                 proto(v6 ? "ICMPv6" : "ICMP", style, out)
                 wroteProto = true
                 out.byte(UInt8(ascii: " "))
@@ -123,7 +125,7 @@ public enum OneLine {
                 guard h.capturedHeaderLength >= 20 else { break }
                 out.write(" [")
                 var first = true
-                for (f, name) in TCPFlags.names where h.flags.contains(f) {
+                for (f, name) in TCPFlags.literalNames where h.flags.contains(f) {
                     if !first { out.write(", ") }
                     first = false
                     out.write(name)
@@ -166,7 +168,7 @@ public enum OneLine {
             case .none:
                 break
             }
-            if let e = l.error {
+            if let e = frame.layers[li].error {
                 style.open(.error, out)
                 out.write(e.isTruncation ? " [truncated: " as StaticString : " [malformed: ")
                 out.write(e.description)
@@ -271,7 +273,9 @@ public enum OneLine {
                 out.decimal(kind)
                 out.write(" len ")
                 out.decimal(len)
-            default: out.write(o.name)
+            case .noOperation: out.write("NOP")
+            case .endOfList: out.write("EOL")
+            case .sackPermitted: out.write("SACK_PERM")
             }
         }
     }

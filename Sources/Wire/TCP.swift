@@ -82,10 +82,14 @@ public struct TCPFlags: OptionSet, Sendable, Hashable {
     public static let ns = TCPFlags(rawValue: 0x100)
 
     /// Names in bit order, as DESIGN.md lists them.
-    public static let names: [(TCPFlags, String)] = [
+    /// The flags' names in header order, as literals (renderers write them on every frame
+    /// without going through String storage).
+    public static let literalNames: [(TCPFlags, StaticString)] = [
         (.fin, "FIN"), (.syn, "SYN"), (.rst, "RST"), (.psh, "PSH"),
         (.ack, "ACK"), (.urg, "URG"), (.ece, "ECE"), (.cwr, "CWR"),
     ]
+    /// The same as Strings.
+    public static let names: [(TCPFlags, String)] = literalNames.map { ($0.0, $0.1.description) }
 }
 
 public struct TCPHeader: Sendable, Hashable {
