@@ -7,8 +7,12 @@ import Wire
 struct CaptureInput {
     let reader: PcapFileReader
     let filter: FrameFilter?
+    let progress: Progress?
 
-    init(file: String, filter words: [String]) throws {
+    /// `outputAtEnd`: the command prints when the file is read (`stats`, `follow`), so a
+    /// progress line cannot mix with its output even on a terminal.
+    init(file: String, filter words: [String], outputAtEnd: Bool = false) throws {
+        progress = Progress.make(path: file, outputAtEnd: outputAtEnd)
         do { reader = try PcapFileReader(path: file) } catch {
             Terminal.error(error.description)
             throw ExitCode(2)
@@ -25,16 +29,22 @@ struct CaptureInput {
     /// The next frame that passes the filter; nil at the end of the file.
     func next() throws(PcapError) -> RawFrame? {
         while let raw = try reader.next() {
+            progress?.tick(frames: reader.framesRead, offset: reader.byteOffset)
             if let f = filter, try !f.matches(raw) { continue }
             return raw
         }
+        // Read to the end: the progress line goes before any output that follows.
+        if progress != nil { Progress.clear() }
         return nil
     }
 
     /// The 1-based position in the file of the frame last returned.
     var frameNumber: Int { reader.framesRead }
 
-    func close() { reader.close() }
+    func close() {
+        Progress.clear()
+        reader.close()
+    }
 }
 
 /// Where frames come from: a file, or a live capture that ends on --duration, Ctrl-C or SIGTERM.
@@ -92,6 +102,7 @@ enum FrameSource {
     /// For a live capture: libpcap's counters on standard error.
     /// For a live capture: frames captured and libpcap's counters, on standard error.
     func reportEnd(writtenTo path: String? = nil) {
+        Progress.clear()
         guard case .liveCapture(let capture, _, let counter) = self else { return }
         let n = counter.frames
         var line = "\(n) frame\(n == 1 ? "" : "s") captured"

@@ -36,7 +36,7 @@ struct FollowCommand: ParsableCommand {
     var svg: String?
 
     func run() throws {
-        let input = try CaptureInput(file: file, filter: [])
+        let input = try CaptureInput(file: file, filter: [], outputAtEnd: true)
         defer { input.close() }
         let pipeline = try framing.pipeline()
         var dissector = Dissector()

@@ -127,6 +127,7 @@ enum Terminal {
     nonisolated(unsafe) static var shownWarnings = 0
 
     static func error(_ message: String) {
+        Progress.clear()
         _ = writeAll(fd: 2, Array("framescope: \(message)\n".utf8))
     }
 }

@@ -32,7 +32,7 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let input = try CaptureInput(file: file, filter: filter)
+        let input = try CaptureInput(file: file, filter: filter, outputAtEnd: true)
         defer { input.close() }
         let pipeline = try framing.pipeline()
         var dissector = Dissector()
