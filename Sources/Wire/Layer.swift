@@ -76,20 +76,23 @@ public struct DecodedLayer: Sendable, Hashable {
     /// Why decoding stopped at this layer, if it did.
     public var error: DecodeError?
     /// True when bytes ran out inside this layer (its header, or the payload its length claims).
-    public var truncated: Bool
+    public var truncated: Bool = false
     /// Where the layer starts in the captured frame (for hex dumps).
     public var offset: Int = 0
     /// For a transport layer decoded from a reassembled IP datagram: the fragments' frames.
     public var reassembledFrom: [Int]? = nil
 
-    public init(proto: Proto, header: LayerHeader, error: DecodeError? = nil, truncated: Bool = false) {
-        self.proto = proto
-        self.header = header
-        self.error = error
-        self.truncated = truncated
-    }
-
     public var osi: Int { proto.osi }
+}
+
+extension DecodedLayer {
+    // In an extension, so the struct keeps its memberwise initializer, which this one calls: an
+    // initializer written field by field made the compiler build the layer twice and copy one
+    // into the other (retaining the header's arrays and the error text), on every layer of
+    // every frame.
+    public init(proto: Proto, header: LayerHeader, error: DecodeError? = nil, truncated: Bool = false) {
+        self.init(proto: proto, header: header, error: error, truncated: truncated, offset: 0, reassembledFrom: nil)
+    }
 }
 
 /// A decoded frame: its layers in order, frame-level warnings, and where the transport payload
