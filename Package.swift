@@ -63,7 +63,7 @@ let package = Package(
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire"], path: "Tests/WireTests"),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"], path: "Tests/CaptureTests"),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Wire", "Capture"], path: "Tests/RenderTests", exclude: ["Golden"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Wire", "Capture", "Framing", "Inspect"], path: "Tests/RenderTests", exclude: ["Golden"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing"], path: "Tests/FramingTests"),
         .testTarget(name: "StreamsTests", dependencies: ["Streams", "Wire"], path: "Tests/StreamsTests"),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "Framing", "Streams", "Wire"], path: "Tests/InspectTests"),

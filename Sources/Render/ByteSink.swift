@@ -86,40 +86,61 @@ public final class ByteSink {
         append(bytes.bindMemory(to: UInt8.self))
     }
 
+    /// Any integer of up to 64 bits, Int64.min included (its magnitude, not its negation: a
+    /// signed 8-byte length header can hold it).
     public func decimal<T: BinaryInteger>(_ value: T) {
         if value < 0 {
             byte(UInt8(ascii: "-"))
-            unsignedDecimal(UInt64(truncatingIfNeeded: 0 - Int64(value)))
+            unsignedDecimal(UInt64(truncatingIfNeeded: value.magnitude))
         } else {
-            unsignedDecimal(UInt64(value))
+            unsignedDecimal(UInt64(truncatingIfNeeded: value))
         }
     }
 
     /// "00" "01" … "99" as a literal, so reading it costs no lazy-initialisation check.
     private static let pairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
+    /// Decimal digits of `v`: a few compares (by 16, 8, 4, 2 and 1 digits) instead of a loop
+    /// of up to twenty (sequence numbers have ten; every frame prints several).
+    @inline(__always)
+    static func digitCount(_ v: UInt64) -> Int {
+        var d = 1
+        var x = v
+        if x >= 10_000_000_000_000_000 { d += 16; x /= 10_000_000_000_000_000 }
+        if x >= 100_000_000 { d += 8; x /= 100_000_000 }
+        if x >= 10_000 { d += 4; x /= 10_000 }
+        if x >= 100 { d += 2; x /= 100 }
+        if x >= 10 { d += 1 }
+        return d
+    }
+
     public func unsignedDecimal(_ value: UInt64) {
         if value < 10 {
             byte(UInt8(truncatingIfNeeded: value) &+ 0x30)
             return
         }
-        var digits = 2
-        var limit: UInt64 = 100
-        while digits < 20 && value >= limit {
-            digits += 1
-            if digits < 20 { limit = limit &* 10 }
-        }
+        let digits = Self.digitCount(value)
         reserve(digits)
         let table = Self.pairs.utf8Start
         var v = value
         var i = count + digits
-        while v >= 100 {
+        while v > UInt64(UInt32.max) {
             let r = Int(v % 100)
             v /= 100
             i -= 2
             base[i] = table[2 * r]
             base[i + 1] = table[2 * r + 1]
         }
+        // The rest in 32 bits (cheaper division): all of most numbers.
+        var w = UInt32(truncatingIfNeeded: v)
+        while w >= 100 {
+            let r = Int(w % 100)
+            w /= 100
+            i -= 2
+            base[i] = table[2 * r]
+            base[i + 1] = table[2 * r + 1]
+        }
+        v = UInt64(w)
         if v >= 10 {
             i -= 2
             base[i] = table[2 * Int(v)]

@@ -1,5 +1,7 @@
 import XCTest
 @testable import Render
+import Framing
+import Inspect
 
 /// `MessageLines.quoted(_:limit:valid:into:)` copies runs of plain bytes at once; these pin its
 /// escapes and its character limit.
@@ -39,6 +41,47 @@ final class QuotedTextTests: XCTestCase {
             let text = (0 ..< Int(next() % 30)).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }.joined()
             let limit = Int(next() % 25)
             XCTAssertEqual(quoted(Array(text.utf8), limit: limit, valid: true), MessageLines.quoted(Array(text.utf8), limit: limit), text.debugDescription)
+        }
+    }
+}
+
+/// ByteSink's decimal writer against the standard library, around every power of ten.
+final class DecimalTests: XCTestCase {
+    func testDecimalsAroundPowersOfTen() {
+        var values: [UInt64] = [0, 1, 9, 10, 11, 99, 100, UInt64(UInt32.max), UInt64(UInt32.max) + 1, UInt64.max, UInt64.max - 1]
+        var p: UInt64 = 1
+        for _ in 0 ..< 19 {
+            p *= 10
+            values += [p - 1, p, p + 1, p &* 2 &- 1]
+        }
+        for v in values {
+            let out = ByteSink()
+            out.unsignedDecimal(v)
+            XCTAssertEqual(out.string, String(v))
+            XCTAssertEqual(ByteSink.digitCount(v), String(v).count, "\(v)")
+        }
+        let out = ByteSink()
+        out.decimal(-42)
+        out.decimal(Int64.min)
+        XCTAssertEqual(out.string, "-42" + String(Int64.min))
+    }
+}
+
+/// A signed 8-byte length header can hold Int64.min: every message renderer prints it.
+final class ExtremeHeaderTests: XCTestCase {
+    func testMostNegativeAndLargestHeadersPrint() {
+        for (value, bits, text) in [(Int64.min, UInt64(1) << 63, "-9223372036854775808"),
+                                    (Int64.max, UInt64.max, "18446744073709551615")] {
+            let f = FramedMessage(index: 1, start: 0, headerLength: 8, headerValue: value, headerRawValue: bits,
+                                  declaredLength: Int(clamping: value), body: [], end: 8, complete: false,
+                                  problems: [value < 0 ? .negativeLength : .lengthOverLimit], isValidUTF8: true)
+            let m = ChatMessage(transport: .tcp, stream: 0, direction: .clientToServer, message: f, frames: [4],
+                                format: value < 0 ? "!q" : "!Q", guessed: false)
+            let line = ByteSink(), json = ByteSink()
+            MessageLines.line(m, into: line)
+            MessageLines.json(m, into: json)
+            XCTAssertTrue(line.string.contains("header " + text), line.string)
+            XCTAssertTrue(json.string.contains("\"value\":" + text), json.string)
         }
     }
 }
