@@ -3,10 +3,11 @@
 // unfinished stream prints as it goes, later streams are held until every stream before them has
 // finished. UDP flows never end, so their datagrams are passed on as they come.
 //
-// What is held is the messages' rendered bytes, not the messages: a rendered line is smaller than
-// the message it came from, and the message can be freed at once (young objects are cheap to
-// free; a million held ones were not). Held bytes are bounded; past the bound everything held is
-// released in stream order and `orderBroken` is set, so memory stays bounded on any capture.
+// What is held is the messages' rendered bytes, not the messages, so each message is freed at
+// once (young objects are cheap to free; a million held ones were not). Held bytes are bounded
+// (64 MB: room for JSON lines, which carry each body twice), and so is the set of streams that
+// ended while an earlier one is still open; past either bound everything held is released in
+// stream order and `orderBroken` is set, so memory stays bounded on any capture.
 
 public struct StreamOrder {
     var next = 0
@@ -17,7 +18,13 @@ public struct StreamOrder {
     /// True once the bound forced messages out before an earlier stream finished.
     public private(set) var orderBroken = false
 
-    public init(limitBytes: Int = 24 << 20) { self.limitBytes = limitBytes }
+    /// Streams ended while an earlier one is open, remembered at most (~40 bytes each).
+    public let limitFinished: Int
+
+    public init(limitBytes: Int = 64 << 20, limitFinished: Int = 200_000) {
+        self.limitBytes = limitBytes
+        self.limitFinished = limitFinished
+    }
 
     /// True when a message of TCP stream `stream` (nil: a UDP datagram) can be written out now;
     /// otherwise render it and give the bytes to `hold`.
@@ -37,7 +44,20 @@ public struct StreamOrder {
 
     /// `stream` ended in both directions: what waited for it is released.
     public mutating func finished(_ stream: Int, release: (UnsafeRawBufferPointer) -> Void) {
+        guard stream >= next else { return }  // passed already (the order was broken)
         finished.insert(stream)
+        if finished.count > limitFinished {
+            // A port scan under one long stream: give up the order rather than remember more.
+            releaseAll(breaking: true, release)
+            next = max(next, (finished.max() ?? next) + 1)
+            finished.removeAll()
+            orderBroken = true
+        }
+        advance(release)
+    }
+
+    /// Moves past every stream that has ended, releasing what waited for each.
+    mutating func advance(_ release: (UnsafeRawBufferPointer) -> Void) {
         while finished.contains(next) {
             finished.remove(next)
             next += 1
@@ -59,6 +79,10 @@ public struct StreamOrder {
         for s in streams { held[s]!.withUnsafeBytes(release) }
         held.removeAll()
         heldBytes = 0
-        if breaking, let last = streams.last { next = max(next, last) }
+        if breaking, let last = streams.last {
+            next = max(next, last)
+            finished = finished.filter { $0 >= next }
+            advance(release)
+        }
     }
 }

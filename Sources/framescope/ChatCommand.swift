@@ -75,12 +75,17 @@ struct ChatCommand: ParsableCommand {
         }
         if burst < 1 { throw ValidationError("--burst must be at least 1") }
         if udp && burst > 1 { throw ValidationError("--burst: over UDP each message is its own datagram") }
-        if !(timeout > 0) { throw ValidationError("--timeout must be more than 0 seconds") }
+        if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be more than 0 and at most 86400 seconds (a day)") }
         if script != nil && !send.isEmpty { throw ValidationError("--script and --send cannot be combined") }
         if let n = load {
             if framing == nil { throw ValidationError("--load needs --framing SPEC (an echo of framed messages is checked byte for byte)") }
-            if n < 1 || clients < 1 || clients > 10_000 || size < 0 {
-                throw ValidationError("--load N and --clients C must be at least 1 (C at most 10000), --size 0 or more")
+            if n < 1 || clients < 1 || clients > 10_000 || size < 0 || size > 1 << 24 {
+                throw ValidationError("--load N and --clients C must be at least 1 (C at most 10000), --size 0 to 16777216")
+            }
+            // A write of the whole batch must fit the loopback socket buffers: a larger one blocks
+            // the load client while the server, whose echoes it is not reading, stops reading too.
+            if burst * (size + 8) > 128 << 10 {
+                throw ValidationError("--load with --burst K: K messages of --size bytes in one write must stay within 128 KB (K x (size + header))")
             }
         }
         _ = try options()

@@ -92,6 +92,16 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(2)
         }
         defer { capture.close() }
+        // The output folder and file first: a folder that cannot be written stops the demo here.
+        mkdir(out, 0o755)
+        let pcapPath = out + "/demo.pcap", svgPath = out + "/ladder.svg"
+        let writer: PcapWriter
+        do {
+            writer = try PcapWriter(path: pcapPath, linkType: capture.linkType, snaplen: capture.snaplen)
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(2)
+        }
 
         // 3. The clients, on another thread while this one captures.
         let clients = DemoClients.start(framedPort: framed.port, textPort: text.port, spec: bang)
@@ -107,14 +117,13 @@ struct DemoCommand: ParsableCommand {
         if !clients.isFinished { Terminal.error("the demo's clients did not finish within 20 s") }
         if let e = clients.error { Terminal.error("the demo exchange failed: \(e)") }
 
-        mkdir(out, 0o755)
-        let pcapPath = out + "/demo.pcap", svgPath = out + "/ladder.svg"
+        var failed = clients.error != nil || !clients.isFinished
         do {
-            let w = try PcapWriter(path: pcapPath, linkType: capture.linkType, snaplen: capture.snaplen)
-            for f in frames { try f.withRaw { try w.write($0) } }
-            try w.close()
+            for f in frames { try f.withRaw { try writer.write($0) } }
+            try writer.close()
         } catch {
             Terminal.error("\(error)")
+            failed = true
         }
 
         // 4. Everything framescope shows about it.
@@ -125,8 +134,9 @@ struct DemoCommand: ParsableCommand {
         _ = sink.withBytes { Terminal.writeAll(fd: 1, $0) }
         if let svg = report.ladderSVG(title: "framescope demo: the framed conversation"), !writeFile(svgPath, svg) {
             Terminal.error("cannot write \(svgPath)")
+            failed = true
         }
-        if clients.error != nil || !clients.isFinished { throw ExitCode(1) }
+        if failed { throw ExitCode(1) }
     }
 
     func environment() -> [String: String] {
@@ -231,7 +241,7 @@ struct DemoReport {
 
         if let m = splitMessage, let first = m.frames.first {
             title(say.splitTitle(first, m.frames.count, m.message.body.count))
-            paragraph(say.split)
+            paragraph(say.split(decoded[first - 1].payloadRange?.count ?? 0))
             frames[first - 1].withRaw { raw in
                 OSITree.render(info(first), decoded[first - 1], payload: raw.bytes, view: views[first - 1], style: style, into: out)
             }

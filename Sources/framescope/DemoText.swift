@@ -28,7 +28,7 @@ struct DemoText: Sendable {
     var stickyTitle: @Sendable (_ frame: Int) -> String
     var sticky: String
     var splitTitle: @Sendable (_ frame: Int, _ parts: Int, _ bytes: Int) -> String
-    var split: String
+    var split: @Sendable (_ firstSegment: Int) -> String
     var messagesTitle: @Sendable (_ path: String) -> String
     var messages: String
     var ladderTitle: @Sendable (_ stream: Int, _ svg: String) -> String
@@ -49,7 +49,7 @@ struct DemoText: Sendable {
         header — Python's struct.pack('!I', len(body)) — then the body. The client sent: one message \
         and waited for the answer; three short messages in ONE write; a message of 100,000 bytes; Q.
         """,
-        everyFrame: { path in "1. Every frame, one line each (framescope read \(path)). The end of each line is layers 5-7: the TCP session, the length headers, the messages." },
+        everyFrame: { path in "1. Every frame, one line each (framescope read \(path)). After the | is what the frame holds of the messages (layers 5-7): whole, starting, continuing or ending." },
         stickyTitle: { n in "2. Frame \(n), layer by layer (framescope read -V): three messages in one segment — sticky packets" },
         sticky: """
         TCP is a byte stream: it keeps no message boundaries. The three messages the client wrote at \
@@ -58,18 +58,22 @@ struct DemoText: Sendable {
         framescope marks such a segment "sticky" and shows where each message starts.
         """,
         splitTitle: { n, parts, bytes in "3. Frame \(n): the first of \(parts) segments of one \(bytes)-byte message — a split message" },
-        split: """
-        A long message does not fit one segment (on lo a segment holds at most 65,483 bytes; on \
-        Ethernet about 1,460), so TCP cut it. One recv() returns only part of it; the receiver must \
-        keep reading until it has all the bytes the header announced.
-        """,
+        split: { first in
+            """
+            TCP cut the long message into several segments: how much goes in one depends on the \
+            segment size (on Ethernet about 1,460 bytes), on how much the receiver said it can take, \
+            and on how the kernel handed the write over — here the first piece is \(first) bytes. One \
+            recv() returns only part of it; the receiver must keep reading until it has all the bytes \
+            the header announced.
+            """
+        },
         messagesTitle: { path in "4. The messages, as a correct receiver sees them (framescope messages \(path))" },
         messages: "Each line is one application message, with the frames that carried it: sticky and split are named.",
         ladderTitle: { stream, svg in "5. The ladder of the framed conversation (stream \(stream); framescope follow --ladder; the picture is \(svg))" },
         fix: """
         The fix the framed server uses: read exactly 4 header bytes, decode the length n, then read \
         exactly n more bytes, in a loop — however TCP cut or glued the segments. It also refuses a \
-        negative or huge length, and a message that stops half way (see framescope serve --help).
+        length over its limit, and a message that stops half way (see framescope serve --help).
         """,
         textServer: """
         The text server cuts messages at "\\n" instead of a length header: the same problem, solved \
@@ -83,7 +87,9 @@ struct DemoText: Sendable {
               framescope read \(path) --json | head -3     every field of every layer, as JSON
               framescope messages \(path) --framing raw    the naive view: one segment = one message
               framescope serve text --naive &                one recv() = one message, the lesson's bug
-              framescope chat 127.0.0.1:9000 --text --burst 3 --send a b c   three lines, one merged answer
+              framescope chat 127.0.0.1:9000 --text --burst 3 --send a b c --timeout 1
+                                                             three lines, ONE merged answer (then the
+                                                             client waits in vain for the other two)
             """
         }
     )
@@ -95,11 +101,11 @@ struct DemoText: Sendable {
         },
         captured: { n, path in "共抓到 \(n) 帧，已保存到 \(path)。" },
         header: """
-        带报头的服务器说的是课上的协议：每条消息前面是 4 字节大端序的长度报头——\
+        带报头的服务器用的是课上的协议：每条消息前面是 4 字节大端序的长度报头——\
         也就是 Python 的 struct.pack('!I', len(body))——后面才是消息体。客户端依次发送了：\
         一条消息（等回复后再发下一条）；三条短消息，用一次 send 发出；一条 100,000 字节的长消息；最后是 Q。
         """,
-        everyFrame: { path in "1. 每帧一行（framescope read \(path)）。每行末尾是第 5–7 层：TCP 会话、长度报头、消息。" },
+        everyFrame: { path in "1. 每帧一行（framescope read \(path)）。| 后面是这一帧装着的消息（第 5–7 层）：完整的、开始的、中间的或结束的部分。" },
         stickyTitle: { n in "2. 第 \(n) 帧逐层解析（framescope read -V）：一个报文段里有三条消息——粘包" },
         sticky: """
         TCP 是字节流，不保留消息边界。客户端一次写出的三条消息装在同一个报文段里发出，\
@@ -107,16 +113,19 @@ struct DemoText: Sendable {
         在这里会看到一条很长的消息。framescope 把这样的报文段标为 sticky（粘包），并指出每条消息从哪里开始。
         """,
         splitTitle: { n, parts, bytes in "3. 第 \(n) 帧：一条 \(bytes) 字节消息的 \(parts) 个报文段中的第一个——拆包" },
-        split: """
-        长消息一个报文段装不下（lo 上一个报文段最多 65,483 字节，以太网上约 1,460 字节），TCP 把它拆开了。\
-        一次 recv() 只能拿到一部分；接收方必须继续读，直到读满报头声明的字节数。
-        """,
+        split: { first in
+            """
+            TCP 把这条长消息拆成了几个报文段：一个报文段装多少，取决于报文段大小（以太网上约 1,460 字节）、\
+            接收方声明还能接收多少，以及内核怎样交出这次写入——这里第一段是 \(first) 字节。\
+            一次 recv() 只能拿到一部分；接收方必须继续读，直到读满报头声明的字节数。
+            """
+        },
         messagesTitle: { path in "4. 正确的接收方看到的消息（framescope messages \(path)）" },
         messages: "每行是一条应用层消息，以及承载它的帧：粘包（sticky）和拆包（split）都会标出。",
         ladderTitle: { stream, svg in "5. 带报头对话的时序图（第 \(stream) 条流；framescope follow --ladder；图片见 \(svg)）" },
         fix: """
         带报头的服务器用的解决办法：先恰好读 4 字节报头，解出长度 n，再恰好读 n 字节，循环往复——\
-        不管 TCP 怎样拆开或粘连报文段。它还会拒绝负数或过大的长度，以及只发了一半的消息（见 framescope serve --help）。
+        不管 TCP 怎样拆开或粘连报文段。它还会拒绝超过上限的长度，以及只发了一半的消息（见 framescope serve --help）。
         """,
         textServer: """
         文本服务器用 "\\n" 而不是长度报头来切分消息：同一个问题，用分隔符解决。它的消息也在上面的列表里。
@@ -127,9 +136,11 @@ struct DemoText: Sendable {
             """
             接下来可以试试：
               framescope read \(path) --json | head -3     以 JSON 查看每一层的每个字段
-              framescope messages \(path) --framing raw    天真的看法：一个报文段就是一条消息
+              framescope messages \(path) --framing raw    朴素（错误）的读法：一个报文段就是一条消息
               framescope serve text --naive &                一次 recv() 当一条消息，也就是课上的那个 bug
-              framescope chat 127.0.0.1:9000 --text --burst 3 --send a b c   三行一次发出，只收到一条合并的回复
+              framescope chat 127.0.0.1:9000 --text --burst 3 --send a b c --timeout 1
+                                                             三行一次发出，只收到一条合并的回复
+                                                             （客户端随后白等另外两条回复）
             """
         }
     )

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct Framescope: ParsableCommand {
@@ -20,4 +23,18 @@ struct Framescope: ParsableCommand {
         subcommands: [ReadCommand.self, LiveCommand.self, MessagesCommand.self, FollowCommand.self, StatsCommand.self,
                       InterfacesCommand.self, ServeCommand.self, ChatCommand.self, DemoCommand.self]
     )
+
+    /// As ArgumentParser's, then one more check: output that could not be written (a full disk,
+    /// `> /dev/full`) is an error, exit status 1 — unlike a reader that went away (`| head`),
+    /// which ends the output quietly.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            Terminal.checkOutput()
+            exit(withError: error)
+        }
+        Terminal.checkOutput()
+    }
 }

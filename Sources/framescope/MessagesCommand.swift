@@ -63,6 +63,10 @@ struct FramingOptions: ParsableArguments {
         if maxStreams < 1 || maxBuffer < 1 || maxOutOfOrder < 1 || idleTimeout < 1 {
             throw ValidationError("--max-streams, --max-buffer, --max-out-of-order and --idle-timeout must be at least 1")
         }
+        // (Bounds that keep the byte counts they become far from overflow.)
+        if maxBuffer > 1 << 20 || maxOutOfOrder > 1 << 30 || idleTimeout > 1 << 40 {
+            throw ValidationError("--max-buffer is at most 1048576 (MB), --max-out-of-order 1073741824 (KB), --idle-timeout 2^40 seconds")
+        }
         _ = try choice()
     }
 }
@@ -126,7 +130,7 @@ struct MessagesCommand: ParsableCommand {
         let failure = live ? try runLive(input, sink) : try runFile(input, sink)
         input.reportEnd()
         if sink.order.orderBroken {
-            Terminal.error("more than 24 MB of messages waited for an earlier stream to end; they were printed out of stream order")
+            Terminal.error("more than 64 MB of messages (or 200,000 ended streams) waited for an earlier stream to end; they were printed out of stream order")
         }
         if let e = failure {
             Terminal.error(e.description)
@@ -268,10 +272,6 @@ final class MessagePrinter {
     init(json: Bool, stream: Int?) {
         self.json = json
         self.stream = stream
-    }
-
-    func print(_ messages: [ChatMessage]) {
-        for m in messages { print(m) }
     }
 
     /// False for messages `--stream` leaves out.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 import Capture
 import Framing
 import Inspect
@@ -91,7 +92,19 @@ enum Terminal {
         return isatty(fd) == 1
     }
 
-    /// Writes all bytes, retrying short writes and EINTR; false if the reader went away (EPIPE).
+    /// The first error (errno) writing standard output other than EPIPE; 0 when none.
+    static let outputFailure = Atomic<Int32>(0)
+
+    /// Exits with status 1 and says why when standard output could not be written.
+    static func checkOutput() {
+        let e = outputFailure.load(ordering: .relaxed)
+        guard e != 0 else { return }
+        error("cannot write standard output: \(String(cString: strerror(e)))")
+        exit(1)
+    }
+
+    /// Writes all bytes, retrying short writes and EINTR; false if the reader went away (EPIPE)
+    /// or the output failed (see `outputFailure`).
     static func writeAll(fd: Int32, _ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { writeAll(fd: fd, $0) }
     }
@@ -103,6 +116,7 @@ enum Terminal {
             let n = write(fd, p + off, bytes.count - off)
             if n < 0 {
                 if errno == EINTR { continue }
+                if fd == 1 && errno != EPIPE { _ = outputFailure.compareExchange(expected: 0, desired: errno, ordering: .relaxed) }
                 return false
             }
             off += n
@@ -123,7 +137,8 @@ enum Terminal {
         }
     }
 
-    // Only touched from the command's one reading loop.
+    // Only touched by the thread that frames the messages (the reading loop, or `messages`'
+    // print queue), one at a time.
     nonisolated(unsafe) static var shownWarnings = 0
 
     static func error(_ message: String) {

@@ -47,7 +47,7 @@ struct ServeCommand: ParsableCommand {
         several, and a Q stuck to another line is missed. framed: the header is trusted — no \
         --max-message, no --read-timeout; a negative length reads as an empty message and the \
         next bytes as a header; a lying length makes the server wait (and buffer, up to a 64 MiB \
-        backstop) for bytes that never come. `framescope live` / `messages` on a capture of the \
+        backstop) for bytes that never come, until --idle-timeout. `framescope live` / `messages` on a capture of the \
         same traffic show the real message boundaries next to what the naive server answered.
         """
     )
@@ -93,8 +93,10 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         if let p = port, !(0...65535).contains(p) { throw ValidationError("--port must be 0 to 65535") }
-        if maxMessage < 1 { throw ValidationError("--max-message must be at least 1") }
-        if !(readTimeout > 0) || !(idleTimeout > 0) { throw ValidationError("timeouts must be more than 0 seconds") }
+        if !(1 ... 1 << 30).contains(maxMessage) { throw ValidationError("--max-message must be 1 to 1073741824 (1 GiB)") }
+        if !(readTimeout > 0 && readTimeout <= 86_400) || !(idleTimeout > 0 && idleTimeout <= 86_400) {
+            throw ValidationError("--read-timeout and --idle-timeout must be more than 0 and at most 86400 seconds (a day)")
+        }
         if let t = threads, !(1...256).contains(t) { throw ValidationError("--threads must be 1 to 256") }
         if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if naive && kind == .udp { throw ValidationError("--naive: UDP keeps message boundaries, there is no sticky-packet bug to show") }
@@ -132,14 +134,19 @@ struct ServeCommand: ParsableCommand {
         c.port = port ?? (kind == .udp ? 9001 : 9000)
         c.naive = naive
         c.limits.maxMessage = maxMessage
-        c.limits.readTimeout = .nanoseconds(Int64(readTimeout * 1e9))
-        c.limits.idleTimeout = .nanoseconds(Int64(min(idleTimeout, 1e9) * 1e9))
+        c.limits.readTimeout = .nanoseconds(Int64(min(readTimeout, 86_400) * 1e9))
+        c.limits.idleTimeout = .nanoseconds(Int64(min(idleTimeout, 86_400) * 1e9))
         c.limits.maxConnections = maxConnections
         if let t = threads { c.threads = t }
-        if !quiet { c.log = { Terminal.error($0) } }
-        c.heard = { line in _ = Terminal.writeAll(fd: 1, Array((line + "\n").utf8)) }
+        // Through bounded queues: an event loop never blocks on a log reader that does not read.
+        let log = Self.errors, heard = Self.heard
+        if !quiet { c.log = { log.post($0) } }
+        c.heard = { heard.post($0) }
         return c
     }
+
+    static let errors = BoundedLog(fd: 2, prefix: "framescope: ")
+    static let heard = BoundedLog(fd: 1, prefix: "")
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
@@ -179,6 +186,8 @@ struct ServeCommand: ParsableCommand {
         }
         stopped.wait()
         _ = sources
+        Self.heard.drain()
+        Self.errors.drain()
         Terminal.error("stopped")
     }
 }

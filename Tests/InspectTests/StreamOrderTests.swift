@@ -5,8 +5,8 @@ import XCTest
 /// written now and what waits, and bounds what waits.
 final class StreamOrderTests: XCTestCase {
     /// Feeds (stream or nil for UDP, text) messages and stream ends; returns the output lines.
-    func run(_ steps: [Step], limit: Int = 1 << 20) -> (out: [String], order: StreamOrder) {
-        var order = StreamOrder(limitBytes: limit)
+    func run(_ steps: [Step], limit: Int = 1 << 20, finishedLimit: Int = 1000) -> (out: [String], order: StreamOrder) {
+        var order = StreamOrder(limitBytes: limit, limitFinished: finishedLimit)
         var out: [UInt8] = []
         let write: (UnsafeRawBufferPointer) -> Void = { out += $0 }
         for step in steps {
@@ -58,5 +58,20 @@ final class StreamOrderTests: XCTestCase {
         let (out, order) = run(steps, limit: 64)
         XCTAssertTrue(order.orderBroken)
         XCTAssertEqual(out.sorted(), (0 ..< 200).map { "m\($0)" }.sorted())
+    }
+
+    /// One long stream under thousands of short ones that end: the set of ended streams is
+    /// bounded too; past it the order breaks, nothing is lost, and later streams print again.
+    func testEndedStreamsUnderALongOneAreBounded() {
+        var steps: [Step] = [.message(0, "long 1")]
+        for s in 1 ... 50 { steps.append(.message(s, "short \(s)")); steps.append(.end(s)) }
+        steps.append(.message(0, "long 2"))
+        steps.append(.message(60, "after"))
+        let (out, order) = run(steps, finishedLimit: 10)
+        XCTAssertTrue(order.orderBroken)
+        XCTAssertEqual(out.count, 53)
+        XCTAssertEqual(Set(out).count, 53)
+        XCTAssertEqual(out.first, "long 1")
+        XCTAssertTrue(out.contains("long 2") && out.contains("after"))
     }
 }
