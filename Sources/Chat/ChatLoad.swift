@@ -117,7 +117,9 @@ public enum ChatLoad {
                 while k < n {
                     let take = min(n - k, frame.count - received[i])
                     for j in 0..<take where buffer[k + j] != frame[received[i] + j] {
-                        throw ChatClientError("wrong echo on connection \(i) at round trip \(done[i] + 1)")
+                        // Say what came instead: often the server's error message (a size it refuses).
+                        let got = ChatReply.show(Array(buffer[k ..< min(n, k + 60)]))
+                        throw ChatClientError("wrong echo on connection \(i) at round trip \(done[i] + 1): got '\(got)'")
                     }
                     received[i] += take
                     k += take
