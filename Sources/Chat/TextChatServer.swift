@@ -27,7 +27,7 @@ enum TextChatServer {
 /// - `Q`/`q` → the reply `bye`, then the server closes;
 /// - not UTF-8 → `error: invalid_utf8`, then close;
 /// - otherwise `echo: <line>` (mode echo) or shown to the operator (mode interactive).
-final class TextChatHandler: RobustChatHandler {
+final class TextChatHandler: RobustChatHandler, OperatedConversation {
     typealias InboundIn = ChatInbound
     typealias OutboundOut = ByteBuffer
 
@@ -36,23 +36,13 @@ final class TextChatHandler: RobustChatHandler {
     let log: ServerLog
     let textOperator: TextOperator?
     var closing = false
-    private var clientID = 0
+    var clientID = 0
 
     init(mode: ChatServerConfig.TextMode, limits: ServerLimits, log: @escaping ServerLog, textOperator: TextOperator?) {
         self.mode = mode
         self.limits = limits
         self.log = log
         self.textOperator = textOperator
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        if let op = textOperator { clientID = op.attach(context.channel) }
-        context.fireChannelActive()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        textOperator?.detach(context.channel)
-        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -102,28 +92,18 @@ final class TextChatHandler: RobustChatHandler {
 /// line breaks inside the merged message are shown as the two characters `\n`, so that the one
 /// reply stays one line: a burst of `a`, `b`, `c` gets `echo: a\nb\nc`. A `Q` that arrives
 /// stuck to another line is not seen as `Q`. No UTF-8 check, no read timeout.
-final class NaiveTextHandler: ChannelInboundHandler {
+final class NaiveTextHandler: OperatedConversation {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     let mode: ChatServerConfig.TextMode
     let textOperator: TextOperator?
-    private var clientID = 0
+    var clientID = 0
     private var closing = false
 
     init(mode: ChatServerConfig.TextMode, textOperator: TextOperator?) {
         self.mode = mode
         self.textOperator = textOperator
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        if let op = textOperator { clientID = op.attach(context.channel) }
-        context.fireChannelActive()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        textOperator?.detach(context.channel)
-        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -173,6 +153,25 @@ extension String {
         }
         out += rest
         return out
+    }
+}
+
+/// A text conversation the operator of `--mode interactive` can take part in: it is on the
+/// operator's list while connected (robust and naive handlers alike).
+protocol OperatedConversation: AnyObject, ChannelInboundHandler {
+    var textOperator: TextOperator? { get }
+    var clientID: Int { get set }
+}
+
+extension OperatedConversation {
+    func channelActive(context: ChannelHandlerContext) {
+        if let op = textOperator { clientID = op.attach(context.channel) }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        textOperator?.detach(context.channel)
+        context.fireChannelInactive()
     }
 }
 
