@@ -142,7 +142,9 @@ enum Terminal {
     nonisolated(unsafe) static var shownWarnings = 0
 
     static func error(_ message: String) {
-        Progress.clear()
-        _ = writeAll(fd: 2, Array("framescope: \(message)\n".utf8))
+        Progress.lock.withLock { _ in
+            Progress.clearLocked()
+            _ = writeAll(fd: 2, Array("framescope: \(message)\n".utf8))
+        }
     }
 }

@@ -39,8 +39,11 @@ final class Progress: @unchecked Sendable {
         let now = monotonicSeconds()
         guard now - lastShown >= 0.25 else { return }
         lastShown = now
-        Progress.shown.store(true, ordering: .relaxed)
-        _ = Terminal.writeAll(fd: 2, Array(("\r\u{1b}[K" + Self.line(name: name, offset: offset(), total: total, frames: frames)).utf8))
+        let text = Array(("\r\u{1b}[K" + Self.line(name: name, offset: offset(), total: total, frames: frames)).utf8)
+        Progress.lock.withLock { _ in
+            Progress.shown.store(true, ordering: .relaxed)
+            _ = Terminal.writeAll(fd: 2, text)
+        }
     }
 
     /// `framescope: big.pcap 37% (118 of 320 MB), 1,234,567 frames`
@@ -59,10 +62,19 @@ final class Progress: @unchecked Sendable {
         return String(digits)
     }
 
-    /// Wipes the line (before an error, and at the end).
+    /// Wipes the line (at the end).
     static func clear() {
+        lock.withLock { _ in clearLocked() }
+    }
+
+    /// The same, for a caller that holds `lock` (an error line, written right after).
+    static func clearLocked() {
         if shown.exchange(false, ordering: .relaxed) { _ = Terminal.writeAll(fd: 2, Array("\r\u{1b}[K".utf8)) }
     }
 
     static let shown = Atomic<Bool>(false)
+    /// Held while the progress line or an error line is written: the reading thread draws the
+    /// one while `messages`' print queue may write the other, and neither may land inside the
+    /// other.
+    static let lock = Mutex<Void>(())
 }
