@@ -66,12 +66,32 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 [ -x "$FS" ] || { echo "no $FS" >&2; exit 1; }
 
+# timed_runs KEY RUNS -- command...: runs the command RUNS times (output to /dev/null, stderr to
+# $LOG/KEY.err); sets BEST (fastest wall clock, ns), RSS (highest peak, KB) and STATUS (1 when a
+# run exited non-zero). Used by both the chat table and the adversarial table.
+timed_runs() {
+    local key="$1" runs="$2" i t0 t1 dt r; shift 3
+    BEST="" RSS=0 STATUS=0
+    for ((i = 1; i <= runs; i++)); do
+        t0=$(date +%s%N)
+        if ! /usr/bin/time -f '%M' -o "$LOG/$key.rss" "$@" >/dev/null 2>"$LOG/$key.err"; then
+            STATUS=1
+        fi
+        t1=$(date +%s%N)
+        dt=$((t1 - t0))
+        if [ -z "$BEST" ] || [ "$dt" -lt "$BEST" ]; then BEST=$dt; fi
+        r=$(grep -E '^[0-9]+$' "$LOG/$key.rss" | tail -1 || echo 0)
+        [ "${r:-0}" -gt "$RSS" ] && RSS=$r
+    done
+    return 0  # (the last test above may be false; set -e must not take that for a failure)
+}
+
 # --- 6. adversarial captures (reassembly limits) ----------------------------------------------
 # Defined here and run last (or alone, with ADVERSARIAL_ONLY=1). Captures made to push TCP reassembly against its limits (gen_adversarial.py): framescope must
 # stay within them. One run per command (ADV_RUNS to change), peak RSS against 128 MB.
 ADV_RSS_MB=128
 adversarial() {
-    local runs="${ADV_RUNS:-1}" adv_results="$DATA/adversarial.tsv" f name args cmd key i rss r t0 t1 dt best status
+    local runs="${ADV_RUNS:-1}" adv_results="$DATA/adversarial.tsv" f name args cmd key
     : >"$adv_results"
     # name|generator arguments
     local captures=(
@@ -92,19 +112,8 @@ adversarial() {
         for cmd in messages read; do
             key="adv-${name%.pcap}-$cmd"
             say "adversarial: framescope $cmd $name"
-            best="" rss=0 status=0
-            for ((i = 1; i <= runs; i++)); do
-                t0=$(date +%s%N)
-                if ! /usr/bin/time -f '%M' -o "$LOG/$key.rss" "$FS" "$cmd" "$f" >/dev/null 2>"$LOG/$key.err"; then
-                    status=1
-                fi
-                t1=$(date +%s%N)
-                dt=$((t1 - t0))
-                if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
-                r=$(grep -E '^[0-9]+$' "$LOG/$key.rss" | tail -1 || echo 0)
-                [ "${r:-0}" -gt "$rss" ] && rss=$r
-            done
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$cmd" "$f" "$best" "$rss" "$status" "$LOG/$key.err" >>"$adv_results"
+            timed_runs "$key" "$runs" -- "$FS" "$cmd" "$f"
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$cmd" "$f" "$BEST" "$RSS" "$STATUS" "$LOG/$key.err" >>"$adv_results"
         done
     done
     local adv_out="$DATA/results-adversarial.txt"
@@ -189,20 +198,9 @@ RESULTS="$DATA/results.tsv"
 # measure KEY LABEL FRAMES -- command...: best wall clock of $RUNS runs, highest peak RSS.
 measure() {
     local key="$1" label="$2" n="$3"; shift 4
-    local best="" rss=0 status=0 i t0 t1 dt r
     say "timing: $label"
-    for ((i = 1; i <= RUNS; i++)); do
-        t0=$(date +%s%N)
-        if ! /usr/bin/time -f '%M' -o "$LOG/$key.rss" "$@" >/dev/null 2>"$LOG/$key.err"; then
-            status=1
-        fi
-        t1=$(date +%s%N)
-        dt=$((t1 - t0))
-        if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
-        r=$(grep -E '^[0-9]+$' "$LOG/$key.rss" | tail -1 || echo 0)
-        [ "${r:-0}" -gt "$rss" ] && rss=$r
-    done
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$n" "$best" "$rss" "$status" >>"$RESULTS"
+    timed_runs "$key" "$RUNS" -- "$@"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$n" "$BEST" "$RSS" "$STATUS" >>"$RESULTS"
 }
 
 measure fs_line  "framescope read L1-4 (one-line)"   "$FRAMES"  -- "$FS" read "$FULL" --no-messages
