@@ -623,16 +623,10 @@ struct Engine {
     mutating func open(_ key: FlowKey, _ src: Endpoint, _ dst: Endpoint, _ flags: TCPFlags) -> Int {
         while table.count >= max(1, limits.maxLiveStreams), lruHead >= 0 {
             let victim = lruHead
-            if !slots[victim].fullyEnded {
-                var ctx = StreamCtx(index: slots[victim].index, warned: slots[victim].warned)
-                if Output.firstHit(&ctx, .liveStreams) {
-                    out.pending.append(.warning(
-                        "stream \(ctx.index): limit on live streams (\(limits.maxLiveStreams)) hit: evicted as the least "
-                            + "recently active; its buffered data was flushed and its open directions ended"))
-                }
-                slots[victim].warned = ctx.warned
+            retire(victim, reason: .evicted, limit: .liveStreams) { [n = limits.maxLiveStreams] index in
+                "stream \(index): limit on live streams (\(n)) hit: evicted as the least "
+                    + "recently active; its buffered data was flushed and its open directions ended"
             }
-            retire(victim, reason: .evicted)
         }
         let client: Endpoint, server: Endpoint, reason: String
         if flags.contains(.syn) && !flags.contains(.ack) {
@@ -666,6 +660,17 @@ struct Engine {
     }
 
     /// Closes a stream and removes it from the table.
+    /// Ends a stream because `limit` was hit: a stream with a direction still open is warned
+    /// about (once per stream and limit, `warning` given its index), then retired.
+    mutating func retire(_ slot: Int, reason: EndReason, limit: LimitKind, warning: (Int) -> String) {
+        if !slots[slot].fullyEnded {
+            var ctx = StreamCtx(index: slots[slot].index, warned: slots[slot].warned)
+            if Output.firstHit(&ctx, limit) { out.pending.append(.warning(warning(ctx.index))) }
+            slots[slot].warned = ctx.warned
+        }
+        retire(slot, reason: reason)
+    }
+
     mutating func retire(_ slot: Int, reason: EndReason) {
         out.closeDirections(&slots[slot], reason: reason)
         lruUnlink(slot)
@@ -683,16 +688,10 @@ struct Engine {
             let slot = lruHead
             let (idle, overflow) = now.subtractingReportingOverflow(slots[slot].lastSeen)
             guard overflow || idle > limits.idleTimeoutSeconds else { return }
-            if !slots[slot].fullyEnded {
-                var ctx = StreamCtx(index: slots[slot].index, warned: slots[slot].warned)
-                if Output.firstHit(&ctx, .idle) {
-                    out.pending.append(.warning(
-                        "stream \(ctx.index): idle for more than \(limits.idleTimeoutSeconds) s of capture time: "
-                            + "its buffered data was flushed and its open directions ended"))
-                }
-                slots[slot].warned = ctx.warned
+            retire(slot, reason: .idle, limit: .idle) { [t = limits.idleTimeoutSeconds] index in
+                "stream \(index): idle for more than \(t) s of capture time: "
+                    + "its buffered data was flushed and its open directions ended"
             }
-            retire(slot, reason: .idle)
         }
     }
 
