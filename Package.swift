@@ -30,8 +30,7 @@ let package = Package(
         .target(name: "Wire", path: "Sources/Wire"),
         // The only module that talks to libpcap (live capture, BPF) and reads/writes capture files.
         .target(name: "Capture", dependencies: ["CPcap", "Wire"], path: "Sources/Capture"),
-        // Reference chat servers (text, UDP, framed; robust and naive) on SwiftNIO, the chat client,
-        // and blocking loopback sockets for the tests' raw peers.
+        // Reference chat servers (text, UDP, framed; robust and naive) on SwiftNIO and the chat client.
         .target(
             name: "Chat",
             dependencies: [
@@ -61,20 +60,22 @@ let package = Package(
             ],
             path: "Sources/framescope"
         ),
-        .testTarget(name: "WireTests", dependencies: ["Wire"], path: "Tests/WireTests"),
+        // What the test targets share: a seeded generator and blocking loopback sockets (raw peers).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"], path: "Tests/WireTests"),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"], path: "Tests/CaptureTests"),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Wire", "Capture", "Framing", "Inspect"], path: "Tests/RenderTests", exclude: ["Golden"]),
-        .testTarget(name: "FramingTests", dependencies: ["Framing"], path: "Tests/FramingTests"),
-        .testTarget(name: "StreamsTests", dependencies: ["Streams", "Wire"], path: "Tests/StreamsTests"),
+        .testTarget(name: "FramingTests", dependencies: ["Framing", "TestSupport"], path: "Tests/FramingTests"),
+        .testTarget(name: "StreamsTests", dependencies: ["Streams", "Wire", "TestSupport"], path: "Tests/StreamsTests"),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "Framing", "Streams", "Wire"], path: "Tests/InspectTests"),
         .testTarget(
             name: "ChatTests",
-            dependencies: ["Chat", "Framing", .product(name: "NIOCore", package: "swift-nio"), "framescope"],
+            dependencies: ["Chat", "Framing", .product(name: "NIOCore", package: "swift-nio"), "framescope", "TestSupport"],
             path: "Tests/ChatTests"
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["Wire", "Capture", "Render", "Chat", "framescope"],
+            dependencies: ["Wire", "Capture", "Render", "Chat", "framescope", "TestSupport"],
             path: "Tests/CLITests"
         ),
     ],

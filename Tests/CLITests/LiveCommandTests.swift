@@ -4,6 +4,7 @@ import Foundation
 import FoundationXML
 #endif
 import XCTest
+import TestSupport
 
 /// `framescope live` on the real `lo`: a TCP exchange over 127.0.0.1 and over ::1 and a UDP
 /// exchange, captured with a filter for ports the test opened; the frames printed are the ones

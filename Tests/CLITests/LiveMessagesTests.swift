@@ -1,6 +1,7 @@
 import Chat
 import Foundation
 import XCTest
+import TestSupport
 
 /// `framescope live` records real `!I`-framed traffic on `lo`, and `framescope messages` gives
 /// back exactly the messages that were sent — in order, per direction, byte for byte — however

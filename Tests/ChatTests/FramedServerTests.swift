@@ -2,6 +2,7 @@ import Chat
 import Foundation
 import Framing
 import XCTest
+import TestSupport
 
 /// `serve framed`: echo and room, byte for byte, with several length formats.
 final class FramedServerTests: ServerTestCase {

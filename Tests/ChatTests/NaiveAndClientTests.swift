@@ -2,6 +2,7 @@ import Chat
 import Foundation
 import Framing
 import XCTest
+import TestSupport
 
 /// `--naive` really has the lesson's bugs; the robust server does not.
 final class NaiveTests: ServerTestCase {

@@ -2,6 +2,7 @@ import Chat
 import Foundation
 import Framing
 import XCTest
+import TestSupport
 
 /// Hostile clients: each case runs beside a well-behaved client that must keep getting right
 /// answers; the offender gets its one error message and/or is closed; the server stays up.

@@ -3,6 +3,7 @@ import Foundation
 import Framing
 import NIOCore
 import XCTest
+import TestSupport
 
 /// A base class that starts servers in-process on port 0 and stops them in tearDown.
 class ServerTestCase: XCTestCase {

@@ -1,6 +1,7 @@
 import Chat
 import Foundation
 import XCTest
+import TestSupport
 
 /// `serve text`: many clients, several turns each, Q from either side, on 127.0.0.1 and ::1.
 final class TextServerTests: ServerTestCase {

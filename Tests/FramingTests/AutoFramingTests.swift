@@ -1,5 +1,6 @@
 import XCTest
 @testable import Framing
+import TestSupport
 
 final class AutoFramingTests: XCTestCase {
     func testTheLessonCaptureIsBigEndianUInt32() {

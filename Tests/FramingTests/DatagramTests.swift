@@ -1,5 +1,6 @@
 import XCTest
 @testable import Framing
+import TestSupport
 
 final class DatagramTests: XCTestCase {
     // captures/udp-chat.pcap, the lesson's UDP chat (raw text datagrams):

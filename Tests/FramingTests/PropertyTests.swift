@@ -1,5 +1,6 @@
 import XCTest
 @testable import Framing
+import TestSupport
 
 /// Property-style tests with a seeded SplitMix64: how bytes are cut never changes the messages,
 /// and no input traps or makes the framer hold more than its bound.

@@ -1,19 +1,6 @@
 import XCTest
 @testable import Framing
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, so every property-style test
-/// replays exactly from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 extension Array where Element == UInt8 {
     init(_ text: String) { self = Array(text.utf8) }

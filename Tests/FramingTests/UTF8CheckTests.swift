@@ -1,5 +1,6 @@
 import XCTest
 @testable import Framing
+import TestSupport
 
 /// `isUTF8` is framescope's own validator (the hot path of every message); the standard
 /// library's `String(validating:)` is the oracle.

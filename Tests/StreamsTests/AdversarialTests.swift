@@ -1,6 +1,7 @@
 import XCTest
 import Wire
 @testable import Streams
+import TestSupport
 
 // Memory stays under the limits on hostile input (DESIGN.md "Streams"; issue 3's adversarial
 // captures): 100,000 streams each with a hole, and one stream claiming 1 GB of out-of-order data

@@ -1,6 +1,7 @@
 import XCTest
 import Wire
 @testable import Streams
+import TestSupport
 
 final class FragmentReassemblerTests: XCTestCase {
     let key = FragmentKey(source: clientIP, destination: serverIP, protocolNumber: 17, identification: 0xBEEF)

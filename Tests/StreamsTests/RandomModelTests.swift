@@ -1,6 +1,7 @@
 import XCTest
 import Wire
 @testable import Streams
+import TestSupport
 
 // One seeded random test against a reference model that is obviously correct (smoltcp's
 // assembler `test_random`): a known byte stream is cut into segments, some duplicated and some

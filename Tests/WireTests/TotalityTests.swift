@@ -1,5 +1,6 @@
 import XCTest
 @testable import Wire
+import TestSupport
 
 /// Every dissector is total: any prefix of a real frame and any random bytes decode without a
 /// trap, and a cut frame is reported as truncated at the layer where the bytes ran out — never
