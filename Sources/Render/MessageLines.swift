@@ -97,13 +97,7 @@ public enum MessageLines {
             out.write(" also carries another message")
         }
         out.byte(UInt8(ascii: ")"))
-        if !f.problems.isEmpty {
-            style.open(.error, out)
-            out.write(" [")
-            out.write(f.problems.map(\.rawValue).joined(separator: ", "))
-            out.byte(UInt8(ascii: "]"))
-            style.close(out)
-        }
+        UpperLayers.problemList(f.problems, style: style, into: out)
         out.byte(UInt8(ascii: "\n"))
     }
 

@@ -10,6 +10,20 @@ import Wire
 //   {"osi":7,"proto":"chat","messages":[{"index":2,"text":"world","length":5,"complete":true}]}
 
 public enum UpperLayers {
+    /// ` [negative_length, invalid_utf8]` in the error colour; nothing for no problems. (The
+    /// one-line summary and `messages` lines both end with it.)
+    static func problemList(_ problems: [FrameProblem], style: TextStyle, into out: ByteSink) {
+        guard !problems.isEmpty else { return }
+        style.open(.error, out)
+        out.write(" [")
+        for (i, p) in problems.enumerated() {
+            if i > 0 { out.write(", ") }
+            out.write(p.rawValue)
+        }
+        out.byte(UInt8(ascii: "]"))
+        style.close(out)
+    }
+
     public static func json(_ v: FrameView, into out: ByteSink) {
         if let s = v.session {
             out.write(",{\"osi\":5,\"proto\":\"session\",\"stream\":")
@@ -115,13 +129,7 @@ public enum UpperLayers {
                 out.write(" ends (segment \(m.part ?? 0) of \(m.parts ?? 0)) ")
                 quote(m.textBytes, length: m.length, into: out)
             }
-            if !m.problems.isEmpty {
-                style.open(.error, out)
-                out.write(" [")
-                out.write(m.problems.map(\.rawValue).joined(separator: ", "))
-                out.byte(UInt8(ascii: "]"))
-                style.close(out)
-            }
+            problemList(m.problems, style: style, into: out)
         }
     }
 

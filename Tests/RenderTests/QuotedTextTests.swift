@@ -2,6 +2,7 @@ import XCTest
 @testable import Render
 import Framing
 import Inspect
+import TestSupport
 
 /// `MessageLines.quoted(_:limit:valid:into:)` copies runs of plain bytes at once; these pin its
 /// escapes and its character limit.
@@ -34,8 +35,8 @@ final class QuotedTextTests: XCTestCase {
 
     /// On valid UTF-8 the byte renderer agrees with the String renderer (which walks scalars).
     func testAgreesWithScalarRendering() {
-        var seed: UInt64 = 42
-        func next() -> UInt64 { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return seed >> 33 }
+        var rng = SplitMix64(seed: 42)
+        func next() -> UInt64 { rng.next() }
         let alphabet: [String] = ["a", "Z", " ", "\"", "\\", "\n", "\r", "\t", "\u{1}", "\u{7f}", "é", "粘", "😀", "ü"]
         for _ in 0 ..< 2000 {
             let text = (0 ..< Int(next() % 30)).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }.joined()

@@ -159,16 +159,22 @@ class Writer:
         self.out = bytearray()
 
 
+def open_conn(w, i, rng):
+    """Connection i with its three-way handshake written, one tick between frames."""
+    c = Conn(i, rng)
+    w.tick()
+    for fr in c.handshake(w.now):
+        w.add(fr)
+        w.tick()
+    return c
+
+
 def gen_holes(w, streams, rng):
     conns = []
     plans = []  # per stream: list of payloads still to send, and the next sequence number
     text = framed_text(1 << 16, rng)
     for i in range(streams):
-        c = Conn(i, rng)
-        w.tick()
-        for fr in c.handshake(w.now):
-            w.add(fr)
-            w.tick()
+        c = open_conn(w, i, rng)
         seq = c.cseq + 100 + int(rng.random() * 901)  # the hole: never captured
         sizes = [16 + int(rng.random() * 49) for _ in range(2 + int(rng.random() * 3))]
         payloads = []
@@ -198,11 +204,7 @@ def gen_ooo(w, streams, segments, real, rng):
     text = framed_text(1 << 20, rng) if real else b""
     conns = []
     for i in range(streams):
-        c = Conn(i, rng)
-        w.tick()
-        for fr in c.handshake(w.now):
-            w.add(fr)
-            w.tick()
+        c = open_conn(w, i, rng)
         conns.append(c)
     per_block = BLOCK - 1
     sent = [0] * streams
