@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
         // ServerQuiescingHelper: the servers' graceful shutdown (stop accepting, let channels close).
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
+        // The fuzzer's target control (--exec): start, drain, signal and reap the target.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
     ],
     targets: [
         // libpcap, found with pkg-config; Debian/Ubuntu: apt-get install libpcap-dev.
@@ -51,10 +53,18 @@ let package = Package(
         .target(name: "Streams", dependencies: ["Wire"], path: "Sources/Streams"),
         // The layers 5-7 pipeline: decoded frames -> reassembled streams -> messages with their frames. No I/O.
         .target(name: "Inspect", dependencies: ["Wire", "Streams", "Framing"], path: "Sources/Inspect"),
+        // The fuzzer's pure part: case catalogue, mutations, case identity, verdicts, the report.
+        .target(name: "Fuzz", dependencies: ["Framing", "Render"], path: "Sources/Fuzz"),
+        // The fuzzer's I/O part: playing cases on sockets, the oracle, target control, the run.
+        .target(
+            name: "FuzzDriver",
+            dependencies: ["Fuzz", "Framing", "Chat", .product(name: "Subprocess", package: "swift-subprocess")],
+            path: "Sources/FuzzDriver"
+        ),
         .executableTarget(
             name: "framescope",
             dependencies: [
-                "Wire", "Capture", "Render", "Chat", "Streams", "Framing", "Inspect",
+                "Wire", "Capture", "Render", "Chat", "Streams", "Framing", "Inspect", "Fuzz", "FuzzDriver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -72,6 +82,12 @@ let package = Package(
             name: "ChatTests",
             dependencies: ["Chat", "Framing", .product(name: "NIOCore", package: "swift-nio"), "framescope", "TestSupport"],
             path: "Tests/ChatTests"
+        ),
+        .testTarget(name: "FuzzTests", dependencies: ["Fuzz", "Framing", "TestSupport"], path: "Tests/FuzzTests"),
+        .testTarget(
+            name: "FuzzDriverTests",
+            dependencies: ["Fuzz", "FuzzDriver", "Framing", "Chat", "framescope", "TestSupport"],
+            path: "Tests/FuzzDriverTests"
         ),
         .testTarget(
             name: "CLITests",

@@ -42,16 +42,28 @@ public struct ChatAddress: Sendable, Hashable, CustomStringConvertible {
 
 public struct ChatClientError: Error, CustomStringConvertible, Sendable {
     public var description: String
-    init(_ d: String) { description = d }
+    /// The errno behind it (ECONNREFUSED, ETIMEDOUT, …), 0 when there is none.
+    public var code: Int32
+    init(_ d: String, code: Int32 = 0) {
+        description = d
+        self.code = code
+    }
 }
 
-/// A connected TCP or UDP client socket (UDP `connect`ed, so it hears only its server).
-final class ClientSocket {
-    private(set) var fd: Int32
+/// A resolved server address, kept so that a client which connects again and again (the load
+/// client, the fuzzer) resolves once.
+public struct ClientEndpoint: @unchecked Sendable {
+    fileprivate var storage = sockaddr_storage()
+    fileprivate var length: socklen_t
+    fileprivate var family: Int32
+    fileprivate var socketType: Int32
+    fileprivate var proto: Int32
+    public var udp: Bool
+    public var description: String
 
-    /// Resolves `address`, refuses a non-loopback one unless `allowRemote`, connects within
-    /// `timeout` seconds.
-    init(_ address: ChatAddress, udp: Bool, noDelay: Bool, allowRemote: Bool, timeout: Double) throws {
+    /// Resolves `address` (numeric service), refusing non-loopback addresses unless `allowRemote`.
+    /// Every usable address, in getaddrinfo's order.
+    public static func resolve(_ address: ChatAddress, udp: Bool, allowRemote: Bool) throws -> [ClientEndpoint] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         #if canImport(Glibc)
@@ -66,42 +78,77 @@ final class ClientSocket {
             throw ChatClientError("cannot resolve \(address.host): \(String(cString: gai_strerror(rc)))")
         }
         defer { freeaddrinfo(list) }
-        var lastError = "no address for \(address.host)"
+        var found: [ClientEndpoint] = []
+        var refusedRemote = false
         var candidate: UnsafeMutablePointer<addrinfo>? = first
-        var count = 0
-        while let ai = candidate, count < 64 {
-            count += 1
+        while let ai = candidate, found.count < 64 {
             candidate = ai.pointee.ai_next
-            guard let sa = ai.pointee.ai_addr else { continue }
-            if !allowRemote && !Self.isLoopback(sa) {
-                lastError = "\(address.host) is not a loopback address; framescope chat talks to 127.0.0.1 or ::1 unless you pass --allow-remote"
+            guard let sa = ai.pointee.ai_addr, Int(ai.pointee.ai_addrlen) <= MemoryLayout<sockaddr_storage>.size else { continue }
+            if !allowRemote && !ClientSocket.isLoopback(sa) {
+                refusedRemote = true
                 continue
             }
-            let s = socket(ai.pointee.ai_family, ai.pointee.ai_socktype, ai.pointee.ai_protocol)
-            guard s >= 0 else { lastError = "socket: \(String(cString: strerror(errno)))"; continue }
-            var tv = timeval(tv_sec: Int(timeout), tv_usec: .init((timeout - Double(Int(timeout))) * 1_000_000))
+            var e = ClientEndpoint(length: ai.pointee.ai_addrlen, family: ai.pointee.ai_family, socketType: ai.pointee.ai_socktype,
+                                   proto: ai.pointee.ai_protocol, udp: udp, description: address.description)
+            withUnsafeMutableBytes(of: &e.storage) { dst in
+                dst.copyMemory(from: UnsafeRawBufferPointer(start: UnsafeRawPointer(sa), count: Int(ai.pointee.ai_addrlen)))
+            }
+            found.append(e)
+        }
+        if found.isEmpty {
+            throw ChatClientError(refusedRemote
+                ? "\(address.host) is not a loopback address; framescope talks only to 127.0.0.1 or ::1 (loopback) unless you pass --allow-remote"
+                : "no address for \(address.host)")
+        }
+        return found
+    }
+}
+
+/// A connected TCP or UDP client socket (UDP `connect`ed, so it hears only its server).
+public final class ClientSocket {
+    public private(set) var fd: Int32
+
+    /// Resolves `address`, refuses a non-loopback one unless `allowRemote`, connects within
+    /// `timeout` seconds.
+    public convenience init(_ address: ChatAddress, udp: Bool, noDelay: Bool, allowRemote: Bool, timeout: Double) throws {
+        try self.init(connectingTo: ClientEndpoint.resolve(address, udp: udp, allowRemote: allowRemote), noDelay: noDelay, timeout: timeout)
+    }
+
+    /// Connects to the first of `endpoints` that accepts within `timeout` seconds.
+    public init(connectingTo endpoints: [ClientEndpoint], noDelay: Bool, timeout: Double) throws {
+        var lastError = ChatClientError("no address to connect to")
+        for e in endpoints {
+            let s = socket(e.family, e.socketType, e.proto)
+            guard s >= 0 else { lastError = ChatClientError("socket: \(String(cString: strerror(errno)))", code: errno); continue }
+            let t = max(0, min(timeout, 86_400))
+            var tv = timeval(tv_sec: Int(t), tv_usec: .init((t - Double(Int(t))) * 1_000_000))
             setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))  // bounds connect too
-            if !udp {
+            if !e.udp {
                 var flag: Int32 = noDelay ? 1 : 0
                 setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &flag, socklen_t(MemoryLayout<Int32>.size))
             }
-            if connect(s, sa, ai.pointee.ai_addrlen) == 0 {
+            var storage = e.storage
+            let rc = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, e.length) }
+            }
+            if rc == 0 {
                 fd = s
                 return
             }
-            lastError = "cannot connect to \(address): \(String(cString: strerror(errno)))"
+            let code = errno
+            lastError = ChatClientError("cannot connect to \(e.description): \(String(cString: strerror(code)))", code: code)
             close(s)
         }
-        throw ChatClientError(lastError)
+        throw lastError
     }
 
     deinit { closeNow() }
 
-    func closeNow() {
+    public func closeNow() {
         if fd >= 0 { close(fd); fd = -1 }
     }
 
-    static func isLoopback(_ sa: UnsafePointer<sockaddr>) -> Bool {
+    public static func isLoopback(_ sa: UnsafePointer<sockaddr>) -> Bool {
         switch Int32(sa.pointee.sa_family) {
         case AF_INET:
             return sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
@@ -123,7 +170,11 @@ final class ClientSocket {
 
     /// Writes all of `bytes` in one `send` call where the kernel takes it (a burst is one write);
     /// a short write is continued. False when the peer is gone.
-    func sendAll(_ bytes: [UInt8]) -> Bool {
+    public func sendAll(_ bytes: [UInt8]) -> Bool {
+        if bytes.isEmpty {  // an empty UDP datagram is a datagram; for TCP a no-op
+            var none: UInt8 = 0
+            return send(fd, &none, 0, Int32(MSG_NOSIGNAL)) >= 0
+        }
         var off = 0
         var turns = 0
         while off < bytes.count, turns < 1_000_000 {
@@ -164,5 +215,53 @@ final class ClientSocket {
             return .failed("recv: \(String(cString: strerror(errno)))")
         }
         return .bytes(Array(buffer[0..<n]))
+    }
+    /// What one bounded read gave.
+    public enum Received: Equatable {
+        /// This many bytes were appended.
+        case bytes(Int)
+        /// The peer closed (FIN).
+        case closed
+        /// The peer reset the connection (RST), or refused it (UDP: ICMP port unreachable).
+        case reset
+        case timeout
+        case failed(String)
+    }
+
+    /// Waits at most `seconds` for bytes and appends what one `recv` gives (at most `limit`
+    /// bytes, at most 64 KiB) to `buffer`.
+    public func receive(appendingTo buffer: inout [UInt8], limit: Int = 65536, within seconds: Double) -> Received {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ms = Int32((max(0, min(seconds, 3600)) * 1000).rounded(.up))
+        let ready = poll(&p, 1, ms)
+        if ready == 0 { return .timeout }
+        if ready < 0 { return errno == EINTR ? .bytes(0) : .failed("poll: \(String(cString: strerror(errno)))") }
+        let want = max(1, min(limit, 65536))
+        var code: Int32 = 0
+        let n = withUnsafeTemporaryAllocation(byteCount: want, alignment: 16) { tmp -> Int in
+            let r = recv(fd, tmp.baseAddress, want, 0)
+            code = errno
+            if r > 0 { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: tmp[0..<r])) }
+            return r
+        }
+        if n > 0 { return .bytes(n) }
+        if n == 0 { return .closed }
+        switch code {
+        case EINTR, EAGAIN: return .bytes(0)
+        case ECONNRESET, ECONNREFUSED, EPIPE: return .reset
+        default: return .failed("recv: \(String(cString: strerror(code)))")
+        }
+    }
+
+    /// `shutdown(SHUT_WR)`: a FIN to the peer, the socket still reads.
+    public func shutdownWrite() {
+        if fd >= 0 { _ = shutdown(fd, Int32(SHUT_WR)) }
+    }
+
+    /// Makes the coming close send an RST instead of a FIN (`SO_LINGER` on with a zero time).
+    public func resetOnClose() {
+        guard fd >= 0 else { return }
+        var l = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
     }
 }

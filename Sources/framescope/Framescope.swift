@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,7 +22,7 @@ struct Framescope: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [ReadCommand.self, LiveCommand.self, MessagesCommand.self, FollowCommand.self, StatsCommand.self,
-                      InterfacesCommand.self, ServeCommand.self, ChatCommand.self, DemoCommand.self]
+                      InterfacesCommand.self, ServeCommand.self, ChatCommand.self, FuzzCommand.self, DemoCommand.self]
     )
 
     /// As ArgumentParser's, then one more check: output that could not be written (a full disk,
@@ -33,6 +34,11 @@ struct Framescope: ParsableCommand {
             try command.run()
         } catch {
             Terminal.checkOutput()
+            // fuzz's contract: every usage error is exit status 2, parse errors included.
+            if CommandLine.arguments.dropFirst().first == "fuzz", exitCode(for: error) == .validationFailure {
+                Terminal.error(message(for: error))
+                Foundation.exit(2)
+            }
             exit(withError: error)
         }
         Terminal.checkOutput()

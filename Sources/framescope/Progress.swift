@@ -62,6 +62,15 @@ final class Progress: @unchecked Sendable {
         return String(digits)
     }
 
+    /// Draws `line` in place of the last one (a command's own progress, e.g. `fuzz`).
+    static func show(_ line: String) {
+        let text = Array(("\r\u{1b}[K" + line).utf8)
+        lock.withLock { _ in
+            shown.store(true, ordering: .relaxed)
+            _ = Terminal.writeAll(fd: 2, text)
+        }
+    }
+
     /// Wipes the line (at the end).
     static func clear() {
         lock.withLock { _ in clearLocked() }

@@ -1,0 +1,200 @@
+import Render
+
+/// A fuzz run's results: the JSON report (a public contract, DESIGN.md "Fuzzer") and the
+/// terminal table. Pure: the CLI decides where the bytes go.
+public struct FuzzReport: Sendable {
+    public var target: String
+    public var transport: String
+    public var format: String
+    public var seed: UInt64
+    public var cases: Int
+    public var duration: Double
+    /// The server's limit used for the limit-relative cases, and whether it was learned.
+    public var limit: Int
+    public var limitLearned: Bool
+    /// Cases run per family and verdict (every case once, with its final verdict).
+    public var table: [Family: [Verdict: Int]] = [:]
+    public var failures: [Failure] = []
+    /// Failures beyond `maxFailuresKept` are counted, not kept.
+    public var failuresNotKept = 0
+    /// Target restarts made with `--exec`.
+    public var restarts = 0
+    /// Why the run ended before its case count, if it did (`the target did not recover …`).
+    public var stoppedEarly: String?
+
+    public static let maxFailuresKept = 1000
+
+    public init(target: String, transport: String, format: String, seed: UInt64, limit: Int, limitLearned: Bool) {
+        self.target = target
+        self.transport = transport
+        self.format = format
+        self.seed = seed
+        self.cases = 0
+        self.duration = 0
+        self.limit = limit
+        self.limitLearned = limitLearned
+    }
+
+    public mutating func record(_ family: Family, _ verdict: Verdict) {
+        cases += 1
+        table[family, default: [:]][verdict, default: 0] += 1
+    }
+
+    public mutating func keep(_ failure: Failure) {
+        if failures.count < Self.maxFailuresKept { failures.append(failure) } else { failuresNotKept += 1 }
+    }
+
+    public var verdictCounts: [Verdict: Int] {
+        var out: [Verdict: Int] = [:]
+        for row in table.values { for (v, n) in row { out[v, default: 0] += n } }
+        return out
+    }
+
+    public var failed: Bool { verdictCounts.contains { $0.key != .ok && $0.value > 0 } }
+
+    /// Failures grouped into distinct findings (family, verdict, stderr signature), first seen
+    /// first; each with its first case and how many cases fell into it.
+    public var findings: [(first: Failure, count: Int)] {
+        var order: [String] = []
+        var groups: [String: (Failure, Int)] = [:]
+        for f in failures {
+            let k = f.findingKey
+            if let g = groups[k] { groups[k] = (g.0, g.1 + 1) } else { order.append(k); groups[k] = (f, 1) }
+        }
+        return order.compactMap { groups[$0].map { (first: $0.0, count: $0.1) } }
+    }
+
+    // MARK: - JSON
+
+    /// The report as one JSON object (DESIGN.md's keys first, in its order, then framescope's
+    /// additions: `limit`, `limit_learned`, `cases_per_s`, `families`, `restarts`, `stopped_early`).
+    public func json(reproduce: (Failure) -> String) -> [UInt8] {
+        let out = ByteSink()
+        out.write("{\"target\": ")
+        out.jsonString(target)
+        out.write(", \"transport\": ")
+        out.jsonString(transport)
+        out.write(", \"format\": ")
+        out.jsonString(format)
+        out.write(", \"seed\": ")
+        out.unsignedDecimal(seed)
+        out.write(", \"cases\": ")
+        out.decimal(cases)
+        out.write(", \"duration_s\": ")
+        out.write(Self.seconds(duration))
+        out.write(", \"verdict_counts\": {")
+        var first = true
+        for v in Verdict.allCases {
+            guard let n = verdictCounts[v], n > 0 else { continue }
+            if !first { out.write(", ") }
+            first = false
+            out.jsonString(v.rawValue)
+            out.write(": ")
+            out.decimal(n)
+        }
+        out.write("}, \"failures\": [")
+        for (i, f) in failures.enumerated() {
+            if i > 0 { out.write(", ") }
+            out.write("{\"case\": ")
+            out.jsonString(f.fuzzCase.id)
+            out.write(", \"family\": ")
+            out.jsonString(f.fuzzCase.family.rawValue)
+            out.write(", \"verdict\": ")
+            out.jsonString(f.verdict.rawValue)
+            out.write(", \"writes_hex\": [")
+            for (j, w) in f.fuzzCase.writesHex.enumerated() {
+                if j > 0 { out.write(", ") }
+                out.jsonString(w)
+            }
+            out.write("], \"close\": ")
+            out.jsonString(f.fuzzCase.close.rawValue)
+            out.write(", \"stderr_tail\": ")
+            out.jsonString(f.stderrTail)
+            out.write(", \"reproduce\": ")
+            out.jsonString(reproduce(f))
+            out.write(", \"explanation\": ")
+            out.jsonString(explanation(family: f.fuzzCase.family, verdict: f.verdict))
+            out.write(", \"note\": ")
+            out.jsonString(f.fuzzCase.note)
+            out.write(", \"detail\": ")
+            out.jsonString(f.detail)
+            out.write(", \"case_index\": ")
+            out.decimal(f.index)
+            out.write(", \"found_after_s\": ")
+            out.write(Self.seconds(f.foundAfter))
+            out.write("}")
+        }
+        out.write("], \"limit\": ")
+        out.decimal(limit)
+        out.write(", \"limit_learned\": ")
+        out.write(limitLearned ? "true" : "false")
+        out.write(", \"cases_per_s\": ")
+        out.write(Self.seconds(duration > 0 ? Double(cases) / duration : 0))
+        out.write(", \"families\": {")
+        for (i, family) in table.keys.sorted().enumerated() {
+            if i > 0 { out.write(", ") }
+            out.jsonString(family.rawValue)
+            out.write(": {")
+            for (j, v) in Verdict.allCases.filter({ (table[family]?[$0] ?? 0) > 0 }).enumerated() {
+                if j > 0 { out.write(", ") }
+                out.jsonString(v.rawValue)
+                out.write(": ")
+                out.decimal(table[family]?[v] ?? 0)
+            }
+            out.write("}")
+        }
+        out.write("}, \"failures_not_kept\": ")
+        out.decimal(failuresNotKept)
+        out.write(", \"restarts\": ")
+        out.decimal(restarts)
+        if let s = stoppedEarly {
+            out.write(", \"stopped_early\": ")
+            out.jsonString(s)
+        }
+        out.write("}\n")
+        return out.withBytes { Array($0) }
+    }
+
+    /// A finite number with at most three decimals (JSON has no NaN or infinity).
+    static func seconds(_ s: Double) -> String {
+        guard s.isFinite, s >= 0 else { return "0" }
+        let ms = (s * 1000).rounded()
+        guard ms < 1e15 else { return "999999999999" }
+        let whole = Int64(ms) / 1000, frac = Int64(ms) % 1000
+        let f = String(frac)
+        return "\(whole).\(String(repeating: "0", count: 3 - f.count))\(f)"
+    }
+
+    // MARK: - terminal
+
+    /// The table by family × verdict, one row a family, only the verdict columns that occur
+    /// (ok always).
+    public func tableText() -> String {
+        let columns = Verdict.allCases.filter { v in v == .ok || table.values.contains { ($0[v] ?? 0) > 0 } }
+        let families = table.keys.sorted()
+        let nameWidth = max(6, families.map(\.rawValue.count).max() ?? 0)
+        func pad(_ s: String, _ w: Int, left: Bool = false) -> String {
+            let p = String(repeating: " ", count: max(0, w - s.count))
+            return left ? s + p : p + s
+        }
+        let widths = columns.map { max($0.rawValue.count, 5) }
+        var lines: [String] = []
+        lines.append(pad("family", nameWidth, left: true) + zip(columns, widths).map { "  " + pad($0.rawValue, $1) }.joined() + "  " + pad("cases", 6))
+        var totals = [Verdict: Int]()
+        for family in families {
+            let row = table[family] ?? [:]
+            var n = 0
+            var text = pad(family.rawValue, nameWidth, left: true)
+            for (v, w) in zip(columns, widths) {
+                let c = row[v] ?? 0
+                n += c
+                totals[v, default: 0] += c
+                text += "  " + pad(c == 0 ? "-" : String(c), w)
+            }
+            lines.append(text + "  " + pad(String(n), 6))
+        }
+        lines.append(pad("all", nameWidth, left: true) + zip(columns, widths).map { "  " + pad(String(totals[$0] ?? 0), $1) }.joined()
+                     + "  " + pad(String(cases), 6))
+        return lines.joined(separator: "\n")
+    }
+}

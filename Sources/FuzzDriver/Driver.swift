@@ -1,0 +1,205 @@
+// Playing one case on the wire, and the liveness probe: blocking sockets with every wait bounded.
+
+import Chat
+import Foundation
+import Framing
+import Fuzz
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How the probe went.
+enum ProbeOutcome: Equatable {
+    /// The right answer, after this many seconds.
+    case answered(Double)
+    /// An answer, but not the right one.
+    case wrong(String)
+    /// Connection refused, or the peer reset it before answering (or ICMP unreachable for UDP).
+    case refused(String)
+    /// Accepted (or sent, for UDP) but no answer within the timeout.
+    case silent
+    /// The server closed the connection without answering.
+    case closed
+
+    var isAnswered: Bool { if case .answered = self { return true } else { return false } }
+}
+
+/// How a case's own valid messages were answered.
+enum AnswerOutcome: Equatable {
+    /// Nothing to judge (no valid message inside, or `--oracle connect`).
+    case notJudged
+    /// Every answer right; the last one came after this many seconds.
+    case right(Double)
+    case wrong(String)
+    /// Not all answers came before the deadline: `got` of `of`, still coming or not.
+    case incomplete(got: Int, of: Int, closed: Bool, seconds: Double)
+}
+
+struct CaseOutcome {
+    /// The case could not even connect (ECONNREFUSED): the target is down.
+    var refused: String?
+    var answers: AnswerOutcome = .notJudged
+    /// For hold cases: the probe made while the case's connections were held open.
+    var heldProbe: ProbeOutcome?
+}
+
+/// Plays cases and probes against one target address.
+final class Driver: @unchecked Sendable {  // immutable after init but for `endpoints`, set between runs
+    var endpoints: [ClientEndpoint]
+    let spec: FrameSpec
+    let udp: Bool
+    let rule: AnswerRule
+    let probeText: String
+    private let nonceLock = NSLock()
+    private var nonceCounter: UInt64 = 0
+    private let nonceSalt = UInt64.random(in: 0...UInt64.max)
+
+    init(endpoints: [ClientEndpoint], spec: FrameSpec, udp: Bool, rule: AnswerRule, probeText: String) {
+        self.endpoints = endpoints
+        self.spec = spec
+        self.udp = udp
+        self.rule = rule
+        self.probeText = probeText
+    }
+
+    func connect(timeout: Double) throws -> ClientSocket {
+        try ClientSocket(connectingTo: endpoints, noDelay: true, timeout: timeout)
+    }
+
+    /// A printable body with a nonce no earlier probe used.
+    func probeBody() -> [UInt8] {
+        let n: UInt64 = nonceLock.withLock {
+            nonceCounter += 1
+            return nonceCounter
+        }
+        let nonce = String(n ^ nonceSalt, radix: 16)
+        return Array("\(probeText)-\(nonce)".utf8)
+    }
+
+    func encode(_ body: [UInt8]) -> [UInt8] {
+        var s = spec
+        s.maxMessage = max(s.maxMessage, body.count)
+        return (try? s.encode(body)) ?? body
+    }
+
+    /// A fresh connection, one valid message with a nonce, the right answer within `timeout`.
+    func probe(timeout: Double) -> ProbeOutcome {
+        let started = Date()
+        let socket: ClientSocket
+        do {
+            socket = try connect(timeout: timeout)
+        } catch let e as ChatClientError {
+            if e.code == ETIMEDOUT || e.code == EINPROGRESS || e.code == EAGAIN { return .silent }
+            return .refused(e.description)
+        } catch {
+            return .refused("\(error)")
+        }
+        defer { socket.closeNow() }
+        if rule.mode == .connect && !udp { return .answered(Date().timeIntervalSince(started)) }
+        let body = probeBody()
+        var reader = AnswerReader(spec: spec, rule: rule, expected: [body], udp: udp)
+        guard socket.sendAll(encode(body)) else { return .refused("the probe could not be sent: \(String(cString: strerror(errno)))") }
+        let deadline = started.addingTimeInterval(timeout)
+        var buffer: [UInt8] = []
+        while true {
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 { return .silent }
+            buffer.removeAll(keepingCapacity: true)
+            switch socket.receive(appendingTo: &buffer, within: left) {
+            case .bytes(0): continue
+            case .bytes:
+                switch reader.feed(buffer) {
+                case .done: return .answered(Date().timeIntervalSince(started))
+                case .mismatch(let why): return .wrong(why)
+                case .pending: continue
+                }
+            case .closed: return .closed
+            case .reset: return udp ? .refused("ICMP port unreachable") : .refused("connection reset before an answer")
+            case .timeout: return .silent
+            case .failed(let why): return .refused(why)
+            }
+        }
+    }
+
+    /// Plays `c`: connects, writes, reads the answers to its valid messages, closes as the case
+    /// says. `during` runs while a hold case's connections are held (the engine probes there).
+    func play(_ c: FuzzCase, answerDeadline: Double, hold: Double, during: () -> ProbeOutcome?) -> CaseOutcome {
+        var outcome = CaseOutcome()
+        var sockets: [ClientSocket] = []
+        defer { for s in sockets { s.closeNow() } }
+        for _ in 0..<max(1, c.connections) {
+            do {
+                sockets.append(try connect(timeout: 2))
+            } catch {
+                if sockets.isEmpty {
+                    outcome.refused = "\(error)"
+                    return outcome
+                }
+                break  // the server refused more connections: that is its right
+            }
+        }
+        let started = Date()
+        for (i, w) in c.writes.enumerated() {
+            if i > 0 && c.gapMillis > 0 { usleep(UInt32(c.gapMillis) * 1000) }
+            for s in sockets { _ = s.sendAll(w) }  // a server that closed early makes this fail: not an error
+        }
+        let judged = !c.expected.isEmpty && rule.mode != .connect
+        if judged, let s = sockets.first {
+            outcome.answers = readAnswers(on: s, expected: c.expected, started: started, deadline: answerDeadline)
+        }
+        switch c.close {
+        case .fin, .none:
+            break
+        case .halfClose:
+            for s in sockets { s.shutdownWrite() }
+            drainUntilClosed(sockets, seconds: min(answerDeadline, 2))
+        case .rst:
+            for s in sockets { s.resetOnClose() }
+        case .hold:
+            let holdStarted = Date()
+            outcome.heldProbe = during()
+            let left = hold - Date().timeIntervalSince(holdStarted)
+            if left > 0 { usleep(UInt32(min(left, 60) * 1_000_000)) }
+        }
+        return outcome
+    }
+
+    private func readAnswers(on s: ClientSocket, expected: [[UInt8]], started: Date, deadline seconds: Double) -> AnswerOutcome {
+        var reader = AnswerReader(spec: spec, rule: rule, expected: expected, udp: udp)
+        let deadline = started.addingTimeInterval(seconds)
+        var buffer: [UInt8] = []
+        while true {
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 {
+                return .incomplete(got: reader.matched, of: expected.count, closed: false, seconds: Date().timeIntervalSince(started))
+            }
+            buffer.removeAll(keepingCapacity: true)
+            switch s.receive(appendingTo: &buffer, within: left) {
+            case .bytes(0): continue
+            case .bytes:
+                switch reader.feed(buffer) {
+                case .done: return .right(Date().timeIntervalSince(started))
+                case .mismatch(let why): return .wrong(why)
+                case .pending: continue
+                }
+            case .closed, .reset, .failed:
+                return .incomplete(got: reader.matched, of: expected.count, closed: true, seconds: Date().timeIntervalSince(started))
+            case .timeout:
+                return .incomplete(got: reader.matched, of: expected.count, closed: false, seconds: Date().timeIntervalSince(started))
+            }
+        }
+    }
+
+    /// After a half-close: read (and drop) until the server closes its side, or `seconds` pass.
+    private func drainUntilClosed(_ sockets: [ClientSocket], seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer: [UInt8] = []
+        for s in sockets {
+            while deadline.timeIntervalSinceNow > 0 {
+                buffer.removeAll(keepingCapacity: true)
+                if case .bytes = s.receive(appendingTo: &buffer, within: deadline.timeIntervalSinceNow) { continue }
+                break
+            }
+        }
+    }
+}

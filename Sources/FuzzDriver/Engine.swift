@@ -1,0 +1,565 @@
+// The fuzz run: baseline, limit learning, cases on several connections at once with the oracle
+// after every case, attribution of every failure to its case by running suspects alone, target
+// recovery and restarts, leak tracking, and the report.
+
+import Chat
+import Foundation
+import Framing
+import Fuzz
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct FuzzConfig: Sendable {
+    public var address: ChatAddress
+    public var udp = false
+    /// A length format, `line`, or `raw` (unframed datagrams).
+    public var spec: FrameSpec
+    /// `--max-message`: the server's limit; nil to learn it.
+    public var maxMessage: Int?
+    public var cases = 5000
+    public var duration = 120.0
+    public var seed: UInt64 = 1
+    public var families: Set<Family> = []
+    public var exec: String?
+    public var pid: Int32?
+    public var oracle: OracleMode = .echo
+    public var probe = "probe"
+    public var expect: String?
+    public var allowRemote = false
+    /// Cases in flight at once (each on its own connections, each followed by its own probe).
+    public var jobs = 4
+    /// The probe's timeout; nil to derive it from the baseline.
+    public var timeout: Double?
+    /// How long hold cases keep their connections open (at least twice the timeout).
+    public var hold = 0.5
+
+    public init(address: ChatAddress, spec: FrameSpec) {
+        self.address = address
+        self.spec = spec
+    }
+
+    public var catalogueOptions: CatalogueOptions {
+        CatalogueOptions(spec: spec, limit: maxMessage ?? spec.maxMessage, udp: udp, families: families, seed: seed)
+    }
+}
+
+/// Live counters for a progress line.
+public struct FuzzProgress: Sendable {
+    public var done: Int
+    public var total: Int
+    public var elapsed: Double
+    public var counts: [Verdict: Int]
+}
+
+public final class FuzzEngine: @unchecked Sendable {  // driven from one thread; lanes touch only `LaneWork`
+    let config: FuzzConfig
+    let log: @Sendable (String) -> Void
+    private var driver: Driver!
+    private var target: ExecTarget?
+    private var pid: Int32? { target.map { $0.currentPid } ?? config.pid }
+    private var timeout = 1.0
+    private var latencyP50 = 0.001
+    private var perFrame = 0.00001
+    private var holdTime = 0.5
+    private var started = Date()
+    private var leakBase: ProcSample?
+    private var report: FuzzReport!
+    private var progressCounts: [Verdict: Int] = [:]
+    private let progressLock = NSLock()
+    private var doneCount = 0
+    private var totalCount = 0
+
+    public init(config: FuzzConfig, log: @escaping @Sendable (String) -> Void) {
+        self.config = config
+        self.log = log
+    }
+
+    private let cancelLock = NSLock()
+    private var cancelled = false
+
+    /// Ends the run after the cases in flight (SIGINT); the report still comes.
+    public func cancel() { cancelLock.withLock { cancelled = true } }
+    private var isCancelled: Bool { cancelLock.withLock { cancelled } }
+
+    public var progress: FuzzProgress {
+        progressLock.withLock {
+            FuzzProgress(done: doneCount, total: totalCount, elapsed: Date().timeIntervalSince(started), counts: progressCounts)
+        }
+    }
+
+    // MARK: - set-up
+
+    /// Resolves and checks the target, starts it with `--exec`, measures the baseline and the
+    /// limit. Throws `TargetError` when the target is unusable (exit 2).
+    public func prepare() throws {
+        var address = config.address
+        if let cmd = config.exec {
+            let t = ExecTarget(command: cmd)
+            target = t
+            let line = try t.start(wantLine: address.port == 0, timeout: 10)
+            if address.port == 0 { address.port = try Self.port(fromLine: line, command: cmd) }
+        }
+        let endpoints: [ClientEndpoint]
+        do {
+            endpoints = try ClientEndpoint.resolve(address, udp: config.udp, allowRemote: config.allowRemote)
+        } catch {
+            throw TargetError("\(error)")
+        }
+        driver = Driver(endpoints: endpoints, spec: config.spec, udp: config.udp,
+                        rule: AnswerRule(mode: config.oracle, expect: config.expect), probeText: config.probe)
+        currentAddress = address
+        if target != nil { try waitAccepting(seconds: 10) }
+        try baseline()
+    }
+
+    private(set) public var currentAddress: ChatAddress?
+
+    static func port(fromLine line: String?, command: String) throws -> Int {
+        let digits = (line ?? "").filter(\.isNumber)
+        guard let p = Int(digits.prefix(5)), (1...65535).contains(p) else {
+            throw TargetError("the target `\(command)` was given port 0, so its first output line must be its port; it printed \(line.map { "\"\($0)\"" } ?? "nothing")")
+        }
+        return p
+    }
+
+    /// Waits until a connection is accepted (TCP) or the probe answers (UDP).
+    private func waitAccepting(seconds: Double) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let t = target, !t.isRunning {
+                throw TargetError("the target `\(t.command)` \(t.lastExit ?? "ended") before accepting connections" + Self.lastWords(t))
+            }
+            if config.udp {
+                if driver.probe(timeout: 0.2).isAnswered { return }
+            } else if let s = try? driver.connect(timeout: 0.5) {
+                s.closeNow()
+                return
+            }
+            usleep(20_000)
+        }
+        throw TargetError("nothing accepts connections on \(currentAddress?.description ?? config.address.description) after \(Int(seconds)) s")
+    }
+
+    static func lastWords(_ t: ExecTarget) -> String {
+        let tail = t.stderrText.suffix(600)
+        return tail.isEmpty ? "" : "; its last words:\n\(tail)"
+    }
+
+    private func baseline() throws {
+        var latencies: [Double] = []
+        for i in 0..<20 {
+            switch driver.probe(timeout: 2) {
+            case .answered(let s): latencies.append(s)
+            case .refused(let why):
+                throw TargetError("nothing answers on \(currentAddress!)\(config.udp ? " (UDP)" : ""): \(why)")
+            case .silent:
+                throw TargetError("\(currentAddress!) accepts but did not answer probe \(i + 1) within 2 s; check --framing, --oracle and --expect")
+            case .closed:
+                throw TargetError("\(currentAddress!) closed the probe's connection without answering; check --framing, --oracle and --expect")
+            case .wrong(let why):
+                throw TargetError("\(currentAddress!) does not answer the probe as the oracle expects (\(config.oracle.rawValue)\(config.expect.map { ", --expect '\($0)'" } ?? "")): \(why)")
+            }
+        }
+        latencies.sort()
+        latencyP50 = latencies[latencies.count / 2]
+        let p99 = latencies[latencies.count - 1]
+        timeout = config.timeout ?? min(2, max(0.2, p99 * 20 + 0.05))
+        holdTime = max(config.hold, 2 * timeout + 0.05)
+        // The cost of one more message in a write, for judging the case's own answers.
+        if config.oracle != .connect && !config.udp && config.spec.kind != .raw {
+            let bodies = (0..<50).map { Array("baseline \($0)".utf8) }
+            let c = FuzzCase(id: "baseline", family: .writeBoundaries, writes: [bodies.flatMap { driver.encode($0) }], close: .fin,
+                             expected: bodies, note: "")
+            let o = driver.play(c, answerDeadline: 2, hold: 0, during: { nil })
+            if case .right(let s) = o.answers { perFrame = max(0.000_001, (s - latencyP50) / 50) }
+        }
+    }
+
+    /// The largest valid message the server answers right: a bounded search (at most about 30
+    /// tries); `nil` when it cannot be learned with this oracle.
+    private func learnLimit() -> Int? {
+        guard config.oracle != .connect, config.spec.kind != .raw || config.udp else { return nil }
+        let width = config.spec.headerWidth ?? 0
+        var cap = min(config.spec.largestBody.map { $0 } ?? (1 << 24), 1 << 24)
+        if let fieldMax = FrameSpec(config.spec.kind, maxMessage: Int.max >> 1).largestBody { cap = min(cap, fieldMax) }
+        if config.udp { cap = min(cap, 65507 - width) }
+        func answers(_ n: Int) -> Bool {
+            _ = recover()
+            let body = [UInt8](repeating: 0x78, count: n)
+            let c = FuzzCase(id: "learn", family: .body, writes: [driver.encode(body)], close: .fin, expected: [body], note: "")
+            let o = driver.play(c, answerDeadline: timeout + Double(n) / 20_000_000, hold: 0, during: { nil })
+            if case .right = o.answers { return true }
+            return false
+        }
+        guard cap >= 1, answers(1) else { return nil }
+        var lo = 1, hi: Int? = nil
+        var n = 1024
+        while n < cap {
+            if answers(n) { lo = n; n *= 4 } else { hi = n; break }
+        }
+        if hi == nil {
+            if answers(cap) { return cap }
+            hi = cap
+        }
+        while var h = hi, h - lo > 1 {
+            let mid = lo + (h - lo) / 2
+            if answers(mid) { lo = mid } else { h = mid }
+            hi = h
+        }
+        _ = recover()
+        return lo
+    }
+
+    // MARK: - the run
+
+    /// Runs the catalogue; the report is complete whatever stopped it.
+    public func run() -> FuzzReport {
+        started = Date()
+        var limit = config.maxMessage ?? config.spec.maxMessage
+        var learned = false
+        if config.maxMessage == nil, let l = learnLimit() {
+            limit = l
+            learned = true
+            log("the server's limit, learned: \(l) bytes (the largest message it answered right)")
+        }
+        var options = config.catalogueOptions
+        options.limit = limit
+        let catalogue = Catalogue(options)
+        report = FuzzReport(target: currentAddress?.description ?? config.address.description, transport: config.udp ? "udp" : "tcp",
+                            format: config.spec.description, seed: config.seed, limit: limit, limitLearned: learned)
+        let total = catalogue.count(limit: config.cases)
+        progressLock.withLock { totalCount = total }
+        leakBase = pid.flatMap(ProcStats.sample)
+        let deadline = started.addingTimeInterval(config.duration)
+        log(String(format: "baseline: probe p50 %.2f ms; timeout %.0f ms; hold %.2f s; %d cases, %d at once",
+                   latencyP50 * 1000, timeout * 1000, holdTime, total, max(1, config.jobs)))
+        var index = 0
+        var needsRecovery = false
+        while index < total && Date() < deadline && !isCancelled {
+            if needsRecovery {
+                needsRecovery = false
+                if !recover() {
+                    report.stoppedEarly = "the target did not recover after case \(index) (\(Int(recoverSeconds)) s); restart it, or let framescope do it with --exec"
+                    break
+                }
+            }
+            guard let first = catalogue.case(index) else { break }
+            if first.exclusive || config.jobs <= 1 {
+                let (v, detail) = judgeAlone(first)
+                finish(first, index: index, verdict: v, detail: detail)
+                needsRecovery = v != .ok
+                index += 1
+                if v == .ok { checkLeak(recent: [(index - 1, first)]) }
+                continue
+            }
+            // A chunk of shareable cases, run on several connections at once.
+            var chunk: [(Int, FuzzCase)] = []
+            var i = index
+            let chunkSize = pid == nil ? 64 * config.jobs : 16 * config.jobs
+            while i < total && chunk.count < chunkSize, let c = catalogue.case(i), !c.exclusive {
+                chunk.append((i, c))
+                i += 1
+            }
+            let results = runParallel(chunk, deadline: deadline)
+            let ran = results.count
+            if ran == 0 { break }  // out of time
+            // Attribute: every suspect, and the cases that finished just before the first one
+            // (a crash can come a few milliseconds after its case), each judged again alone.
+            var final: [Int: (Verdict, String)] = [:]
+            if let firstBad = results.firstIndex(where: { $0.quick != .ok }) {
+                for k in max(0, firstBad - 2 * config.jobs)..<ran where k < firstBad || results[k].quick != .ok {
+                    let (idx, c) = chunk[results[k].slot]
+                    final[idx] = judgeAlone(c)
+                }
+                needsRecovery = final.values.contains { $0.0 != .ok }
+            }
+            // The lanes claimed a prefix of the chunk; record it in case order.
+            var passed: [(Int, FuzzCase)] = []
+            for (idx, c) in chunk.prefix(ran) {
+                let (v, d) = final[idx] ?? (.ok, "")
+                finish(c, index: idx, verdict: v, detail: d)
+                if v == .ok { passed.append((idx, c)) }
+            }
+            index += ran
+            checkLeak(recent: passed)
+        }
+        target?.stop()
+        report.duration = Date().timeIntervalSince(started)
+        report.restarts = restarts
+        return report
+    }
+
+    /// Stops the target started with `--exec` (also on early exits).
+    public func shutdown() { target?.stop() }
+
+    private func finish(_ c: FuzzCase, index: Int, verdict: Verdict, detail: String) {
+        report.record(c.family, verdict)
+        if verdict != .ok {
+            let tail = target?.stderrText ?? ""
+            report.keep(Failure(fuzzCase: c, index: index, verdict: verdict, detail: detail, stderrTail: tail,
+                                foundAfter: Date().timeIntervalSince(started)))
+            log("\(verdict.rawValue): \(c.id) (\(c.family.rawValue)) — \(c.note); \(detail)")
+            target?.clearStderr()
+        }
+        progressLock.withLock {
+            doneCount += 1
+            progressCounts[verdict, default: 0] += 1
+        }
+    }
+
+    // MARK: - parallel lanes
+
+    private struct LaneResult {
+        var slot: Int
+        var quick: Verdict
+    }
+
+    /// Runs `chunk` on `jobs` lanes; each lane plays a case, then probes. A lane that sees the
+    /// target down or silent stops the others from taking new cases. Results in completion order.
+    private func runParallel(_ chunk: [(Int, FuzzCase)], deadline: Date) -> [LaneResult] {
+        final class Shared: @unchecked Sendable {  // guarded by `lock`
+            let lock = NSLock()
+            var next = 0
+            var stop = false
+            var results: [LaneResult] = []
+        }
+        let shared = Shared()
+        shared.results.reserveCapacity(chunk.count)
+        let group = DispatchGroup()
+        let lanes = min(config.jobs, chunk.count)
+        for _ in 0..<lanes {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                while true {
+                    let slot: Int? = shared.lock.withLock {
+                        guard !shared.stop, shared.next < chunk.count, Date() < deadline, !isCancelled else { return nil }
+                        shared.next += 1
+                        return shared.next - 1
+                    }
+                    guard let slot else { return }
+                    let c = chunk[slot].1
+                    let outcome = driver.play(c, answerDeadline: answerDeadline(for: c), hold: 0, during: { nil })
+                    let probe = outcome.refused.map { ProbeOutcome.refused($0) } ?? driver.probe(timeout: timeout)
+                    let v = quickVerdict(c, outcome, probe)
+                    shared.lock.withLock {
+                        shared.results.append(LaneResult(slot: slot, quick: v))
+                        if v == .crash || v == .hang { shared.stop = true }
+                    }
+                }
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        group.wait()
+        // Claimed slots form a prefix of the chunk; they come in completion order.
+        return shared.lock.withLock { shared.results }
+    }
+
+    private func answerDeadline(for c: FuzzCase) -> Double {
+        max(timeout * 2, min(10, latencyP50 + perFrame * Double(c.expected.count) * 100 + Double(c.writes.count) * Double(c.gapMillis) / 1000 + 1))
+    }
+
+    /// The lanes' verdict: anything but a clean pass makes the case a suspect, judged again alone.
+    private func quickVerdict(_ c: FuzzCase, _ o: CaseOutcome, _ p: ProbeOutcome) -> Verdict {
+        switch p {
+        case .refused: return .crash
+        case .silent: return .hang
+        case .wrong, .closed: return .wrong
+        case .answered(let s) where s > slowThreshold: return .slow
+        case .answered: break
+        }
+        switch o.answers {
+        case .notJudged: return .ok
+        case .right(let s): return s > ownSlowThreshold(c) ? .slow : .ok
+        case .wrong: return .wrong
+        case .incomplete: return .wrong
+        }
+    }
+
+    private var slowThreshold: Double { max(0.05, latencyP50 * 50) }
+
+    private func ownSlowThreshold(_ c: FuzzCase) -> Double {
+        let predicted = latencyP50 + perFrame * Double(c.expected.count) + Double(c.writes.count) * Double(c.gapMillis) / 1000
+        return max(0.25, predicted * 10)
+    }
+
+    // MARK: - one case alone
+
+    /// Plays `c` with nothing else in flight, lets the target settle, and gives the verdict with
+    /// what was seen.
+    private func judgeAlone(_ c: FuzzCase) -> (Verdict, String) {
+        guard recover() else { return (.hang, "the target was not answering before this case and did not recover") }
+        target?.clearStderr()
+        let o = driver.play(c, answerDeadline: answerDeadline(for: c), hold: holdTime, during: { [self] in driver.probe(timeout: timeout) })
+        if let why = o.refused { return (.crash, "the case's connection was refused: \(why)") }
+        // Let a crash happen before judging: a probe answered in that window proves nothing.
+        usleep(UInt32(min(0.2, max(0.01, latencyP50 * 20)) * 1_000_000))
+        if let gone = processGone() { return (.crash, gone) }
+        let p1 = driver.probe(timeout: timeout)
+        if let gone = processGone() { return (.crash, gone) }
+        if let held = o.heldProbe, !held.isAnswered, case .silent = held {
+            if p1.isAnswered { return (.blocksOthers, "while the case's connection was held open, a probe got no answer within \(ms(timeout)); after it closed, the probe was answered") }
+            if case .refused(let why) = p1 { return (.crash, "the probe was refused after the held connection closed: \(why)") }
+            return (.hang, "no probe was answered, neither while the case's connection was held open nor after it closed")
+        }
+        switch p1 {
+        case .refused(let why):
+            return (.crash, "the probe was refused: \(why)")
+        case .closed:
+            return (.wrong, "the server closed the probe's connection without answering")
+        case .wrong(let why):
+            return (.wrong, "the probe's answer was wrong: \(why)")
+        case .silent:
+            let p2 = driver.probe(timeout: max(1, timeout * 3))
+            if let gone = processGone() { return (.crash, gone) }
+            switch p2 {
+            case .answered(let s): return (.slow, "the probe got no answer within \(ms(timeout)); a second probe was answered after \(ms(s)) (baseline \(ms(latencyP50)))")
+            case .refused(let why): return (.crash, "the probe got no answer, then a second was refused: \(why)")
+            default: return (.hang, "the server accepts connections but answered no probe within \(ms(timeout)), nor a second within \(ms(max(1, timeout * 3)))")
+            }
+        case .answered(let s1) where s1 > slowThreshold:
+            let p2 = driver.probe(timeout: max(1, timeout * 3))
+            if case .answered(let s2) = p2, s2 > slowThreshold {
+                return (.slow, "probes answered after \(ms(s1)) and \(ms(s2)), baseline \(ms(latencyP50))")
+            }
+        case .answered:
+            break
+        }
+        switch o.answers {
+        case .notJudged:
+            return (.ok, "")
+        case .right(let s):
+            if s > ownSlowThreshold(c) {
+                return (.slow, "the case's \(c.expected.count) message(s) were answered right but after \(ms(s)); the baseline predicts \(ms(latencyP50 + perFrame * Double(c.expected.count)))")
+            }
+            return (.ok, "")
+        case .wrong(let why):
+            return (.wrong, "a valid message inside the case got a wrong answer: \(why)")
+        case let .incomplete(got, of, closed, seconds):
+            if !closed && got > 0 {
+                return (.slow, "\(got) of the case's \(of) messages answered after \(ms(seconds)); the baseline predicts \(ms(latencyP50 + perFrame * Double(of)))")
+            }
+            return (.wrong, "\(got) of the case's \(of) valid message(s) answered, then " + (closed ? "the server closed the connection" : "nothing for \(ms(seconds))"))
+        }
+    }
+
+    private func ms(_ s: Double) -> String { s >= 1 ? String(format: "%.2f s", s) : String(format: "%.1f ms", s * 1000) }
+
+    /// Why the target counts as gone, or nil while it runs.
+    private func processGone() -> String? {
+        if let t = target {
+            if !t.isRunning {
+                // Give the exit status a moment to arrive from the subprocess watcher.
+                for _ in 0..<50 where t.lastExit == nil { usleep(2000) }
+                return "the process \(t.lastExit ?? "is gone")"
+            }
+        } else if let p = config.pid, !ProcStats.alive(p) {
+            return "the process \(p) is gone"
+        }
+        return nil
+    }
+
+    // MARK: - recovery
+
+    private var restarts = 0
+    private var recoverSeconds: Double { max(5, timeout * 10) }
+
+    /// Waits (bounded) until the target answers the probe again, restarting it with `--exec`
+    /// when it is gone or stays silent. False when it did not recover.
+    @discardableResult
+    private func recover() -> Bool {
+        let deadline = Date().addingTimeInterval(recoverSeconds)
+        var silentSince: Date?
+        while Date() < deadline {
+            if let t = target, !t.isRunning {
+                guard restart() else { return false }
+                continue
+            }
+            let p = driver.probe(timeout: timeout)
+            if p.isAnswered { return true }
+            if case .silent = p {
+                silentSince = silentSince ?? Date()
+                if target != nil, Date().timeIntervalSince(silentSince!) > max(1, timeout * 3) {
+                    guard restart() else { return false }
+                    silentSince = nil
+                    continue
+                }
+            }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    private func restart() -> Bool {
+        guard let t = target else { return false }
+        t.stop()
+        restarts += 1
+        do {
+            let line = try t.start(wantLine: config.address.port == 0, timeout: 10)
+            if config.address.port == 0 {
+                var a = currentAddress ?? config.address
+                a.port = try Self.port(fromLine: line, command: t.command)
+                currentAddress = a
+                driver.endpoints = try ClientEndpoint.resolve(a, udp: config.udp, allowRemote: config.allowRemote)
+            }
+            try waitAccepting(seconds: 10)
+            leakBase = pid.flatMap(ProcStats.sample)
+            return true
+        } catch {
+            log("could not restart the target: \(error)")
+            return false
+        }
+    }
+
+    // MARK: - leaks
+
+    /// With a pid: when open files or memory have grown well past the baseline, look for the
+    /// case that makes them grow among `recent` (cases recorded `ok`), each run alone three times.
+    private func checkLeak(recent: [(Int, FuzzCase)]) {
+        guard let p = pid, let base = leakBase, let now = ProcStats.sample(p) else { return }
+        guard now.fds >= base.fds + 8 || now.rssBytes >= base.rssBytes + 64 << 20 else { return }
+        let started = Date()
+        var found = 0
+        for (idx, c) in recent.reversed() where Date().timeIntervalSince(started) < 15 && found < 3 && !c.exclusive {
+            guard let before = settledSample(p) else { break }
+            var samples = [before]
+            for _ in 0..<3 {
+                _ = driver.play(c, answerDeadline: answerDeadline(for: c), hold: 0, during: { nil })
+                guard let s = settledSample(p) else { break }
+                samples.append(s)
+            }
+            guard samples.count == 4 else { continue }
+            let fdGrowth = zip(samples, samples.dropFirst()).allSatisfy { $1.fds > $0.fds }
+            let rssGrowth = zip(samples, samples.dropFirst()).allSatisfy { $1.rssBytes >= $0.rssBytes + 4 << 20 }
+            if fdGrowth || rssGrowth {
+                found += 1
+                let detail = fdGrowth
+                    ? "open files of pid \(p): \(samples.map { String($0.fds) }.joined(separator: " → ")) over three runs of the case alone"
+                    : "resident memory of pid \(p): \(samples.map { "\($0.rssBytes >> 20) MiB" }.joined(separator: " → ")) over three runs of the case alone"
+                // Replace the case's verdict: it ran as ok, it leaks.
+                report.table[c.family, default: [:]][.ok, default: 0] -= 1
+                report.cases -= 1
+                progressLock.withLock {
+                    doneCount -= 1
+                    progressCounts[.ok, default: 0] -= 1
+                }
+                finish(c, index: idx, verdict: .leak, detail: detail)
+            }
+        }
+        leakBase = ProcStats.sample(p)
+    }
+
+    /// A sample once the target's open files stop falling (connections closing), at most 0.5 s.
+    private func settledSample(_ p: Int32) -> ProcSample? {
+        var last = ProcStats.sample(p)
+        for _ in 0..<25 {
+            usleep(20_000)
+            let s = ProcStats.sample(p)
+            if let a = last, let b = s, b.fds >= a.fds { return b }
+            last = s
+        }
+        return last
+    }
+}

@@ -1,0 +1,315 @@
+import ArgumentParser
+import Chat
+import Dispatch
+import Framing
+import Fuzz
+import FuzzDriver
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `framescope fuzz HOST:PORT`: malformed length headers and framing abuse against a running
+/// server, with a liveness oracle after every case (Sources/Fuzz, Sources/FuzzDriver).
+struct FuzzCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fuzz",
+        abstract: "Fuzz a running TCP or UDP server with malformed length headers and framing abuse; probe it after every case.",
+        discussion: """
+        Every case is recorded on three axes: the bytes, the write boundaries (each send), and the \
+        close mode: fin (close), half_close (shutdown(SHUT_WR), then read until the server closes), \
+        hold (kept open --hold seconds while the server is probed), rst (SO_LINGER 0). The \
+        catalogue is deterministic for the spec's width and signedness, then seeded random \
+        mutation fills up to --cases; the same --seed gives the same cases in the same order \
+        (--list prints them without sending anything).
+
+        Families (--families a,b):
+        \(Family.allCases.map { "  \($0.rawValue): \($0.summary)." }.joined(separator: "\n"))
+
+        The oracle after every case: a fresh connection sends a valid message whose body is \
+        --probe TEXT and a printable nonce; the right answer (--oracle echo: the same body back, \
+        framed the same way; reply: any well-formed message, or exactly --expect TEXT where \
+        {probe} stands for the probe's body; connect: only that connections are accepted) must \
+        come back within a timeout learned from a baseline of 20 probes (--timeout to set it). \
+        Valid messages inside a case are checked on the case's own connection too. Verdicts:
+        \(Verdict.allCases.map { "  \($0.rawValue): \($0.summary)." }.joined(separator: "\n"))
+        Cases run --jobs at a time; any case that is not a clean pass, and the cases that \
+        finished just before it, are run again alone after the target recovered, and that run \
+        gives the verdict: one failure is never blamed on another case. No case is skipped after \
+        failures. Failures are grouped into distinct findings by family, verdict and the \
+        target's last standard-error line.
+
+        Without --max-message the server's limit is learned first: the largest valid message it \
+        answers right, by a bounded search; the limit-relative cases use it.
+
+        --exec "CMD" starts the target (as /bin/sh -c 'exec CMD', in its own process group), \
+        reads its port from its first output line when HOST:PORT says port 0, waits until the \
+        port accepts, restarts it after a crash or a hang, keeps its last standard-error lines for \
+        the report, and stops it and its children at the end. --pid PID (or --exec) also lets the \
+        oracle watch the target's open files and memory in /proc for leaks.
+
+        Only loopback targets (127.0.0.0/8, ::1) unless --allow-remote. Every run is bounded by \
+        --cases and --duration.
+        Exit status: 0 no failure; 1 failures found; 2 usage error, or the target is unusable \
+        (nothing listening, dies at start, does not answer the probe).
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The server: 127.0.0.1:9000, [::1]:9000. Port 0 with --exec: read it from the target's first output line.", valueName: "HOST:PORT"))
+    var address: String
+
+    @Flag(help: "TCP (the default).")
+    var tcp = false
+
+    @Flag(help: "UDP: one datagram per message.")
+    var udp = false
+
+    @Option(help: ArgumentHelp("The target's framing: a struct-style length format ('!I', '<i', 'H', 'Q', …), line, or raw (unframed).", valueName: "SPEC"))
+    var framing = "!I"
+
+    @Option(help: "The server's largest message body, for the limit-relative cases (default: learn it).")
+    var maxMessage: Int?
+
+    @Flag(help: "The length field counts the header too.")
+    var lengthIncludesHeader = false
+
+    @Option(help: "At most this many cases (the catalogue first, then mutations).")
+    var cases = 5000
+
+    @Option(help: ArgumentHelp("Stop after this long.", valueName: "seconds"))
+    var duration = 120.0
+
+    @Option(help: "The seed for the mutations (the same seed gives the same cases).")
+    var seed: UInt64 = 1
+
+    @Option(help: ArgumentHelp("Only these families, comma-separated.", valueName: "LIST"))
+    var families: String?
+
+    @Option(help: ArgumentHelp("Start (and restart) the target with this shell command.", valueName: "CMD"))
+    var exec: String?
+
+    @Option(help: "The target's process id, to watch it for crashes and leaks.")
+    var pid: Int32?
+
+    @Option(help: "echo, reply or connect (see above).")
+    var oracle = "echo"
+
+    @Option(help: ArgumentHelp("The probe message's text (a nonce is appended).", valueName: "TEXT"))
+    var probe = "probe"
+
+    @Option(help: ArgumentHelp("The right answer to the probe, {probe} standing for its body (e.g. 'echo: {probe}').", valueName: "TEXT"))
+    var expect: String?
+
+    @Option(help: ArgumentHelp("Write the JSON report here.", valueName: "FILE.json"))
+    var report: String?
+
+    @Flag(help: "Allow a target that is not on a loopback address.")
+    var allowRemote = false
+
+    @Flag(help: "Print the cases (index, id, family, close mode, writes, note) without sending anything.")
+    var list = false
+
+    @Option(help: "Cases in flight at once, each on its own connections with its own probe.")
+    var jobs = 4
+
+    @Option(help: ArgumentHelp("The probe's timeout (default: from the baseline, 0.2 to 2 s).", valueName: "seconds"))
+    var timeout: Double?
+
+    @Option(help: ArgumentHelp("How long hold cases keep their connections open (at least twice the timeout).", valueName: "seconds"))
+    var hold = 0.5
+
+    @Flag(help: "No progress line and no per-failure lines on standard error.")
+    var quiet = false
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let config: FuzzConfig
+        do {
+            config = try makeConfig()
+        } catch let e as ValidationError {
+            Terminal.error(e.message)
+            throw ExitCode(2)
+        }
+        if list {
+            printList(config)
+            return
+        }
+        let quiet = self.quiet
+        let engine = FuzzEngine(config: config) { line in if !quiet { Progress.clear(); Terminal.error(line) } }
+        do {
+            try engine.prepare()
+        } catch {
+            engine.shutdown()
+            Terminal.error("\(error)")
+            throw ExitCode(2)
+        }
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { engine.cancel() }
+            source.resume()
+            sources.append(source)
+        }
+        let ticker = quiet || isatty(2) == 0 ? nil : startTicker(engine)
+        let result = engine.run()
+        ticker?.cancel()
+        Progress.clear()
+        _ = sources
+        try output(result, config: config)
+        if result.failed { throw ExitCode(1) }
+    }
+
+    func makeConfig() throws -> FuzzConfig {
+        if tcp && udp { throw ValidationError("--tcp or --udp, not both") }
+        var parsed = ChatAddress(parsing: address)
+        if parsed == nil, address.hasSuffix(":0"), let a = ChatAddress(parsing: String(address.dropLast(2)) + ":1") {
+            parsed = ChatAddress(host: a.host, port: 0)
+        }
+        guard let addr = parsed else { throw ValidationError("'\(address)' is not HOST:PORT (127.0.0.1:9000, [::1]:9000)") }
+        if addr.port == 0 && exec == nil && !list { throw ValidationError("port 0 means 'read it from the target', which needs --exec") }
+        if let m = maxMessage, !(0...(1 << 30)).contains(m) { throw ValidationError("--max-message must be 0 to 1073741824") }
+        let spec: FrameSpec
+        do {
+            spec = try FrameSpec(parsing: framing, maxMessage: maxMessage ?? FrameSpec.defaultMaxMessage, lengthIncludesHeader: lengthIncludesHeader)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        if spec.kind == .auto { throw ValidationError("--framing auto only guesses when reading; say the target's format ('!I', line, …)") }
+        guard let mode = OracleMode(rawValue: oracle) else { throw ValidationError("--oracle: echo, reply or connect, not '\(oracle)'") }
+        if expect != nil && mode == .connect { throw ValidationError("--expect needs --oracle echo or reply") }
+        guard (1...10_000_000).contains(cases) else { throw ValidationError("--cases must be 1 to 10000000") }
+        guard duration > 0 && duration <= 86_400 else { throw ValidationError("--duration must be more than 0 and at most 86400 seconds") }
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be 1 to 64") }
+        if let t = timeout, !(t > 0 && t <= 60) { throw ValidationError("--timeout must be more than 0 and at most 60 seconds") }
+        guard hold >= 0 && hold <= 60 else { throw ValidationError("--hold must be 0 to 60 seconds") }
+        if let p = pid, p <= 0 { throw ValidationError("--pid must be a process id") }
+        if exec != nil && pid != nil { throw ValidationError("--exec watches the process it starts; leave out --pid") }
+        var c = FuzzConfig(address: addr, spec: spec)
+        c.udp = udp
+        c.maxMessage = maxMessage
+        c.cases = cases
+        c.duration = duration
+        c.seed = seed
+        if let f = families {
+            var set = Set<Family>()
+            for name in f.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+                guard let fam = Family(rawValue: name) else {
+                    throw ValidationError("--families: no family '\(name)'; the families are \(Family.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                set.insert(fam)
+            }
+            c.families = set
+            var all = c.catalogueOptions
+            all.families = []
+            let applicable = all.applicableFamilies
+            if c.catalogueOptions.applicableFamilies.isEmpty {
+                throw ValidationError("--families: none of these applies to \(udp ? "UDP" : "TCP") with --framing \(spec); these do: \(applicable.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        c.exec = exec
+        c.pid = pid
+        c.oracle = mode
+        c.probe = probe
+        c.expect = expect
+        c.allowRemote = allowRemote
+        c.jobs = jobs
+        c.timeout = timeout
+        c.hold = hold
+        return c
+    }
+
+    private func printList(_ config: FuzzConfig) {
+        let catalogue = Catalogue(config.catalogueOptions)
+        var text = ""
+        for i in 0..<catalogue.count(limit: config.cases) {
+            guard let c = catalogue.case(i) else { break }
+            let bytes = c.writes.reduce(0) { $0 + $1.count }
+            text += "\(i + 1) \(c.id) \(c.family.rawValue) \(c.close.rawValue) writes=\(c.writes.count) bytes=\(bytes)"
+            text += (c.connections > 1 ? " connections=\(c.connections)" : "") + " \(c.note)\n"
+            if text.utf8.count > 1 << 16 {
+                guard Terminal.writeAll(fd: 1, Array(text.utf8)) else { return }
+                text = ""
+            }
+        }
+        _ = Terminal.writeAll(fd: 1, Array(text.utf8))
+    }
+
+    private func startTicker(_ engine: FuzzEngine) -> DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + 0.25, repeating: 0.25)
+        timer.setEventHandler {
+            let p = engine.progress
+            let rate = p.elapsed > 0 ? Double(p.done) / p.elapsed : 0
+            let counts = Verdict.allCases.compactMap { v in p.counts[v].flatMap { $0 > 0 ? "\(v.rawValue) \($0)" : nil } }
+            Progress.show("framescope fuzz: \(Progress.grouped(p.done))/\(Progress.grouped(p.total)) cases, \(Progress.grouped(Int(rate)))/s, " + counts.joined(separator: ", "))
+        }
+        timer.resume()
+        return timer
+    }
+
+    /// The command that runs the catalogue up to this case again, alone, with the same target.
+    func reproducer(_ f: Failure, config: FuzzConfig, address: String) -> String {
+        var options = config.catalogueOptions
+        options.families = [f.fuzzCase.family]
+        let cat = Catalogue(options)
+        var position = f.index + 1
+        if f.fuzzCase.family == .mutation, let n = Int(f.fuzzCase.id.dropFirst(4)) { position = cat.fixed.count + n }
+        else if let i = cat.fixed.firstIndex(where: { $0.id == f.fuzzCase.id }) { position = i + 1 }
+        var words = ["framescope", "fuzz", exec == nil ? address : self.address, udp ? "--udp" : "--tcp", "--framing", shellQuoted(framing)]
+        if lengthIncludesHeader { words.append("--length-includes-header") }
+        words += ["--max-message", String(options.limit), "--seed", String(seed), "--families", f.fuzzCase.family.rawValue,
+                  "--cases", String(position), "--jobs", "1"]
+        if oracle != "echo" { words += ["--oracle", oracle] }
+        if probe != "probe" { words += ["--probe", shellQuoted(probe)] }
+        if let e = expect { words += ["--expect", shellQuoted(e)] }
+        if let x = exec { words += ["--exec", shellQuoted(x)] }
+        if let p = pid { words += ["--pid", String(p)] }
+        if allowRemote { words.append("--allow-remote") }
+        return words.joined(separator: " ")
+    }
+
+    private func shellQuoted(_ s: String) -> String {
+        let safe = s.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=@,+".contains($0) }
+        return safe && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    private func output(_ r: FuzzReport, config: FuzzConfig) throws {
+        var cfg = config
+        cfg.maxMessage = r.limit
+        let address = r.target
+        let repro = { (f: Failure) in self.reproducer(f, config: cfg, address: address) }
+        var text = "framescope fuzz \(r.target) (\(r.transport), \(r.format)): \(r.cases) cases in \(String(format: "%.1f", r.duration)) s"
+        text += r.duration > 0 ? String(format: " (%.0f cases/s)", Double(r.cases) / r.duration) : ""
+        text += ", seed \(r.seed), limit \(r.limit) bytes\(r.limitLearned ? " (learned)" : "")"
+        if r.restarts > 0 { text += ", \(r.restarts) restart\(r.restarts == 1 ? "" : "s")" }
+        text += "\n\n" + r.tableText() + "\n"
+        if let why = r.stoppedEarly { text += "\nstopped early: \(why)\n" }
+        let findings = r.findings
+        if findings.isEmpty {
+            text += "\nno failure.\n"
+        } else {
+            text += "\n\(findings.count) distinct finding\(findings.count == 1 ? "" : "s"):\n"
+            for (n, (f, count)) in findings.enumerated() {
+                text += "\(n + 1). \(f.verdict.rawValue) · \(f.fuzzCase.family.rawValue) · \(f.fuzzCase.id)"
+                text += count > 1 ? " (and \(count - 1) more case\(count == 2 ? "" : "s"))" : ""
+                text += "\n   \(f.fuzzCase.note)\n   seen: \(f.detail)\n"
+                let sig = Failure.signature(f.stderrTail)
+                if !sig.isEmpty { text += "   stderr: \(f.stderrTail.split(separator: "\n").last.map(String.init) ?? sig)\n" }
+                text += "   why: \(explanation(family: f.fuzzCase.family, verdict: f.verdict))\n"
+                text += "   reproduce: \(repro(f))\n"
+            }
+        }
+        if let path = report {
+            let bytes = r.json(reproduce: repro)
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0, Terminal.writeAll(fd: fd, bytes) else {
+                if fd >= 0 { close(fd) }
+                Terminal.error("cannot write the report \(path): \(String(cString: strerror(errno)))")
+                throw ExitCode(2)
+            }
+            close(fd)
+            text += "\nreport: \(path)\n"
+        }
+        _ = Terminal.writeAll(fd: 1, Array(text.utf8))
+    }
+}
