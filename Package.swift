@@ -85,11 +85,6 @@ let package = Package(
         ),
         .testTarget(name: "FuzzTests", dependencies: ["Fuzz", "Framing", "TestSupport"], path: "Tests/FuzzTests"),
         .testTarget(
-            name: "FuzzDriverTests",
-            dependencies: ["Fuzz", "FuzzDriver", "Framing", "Chat", "framescope", "TestSupport"],
-            path: "Tests/FuzzDriverTests"
-        ),
-        .testTarget(
             name: "CLITests",
             dependencies: ["Wire", "Capture", "Render", "Chat", "framescope", "TestSupport"],
             path: "Tests/CLITests"

@@ -171,7 +171,8 @@ struct Builder {
             let declared = spec.declaredLength(header: h) ?? 0
             let slug = declared < 0 ? "neg-len" : "len-\(name)"
             // A complete body where it is small enough to send, else 16 bytes of it.
-            let full = declared >= 0 && declared <= Int64(min(limit + 1, 1 << 21)) && !(name.hasPrefix("16") || name == "byte-swapped-16")
+            let largest = udp ? 65507 - width : 1 << 21  // a datagram holds at most 65,507 bytes
+            let full = declared >= 0 && declared <= Int64(min(limit + 1, largest)) && !(name.hasPrefix("16") || name == "byte-swapped-16")
             let body = full ? Builder.filler(Int(declared)) : Array(Builder.sixteen)
             let valid = full && declared <= Int64(limit)
             let note = "header \(hex(h)) declares \(declared) (\(name)), \(body.count) body bytes follow"

@@ -181,8 +181,8 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
     private func learnLimit() -> Int? {
         guard config.oracle != .connect, config.spec.kind != .raw || config.udp else { return nil }
         let width = config.spec.headerWidth ?? 0
-        var cap = min(config.spec.largestBody.map { $0 } ?? (1 << 24), 1 << 24)
-        if let fieldMax = FrameSpec(config.spec.kind, maxMessage: Int.max >> 1).largestBody { cap = min(cap, fieldMax) }
+        // Up to 16 MiB, or what the field can declare.
+        var cap = FrameSpec(config.spec.kind, maxMessage: 1 << 24, lengthIncludesHeader: config.spec.lengthIncludesHeader).largestBody ?? (1 << 24)
         if config.udp { cap = min(cap, 65507 - width) }
         func answers(_ n: Int) -> Bool {
             _ = recover()
@@ -296,7 +296,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
     private func finish(_ c: FuzzCase, index: Int, verdict: Verdict, detail: String) {
         report.record(c.family, verdict)
         if verdict != .ok {
-            let tail = target?.stderrText ?? ""
+            let tail = pendingStderr.removeValue(forKey: c.id) ?? target?.stderrText ?? ""
             report.keep(Failure(fuzzCase: c, index: index, verdict: verdict, detail: detail, stderrTail: tail,
                                 foundAfter: Date().timeIntervalSince(started)))
             log("\(verdict.rawValue): \(c.id) (\(c.family.rawValue)) — \(c.note); \(detail)")
@@ -390,6 +390,16 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
     /// Plays `c` with nothing else in flight, lets the target settle, and gives the verdict with
     /// what was seen.
     private func judgeAlone(_ c: FuzzCase) -> (Verdict, String) {
+        let (v, d) = judgeAloneOnce(c)
+        // Keep what the target said about this case before a restart clears it.
+        if v != .ok { pendingStderr[c.id] = target?.stderrText ?? "" }
+        return (v, d)
+    }
+
+    /// Standard error tails of failures judged but not yet recorded, by case id.
+    private var pendingStderr: [String: String] = [:]
+
+    private func judgeAloneOnce(_ c: FuzzCase) -> (Verdict, String) {
         guard recover() else { return (.hang, "the target was not answering before this case and did not recover") }
         target?.clearStderr()
         let o = driver.play(c, answerDeadline: answerDeadline(for: c), hold: holdTime, during: { [self] in driver.probe(timeout: timeout) })
@@ -452,7 +462,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         if let t = target {
             if !t.isRunning {
                 // Give the exit status a moment to arrive from the subprocess watcher.
-                for _ in 0..<50 where t.lastExit == nil { usleep(2000) }
+                for _ in 0..<500 where t.lastExit == nil { usleep(2000) }  // up to 1 s: its stderr drained
                 return "the process \(t.lastExit ?? "is gone")"
             }
         } else if let p = config.pid, !ProcStats.alive(p) {
