@@ -28,7 +28,7 @@ public struct FuzzConfig: Sendable {
     public var expect: String?
     public var allowRemote = false
     /// Cases in flight at once (each on its own connections, each followed by its own probe).
-    public var jobs = 4
+    public var jobs = 8
     /// The probe's timeout; nil to derive it from the baseline.
     public var timeout: Double?
     /// How long hold cases keep their connections open (at least twice the timeout).
@@ -68,6 +68,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
     private var progressCounts: [Verdict: Int] = [:]
     private let progressLock = NSLock()
     private var doneCount = 0
+    private var loggedFindings = Set<String>()
     private var totalCount = 0
 
     public init(config: FuzzConfig, log: @escaping @Sendable (String) -> Void) {
@@ -297,9 +298,13 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         report.record(c.family, verdict)
         if verdict != .ok {
             let tail = pendingStderr.removeValue(forKey: c.id) ?? target?.stderrText ?? ""
-            report.keep(Failure(fuzzCase: c, index: index, verdict: verdict, detail: detail, stderrTail: tail,
-                                foundAfter: Date().timeIntervalSince(started)))
-            log("\(verdict.rawValue): \(c.id) (\(c.family.rawValue)) — \(c.note); \(detail)")
+            let failure = Failure(fuzzCase: c, index: index, verdict: verdict, detail: detail, stderrTail: tail,
+                                  foundAfter: Date().timeIntervalSince(started))
+            report.keep(failure)
+            // One line per distinct finding as it is found; the summary counts the rest.
+            if loggedFindings.insert(failure.findingKey).inserted {
+                log("new finding, \(verdict.rawValue): \(c.id) (\(c.family.rawValue)) — \(c.note); \(detail)")
+            }
             target?.clearStderr()
         }
         progressLock.withLock {

@@ -109,7 +109,7 @@ struct FuzzCommand: ParsableCommand {
     var list = false
 
     @Option(help: "Cases in flight at once, each on its own connections with its own probe.")
-    var jobs = 4
+    var jobs = 8
 
     @Option(help: ArgumentHelp("The probe's timeout (default: from the baseline, 0.2 to 2 s).", valueName: "seconds"))
     var timeout: Double?
