@@ -71,7 +71,7 @@ let package = Package(
             path: "Sources/framescope"
         ),
         // What the test targets share: a seeded generator and blocking loopback sockets (raw peers).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Fuzz"], path: "Tests/TestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"], path: "Tests/WireTests"),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"], path: "Tests/CaptureTests"),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Wire", "Capture", "Framing", "Inspect", "TestSupport"], path: "Tests/RenderTests", exclude: ["Golden"]),
@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "FuzzTests", dependencies: ["Fuzz", "Framing", "TestSupport"], path: "Tests/FuzzTests"),
         .testTarget(
             name: "CLITests",
-            dependencies: ["Wire", "Capture", "Render", "Chat", "framescope", "TestSupport"],
+            dependencies: ["Wire", "Capture", "Render", "Chat", "Fuzz", "framescope", "TestSupport"],
             path: "Tests/CLITests"
         ),
     ],

@@ -1,5 +1,6 @@
 import Chat
 import Foundation
+import Fuzz
 import XCTest
 import TestSupport
 
@@ -98,17 +99,6 @@ final class LiveMessagesTests: XCTestCase {
         }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
     func testMessagesRecoversEveryMessageSentThroughRealSockets() throws {
         guard CLI.isRoot else { throw XCTSkip("live capture needs root (or CAP_NET_RAW)") }
         let started = Date()
@@ -191,7 +181,7 @@ final class LiveMessagesTests: XCTestCase {
                 let got = of(stream, direction)
                 let where_ = "stream \(stream) \(direction)"
                 XCTAssertEqual(got.count, sent.count, where_)
-                XCTAssertEqual(got.map { $0["hex"] as? String }, sent.map { Self.hex($0) }, "\(where_): bodies byte-exact and in order")
+                XCTAssertEqual(got.map { $0["hex"] as? String }, sent.map { hex($0) }, "\(where_): bodies byte-exact and in order")
                 XCTAssertEqual(got.map { $0["index"] as? Int }, Array(1 ... sent.count).map { Optional($0) }, where_)
                 for (m, body) in zip(got, sent) {
                     let i = m["index"] as? Int ?? -1

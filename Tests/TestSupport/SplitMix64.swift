@@ -1,15 +1,8 @@
 // What several test targets share: a seeded generator for the property and fuzz tests (the same
 // seed gives the same bytes on every machine), and blocking loopback sockets (LoopbackSocket.swift).
 
-/// SplitMix64 (Steele, Lea, Flood 2014): small, fast, and good enough to pick test inputs.
-public struct SplitMix64: RandomNumberGenerator {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import Fuzz
+
+/// SplitMix64 (Steele, Lea, Flood 2014): the fuzzer's seeded generator, also good enough to pick
+/// test inputs.
+public typealias SplitMix64 = SeededGenerator
