@@ -59,7 +59,9 @@ public struct Catalogue: Sendable {
             case .mutation: break
             }
         }
-        fixed = b.cases
+        // Cases that must run alone (held connections) cost the hold time each: they come after
+        // the others, so the quick cases find what they find first.
+        fixed = b.cases.filter { !$0.exclusive } + b.cases.filter(\.exclusive)
         mutator = options.applicableFamilies.contains(.mutation) ? Mutator(options: options) : nil
     }
 

@@ -182,8 +182,10 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
     private func learnLimit() -> Int? {
         guard config.oracle != .connect, config.spec.kind != .raw || config.udp else { return nil }
         let width = config.spec.headerWidth ?? 0
-        // Up to 16 MiB, or what the field can declare.
-        var cap = FrameSpec(config.spec.kind, maxMessage: 1 << 24, lengthIncludesHeader: config.spec.lengthIncludesHeader).largestBody ?? (1 << 24)
+        // Up to 1 MiB (DESIGN's default limit: a server that answers that much is taken to have
+        // it), or what the field can declare.
+        var cap = FrameSpec(config.spec.kind, maxMessage: FrameSpec.defaultMaxMessage,
+                            lengthIncludesHeader: config.spec.lengthIncludesHeader).largestBody ?? FrameSpec.defaultMaxMessage
         if config.udp { cap = min(cap, 65507 - width) }
         func answers(_ n: Int) -> Bool {
             _ = recover()
@@ -297,9 +299,9 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
     private func finish(_ c: FuzzCase, index: Int, verdict: Verdict, detail: String) {
         report.record(c.family, verdict)
         if verdict != .ok {
-            let tail = pendingStderr.removeValue(forKey: c.id) ?? target?.stderrText ?? ""
-            let failure = Failure(fuzzCase: c, index: index, verdict: verdict, detail: detail, stderrTail: tail,
-                                  foundAfter: Date().timeIntervalSince(started))
+            let evidence = pending.removeValue(forKey: c.id) ?? (target?.stderrText ?? "", Date().timeIntervalSince(started))
+            let failure = Failure(fuzzCase: c, index: index, verdict: verdict, detail: detail, stderrTail: evidence.stderr,
+                                  foundAfter: evidence.at)
             report.keep(failure)
             // One line per distinct finding as it is found; the summary counts the rest.
             if loggedFindings.insert(failure.findingKey).inserted {
@@ -396,13 +398,14 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
     /// what was seen.
     private func judgeAlone(_ c: FuzzCase) -> (Verdict, String) {
         let (v, d) = judgeAloneOnce(c)
-        // Keep what the target said about this case before a restart clears it.
-        if v != .ok { pendingStderr[c.id] = target?.stderrText ?? "" }
+        // Keep what the target said about this case, and when, before a restart clears it.
+        if v != .ok { pending[c.id] = (target?.stderrText ?? "", Date().timeIntervalSince(started)) }
         return (v, d)
     }
 
-    /// Standard error tails of failures judged but not yet recorded, by case id.
-    private var pendingStderr: [String: String] = [:]
+    /// Failures judged but not yet recorded, by case id: the target's stderr tail, and the
+    /// seconds from the start of the run to the verdict.
+    private var pending: [String: (stderr: String, at: Double)] = [:]
 
     private func judgeAloneOnce(_ c: FuzzCase) -> (Verdict, String) {
         guard recover() else { return (.hang, "the target was not answering before this case and did not recover") }
@@ -495,8 +498,10 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
             let p = driver.probe(timeout: timeout)
             if p.isAnswered { return true }
             if case .silent = p {
+                // A target we started and that stays silent is restarted: on its second silent
+                // probe (a hang does not end by itself, and every second waited is lost).
                 silentSince = silentSince ?? Date()
-                if target != nil, Date().timeIntervalSince(silentSince!) > max(1, timeout * 3) {
+                if target != nil, Date().timeIntervalSince(silentSince!) >= timeout {
                     guard restart() else { return false }
                     silentSince = nil
                     continue
