@@ -287,6 +287,11 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
             index += ran
             checkLeak(recent: passed)
         }
+        if report.stoppedEarly == nil && report.cases < total {
+            report.stoppedEarly = isCancelled
+                ? "interrupted after \(report.cases) of \(total) cases"
+                : "--duration (\(Int(config.duration)) s) ran out after \(report.cases) of \(total) cases"
+        }
         target?.stop()
         report.duration = Date().timeIntervalSince(started)
         report.restarts = restarts
