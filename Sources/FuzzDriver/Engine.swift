@@ -403,6 +403,11 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
     /// what was seen.
     private func judgeAlone(_ c: FuzzCase) -> (Verdict, String) {
         let (v, d) = judgeAloneOnce(c)
+        // A crash seen as a refused probe can come before the exit is reaped and its last
+        // standard-error lines drained: wait for both (bounded) so the evidence is complete.
+        if v == .crash, let t = target {
+            for _ in 0..<500 where t.lastExit == nil { usleep(2000) }
+        }
         // Keep what the target said about this case, and when, before a restart clears it.
         if v != .ok { pending[c.id] = (target?.stderrText ?? "", Date().timeIntervalSince(started)) }
         return (v, d)
