@@ -60,6 +60,8 @@ struct AnswerReader {
     private var rawBuffer: [UInt8] = []
     private(set) var matched = 0
     private(set) var state: State = .pending
+    /// The body of the last answer judged, right or wrong.
+    private(set) var lastAnswer: [UInt8]?
 
     init(spec: FrameSpec, rule: AnswerRule, expected: [[UInt8]], udp: Bool) {
         var s = spec
@@ -100,6 +102,7 @@ struct AnswerReader {
     }
 
     private mutating func judge(_ m: FramedMessage) {
+        lastAnswer = m.body
         let n = matched
         guard n < expected.count else { return }
         if !m.complete || !m.problems.isEmpty {

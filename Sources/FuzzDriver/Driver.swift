@@ -121,6 +121,24 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
         }
     }
 
+    /// One probe, any well-formed answer: what was sent and the first answer's body, for the
+    /// hint when the target does not answer as the oracle expects.
+    func sampleAnswer(timeout: Double) -> (sent: [UInt8], got: [UInt8])? {
+        guard let socket = try? connect(timeout: timeout) else { return nil }
+        defer { socket.closeNow() }
+        let body = probeBody()
+        var reader = AnswerReader(spec: spec, rule: AnswerRule(mode: .reply, expect: nil), expected: [body], udp: udp)
+        guard socket.sendAll(encode(body)) else { return nil }
+        let deadline = Date().addingTimeInterval(timeout)
+        var buffer: [UInt8] = []
+        while deadline.timeIntervalSinceNow > 0 {
+            buffer.removeAll(keepingCapacity: true)
+            guard case .bytes = socket.receive(appendingTo: &buffer, within: deadline.timeIntervalSinceNow) else { return nil }
+            if reader.feed(buffer) != .pending { break }
+        }
+        return reader.lastAnswer.map { (body, $0) }
+    }
+
     /// Plays `c`: connects, writes, reads the answers to its valid messages, closes as the case
     /// says. `during` runs while a hold case's connections are held (the engine probes there).
     func play(_ c: FuzzCase, answerDeadline: Double, hold: Double, during: () -> ProbeOutcome?) -> CaseOutcome {

@@ -159,7 +159,12 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
             case .closed:
                 throw TargetError("\(currentAddress!) closed the probe's connection without answering; check --framing, --oracle and --expect")
             case .wrong(let why):
-                throw TargetError("\(currentAddress!) does not answer the probe as the oracle expects (\(config.oracle.rawValue)\(config.expect.map { ", --expect '\($0)'" } ?? "")): \(why)")
+                var hint = ""
+                if let (sent, got) = driver.sampleAnswer(timeout: 2), let s = String(validating: sent, as: UTF8.self),
+                   let g = String(validating: got, as: UTF8.self), g.contains(s) {
+                    hint = "; its answer holds the probe, so try --expect '\(g.replacingOccurrences(of: s, with: "{probe}").replacingOccurrences(of: "'", with: "'\\''"))'"
+                }
+                throw TargetError("\(currentAddress!) does not answer the probe as the oracle expects (\(config.oracle.rawValue)\(config.expect.map { ", --expect '\($0)'" } ?? "")): \(why)\(hint)")
             }
         }
         latencies.sort()
@@ -181,6 +186,11 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
     /// tries); `nil` when it cannot be learned with this oracle.
     private func learnLimit() -> Int? {
         guard config.oracle != .connect, config.spec.kind != .raw || config.udp else { return nil }
+        // With any answer taken as right, a refusal ("error: too long") looks like an answer.
+        if config.oracle == .reply && config.expect == nil {
+            log("the server's limit is not learned with --oracle reply and no --expect (a refusal is an answer too); the limit-relative cases use --max-message's default, \(config.spec.maxMessage) bytes")
+            return nil
+        }
         let width = config.spec.headerWidth ?? 0
         // Up to 1 MiB (DESIGN's default limit: a server that answers that much is taken to have
         // it), or what the field can declare.

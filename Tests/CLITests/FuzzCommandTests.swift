@@ -144,6 +144,10 @@ final class FuzzCommandTests: XCTestCase {
         let remote = try CLI.run(["fuzz", "192.0.2.1:9000", "--framing", "!I"], timeout: 30)
         XCTAssertEqual(remote.status, 2, remote.stderr)
         XCTAssertTrue(remote.stderr.contains("not a loopback address"), remote.stderr)
+        // A server that answers, but not as the oracle expects: exit 2, with the --expect to use.
+        let text = try CLI.run(["fuzz", "127.0.0.1:0", "--framing", "line", "--exec", "\(CLI.binary.path) serve text --port 0 --quiet"], timeout: 30)
+        XCTAssertEqual(text.status, 2, text.stderr)
+        XCTAssertTrue(text.stderr.contains("try --expect 'echo: {probe}'"), text.stderr)
         // Usage errors are 2 as well.
         XCTAssertEqual(try CLI.run(["fuzz", "127.0.0.1:9000", "--framing", "auto"]).status, 2)
         XCTAssertEqual(try CLI.run(["fuzz", "127.0.0.1:9000", "--families", "nope"]).status, 2)
