@@ -66,6 +66,8 @@ public final class LiveCapture: @unchecked Sendable {
     public let nanosecond: Bool
     /// libpcap's warning when `pcap_activate` succeeded with one (e.g. PCAP_WARNING_PROMISC_NOTSUP).
     public let warning: String?
+    /// Frames are handed over as they arrive (see init).
+    public let immediate: Bool
     private let handle: PcapHandle
     private let timeoutMilliseconds: Int
     // Set by breakLoop(); guarded by `breakLock`. libpcap's own break flag is not looked at by a
@@ -89,12 +91,17 @@ public final class LiveCapture: @unchecked Sendable {
     ///   ``PcapError/badFilter(expression:message:)`` or ``PcapError/libpcap(function:message:)``.
     public init(
         interface: String, snaplen: Int = 262_144, bufferSize: Int? = nil, timeoutMilliseconds: Int = 100,
-        filter: String? = nil, nanosecondTimestamps: Bool = false
+        filter: String? = nil, nanosecondTimestamps: Bool = false, immediate: Bool = true
     ) throws(PcapError) {
         let inactive = try InactivePcapHandle(device: interface)
         try inactive.setSnaplen(snaplen)
         try inactive.setPromiscuous(false)
-        try inactive.setImmediateMode(true)
+        // Immediate mode hands over every frame at once, which someone watching needs. Its cost:
+        // on Linux (TPACKET_V3) the kernel then retires a ring block every millisecond however
+        // little it holds, so a 32 MB ring of 512 KB blocks holds only 64 ms of traffic. Without
+        // it a block is handed over when full or after the read timeout, and the same ring holds
+        // seconds — what a capture that only writes a file wants (tcpdump -w does the same).
+        try inactive.setImmediateMode(immediate)
         try inactive.setTimeout(milliseconds: timeoutMilliseconds)
         if let bufferSize { try inactive.setBufferSize(bufferSize) }
         let nano = nanosecondTimestamps && inactive.requestNanosecondPrecision()
@@ -106,6 +113,7 @@ public final class LiveCapture: @unchecked Sendable {
         // bounded wait ourselves.
         try handle.setNonblocking()
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.immediate = immediate
         self.interface = interface
         self.handle = handle
         self.warning = warning

@@ -57,12 +57,12 @@ enum FrameSource {
     /// Opens a live capture (immediate mode, 32 MB kernel buffer unless told) and says so on
     /// standard error; failures print libpcap's reason and exit 2.
     static func live(interface: String, filter words: [String], duration: Double?,
-                     snaplen: Int = 262_144, bufferMegabytes: Int = 32) throws -> FrameSource {
+                     snaplen: Int = 262_144, bufferMegabytes: Int = 32, immediate: Bool = true) throws -> FrameSource {
         StopSignal.install()
         let expression = words.joined(separator: " ")
         do {
             let capture = try LiveCapture(interface: interface, snaplen: snaplen, bufferSize: bufferMegabytes << 20,
-                                          filter: expression.isEmpty ? nil : expression)
+                                          filter: expression.isEmpty ? nil : expression, immediate: immediate)
             Terminal.error("listening on \(interface), link type \(capture.linkType.name), snaplen \(capture.snaplen)"
                            + (expression.isEmpty ? "" : ", filter \"\(expression)\""))
             return .liveCapture(capture, deadline: duration.map { monotonicSeconds() + $0 }, counter: Counter())
@@ -114,6 +114,12 @@ enum FrameSource {
         }
         if let p = path { line += "; written to \(p)" }
         Terminal.error(line)
+        if let s = try? capture.stats(), s.droppedByKernel > 0 {
+            Terminal.error("warning: the kernel dropped \(s.droppedByKernel) packet\(s.droppedByKernel == 1 ? "" : "s") that framescope did not read in time"
+                + (capture.immediate
+                    ? ": decoding as frames arrive falls behind before the ring does. Capture with `live -w FILE -q` (no decoding, the ring handed over a block at a time) and decode with `framescope read FILE`, or give the ring more room with --buffer MB"
+                    : ": give the ring more room with --buffer MB"))
+        }
     }
 
     /// The live capture's link type and snaplen (for a `-w` file); nil for a file.

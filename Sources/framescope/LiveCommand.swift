@@ -69,8 +69,10 @@ struct LiveCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Only writing a file (-w -q): nobody watches frame by frame, so libpcap may hand them
+        // over a ring block at a time — the ring then holds seconds of traffic, not milliseconds.
         let source = try FrameSource.live(interface: interface, filter: filter, duration: duration,
-                                          snaplen: snaplen, bufferMegabytes: buffer)
+                                          snaplen: snaplen, bufferMegabytes: buffer, immediate: !(quiet && write != nil))
         defer { source.close() }
         guard let format = source.liveFormat else { return }
 
