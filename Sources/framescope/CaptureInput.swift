@@ -1,6 +1,9 @@
 import ArgumentParser
 import Capture
 import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A capture file opened for a command, with its BPF filter compiled and checked before any
 /// output (so a bad filter or a missing file fails with status 2 and nothing printed).
@@ -52,7 +55,11 @@ enum FrameSource {
     case file(CaptureInput)
     case liveCapture(LiveCapture, deadline: Double?, counter: Counter)
 
-    final class Counter { var frames = 0 }
+    final class Counter {
+        var frames = 0
+        /// Set at a stop (signal or --duration): the wall-clock time of the stop, in ns.
+        var stoppedAt: Int64?
+    }
 
     /// Opens a live capture (immediate mode, 32 MB kernel buffer unless told) and says so on
     /// standard error; failures print libpcap's reason and exit 2.
@@ -78,17 +85,29 @@ enum FrameSource {
         case .file(let input):
             return try input.next()
         case .liveCapture(let capture, let deadline, let counter):
-            while !StopSignal.requested {
-                if let d = deadline, monotonicSeconds() >= d { return nil }
+            // At a stop, the frames the kernel already holds (up to a read timeout's worth: a
+            // ring block is handed over when full or when the timeout retires it) are still
+            // read, so the file has everything that arrived before the stop; then the end.
+            let drainStarted = monotonicSeconds()
+            while true {
+                if counter.stoppedAt == nil && (StopSignal.requested || deadline.map { monotonicSeconds() >= $0 } == true) {
+                    var now = timespec()
+                    clock_gettime(CLOCK_REALTIME, &now)
+                    counter.stoppedAt = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+                }
                 switch try capture.next() {
                 case nil: return nil
-                case .timeout?: continue
+                case .timeout?:
+                    if counter.stoppedAt != nil { return nil }
                 case .frame(let raw)?:
+                    if let stop = counter.stoppedAt {
+                        let t = raw.timestamp.seconds &* 1_000_000_000 &+ Int64(raw.timestamp.nanoseconds)
+                        if t > stop || monotonicSeconds() - drainStarted > 2 { return nil }
+                    }
                     counter.frames += 1
                     return raw
                 }
             }
-            return nil
         }
     }
 
