@@ -105,6 +105,9 @@ struct MessagesCommand: ParsableCommand {
     @Option(help: "With --live: stop after this many seconds.")
     var duration: Double?
 
+    @Option(help: ArgumentHelp("With --live: the kernel capture ring in MB (see live --help); raise it when the stop line warns of drops.", valueName: "MB"))
+    var buffer: Int = 32
+
     @OptionGroup var framing: FramingOptions
 
     @Flag(help: "One JSON object a message (DESIGN.md's messages schema).")
@@ -115,6 +118,7 @@ struct MessagesCommand: ParsableCommand {
 
     func validate() throws {
         if !live && arguments.isEmpty { throw ValidationError("give a capture file, or --live") }
+        if buffer < 1 || buffer > 4096 { throw ValidationError("--buffer must be between 1 and 4096 MB") }
         if let d = duration, !(d > 0) { throw ValidationError("--duration must be a positive number of seconds") }
     }
 
@@ -122,7 +126,7 @@ struct MessagesCommand: ParsableCommand {
         // `| head` closing the pipe ends the output quietly (status 0), not with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
         let input: FrameSource = live
-            ? try FrameSource.live(interface: interface, filter: arguments, duration: duration)
+            ? try FrameSource.live(interface: interface, filter: arguments, duration: duration, bufferMegabytes: buffer)
             : .file(try CaptureInput(file: arguments[0], filter: Array(arguments.dropFirst())))
         defer { input.close() }
         let printer = MessagePrinter(json: json, stream: stream)
