@@ -171,7 +171,7 @@ public enum Ladder {
                     let (p, q) = seg.direction == .clientToServer
                         ? (Double(x1) + 6 + a * span, Double(x1) + 6 + b * span)
                         : (Double(x1) - 6 - a * span, Double(x1) - 6 - b * span)
-                    let colour = colours[(sl.index - 1) % colours.count]
+                    let colour = colours[((sl.index - 1) % colours.count + colours.count) % colours.count]
                     s += "<line x1=\"\(fmt(p))\" y1=\"\(y - 4)\" x2=\"\(fmt(q))\" y2=\"\(y - 4)\" stroke=\"\(colour)\" stroke-width=\"5\"><title>message #\(sl.index) bytes \(sl.start)..\(sl.end) of this segment</title></line>\n"
                     if sl.startsHere {
                         s += "<line x1=\"\(fmt(p))\" y1=\"\(y - 12)\" x2=\"\(fmt(p))\" y2=\"\(y + 6)\" stroke=\"\(colour)\" stroke-width=\"2\"/>\n"

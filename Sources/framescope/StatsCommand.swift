@@ -86,6 +86,7 @@ struct StatsCommand: ParsableCommand {
         }
         text += "\nTCP conversations\n"
         text += "  stream  client → server                                frames →/←   bytes →/←     duration  messages →/←  sticky  split  malformed\n"
+        var backwards: [Int] = []
         for s in pipeline.summaries where s.transport == .tcp {
             let c = conversations[s.stream] ?? Conversation()
             let ms = messages.filter { $0.transport == .tcp && $0.stream == s.stream }
@@ -94,9 +95,10 @@ struct StatsCommand: ParsableCommand {
                 guard let a = c.first, let b = c.last else { return 0 }
                 return Double(b.seconds - a.seconds) + (Double(b.nanoseconds) - Double(a.nanoseconds)) / 1e9
             }()
+            if dur < 0 { backwards.append(s.stream) }
             let e = s.endpoints
             let ends = "\(e.client):\(e.clientPort) → \(e.server):\(e.serverPort)"
-            text += "  \(pad(String(s.stream), 6))  \(pad(ends, 45))  \(pad("\(c.frames[0])/\(c.frames[1])", 11))  \(pad("\(c.bytes[0])/\(c.bytes[1])", 12))  \(pad(String(format3(dur)) + " s", 9))  \(pad("\(counts.c2s)/\(counts.s2c)", 12))  \(pad(String(counts.sticky), 6))  \(pad(String(counts.split), 5))  \(counts.malformed)\n"
+            text += "  \(pad(String(s.stream), 6))  \(pad(ends, 45))  \(pad("\(c.frames[0])/\(c.frames[1])", 11))  \(pad("\(c.bytes[0])/\(c.bytes[1])", 12))  \(pad(Self.format3(dur) + " s", 9))  \(pad("\(counts.c2s)/\(counts.s2c)", 12))  \(pad(String(counts.sticky), 6))  \(pad(String(counts.split), 5))  \(counts.malformed)\n"
         }
         let udp = messages.filter { $0.transport == .udp }
         if !udp.isEmpty {
@@ -107,6 +109,9 @@ struct StatsCommand: ParsableCommand {
         let all = Self.counts(messages.filter { $0.transport == .tcp })
         text += "\nMessages: \(all.c2s + all.s2c) over TCP; \(all.sticky) in segments shared with another message (sticky, 粘包), \(all.split) split over several segments (拆包), \(all.malformed) with problems\n"
         _ = Terminal.writeAll(fd: 1, Array(text.utf8))
+        if !backwards.isEmpty {
+            Terminal.error("warning: the timestamps go backwards in stream\(backwards.count == 1 ? "" : "s") \(backwards.prefix(20).map(String.init).joined(separator: ", "))\(backwards.count > 20 ? ", …" : ""): \(backwards.count == 1 ? "its last frame is" : "their last frames are") older than the first, so the duration shows negative (a merged file, a clock step, or a damaged capture)")
+        }
         if let f = failure {
             Terminal.error(f.description)
             throw ExitCode(1)
@@ -126,9 +131,15 @@ struct StatsCommand: ParsableCommand {
 
     func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
 
-    func format3(_ d: Double) -> String {
-        let ms = Int((d * 1000).rounded())
+    /// Seconds with three decimals; negative durations (timestamps that go backwards) keep
+    /// their sign, and values past what an Int holds in milliseconds are shown in e-notation.
+    static func format3(_ d: Double) -> String {
+        guard d.isFinite else { return "?" }
+        let sign = d < 0 ? "-" : ""
+        let msD = (abs(d) * 1000).rounded()
+        guard msD < 9e15 else { return sign + String(format: "%.3e", abs(d)) }
+        let ms = Int(msD)
         let frac = String(ms % 1000)
-        return "\(ms / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
+        return sign + "\(ms / 1000)." + String(repeating: "0", count: max(0, 3 - frac.count)) + frac
     }
 }
