@@ -73,10 +73,16 @@ public struct IPv6Header: Sendable, Hashable {
         if length + claimed < r.count { trailer = r.count - length - claimed }
         let payload = r.window(length, captured) ?? r.suffix(from: r.count)
 
-        // Walk the extension headers inside the payload.
+        // Walk the extension headers inside the payload. Where the walk stops early (a header
+        // cut or running past the payload), `protocol` is the header it stopped at, so it agrees
+        // with the chain listed.
         var next = nh
         var o = 0
         var walked = 0
+        func stopInChain(_ e: DecodeError) -> (DecodedLayer, next: NextLayer) {
+            h.upperProtocol = next
+            return stop(e, .ipv6(h))
+        }
         walk: while walked < maximumExtensions {
             let kind: IPv6Extension.Kind
             switch next {
@@ -89,7 +95,7 @@ public struct IPv6Header: Sendable, Hashable {
             walked += 1
             if kind == .fragment {
                 guard let fnh = payload.u8(o), let offm = payload.u16(o + 2), let fid = payload.u32(o + 4) else {
-                    return stop(.truncated(layer: .ipv6, needed: length + o + 8, available: r.count), .ipv6(h))
+                    return stopInChain(.truncated(layer: .ipv6, needed: length + o + 8, available: r.count))
                 }
                 h.extensions.append(IPv6Extension(kind: .fragment, nextHeader: fnh, length: 8,
                                                   fragmentOffset: Int(offm >> 3) * 8, moreFragments: offm & 1 != 0, fragmentID: fid))
@@ -97,15 +103,15 @@ public struct IPv6Header: Sendable, Hashable {
                 o += 8
             } else {
                 guard let enh = payload.u8(o), let elen = payload.u8(o + 1) else {
-                    return stop(.truncated(layer: .ipv6, needed: length + o + 2, available: r.count), .ipv6(h))
+                    return stopInChain(.truncated(layer: .ipv6, needed: length + o + 2, available: r.count))
                 }
                 let extLen = (Int(elen) + 1) * 8
                 h.extensions.append(IPv6Extension(kind: kind, nextHeader: enh, length: extLen))
                 if !payload.has(extLen, at: o) {
                     if o + extLen > claimed {
-                        return stop(.malformed(layer: .ipv6, reason: "IPv6 \(kind.rawValue) header length \(extLen) runs past the payload length \(claimed)"), .ipv6(h))
+                        return stopInChain(.malformed(layer: .ipv6, reason: "IPv6 \(kind.rawValue) header length \(extLen) runs past the payload length \(claimed)"))
                     }
-                    return stop(.truncated(layer: .ipv6, needed: length + o + extLen, available: r.count), .ipv6(h))
+                    return stopInChain(.truncated(layer: .ipv6, needed: length + o + extLen, available: r.count))
                 }
                 next = enh
                 o += extLen

@@ -127,3 +127,36 @@ final class MalformedTests: XCTestCase {
         XCTAssertEqual(f.payloadRange, 66 ..< 70)
     }
 }
+
+/// Issue 10, item 5: the IPv6 `protocol` agrees with the extension chain where the walk stops.
+final class IPv6ChainProtocolTests: XCTestCase {
+    /// Ethernet + IPv6 (next header 0) + hop-by-hop (next 43, 8 bytes) + a routing header
+    /// (next 6, 24 bytes) + 20 bytes of TCP, cut to `keep` bytes.
+    func frame(keep: Int) -> [UInt8] {
+        var b: [UInt8] = Array(repeating: 0, count: 12) + [0x86, 0xdd]
+        b += [0x60, 0, 0, 0, 0, 52, 0, 64] + Array(repeating: 0, count: 15) + [1] + Array(repeating: 0, count: 15) + [1]
+        b += [43, 0, 1, 4, 0, 0, 0, 0]                                    // hop-by-hop: next 43, 8 bytes
+        b += [6, 2, 0, 0, 0, 0, 0, 0] + Array(repeating: 0, count: 16)   // routing: next 6, 24 bytes
+        b += Array(repeating: 0, count: 20)
+        return Array(b.prefix(keep))
+    }
+
+    func testProtocolIsWhereTheCutChainStops() throws {
+        let whole = decode(frame(keep: 14 + 40 + 52))
+        XCTAssertEqual(whole.ipv6?.upperProtocol, 6)
+        XCTAssertEqual(whole.ipv6?.extensions.map(\.kind), [.hopByHop, .routing])
+        // Cut at every byte inside the chain: the protocol is the header the walk stopped at,
+        // the last one listed when it was listed, never the fixed header's 0.
+        for keep in (14 + 40)..<(14 + 40 + 32) {
+            let f = decode(frame(keep: keep))
+            let h = try XCTUnwrap(f.ipv6, "cut at \(keep)")
+            XCTAssertEqual(f.error?.isTruncation, true, "cut at \(keep)")
+            // Inside the hop-by-hop header the walk stops at it (0); once it is whole, at the
+            // routing header it names (43), listed from its first two bytes on.
+            XCTAssertEqual(h.upperProtocol, keep < 14 + 40 + 8 ? 0 : 43, "cut at \(keep): chain \(h.extensions.map(\.kind))")
+            if keep >= 14 + 40 + 8 + 2 {
+                XCTAssertEqual(h.extensions.map(\.kind), [.hopByHop, .routing], "cut at \(keep)")
+            }
+        }
+    }
+}
