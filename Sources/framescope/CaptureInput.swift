@@ -57,8 +57,10 @@ enum FrameSource {
 
     final class Counter {
         var frames = 0
-        /// Set at a stop (signal or --duration): the wall-clock time of the stop, in ns.
+        /// Set at a stop (signal or --duration): the wall-clock time of the stop, in ns, and the
+        /// monotonic time by which reading what the kernel holds must end.
         var stoppedAt: Int64?
+        var drainDeadline = Double.infinity
     }
 
     /// Opens a live capture (immediate mode, 32 MB kernel buffer unless told) and says so on
@@ -88,12 +90,12 @@ enum FrameSource {
             // At a stop, the frames the kernel already holds (up to a read timeout's worth: a
             // ring block is handed over when full or when the timeout retires it) are still
             // read, so the file has everything that arrived before the stop; then the end.
-            let drainStarted = monotonicSeconds()
             while true {
                 if counter.stoppedAt == nil && (StopSignal.requested || deadline.map { monotonicSeconds() >= $0 } == true) {
                     var now = timespec()
                     clock_gettime(CLOCK_REALTIME, &now)
                     counter.stoppedAt = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+                    counter.drainDeadline = monotonicSeconds() + 2
                 }
                 switch try capture.next() {
                 case nil: return nil
@@ -102,7 +104,7 @@ enum FrameSource {
                 case .frame(let raw)?:
                     if let stop = counter.stoppedAt {
                         let t = raw.timestamp.seconds &* 1_000_000_000 &+ Int64(raw.timestamp.nanoseconds)
-                        if t > stop || monotonicSeconds() - drainStarted > 2 { return nil }
+                        if t > stop || monotonicSeconds() > counter.drainDeadline { return nil }
                     }
                     counter.frames += 1
                     return raw
