@@ -104,8 +104,10 @@ public enum OSITree {
         case .arp(let h):
             headline = "ARP \(h.opcode == 1 ? "request" : h.opcode == 2 ? "reply" : "opcode \(h.opcode)")"
             details.append("hardware type \(h.hardwareType), protocol type \(hex4(h.protocolType)), sizes \(h.hardwareLength)/\(h.protocolLength)")
-            if let sm = h.senderMAC, let si = h.senderIP, let tm = h.targetMAC, let ti = h.targetIP {
-                details.append("sender \(sm) \(si), target \(tm) \(ti)")
+            let sender = [h.senderMAC.map { "\($0)" }, h.senderIP.map { "\($0)" }].compactMap { $0 }.joined(separator: " ")
+            let target = [h.targetMAC.map { "\($0)" }, h.targetIP.map { "\($0)" }].compactMap { $0 }.joined(separator: " ")
+            if !sender.isEmpty || !target.isEmpty {
+                details.append("sender \(sender.isEmpty ? "(not captured)" : sender), target \(target.isEmpty ? "(not captured)" : target)")
             }
         case .icmp(let h):
             let v6 = l.proto == .icmpv6

@@ -1,5 +1,6 @@
-// ARP (RFC 826). Addresses are decoded for Ethernet/IPv4 ARP (hardware 1, protocol 0x0800,
-// lengths 6 and 4); other combinations show the fixed fields only.
+// ARP (RFC 826), and RARP (RFC 903) which has the same layout. Each address is read at the
+// offset the length fields give, whenever its bytes were captured: hardware addresses of any
+// type up to 8 bytes (colon hex), protocol addresses when they are IPv4 (type 0x0800, length 4).
 //
 //  +---------------------+---------------------+
 //  | hardware type (2)   | protocol type (2)   |
@@ -28,16 +29,20 @@ public struct ARPHeader: Sendable, Hashable {
                                 error: .truncated(layer: .arp, needed: fixedLength, available: r.count), truncated: true)
         }
         var h = ARPHeader(hardwareType: htype, protocolType: ptype, hardwareLength: hlen, protocolLength: plen, opcode: op)
-        let needed = fixedLength + 2 * (Int(hlen) + Int(plen))
+        let hl = Int(hlen), pl = Int(plen)
+        if hl > 0 {
+            h.senderMAC = HardwareAddress(r, at: fixedLength, length: hl)
+            h.targetMAC = HardwareAddress(r, at: fixedLength + hl + pl, length: hl)
+        }
+        if ptype == EtherType.ipv4 && pl == 4 {
+            h.senderIP = r.u32(fixedLength + hl).map(IPv4Address.init)
+            h.targetIP = r.u32(fixedLength + 2 * hl + pl).map(IPv4Address.init)
+        }
+        let needed = fixedLength + 2 * (hl + pl)
         guard r.count >= needed else {
+            // What was captured is kept (the addresses above); the layer says where it was cut.
             return DecodedLayer(proto: .arp, header: .arp(h),
                                 error: .truncated(layer: .arp, needed: needed, available: r.count), truncated: true)
-        }
-        if htype == 1, ptype == EtherType.ipv4, hlen == 6, plen == 4 {
-            h.senderMAC = HardwareAddress(r, at: 8, length: 6)
-            h.senderIP = r.u32(14).map(IPv4Address.init)
-            h.targetMAC = HardwareAddress(r, at: 18, length: 6)
-            h.targetIP = r.u32(24).map(IPv4Address.init)
         }
         return DecodedLayer(proto: .arp, header: .arp(h))
     }

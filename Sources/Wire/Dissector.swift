@@ -124,7 +124,7 @@ public struct Dissector {
                     let (l, n) = IPv6Header.decode(p, warnings: &frame.warnings, trailer: &trailer)
                     frame.layers.append(l.at(p))
                     next = n
-                } else if type == EtherType.arp {
+                } else if type == EtherType.arp || type == EtherType.rarp {
                     let arp = ARPHeader.decode(p).at(p)
                     frame.layers.append(arp)
                     if case .arp(let a) = arp.header, arp.error == nil {

@@ -3,6 +3,7 @@
 public enum EtherType {
     public static let ipv4: UInt16 = 0x0800
     public static let arp: UInt16 = 0x0806
+    public static let rarp: UInt16 = 0x8035
     public static let vlan: UInt16 = 0x8100
     public static let ipv6: UInt16 = 0x86dd
     public static let qinq: UInt16 = 0x88a8

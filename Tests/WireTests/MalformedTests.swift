@@ -160,3 +160,58 @@ final class IPv6ChainProtocolTests: XCTestCase {
         }
     }
 }
+
+/// Issue 10, item 4: ARP keeps each address it can read, at the offsets the length fields give;
+/// RARP is decoded as ARP is.
+final class ARPAddressTests: XCTestCase {
+    func arp(_ f: DecodedFrame) -> ARPHeader? { for l in f.layers { if case .arp(let h) = l.header { return h } }; return nil }
+
+    /// Ethernet + ARP with the given fields and addresses.
+    func frame(ethertype: UInt16 = 0x0806, htype: UInt16 = 1, ptype: UInt16 = 0x0800, hlen: UInt8 = 6, plen: UInt8 = 4,
+               op: UInt16 = 1) -> [UInt8] {
+        var b: [UInt8] = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1, UInt8(ethertype >> 8), UInt8(ethertype & 0xff)]
+        b += [UInt8(htype >> 8), UInt8(htype & 0xff), UInt8(ptype >> 8), UInt8(ptype & 0xff), hlen, plen, UInt8(op >> 8), UInt8(op & 0xff)]
+        b += (0..<Int(hlen)).map { UInt8(0x10 + $0) }                 // sender hardware
+        b += (0..<Int(plen)).map { UInt8(192 + ($0 == 0 ? 0 : $0)) } // sender protocol
+        b += (0..<Int(hlen)).map { UInt8(0x20 + $0) }                 // target hardware
+        b += (0..<Int(plen)).map { UInt8(10 + $0) }                   // target protocol
+        return b
+    }
+
+    func testRARPIsDecodedAsARP() throws {
+        let h = try XCTUnwrap(arp(decode(frame(ethertype: 0x8035, op: 3))))
+        XCTAssertEqual(h.opcode, 3)
+        XCTAssertEqual(h.senderMAC?.description, "10:11:12:13:14:15")
+        XCTAssertEqual(h.targetIP?.description, "10.11.12.13")
+    }
+
+    func testOtherHardwareTypesAndLengthsKeepTheirAddresses() throws {
+        // IEEE 802 hardware (6) with IPv4: everything, as for Ethernet.
+        let ieee = try XCTUnwrap(arp(decode(frame(htype: 6))))
+        XCTAssertEqual(ieee.senderIP?.description, "192.193.194.195")
+        XCTAssertEqual(ieee.targetMAC?.description, "20:21:22:23:24:25")
+        // 8-byte hardware addresses with IPv6 protocol addresses: the hardware ones only, at the
+        // offsets the lengths give.
+        let wide = decode(frame(htype: 27, ptype: 0x86dd, hlen: 8, plen: 16))
+        let h = try XCTUnwrap(arp(wide))
+        XCTAssertNil(wide.error)
+        XCTAssertEqual(h.senderMAC?.description, "10:11:12:13:14:15:16:17")
+        XCTAssertEqual(h.targetMAC?.description, "20:21:22:23:24:25:26:27")
+        XCTAssertNil(h.senderIP)
+        XCTAssertNil(h.targetIP)
+    }
+
+    func testACutARPKeepsWhatWasCaptured() throws {
+        let whole = frame()
+        for keep in 14 + 8 ..< whole.count {
+            let f = decode(Array(whole.prefix(keep)))
+            let h = try XCTUnwrap(arp(f), "cut at \(keep)")
+            XCTAssertEqual(f.error?.isTruncation, true, "cut at \(keep)")
+            let body = keep - 14
+            XCTAssertEqual(h.senderMAC != nil, body >= 14, "sender MAC, cut at \(keep)")
+            XCTAssertEqual(h.senderIP != nil, body >= 18, "sender IP, cut at \(keep)")
+            XCTAssertEqual(h.targetMAC != nil, body >= 24, "target MAC, cut at \(keep)")
+            XCTAssertNil(h.targetIP, "target IP, cut at \(keep)")
+        }
+    }
+}
