@@ -280,7 +280,14 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
             // Attribute: every suspect, and the cases that finished just before the first one
             // (a crash can come a few milliseconds after its case), each judged again alone.
             var final: [Int: (Verdict, String)] = [:]
-            if let firstBad = results.firstIndex(where: { $0.quick != .ok }) {
+            // A crash can also come after the chunk's last probe: let the target settle and look
+            // once more; if it is gone or silent now, the chunk's last cases are the suspects.
+            var firstBad = results.firstIndex(where: { $0.quick != .ok })
+            if firstBad == nil {
+                usleep(settleMicroseconds)
+                if processGone() != nil || !driver.probe(timeout: timeout).isAnswered { firstBad = ran }
+            }
+            if let firstBad {
                 for k in max(0, firstBad - 2 * config.jobs)..<ran where k < firstBad || results[k].quick != .ok {
                     let (idx, c) = chunk[results[k].slot]
                     final[idx] = judgeAlone(c)
@@ -402,6 +409,9 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
 
     private var slowThreshold: Double { max(0.05, latencyP50 * 50) }
 
+    /// How long a target gets to crash after a case before it is judged alive (10–200 ms).
+    private var settleMicroseconds: UInt32 { UInt32(min(0.2, max(0.01, latencyP50 * 20)) * 1_000_000) }
+
     private func ownSlowThreshold(_ c: FuzzCase) -> Double {
         let predicted = latencyP50 + perFrame * Double(c.expected.count) + Double(c.writes.count) * Double(c.gapMillis) / 1000
         return max(0.25, predicted * 10)
@@ -433,7 +443,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         let o = driver.play(c, answerDeadline: answerDeadline(for: c), hold: holdTime, during: { [self] in driver.probe(timeout: timeout) })
         if let why = o.refused { return (.crash, "the case's connection was refused: \(why)") }
         // Let a crash happen before judging: a probe answered in that window proves nothing.
-        usleep(UInt32(min(0.2, max(0.01, latencyP50 * 20)) * 1_000_000))
+        usleep(settleMicroseconds)
         if let gone = processGone() { return (.crash, gone) }
         let p1 = driver.probe(timeout: timeout)
         if let gone = processGone() { return (.crash, gone) }
