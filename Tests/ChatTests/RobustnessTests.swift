@@ -154,7 +154,10 @@ final class RobustnessTests: ServerTestCase {
     /// back up (instead of queueing them without bound), and others are not affected.
     func testClientThatNeverReadsIsThrottled() throws {
         let s = spec("!I")
-        let server = try start(.framed(s, .echo))
+        // The read timeout is not what this test is about, and it must not fire while the server
+        // itself holds back reads: the suite's 0.5 s is shorter than the stall detection below
+        // takes on a loaded machine (seen once in a clean-clone run of .ci/run as a read_timeout line).
+        let server = try start(.framed(s, .echo)) { $0.readTimeout = .seconds(10) }
         let chorus = Chorus.framed(server.port, s)
         let hog = try LoopbackSocket.connect(.v4, port: UInt16(server.port))
         let frame = try s.encode([UInt8](repeating: 0x5a, count: 60_000))
