@@ -117,19 +117,13 @@ struct Builder {
     }
 
     /// A valid frame, or nil when the body does not fit.
-    func frame(_ body: [UInt8]) -> [UInt8]? {
-        var s = spec
-        s.maxMessage = max(s.maxMessage, body.count)
-        return try? s.encode(body)
-    }
+    func frame(_ body: [UInt8]) -> [UInt8]? { spec.frameIgnoringLimit(body) }
 
     func header(_ bits: UInt64) -> [UInt8] { spec.header(field: bits) ?? [] }
 
     static func filler(_ count: Int, _ byte: UInt8 = 0x41) -> [UInt8] { [UInt8](repeating: byte, count: max(0, count)) }
 
     static let sixteen = Array("relative-length!".utf8)
-
-    var fieldMask: UInt64 { width >= 8 ? .max : (UInt64(1) << UInt64(width * 8)) - 1 }
 
     // MARK: - boundary_length
 
@@ -158,16 +152,13 @@ struct Builder {
             values.append(("most-negative", UInt64(1) << UInt64(width * 8 - 1)))
         }
         // The byte-swapped field of a valid 16-byte length, and off by the header size.
-        let valid = spec.field(declaring: 16) & fieldMask
-        var swapped: UInt64 = 0
-        for i in 0..<width { swapped |= ((valid >> UInt64(i * 8)) & 0xff) << UInt64((width - 1 - i) * 8) }
-        values.append(("byte-swapped-16", swapped))
+        values.append(("byte-swapped-16", spec.byteSwapped(spec.field(declaring: 16))))
         declare("16+header", 16 + Int64(width))
         declare("16-header", 16 - Int64(width))
 
         var seen = Set<UInt64>()
         for (name, raw) in values {
-            let bits = raw & fieldMask
+            let bits = raw & spec.fieldMask
             guard seen.insert(bits).inserted else { continue }
             let h = header(bits)
             let declared = spec.declaredLength(header: h) ?? 0
@@ -191,8 +182,7 @@ struct Builder {
         guard width > 0 else { return }
         let body = Builder.sixteen
         for (slug, declared) in [("body-1", 15), ("body", 16), ("body+1", 17), ("body+100", 116), ("body+4096", 4112), ("shorter", 2)] {
-            let bits = spec.field(declaring: Int64(declared)) & fieldMask
-            let h = header(bits)
+            let h = header(spec.field(declaring: Int64(declared)))
             guard spec.declaredLength(header: h) == Int64(declared) else { continue }  // the field cannot hold it
             let note = declared == 16 ? "a valid frame: declares 16, sends 16"
                 : declared == 2 ? "declares 2, sends 16: the other 14 bytes are read as the next header and body"
@@ -207,7 +197,7 @@ struct Builder {
 
     mutating func truncatedHeaders() {
         guard width > 0 else { return }
-        let full = header(spec.field(declaring: 16) & fieldMask)
+        let full = header(spec.field(declaring: 16))
         for k in stride(from: 1, to: width, by: 1) {
             let c = FuzzCase(family: .truncatedHeader, writes: [Array(full.prefix(k))], close: .fin,
                              note: "\(k) of the header's \(width) bytes, then nothing")
@@ -314,7 +304,7 @@ struct Builder {
     mutating func connections() {
         let half: [UInt8]
         if width > 0 {
-            half = header(spec.field(declaring: 16) & fieldMask) + Array(Builder.sixteen.prefix(8))
+            half = header(spec.field(declaring: 16)) + Array(Builder.sixteen.prefix(8))
         } else {
             half = Array("a line that never ends".utf8)
         }
@@ -332,21 +322,19 @@ struct Builder {
         add("empty-datagram", FuzzCase(family: .udp, writes: [[]], close: .none, note: "an empty datagram"))
         let body = Array("datagram".utf8)
         if width > 0 {
-            let h = header(spec.field(declaring: 100) & fieldMask)
+            let h = header(spec.field(declaring: 100))
             if spec.declaredLength(header: h) == 100 {
                 add("header-over-datagram", FuzzCase(family: .udp, writes: [h + Array(body.prefix(8))], close: .none,
                                                      note: "a header declaring 100 in a datagram with 8 body bytes"))
             }
-            let full = header(spec.field(declaring: Int64(body.count)) & fieldMask)
+            let full = header(spec.field(declaring: Int64(body.count)))
             for k in stride(from: 1, to: width, by: 1) {
                 add("datagram-cut-header", FuzzCase(family: .udp, writes: [Array(full.prefix(k))], close: .none,
                                                     note: "a datagram of \(k) header bytes only"))
             }
         }
         let largest = Builder.filler(65507 - width, 0x6c)
-        var bigSpec = spec
-        bigSpec.maxMessage = max(bigSpec.maxMessage, largest.count)
-        if let f = try? bigSpec.encode(largest), f.count <= 65507 {
+        if let f = spec.frameIgnoringLimit(largest), f.count <= 65507 {
             add("largest-datagram", FuzzCase(family: .udp, writes: [f], close: .none,
                                              expected: largest.count <= limit ? [largest] : [],
                                              note: "the largest UDP datagram over IPv4 (65,507 bytes)"))

@@ -59,11 +59,7 @@ struct Mutator: Sendable {
                         note: "\(messages.count) valid message(s), then: " + done.joined(separator: "; "))
     }
 
-    func encode(_ body: [UInt8]) -> [UInt8] {
-        var s = spec
-        s.maxMessage = max(s.maxMessage, body.count)
-        return (try? s.encode(body)) ?? body
-    }
+    func encode(_ body: [UInt8]) -> [UInt8] { spec.frameIgnoringLimit(body) ?? body }
 
     private func mutate(_ bytes: inout [UInt8], frames: [[UInt8]], rng: inout SeededGenerator) -> String {
         let choice = Int.random(in: 0..<8, using: &rng)
@@ -86,8 +82,8 @@ struct Mutator: Sendable {
         case 3 where width > 0 && bytes.count >= width:
             let value = interesting.randomElement(using: &rng) ?? 0
             let swap = Bool.random(using: &rng)
-            replaceHeader(&bytes, with: swap ? byteSwapped(value) : value)
-            return "header set to \(swap ? "byte-swapped " : "")\(value & mask)"
+            replaceHeader(&bytes, with: swap ? spec.byteSwapped(value) : value)
+            return "header set to \(swap ? "byte-swapped " : "")\(value & spec.fieldMask)"
         case 4 where bytes.count > 1:
             let keep = Int.random(in: 0..<bytes.count, using: &rng)
             bytes.removeLast(bytes.count - keep)
@@ -112,8 +108,6 @@ struct Mutator: Sendable {
         }
     }
 
-    var mask: UInt64 { width >= 8 ? .max : (UInt64(1) << UInt64(width * 8)) - 1 }
-
     private func readField(_ bytes: [UInt8]) -> UInt64 {
         var s = spec
         s.lengthIncludesHeader = false
@@ -123,11 +117,5 @@ struct Mutator: Sendable {
     private func replaceHeader(_ bytes: inout [UInt8], with field: UInt64) {
         guard let h = spec.header(field: field) else { return }
         bytes.replaceSubrange(0..<width, with: h)
-    }
-
-    private func byteSwapped(_ v: UInt64) -> UInt64 {
-        var out: UInt64 = 0
-        for i in 0..<width { out |= ((v >> UInt64(i * 8)) & 0xff) << UInt64((width - 1 - i) * 8) }
-        return out
     }
 }

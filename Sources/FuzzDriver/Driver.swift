@@ -76,11 +76,7 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
         return Array("\(probeText)-\(nonce)".utf8)
     }
 
-    func encode(_ body: [UInt8]) -> [UInt8] {
-        var s = spec
-        s.maxMessage = max(s.maxMessage, body.count)
-        return (try? s.encode(body)) ?? body
-    }
+    func encode(_ body: [UInt8]) -> [UInt8] { spec.frameIgnoringLimit(body) ?? body }
 
     /// A fresh connection, one valid message with a nonce, the right answer within `timeout`.
     func probe(timeout: Double) -> ProbeOutcome {
