@@ -95,25 +95,13 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
         let body = probeBody()
         var reader = AnswerReader(spec: spec, rule: rule, expected: [body], udp: udp)
         guard socket.sendAll(encode(body)) else { return .refused("the probe could not be sent: \(String(cString: strerror(errno)))") }
-        let deadline = started.addingTimeInterval(timeout)
-        var buffer: [UInt8] = []
-        while true {
-            let left = deadline.timeIntervalSinceNow
-            if left <= 0 { return .silent }
-            buffer.removeAll(keepingCapacity: true)
-            switch socket.receive(appendingTo: &buffer, within: left) {
-            case .bytes(0): continue
-            case .bytes:
-                switch reader.feed(buffer) {
-                case .done: return .answered(Date().timeIntervalSince(started))
-                case .mismatch(let why): return .wrong(why)
-                case .pending: continue
-                }
-            case .closed: return .closed
-            case .reset: return udp ? .refused("ICMP port unreachable") : .refused("connection reset before an answer")
-            case .timeout: return .silent
-            case .failed(let why): return .refused(why)
-            }
+        switch read(&reader, from: socket, until: started.addingTimeInterval(timeout)) {
+        case .done: return .answered(Date().timeIntervalSince(started))
+        case .mismatch(let why): return .wrong(why)
+        case .ended(.closed): return .closed
+        case .ended(.reset): return udp ? .refused("ICMP port unreachable") : .refused("connection reset before an answer")
+        case .ended(.failed(let why)): return .refused(why)
+        case .ended: return .silent
         }
     }
 
@@ -125,13 +113,7 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
         let body = probeBody()
         var reader = AnswerReader(spec: spec, rule: AnswerRule(mode: .reply, expect: nil), expected: [body], udp: udp)
         guard socket.sendAll(encode(body)) else { return nil }
-        let deadline = Date().addingTimeInterval(timeout)
-        var buffer: [UInt8] = []
-        while deadline.timeIntervalSinceNow > 0 {
-            buffer.removeAll(keepingCapacity: true)
-            guard case .bytes = socket.receive(appendingTo: &buffer, within: deadline.timeIntervalSinceNow) else { return nil }
-            if reader.feed(buffer) != .pending { break }
-        }
+        _ = read(&reader, from: socket, until: Date().addingTimeInterval(timeout))
         return reader.lastAnswer.map { (body, $0) }
     }
 
@@ -180,26 +162,39 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
 
     private func readAnswers(on s: ClientSocket, expected: [[UInt8]], started: Date, deadline seconds: Double) -> AnswerOutcome {
         var reader = AnswerReader(spec: spec, rule: rule, expected: expected, udp: udp)
-        let deadline = started.addingTimeInterval(seconds)
+        let end = read(&reader, from: s, until: started.addingTimeInterval(seconds))
+        let elapsed = Date().timeIntervalSince(started)
+        switch end {
+        case .done: return .right(elapsed)
+        case .mismatch(let why): return .wrong(why)
+        case .ended(.timeout): return .incomplete(got: reader.matched, of: expected.count, closed: false, seconds: elapsed)
+        case .ended: return .incomplete(got: reader.matched, of: expected.count, closed: true, seconds: elapsed)
+        }
+    }
+
+    /// How reading answers ended.
+    private enum ReadEnd {
+        case done
+        case mismatch(String)
+        /// The peer closed or reset, a read failed, or the deadline passed (`.timeout`).
+        case ended(ClientSocket.Received)
+    }
+
+    /// Feeds what `s` receives to `reader` until the answers are all there or one is wrong, the
+    /// peer ends, or `deadline` passes: the one read loop of the probe and of a case's answers.
+    private func read(_ reader: inout AnswerReader, from s: ClientSocket, until deadline: Date) -> ReadEnd {
         var buffer: [UInt8] = []
         while true {
             let left = deadline.timeIntervalSinceNow
-            if left <= 0 {
-                return .incomplete(got: reader.matched, of: expected.count, closed: false, seconds: Date().timeIntervalSince(started))
-            }
+            if left <= 0 { return .ended(.timeout) }
             buffer.removeAll(keepingCapacity: true)
-            switch s.receive(appendingTo: &buffer, within: left) {
-            case .bytes(0): continue
-            case .bytes:
-                switch reader.feed(buffer) {
-                case .done: return .right(Date().timeIntervalSince(started))
-                case .mismatch(let why): return .wrong(why)
-                case .pending: continue
-                }
-            case .closed, .reset, .failed:
-                return .incomplete(got: reader.matched, of: expected.count, closed: true, seconds: Date().timeIntervalSince(started))
-            case .timeout:
-                return .incomplete(got: reader.matched, of: expected.count, closed: false, seconds: Date().timeIntervalSince(started))
+            let got = s.receive(appendingTo: &buffer, within: left)
+            guard case .bytes(let n) = got else { return .ended(got) }
+            if n == 0 { continue }
+            switch reader.feed(buffer) {
+            case .done: return .done
+            case .mismatch(let why): return .mismatch(why)
+            case .pending: continue
             }
         }
     }
