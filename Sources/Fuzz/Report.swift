@@ -158,11 +158,8 @@ public struct FuzzReport: Sendable {
     /// A finite number with at most three decimals (JSON has no NaN or infinity).
     static func seconds(_ s: Double) -> String {
         guard s.isFinite, s >= 0 else { return "0" }
-        let ms = (s * 1000).rounded()
-        guard ms < 1e15 else { return "999999999999" }
-        let whole = Int64(ms) / 1000, frac = Int64(ms) % 1000
-        let f = String(frac)
-        return "\(whole).\(String(repeating: "0", count: 3 - f.count))\(f)"
+        guard (s * 1000).rounded() < 1e15, let text = threeDecimals(s) else { return "999999999999" }
+        return text
     }
 
     // MARK: - terminal

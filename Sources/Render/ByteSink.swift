@@ -310,3 +310,14 @@ public final class ByteSink {
         write(a.description)
     }
 }
+
+/// `value` with exactly three decimals, sign kept (`-1.500`, `0.042`), for durations and rates;
+/// nil when it is not finite or its thousandths do not fit in an Int (the caller says what then).
+public func threeDecimals(_ value: Double) -> String? {
+    guard value.isFinite else { return nil }
+    let thousandths = (abs(value) * 1000).rounded()
+    guard thousandths < 9e15 else { return nil }
+    let ms = Int(thousandths)
+    let frac = String(ms % 1000)
+    return (value < 0 ? "-" : "") + "\(ms / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
+}

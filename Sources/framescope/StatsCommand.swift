@@ -134,12 +134,7 @@ struct StatsCommand: ParsableCommand {
     /// Seconds with three decimals; negative durations (timestamps that go backwards) keep
     /// their sign, and values past what an Int holds in milliseconds are shown in e-notation.
     static func format3(_ d: Double) -> String {
-        guard d.isFinite else { return "?" }
-        let sign = d < 0 ? "-" : ""
-        let msD = (abs(d) * 1000).rounded()
-        guard msD < 9e15 else { return sign + String(format: "%.3e", abs(d)) }
-        let ms = Int(msD)
-        let frac = String(ms % 1000)
-        return sign + "\(ms / 1000)." + String(repeating: "0", count: max(0, 3 - frac.count)) + frac
+        if let text = threeDecimals(d) { return text }
+        return d.isFinite ? (d < 0 ? "-" : "") + String(format: "%.3e", abs(d)) : "?"
     }
 }
