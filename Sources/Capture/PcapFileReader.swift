@@ -296,16 +296,7 @@ public final class PcapFileReader {
                 frame: framesRead + 1, offset: byteOffset,
                 reason: "header claims \(caplen) captured bytes, only \(available - 16) present")
         }
-        let timestamp: Timestamp
-        if nanosecondFile {
-            timestamp = Timestamp(
-                seconds: Int64(seconds) + Int64(fraction / 1_000_000_000),
-                nanoseconds: fraction % 1_000_000_000, fractionDigits: 9)
-        } else {
-            timestamp = Timestamp(
-                seconds: Int64(seconds) + Int64(fraction / 1_000_000),
-                nanoseconds: (fraction % 1_000_000) * 1000, fractionDigits: 6)
-        }
+        let timestamp = Timestamp(recordSeconds: seconds, fraction: fraction, fractionDigits: nanosecondFile ? 9 : 6)
         let bytes = UnsafeRawBufferPointer(start: buffer + head + 16, count: caplen)
         consume(16 + caplen)
         frameCount += 1

@@ -271,9 +271,11 @@ public final class MessagePipeline {
             switch frame.layers[i].header {
             case .ipv4(let h): src = .v4(h.source); dst = .v4(h.destination)
             case .ipv6(let h): src = .v6(h.source); dst = .v6(h.destination)
-            case .tcp(let h) where frame.layers[i].error == nil || frame.layers[i].error?.isTruncation == true:
+            case .tcp(let h) where !frame.layers[i].firstFragment
+                    && (frame.layers[i].error == nil || frame.layers[i].error?.isTruncation == true || frame.payloadRange != nil):
                 // A header cut by the snaplen after its fixed 20 bytes still feeds the reassembler: its
-                // payload is then all missing, which the reassembler reports as a gap.
+                // payload is then all missing, which the reassembler reports as a gap. A header with a
+                // bad option whose length still delimits it feeds it too (its payload range is set).
                 guard let s = src, let d = dst, h.capturedHeaderLength >= 20, h.headerLength >= 20 else { break }
                 let reassembled = frame.reassembledPayload
                 let feed = { (payload: UnsafeRawBufferPointer) -> SessionInfo in
@@ -296,7 +298,7 @@ public final class MessagePipeline {
                     reassembler.drainEvents { handle($0) }
                 }
                 if buildsView, let s = session { pendingPiece(DirectionKey(stream: s.stream, direction: s.direction, udp: false)) }
-            case .udp(let h) where frame.layers[i].error == nil:
+            case .udp(let h) where frame.layers[i].error == nil && !frame.layers[i].firstFragment:
                 guard let s = src, let d = dst else { break }
                 let payload = frame.reassembledPayload ?? frame.payloadRange.map { Array(bytes[$0]) } ?? []
                 if exportsEvents {
@@ -319,11 +321,11 @@ public final class MessagePipeline {
     /// completes a datagram gets its transport layer.
     func defragment(number: Int, timestamp: Timestamp, frame: inout DecodedFrame, bytes: UnsafeRawBufferPointer,
                     dissector: inout Dissector) {
-        // Only a frame whose last layer is data can hold a fragment (checked without copying layers).
-        guard let dataIndex = frame.layers.indices.last, dataIndex > 0, frame.layers[dataIndex].proto == .data else { return }
-        let data = frame.layers[dataIndex]
-        guard case .data(let length) = data.header, data.offset >= 0, data.offset + length <= bytes.count else { return }
-        let payload = UnsafeRawBufferPointer(rebasing: bytes[data.offset ..< data.offset + length])
+        // A fragment's last layer is its data, or the transport header of a first fragment; the
+        // IP layer is the one before it.
+        guard let range = frame.fragmentRange, range.upperBound <= bytes.count,
+              let dataIndex = frame.layers.indices.last, dataIndex > 0 else { return }
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[range])
         var key: FragmentKey
         var offset: Int, more: Bool
         var pseudo: TransportContext.Pseudo
@@ -345,7 +347,8 @@ public final class MessagePipeline {
             return
         }
         guard let whole = fragments.add(key: key, offset: offset, more: more, bytes: payload, frame: number, time: timestamp) else { return }
-        // The data layer of this last fragment makes way for the datagram's transport layer.
+        // The data (or first-fragment header) of this last fragment makes way for the
+        // datagram's transport layer.
         frame.layers.remove(at: dataIndex)
         dissector.appendReassembled(whole.bytes, protocol: key.protocolNumber, pseudo: pseudo, frames: whole.frames, into: &frame)
     }

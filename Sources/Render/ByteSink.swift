@@ -188,7 +188,7 @@ public final class ByteSink {
 
     /// RFC 3339 UTC time with every digit of the source's precision: `2026-11-27T05:16:36.000145Z`.
     public func rfc3339(_ t: Timestamp) {
-        dateAndTime(t.seconds)
+        dateAndTime(t.secondsAsRead)
         fraction(t)
         byte(UInt8(ascii: "Z"))
     }
@@ -196,7 +196,7 @@ public final class ByteSink {
     /// `HH:MM:SS.ffffff` (UTC), the fraction as precise as the source.
     public func clock(_ t: Timestamp) {
         let before = count
-        dateAndTime(t.seconds)
+        dateAndTime(t.secondsAsRead)
         // Keep only the time of day: drop the date and "T" just written (8 bytes remain).
         let start = count - 8
         (base + before).update(from: base + start, count: 8)
@@ -237,7 +237,10 @@ public final class ByteSink {
 
     private func fraction(_ t: Timestamp) {
         byte(UInt8(ascii: "."))
-        if t.fractionDigits >= 9 {
+        if let raw = t.fractionAsRead {
+            // Impossible (≥ 1 s), shown as read: more digits than the precision has.
+            decimal(Int(raw))
+        } else if t.fractionDigits >= 9 {
             zeroPadded(Int(t.nanoseconds), width: 9)
         } else {
             zeroPadded(Int(t.nanoseconds / 1000), width: 6)

@@ -80,36 +80,57 @@ public enum JSONLines {
             out.write(",\"family\":")
             out.decimal(h.family)
         case .ipv4(let h):
+            // A header cut by the capture shows the fields whose bytes are there.
             out.write(",\"version\":")
             out.decimal(h.version)
             out.write(",\"header_length\":")
             out.decimal(h.headerLength)
-            out.write(",\"dscp\":")
-            out.decimal(h.dscp)
-            out.write(",\"ecn\":")
-            out.decimal(h.ecn)
-            out.write(",\"total_length\":")
-            out.decimal(h.totalLength)
-            out.write(",\"id\":")
-            out.decimal(h.identification)
-            out.write(",\"flags\":[")
-            if h.dontFragment { out.write("\"DF\"") }
-            if h.moreFragments { out.write(h.dontFragment ? ",\"MF\"" as StaticString : "\"MF\"") }
-            out.write("],\"frag_offset\":")
-            out.decimal(h.fragmentOffset)
-            out.write(",\"ttl\":")
-            out.decimal(h.ttl)
-            out.write(",\"protocol\":")
-            out.decimal(h.protocolNumber)
-            out.write(",\"checksum\":")
-            out.decimal(h.checksum)
-            out.write(",\"checksum_status\":\"")
-            out.write(h.checksumStatus.rawValue)
-            out.write("\",\"src\":\"")
-            out.ipv4(h.source)
-            out.write("\",\"dst\":\"")
-            out.ipv4(h.destination)
-            out.byte(UInt8(ascii: "\""))
+            if h.has(1, 1) {
+                out.write(",\"dscp\":")
+                out.decimal(h.dscp)
+                out.write(",\"ecn\":")
+                out.decimal(h.ecn)
+            }
+            if h.has(2, 2) {
+                out.write(",\"total_length\":")
+                out.decimal(h.totalLength)
+            }
+            if h.has(4, 2) {
+                out.write(",\"id\":")
+                out.decimal(h.identification)
+            }
+            if h.has(6, 2) {
+                out.write(",\"flags\":[")
+                if h.dontFragment { out.write("\"DF\"") }
+                if h.moreFragments { out.write(h.dontFragment ? ",\"MF\"" as StaticString : "\"MF\"") }
+                out.write("],\"frag_offset\":")
+                out.decimal(h.fragmentOffset)
+            }
+            if h.has(8, 1) {
+                out.write(",\"ttl\":")
+                out.decimal(h.ttl)
+            }
+            if h.has(9, 1) {
+                out.write(",\"protocol\":")
+                out.decimal(h.protocolNumber)
+            }
+            if h.has(10, 2) {
+                out.write(",\"checksum\":")
+                out.decimal(h.checksum)
+                out.write(",\"checksum_status\":\"")
+                out.write(h.checksumStatus.rawValue)
+                out.byte(UInt8(ascii: "\""))
+            }
+            if h.has(12, 4) {
+                out.write(",\"src\":\"")
+                out.ipv4(h.source)
+                out.byte(UInt8(ascii: "\""))
+            }
+            if h.has(16, 4) {
+                out.write(",\"dst\":\"")
+                out.ipv4(h.destination)
+                out.byte(UInt8(ascii: "\""))
+            }
             if !h.options.isEmpty {
                 out.write(",\"options\":[")
                 for (i, o) in h.options.enumerated() {
@@ -119,21 +140,36 @@ public enum JSONLines {
                 out.byte(UInt8(ascii: "]"))
             }
         case .ipv6(let h):
-            out.write(",\"traffic_class\":")
-            out.decimal(h.trafficClass)
-            out.write(",\"flow_label\":")
-            out.decimal(h.flowLabel)
-            out.write(",\"payload_length\":")
-            out.decimal(h.payloadLength)
-            out.write(",\"next_header\":")
-            out.decimal(h.nextHeader)
-            out.write(",\"hop_limit\":")
-            out.decimal(h.hopLimit)
-            out.write(",\"src\":\"")
-            out.ipv6(h.source)
-            out.write("\",\"dst\":\"")
-            out.ipv6(h.destination)
-            out.byte(UInt8(ascii: "\""))
+            if h.has(0, 2) {
+                out.write(",\"traffic_class\":")
+                out.decimal(h.trafficClass)
+            }
+            if h.has(1, 3) {
+                out.write(",\"flow_label\":")
+                out.decimal(h.flowLabel)
+            }
+            if h.has(4, 2) {
+                out.write(",\"payload_length\":")
+                out.decimal(h.payloadLength)
+            }
+            if h.has(6, 1) {
+                out.write(",\"next_header\":")
+                out.decimal(h.nextHeader)
+            }
+            if h.has(7, 1) {
+                out.write(",\"hop_limit\":")
+                out.decimal(h.hopLimit)
+            }
+            if h.has(8, 16) {
+                out.write(",\"src\":\"")
+                out.ipv6(h.source)
+                out.byte(UInt8(ascii: "\""))
+            }
+            if h.has(24, 16) {
+                out.write(",\"dst\":\"")
+                out.ipv6(h.destination)
+                out.byte(UInt8(ascii: "\""))
+            }
             if !h.extensions.isEmpty {
                 out.write(",\"extensions\":[")
                 for (i, e) in h.extensions.enumerated() {
@@ -156,8 +192,10 @@ public enum JSONLines {
                 }
                 out.byte(UInt8(ascii: "]"))
             }
-            out.write(",\"protocol\":")
-            out.decimal(h.upperProtocol)
+            if h.has(6, 1) {
+                out.write(",\"protocol\":")
+                out.decimal(h.upperProtocol)
+            }
         case .arp(let h):
             out.write(",\"opcode\":")
             out.decimal(h.opcode)
@@ -168,11 +206,15 @@ public enum JSONLines {
         case .icmp(let h):
             out.write(",\"type\":")
             out.decimal(h.type)
-            out.write(",\"code\":")
-            out.decimal(h.code)
-            out.write(",\"checksum_status\":\"")
-            out.write(h.checksumStatus.rawValue)
-            out.byte(UInt8(ascii: "\""))
+            if h.has(1, 1) {
+                out.write(",\"code\":")
+                out.decimal(h.code)
+            }
+            if h.has(2, 2) {
+                out.write(",\"checksum_status\":\"")
+                out.write(h.checksumStatus.rawValue)
+                out.byte(UInt8(ascii: "\""))
+            }
             if let id = h.identifier { out.write(",\"id\":"); out.decimal(id) }
             if let seq = h.sequence { out.write(",\"seq\":"); out.decimal(seq) }
             if !h.quoted.isEmpty {
@@ -181,8 +223,9 @@ public enum JSONLines {
                 out.byte(UInt8(ascii: "]"))
             }
         case .tcp(let h):
-            tcp(h, into: out)
+            tcp(h, l, into: out)
             payloadTruncated = h.capturedHeaderLength >= 20 && h.capturedPayloadLength < h.payloadLength && l.error == nil
+                && !l.firstFragment
             if payloadTruncated {
                 out.write(",\"truncated\":true,\"captured_payload_length\":")
                 out.decimal(h.capturedPayloadLength)
@@ -190,6 +233,12 @@ public enum JSONLines {
         case .udp(let h):
             out.write(",\"src_port\":")
             out.decimal(h.sourcePort)
+            guard h.has(2, 6) else {
+                // A header cut by the capture: the fields whose bytes are there.
+                if h.has(2, 2) { out.write(",\"dst_port\":"); out.decimal(h.destinationPort) }
+                if h.has(4, 2) { out.write(",\"length\":"); out.decimal(h.length) }
+                break
+            }
             out.write(",\"dst_port\":")
             out.decimal(h.destinationPort)
             out.write(",\"length\":")
@@ -200,12 +249,13 @@ public enum JSONLines {
             out.write(h.checksumStatus.rawValue)
             out.write("\",\"payload_length\":")
             out.decimal(h.payloadLength)
-            payloadTruncated = h.capturedPayloadLength < h.payloadLength && l.error == nil
+            payloadTruncated = h.capturedPayloadLength < h.payloadLength && l.error == nil && !l.firstFragment
             if payloadTruncated {
                 out.write(",\"truncated\":true,\"captured_payload_length\":")
                 out.decimal(h.capturedPayloadLength)
             }
         }
+        if l.firstFragment { out.write(",\"first_fragment\":true") }
         if let frames = l.reassembledFrom {
             out.write(",\"reassembled_from\":[")
             for (i, n) in frames.enumerated() {
@@ -233,21 +283,35 @@ public enum JSONLines {
         out.decimal(protocolType)
     }
 
-    static func tcp(_ h: TCPHeader, into out: ByteSink) {
+    static func tcp(_ h: TCPHeader, _ l: DecodedLayer, into out: ByteSink) {
         out.write(",\"src_port\":")
         out.decimal(h.sourcePort)
+        guard h.capturedHeaderLength >= 20 else {
+            // A header cut by the capture (an ICMP quote holds only its first 8 bytes): the
+            // fields whose bytes are there.
+            if h.has(2, 2) { out.write(",\"dst_port\":"); out.decimal(h.destinationPort) }
+            if h.has(4, 4) { out.write(",\"seq\":"); out.decimal(h.sequence) }
+            if h.has(8, 4) { out.write(",\"ack\":"); out.decimal(h.acknowledgment) }
+            if h.has(12, 1) {
+                out.write(",\"header_length\":")
+                out.decimal(h.headerLength)
+                if h.headerLength >= TCPHeader.minimumLength && !l.firstFragment {
+                    out.write(",\"payload_length\":")
+                    out.decimal(h.payloadLength)
+                }
+            }
+            if h.has(13, 1) { out.write(",\"flags\":"); out.jsonNames(TCPFlags.names.filter { h.flags.contains($0.0) }) { $0.1 } }
+            if h.has(14, 2) { out.write(",\"window\":"); out.decimal(h.window) }
+            if h.has(16, 2) { out.write(",\"checksum\":"); out.decimal(h.checksum) }
+            if h.has(18, 2) { out.write(",\"urgent_pointer\":"); out.decimal(h.urgentPointer) }
+            return
+        }
         out.write(",\"dst_port\":")
         out.decimal(h.destinationPort)
-        // An ICMP quote may hold only the first 8 bytes of a TCP header: show what is there.
-        if h.capturedHeaderLength >= 8 {
-            out.write(",\"seq\":")
-            out.decimal(h.sequence)
-        }
-        if h.capturedHeaderLength >= 12 {
-            out.write(",\"ack\":")
-            out.decimal(h.acknowledgment)
-        }
-        guard h.capturedHeaderLength >= 20 else { return }
+        out.write(",\"seq\":")
+        out.decimal(h.sequence)
+        out.write(",\"ack\":")
+        out.decimal(h.acknowledgment)
         out.write(",\"header_length\":")
         out.decimal(h.headerLength)
         out.write(",\"flags\":[")
@@ -280,6 +344,9 @@ public enum JSONLines {
                 out.decimal(ts.value)
                 out.write(",\"ts_ecr\":")
                 out.decimal(ts.echoReply)
+            } else if let v = h.options.cutTimestampValue {
+                out.write(",\"ts_val\":")
+                out.decimal(v)
             }
             let blocks = h.sackBlocks
             if !blocks.isEmpty {

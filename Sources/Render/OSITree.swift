@@ -83,16 +83,37 @@ public enum OSITree {
             let fam = h.family == 2 ? "IPv4" : NullHeader.isIPv6Family(h.family) ? "IPv6" : "unknown"
             headline = "\(h.isLoop ? "OpenBSD loopback (LOOP)" : "BSD loopback (NULL)"), address family \(h.family) (\(fam))"
         case .ipv4(let h):
+            if h.capturedHeaderLength < IPv4Header.minimumLength {
+                // Cut by the capture: the fields whose bytes are there.
+                var f = ["version \(h.version)", "header length \(h.headerLength)"]
+                if h.has(1, 1) { f.append("DSCP \(h.dscp), ECN \(h.ecn)") }
+                if h.has(2, 2) { f.append("total length \(h.totalLength)") }
+                if h.has(4, 2) { f.append("id \(h.identification)") }
+                if h.has(6, 2) { f.append("flags \(ipv4Flags(h)), fragment offset \(h.fragmentOffset)") }
+                if h.has(8, 1) { f.append("TTL \(h.ttl)") }
+                if h.has(9, 1) { f.append("protocol \(protoText(h.protocolNumber))") }
+                if h.has(10, 2) { f.append("header checksum \(hex4(h.checksum))") }
+                if h.has(12, 4) { f.append("source \(h.source)") }
+                details.append(f.joined(separator: ", ") + " (only \(h.capturedHeaderLength) header bytes captured)")
+                break
+            }
             headline = "IPv4 \(h.source) → \(h.destination)"
-            var flags: [String] = []
-            if h.reservedFlag { flags.append("reserved") }
-            if h.dontFragment { flags.append("DF") }
-            if h.moreFragments { flags.append("MF") }
             details.append("version \(h.version), header length \(h.headerLength), DSCP \(h.dscp), ECN \(h.ecn), total length \(h.totalLength), id \(h.identification)")
-            details.append("flags \(flags.isEmpty ? "none" : flags.joined(separator: ", ")), fragment offset \(h.fragmentOffset), TTL \(h.ttl), protocol \(protoText(h.protocolNumber))")
+            details.append("flags \(ipv4Flags(h)), fragment offset \(h.fragmentOffset), TTL \(h.ttl), protocol \(protoText(h.protocolNumber))")
             details.append("header checksum \(hex4(h.checksum)) (\(h.checksumStatus.rawValue))")
             if !h.options.isEmpty { details.append("options \(h.options.map(IPv4Header.optionName).joined(separator: ", "))") }
         case .ipv6(let h):
+            if h.capturedHeaderLength < IPv6Header.length {
+                var f: [String] = []
+                if h.has(0, 2) { f.append("traffic class \(h.trafficClass)") }
+                if h.has(1, 3) { f.append("flow label \(hex(UInt64(h.flowLabel), 5))") }
+                if h.has(4, 2) { f.append("payload length \(h.payloadLength)") }
+                if h.has(6, 1) { f.append("next header \(protoText(h.nextHeader))") }
+                if h.has(7, 1) { f.append("hop limit \(h.hopLimit)") }
+                if h.has(8, 16) { f.append("source \(h.source)") }
+                details.append((f.isEmpty ? "version 6" : f.joined(separator: ", ")) + " (only \(h.capturedHeaderLength) header bytes captured)")
+                break
+            }
             headline = "IPv6 \(h.source) → \(h.destination)"
             details.append("traffic class \(h.trafficClass), flow label \(hex(UInt64(h.flowLabel), 5)), payload length \(h.payloadLength), next header \(protoText(h.nextHeader)), hop limit \(h.hopLimit)")
             for e in h.extensions {
@@ -112,12 +133,17 @@ public enum OSITree {
         case .icmp(let h):
             let v6 = l.proto == .icmpv6
             headline = "\(v6 ? "ICMPv6" : "ICMP") \(v6 ? ICMPHeader.typeNameV6(h.type, code: h.code) : ICMPHeader.typeNameV4(h.type, code: h.code))"
+            if !h.has(1, 3) {
+                headline = "\(v6 ? "ICMPv6" : "ICMP") type \(h.type)"
+                details.append("type \(h.type)\(h.has(1, 1) ? ", code \(h.code)" : "") (only \(h.capturedHeaderLength) header bytes captured)")
+                break
+            }
             var d = "type \(h.type), code \(h.code), checksum \(hex4(h.checksum)) (\(h.checksumStatus.rawValue))"
             if let id = h.identifier, let seq = h.sequence { d += ", id \(id), seq \(seq)" }
             details.append(d)
             quoted = h.quoted
         case .tcp(let h):
-            headline = "TCP port \(h.sourcePort) → \(h.destinationPort)"
+            headline = h.has(2, 2) ? "TCP port \(h.sourcePort) → \(h.destinationPort)" : "TCP source port \(h.sourcePort)"
             if h.capturedHeaderLength >= 20 {
                 let flags = TCPFlags.names.filter { h.flags.contains($0.0) }.map(\.1)
                 details.append("seq \(h.sequence), ack \(h.acknowledgment), header length \(h.headerLength), flags [\(flags.joined(separator: ", "))], window \(h.window)")
@@ -128,17 +154,31 @@ public enum OSITree {
                     details.append("options \(o.string)")
                 }
                 var p = "payload \(h.payloadLength) bytes"
-                if h.capturedPayloadLength < h.payloadLength { p += " (\(h.capturedPayloadLength) captured)" }
+                if h.capturedPayloadLength < h.payloadLength { p += l.firstFragment ? " (\(h.capturedPayloadLength) in this fragment)" : " (\(h.capturedPayloadLength) captured)" }
                 details.append(p)
-            } else if h.capturedHeaderLength >= 8 {
-                details.append("seq \(h.sequence) (only \(h.capturedHeaderLength) header bytes present)")
+            } else {
+                // Cut by the capture (or an ICMP quote of 8 bytes): the fields whose bytes are there.
+                var f: [String] = []
+                if h.has(4, 4) { f.append("seq \(h.sequence)") }
+                if h.has(8, 4) { f.append("ack \(h.acknowledgment)") }
+                if h.has(12, 1) { f.append("header length \(h.headerLength)") }
+                if h.has(13, 1) { f.append("flags [\(TCPFlags.names.filter { h.flags.contains($0.0) }.map(\.1).joined(separator: ", "))]") }
+                if h.has(14, 2) { f.append("window \(h.window)") }
+                if h.has(16, 2) { f.append("checksum \(hex4(h.checksum))") }
+                details.append(f.joined(separator: ", ") + "\(f.isEmpty ? "" : " ")(only \(h.capturedHeaderLength) header bytes captured)")
             }
         case .udp(let h):
+            guard h.has(2, 6) else {
+                headline = h.has(2, 2) ? "UDP port \(h.sourcePort) → \(h.destinationPort)" : "UDP source port \(h.sourcePort)"
+                if h.has(4, 2) { details.append("length \(h.length) (only \(h.capturedHeaderLength) header bytes captured)") }
+                break
+            }
             headline = "UDP port \(h.sourcePort) → \(h.destinationPort)"
             var p = "length \(h.length), checksum \(hex4(h.checksum)) (\(checksumText(h.checksumStatus))), payload \(h.payloadLength) bytes"
-            if h.capturedPayloadLength < h.payloadLength { p += " (\(h.capturedPayloadLength) captured)" }
+            if h.capturedPayloadLength < h.payloadLength { p += l.firstFragment ? " (\(h.capturedPayloadLength) in this fragment)" : " (\(h.capturedPayloadLength) captured)" }
             details.append(p)
         }
+        if l.firstFragment { details.append("read from the first fragment of a datagram: the rest is in later fragments, and the datagram's own layer 4 comes with the frame that completes it") }
         if l.truncated && l.error == nil { details.append("(not all captured)") }
         row(l.osi, name, headline, details, style, out, indent: indent)
         if let e = l.error {
@@ -151,6 +191,14 @@ public enum OSITree {
             out.write(indent + "                quoted datagram:\n")
             for q in quoted { layer(q, style: style, indent: indent + "                  ", into: out) }
         }
+    }
+
+    static func ipv4Flags(_ h: IPv4Header) -> String {
+        var flags: [String] = []
+        if h.reservedFlag { flags.append("reserved") }
+        if h.dontFragment { flags.append("DF") }
+        if h.moreFragments { flags.append("MF") }
+        return flags.isEmpty ? "none" : flags.joined(separator: ", ")
     }
 
     static func checksumText(_ s: ChecksumStatus) -> String {

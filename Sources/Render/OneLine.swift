@@ -15,6 +15,10 @@ public enum OneLine {
         out.clock(info.timestamp)
         var endpoints: (src: Endpoint, dst: Endpoint)? = nil
         var wroteProto = false
+        // The IP layer's summary is written only when nothing decodes after it (or it is a
+        // fragment whose transport header is not shown); a first fragment's header says so itself.
+        let lastDecoded = frame.layers.lastIndex { $0.proto != .data } ?? -1
+        var fragmentID: UInt32? = nil
         // By index: copying each layer (its error text, its header's arrays) cost more than
         // rendering it.
         for li in frame.layers.indices {
@@ -43,9 +47,10 @@ public enum OneLine {
                 out.write(h.isLoop ? " loop af " as StaticString : " null af ")
                 out.decimal(h.family)
             case .ipv4(let h):
-                endpoints = (.v4(h.source), .v4(h.destination))
-                if h.isFragment || frame.layers[li].error != nil || frame.layers.last?.proto == .ipv4 {
-                    writeEndpoints(endpoints!, nil, nil, out)
+                endpoints = h.has(12, 8) ? (.v4(h.source), .v4(h.destination)) : nil
+                if h.isFragment { fragmentID = UInt32(h.identification) }
+                if li == lastDecoded || (h.isFragment && frame.layers.last?.firstFragment != true) {
+                    if let e = endpoints { writeEndpoints(e, nil, nil, out) }
                     proto("IPv4", style, out)
                     wroteProto = true
                     if h.isFragment {
@@ -55,16 +60,21 @@ public enum OneLine {
                         out.decimal(h.fragmentOffset)
                         if h.moreFragments { out.write(" MF") }
                     }
-                    out.write(" proto ")
-                    protocolName(h.protocolNumber, out)
-                    out.write(" len ")
-                    out.decimal(Int(h.totalLength) - h.headerLength)
+                    if h.has(9, 1) {
+                        out.write(" proto ")
+                        protocolName(h.protocolNumber, out)
+                    }
+                    if h.has(2, 2) {
+                        out.write(" len ")
+                        out.decimal(Int(h.totalLength) - h.headerLength)
+                    }
                 }
                 if h.checksumStatus == .bad { flag("bad IPv4 checksum", style, out) }
             case .ipv6(let h):
-                endpoints = (.v6(h.source), .v6(h.destination))
-                if h.fragment != nil || frame.layers[li].error != nil || frame.layers.last?.proto == .ipv6 {
-                    writeEndpoints(endpoints!, nil, nil, out)
+                endpoints = h.has(8, 32) ? (.v6(h.source), .v6(h.destination)) : nil
+                if let f = h.fragment { fragmentID = f.fragmentID }
+                if li == lastDecoded || (h.fragment != nil && frame.layers.last?.firstFragment != true) {
+                    if let e = endpoints { writeEndpoints(e, nil, nil, out) }
                     proto("IPv6", style, out)
                     wroteProto = true
                     if let f = h.fragment {
@@ -74,10 +84,14 @@ public enum OneLine {
                         out.decimal(f.fragmentOffset)
                         if f.moreFragments { out.write(" MF") }
                     }
-                    out.write(" proto ")
-                    protocolName(h.upperProtocol, out)
-                    out.write(" len ")
-                    out.decimal(h.payloadLength)
+                    if h.has(6, 1) {
+                        out.write(" proto ")
+                        protocolName(h.upperProtocol, out)
+                    }
+                    if h.has(4, 2) {
+                        out.write(" len ")
+                        out.decimal(h.payloadLength)
+                    }
                 }
             case .arp(let h):
                 proto("ARP", style, out)
@@ -107,7 +121,12 @@ public enum OneLine {
                 proto(v6 ? "ICMPv6" : "ICMP", style, out)
                 wroteProto = true
                 out.byte(UInt8(ascii: " "))
-                out.write(v6 ? ICMPHeader.typeNameV6(h.type, code: h.code) : ICMPHeader.typeNameV4(h.type, code: h.code))
+                if h.has(1, 1) {
+                    out.write(v6 ? ICMPHeader.typeNameV6(h.type, code: h.code) : ICMPHeader.typeNameV4(h.type, code: h.code))
+                } else {
+                    out.write("type ")
+                    out.decimal(h.type)
+                }
                 if let id = h.identifier, let seq = h.sequence {
                     out.write(" id ")
                     out.decimal(id)
@@ -119,7 +138,7 @@ public enum OneLine {
                 out.decimal(h.messageLength)
                 if h.checksumStatus == .bad { flag("bad checksum", style, out) }
             case .tcp(let h):
-                if let e = endpoints { writeEndpoints(e, h.sourcePort, h.destinationPort, out) }
+                if let e = endpoints { writeEndpoints(e, h.sourcePort, h.has(2, 2) ? h.destinationPort : nil, out) }
                 proto("TCP", style, out)
                 wroteProto = true
                 guard h.capturedHeaderLength >= 20 else { break }
@@ -146,13 +165,16 @@ public enum OneLine {
                     out.byte(UInt8(ascii: ">"))
                 }
                 if h.checksumStatus == .bad { flag("bad checksum", style, out) }
+                if frame.layers[li].firstFragment { firstFragment(fragmentID, out) }
             case .udp(let h):
-                if let e = endpoints { writeEndpoints(e, h.sourcePort, h.destinationPort, out) }
+                if let e = endpoints { writeEndpoints(e, h.sourcePort, h.has(2, 2) ? h.destinationPort : nil, out) }
                 proto("UDP", style, out)
+                guard h.has(2, 6) else { break }
                 wroteProto = true
                 out.write(" len ")
                 out.decimal(h.payloadLength)
                 if h.checksumStatus == .bad { flag("bad checksum", style, out) }
+                if frame.layers[li].firstFragment { firstFragment(fragmentID, out) }
             case .data(let n):
                 if !wroteProto {
                     if let e = endpoints { writeEndpoints(e, nil, nil, out) }
@@ -168,13 +190,12 @@ public enum OneLine {
             case .none:
                 break
             }
-            if let e = frame.layers[li].error {
-                style.open(.error, out)
-                out.write(e.isTruncation ? " [truncated: " as StaticString : " [malformed: ")
-                out.write(e.description)
-                out.byte(UInt8(ascii: "]"))
-                style.close(out)
-            }
+            // A layer whose error did not stop decoding (a bad option, a length past the frame)
+            // has its error said after the layers that follow it.
+            if frame.layers[li].error != nil && li >= lastDecoded { layerError(frame.layers[li].error!, style, out) }
+        }
+        for li in frame.layers.indices where li < lastDecoded {
+            if let e = frame.layers[li].error { layerError(e, style, out) }
         }
         for w in frame.warnings {
             style.open(.warning, out)
@@ -185,6 +206,21 @@ public enum OneLine {
         }
         if let v = view { UpperLayers.summary(v, style: style, into: out) }
         out.byte(UInt8(ascii: "\n"))
+    }
+
+    static func layerError(_ e: DecodeError, _ style: TextStyle, _ out: ByteSink) {
+        style.open(.error, out)
+        out.write(e.isTruncation ? " [truncated: " as StaticString : " [malformed: ")
+        out.write(e.description)
+        out.byte(UInt8(ascii: "]"))
+        style.close(out)
+    }
+
+    /// ` (first fragment id N)`: the header was read from a fragment, the rest is to come.
+    static func firstFragment(_ id: UInt32?, _ out: ByteSink) {
+        out.write(" (first fragment")
+        if let id { out.write(" id "); out.decimal(id) }
+        out.byte(UInt8(ascii: ")"))
     }
 
     enum Endpoint {
@@ -268,6 +304,11 @@ public enum OneLine {
             case .cut(let kind):
                 out.write(TCPOption.name(ofKind: kind))
                 out.write(" [cut]")
+            case .badLength(let kind, let len):
+                out.write(TCPOption.name(ofKind: kind))
+                out.write(" [len ")
+                out.decimal(len)
+                out.byte(UInt8(ascii: "]"))
             case .unknown(let kind, let len):
                 out.write("kind:")
                 out.decimal(kind)

@@ -4,9 +4,10 @@
 enum NextLayer {
     case etherType(UInt16, ByteReader)
     case ipProtocol(UInt8, ByteReader, TransportContext)
-    /// A fragment of a larger datagram: its payload is not a transport header. `cut` when the
-    /// capture holds less of it than the IP header claims.
-    case fragment(ByteReader, cut: Bool)
+    /// A fragment of a larger datagram (its upper-layer protocol, payload and context). Only the
+    /// `first` one (offset 0) starts with a transport header. `cut` when the capture holds less
+    /// of it than the IP header claims.
+    case fragment(UInt8, ByteReader, TransportContext, first: Bool, cut: Bool)
     /// Bytes of a protocol this decoder does not know.
     case data(ByteReader)
     case stop
@@ -24,6 +25,9 @@ public struct TransportContext: Sendable {
     /// False when the dissector was told not to verify transport checksums (they stay
     /// `unverified`).
     public var verifiesChecksum = true
+    /// The bytes are the first fragment of a datagram (offset 0, more to come): `claimedLength`
+    /// is this fragment's, the transport header's own length fields speak for the whole.
+    public var firstFragment = false
 
     public var isIPv6: Bool {
         if case .v6 = pseudo { return true }
@@ -53,8 +57,13 @@ public struct Dissector {
     public init() {}
 
     /// Decodes `bytes` (one captured frame of `linkType`) into `frame`, which is reset first.
-    public mutating func decode(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, into frame: inout DecodedFrame) {
+    /// `wireLength` is the frame's length on the wire (the record's `len`): when it equals the
+    /// bytes captured, an IP header claiming more is `malformed`, not `truncated`. Unknown (nil)
+    /// counts as cut.
+    public mutating func decode(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, wireLength: Int? = nil,
+                                into frame: inout DecodedFrame) {
         frame.reset()
+        let wireCut = (wireLength ?? Int.max) > bytes.count
         let r = ByteReader(bytes)
         var next: NextLayer
         switch linkType.rawValue {
@@ -101,8 +110,21 @@ public struct Dissector {
             case .data(let p):
                 if p.count > 0 { frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count)).at(p)) }
                 next = .stop
-            case .fragment(let p, let cut):
-                frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count), truncated: cut).at(p))
+            case .fragment(let proto, let p, var ctx, let first, let cut):
+                frame.fragmentRange = p.range
+                if first && (proto == IPProtocol.tcp || proto == IPProtocol.udp) {
+                    // The transport header the first fragment carries, shown for its ports; its
+                    // payload is framed only from the reassembled datagram.
+                    ctx.firstFragment = true
+                    var ignored: Range<Int>? = nil
+                    var l = proto == IPProtocol.tcp ? TCPHeader.decode(p, ctx: ctx, payloadRange: &ignored)
+                                                    : UDPHeader.decode(p, ctx: ctx, payloadRange: &ignored)
+                    l.firstFragment = true
+                    if cut { l.truncated = true }
+                    frame.layers.append(l.at(p))
+                } else {
+                    frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count), truncated: cut).at(p))
+                }
                 next = .stop
             case .etherType(let type, let p):
                 if EtherType.isVLANTag(type) {
@@ -117,11 +139,11 @@ public struct Dissector {
                     frame.layers.append(l.at(p))
                     next = n
                 } else if type == EtherType.ipv4 {
-                    let (l, n) = IPv4Header.decode(p, warnings: &frame.warnings, trailer: &trailer)
+                    let (l, n) = IPv4Header.decode(p, wireCut: wireCut, warnings: &frame.warnings, trailer: &trailer)
                     frame.layers.append(l.at(p))
                     next = n
                 } else if type == EtherType.ipv6 {
-                    let (l, n) = IPv6Header.decode(p, warnings: &frame.warnings, trailer: &trailer)
+                    let (l, n) = IPv6Header.decode(p, wireCut: wireCut, warnings: &frame.warnings, trailer: &trailer)
                     frame.layers.append(l.at(p))
                     next = n
                 } else if type == EtherType.arp || type == EtherType.rarp {
@@ -183,10 +205,10 @@ public struct Dissector {
     }
 
     /// Convenience for tests and one-off use: decodes an owned byte array.
-    public func decode(_ bytes: [UInt8], linkType: LinkType) -> DecodedFrame {
+    public func decode(_ bytes: [UInt8], linkType: LinkType, wireLength: Int? = nil) -> DecodedFrame {
         var copy = self
         var frame = DecodedFrame()
-        bytes.withUnsafeBytes { copy.decode($0, linkType: linkType, into: &frame) }
+        bytes.withUnsafeBytes { copy.decode($0, linkType: linkType, wireLength: wireLength, into: &frame) }
         return frame
     }
 
@@ -197,8 +219,9 @@ public struct Dissector {
         var warnings: [String] = []
         var trailer = 0
         var ignoredRange: Range<Int>? = nil
-        let (l, n) = v6 ? IPv6Header.decode(r, warnings: &warnings, trailer: &trailer)
-                        : IPv4Header.decode(r, warnings: &warnings, trailer: &trailer)
+        // A quote is cut on purpose (the IP header and 8 bytes): what it lacks was cut, not lied about.
+        let (l, n) = v6 ? IPv6Header.decode(r, wireCut: true, warnings: &warnings, trailer: &trailer)
+                        : IPv4Header.decode(r, wireCut: true, warnings: &warnings, trailer: &trailer)
         layers.append(l.at(r))
         if case .ipProtocol(let proto, let p, let ctx) = n {
             switch proto {

@@ -21,6 +21,13 @@ public struct ICMPHeader: Sendable, Hashable {
     public var quoted: [DecodedLayer]
     /// Length of the message as the IP header claims it.
     public var messageLength: Int
+    /// How many of the 4 fixed bytes (type, code, checksum) were captured: < 4 only when the
+    /// capture cut them, in which case the fields past that point are zero and not shown.
+    public var capturedHeaderLength: Int = fixedLength
+
+    /// True when the `count` bytes of a field at `offset` were captured.
+    @inline(__always)
+    public func has(_ offset: Int, _ count: Int) -> Bool { offset + count <= capturedHeaderLength }
 
     public static let fixedLength = 4
 
@@ -55,7 +62,10 @@ public struct ICMPHeader: Sendable, Hashable {
                        dissector: inout Dissector) -> DecodedLayer {
         let proto: Proto = v6 ? .icmpv6 : .icmp
         guard let type = r.u8(0), let code = r.u8(1), let csum = r.u16(2) else {
-            return DecodedLayer(proto: proto, header: .none,
+            // The type (and code) whose bytes were captured.
+            let h = ICMPHeader(type: r.u8(0) ?? 0, code: r.u8(1) ?? 0, checksum: 0, checksumStatus: .unverified, quoted: [],
+                               messageLength: ctx.claimedLength, capturedHeaderLength: r.count)
+            return DecodedLayer(proto: proto, header: r.count > 0 ? .icmp(h) : .none,
                                 error: .truncated(layer: proto, needed: fixedLength, available: r.count), truncated: true)
         }
         let claimed = ctx.claimedLength
@@ -72,6 +82,7 @@ public struct ICMPHeader: Sendable, Hashable {
         let error = v6 ? (1 ... 4).contains(type) : isErrorV4(type)
         if echo {
             guard let id = r.u16(4), let seq = r.u16(6) else {
+                h.identifier = r.u16(4)
                 return DecodedLayer(proto: proto, header: .icmp(h),
                                     error: .truncated(layer: proto, needed: 8, available: r.count), truncated: true)
             }

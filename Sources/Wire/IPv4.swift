@@ -39,6 +39,9 @@ public struct IPv4Header: Sendable, Hashable {
     public var destination: IPv4Address
     /// Option type numbers in order (EOL ends the list).
     public var options: [UInt8]
+    /// How many bytes of the fixed header were captured: < 20 only when the capture cut it, in
+    /// which case the fields past that point are zero and must not be shown (`has(_:)`).
+    public var capturedHeaderLength: Int = minimumLength
 
     public static let minimumLength = 20
 
@@ -59,7 +62,14 @@ public struct IPv4Header: Sendable, Hashable {
         }
     }
 
-    static func decode(_ r: ByteReader, warnings: inout [String], trailer: inout Int) -> (DecodedLayer, next: NextLayer) {
+    /// True when the `length` bytes of a field at `offset` were captured.
+    @inline(__always)
+    public func has(_ offset: Int, _ length: Int) -> Bool { offset + length <= capturedHeaderLength }
+
+    /// `wireCut`: the capture kept fewer bytes than were on the wire (snaplen), so a datagram
+    /// longer than the frame was cut by the capture (`truncated`); otherwise the header claims
+    /// more than was sent (`malformed`), and the bytes that are there are decoded.
+    static func decode(_ r: ByteReader, wireCut: Bool, warnings: inout [String], trailer: inout Int) -> (DecodedLayer, next: NextLayer) {
         func stop(_ e: DecodeError, _ header: LayerHeader = .none) -> (DecodedLayer, next: NextLayer) {
             (DecodedLayer(proto: .ipv4, header: header, error: e, truncated: e.isTruncation), .stop)
         }
@@ -67,14 +77,26 @@ public struct IPv4Header: Sendable, Hashable {
         let version = b0 >> 4
         if version != 4 { return stop(.malformed(layer: .ipv4, reason: "IPv4 version field is \(version), not 4")) }
         let ihl = Int(b0 & 0x0f) * 4
-        guard r.count >= minimumLength, let b1 = r.u8(1), let total = r.u16(2), let id = r.u16(4), let ff = r.u16(6),
-              let ttl = r.u8(8), let proto = r.u8(9), let csum = r.u16(10), let src = r.u32(12), let dst = r.u32(16)
-        else { return stop(.truncated(layer: .ipv4, needed: minimumLength, available: r.count)) }
-        if ihl < minimumLength { return stop(.malformed(layer: .ipv4, reason: "IPv4 header length \(ihl) < 20")) }
-        guard let headerBytes = r.window(0, ihl) else {
-            return stop(.truncated(layer: .ipv4, needed: ihl, available: r.count))
+        // Every field whose bytes were captured, even when the header is cut (tcpdump and tshark
+        // show them too).
+        let b1 = r.u8(1) ?? 0, ff = r.u16(6) ?? 0
+        var h = IPv4Header(version: version, headerLength: ihl, dscp: b1 >> 2, ecn: b1 & 3, totalLength: r.u16(2) ?? 0,
+                           identification: r.u16(4) ?? 0, dontFragment: ff & 0x4000 != 0, moreFragments: ff & 0x2000 != 0,
+                           reservedFlag: ff & 0x8000 != 0, fragmentOffset: Int(ff & 0x1fff) * 8, ttl: r.u8(8) ?? 0,
+                           protocolNumber: r.u8(9) ?? 0, checksum: r.u16(10) ?? 0, checksumStatus: .unverified,
+                           source: IPv4Address(r.u32(12) ?? 0), destination: IPv4Address(r.u32(16) ?? 0), options: [],
+                           capturedHeaderLength: min(r.count, minimumLength))
+        guard r.count >= minimumLength else {
+            return stop(.truncated(layer: .ipv4, needed: minimumLength, available: r.count), .ipv4(h))
         }
-
+        if ihl < minimumLength { return stop(.malformed(layer: .ipv4, reason: "IPv4 header length \(ihl) < 20"), .ipv4(h)) }
+        guard let headerBytes = r.window(0, ihl) else {
+            // Options cut by the capture: the ones whose bytes are there, then the truncation.
+            h.options = parseOptions(r, end: r.count, cut: true).types
+            return stop(.truncated(layer: .ipv4, needed: ihl, available: r.count), .ipv4(h))
+        }
+        h.checksumStatus = InternetChecksum.sum(headerBytes.bytes) == 0xffff ? .good : .bad
+        let total = h.totalLength
         var claimed = Int(total)
         if total == 0 {
             // Segmentation offload (TSO/GSO, BIG TCP) leaves 0 here on captures taken before the
@@ -82,35 +104,20 @@ public struct IPv4Header: Sendable, Hashable {
             warnings.append("IPv4 total length 0 (segmentation offload): using the captured length \(r.count)")
             claimed = r.count
         } else if claimed < ihl {
-            var h = IPv4Header(version: version, headerLength: ihl, dscp: b1 >> 2, ecn: b1 & 3, totalLength: total,
-                               identification: id, dontFragment: ff & 0x4000 != 0, moreFragments: ff & 0x2000 != 0,
-                               reservedFlag: ff & 0x8000 != 0, fragmentOffset: Int(ff & 0x1fff) * 8, ttl: ttl,
-                               protocolNumber: proto, checksum: csum, checksumStatus: .unverified,
-                               source: IPv4Address(src), destination: IPv4Address(dst), options: [])
-            h.checksumStatus = InternetChecksum.sum(headerBytes.bytes) == 0xffff ? .good : .bad
             return stop(.malformed(layer: .ipv4, reason: "IPv4 total length \(claimed) < header length \(ihl)"), .ipv4(h))
         }
 
-        var h = IPv4Header(version: version, headerLength: ihl, dscp: b1 >> 2, ecn: b1 & 3, totalLength: total,
-                           identification: id, dontFragment: ff & 0x4000 != 0, moreFragments: ff & 0x2000 != 0,
-                           reservedFlag: ff & 0x8000 != 0, fragmentOffset: Int(ff & 0x1fff) * 8, ttl: ttl,
-                           protocolNumber: proto, checksum: csum,
-                           checksumStatus: InternetChecksum.sum(headerBytes.bytes) == 0xffff ? .good : .bad,
-                           source: IPv4Address(src), destination: IPv4Address(dst), options: [])
-
-        // Options: EOL and NOP are one byte; every other option is type, length (≥ 2), data.
-        var o = minimumLength
-        while o < ihl, let type = r.u8(o) {
-            h.options.append(type)
-            if type == 0 { break }
-            if type == 1 { o += 1; continue }
-            guard let len = r.u8(o + 1) else {
-                return stop(.malformed(layer: .ipv4, reason: "IPv4 option \(optionName(type)) has no length byte"), .ipv4(h))
-            }
-            if len < 2 || Int(len) > ihl - o {
-                return stop(.malformed(layer: .ipv4, reason: "IPv4 option \(optionName(type)) length \(len) does not fit (\(ihl - o) bytes left)"), .ipv4(h))
-            }
-            o += Int(len)
+        // A bad option inside a header whose length bounds it is reported here, and the
+        // datagram is still decoded (the header length delimits it).
+        let parsed = parseOptions(r, end: ihl)
+        h.options = parsed.types
+        var error = parsed.error
+        if claimed > r.count && !wireCut {
+            // Nothing was lost by the capture: the header claims bytes that were never sent.
+            let e = DecodeError.malformed(layer: .ipv4, reason: "IPv4 total length \(claimed) > the \(r.count) bytes on the wire (the capture cut nothing)")
+            if let optionError = error { warnings.append(optionError.description) }
+            error = e
+            claimed = r.count
         }
 
         let datagramCaptured = min(claimed, r.count)
@@ -118,13 +125,42 @@ public struct IPv4Header: Sendable, Hashable {
         let payload = r.window(ihl, datagramCaptured - ihl) ?? r.suffix(from: r.count)
         // A datagram cut short is reported by the layer whose bytes are missing (the transport
         // layer's captured_payload_length), not here: this header is whole.
-        let layer = DecodedLayer(proto: .ipv4, header: .ipv4(h))
+        let layer = DecodedLayer(proto: .ipv4, header: .ipv4(h), error: error)
+        let ctx = TransportContext(pseudo: .v4(h.source, h.destination), claimedLength: claimed - ihl)
         if h.isFragment {
-            // A fragment carries part of a datagram; its transport header is decoded on
-            // reassembly, not here.
-            return (layer, .fragment(payload, cut: claimed > r.count))
+            // A fragment carries part of a datagram: its transport layer is decoded on
+            // reassembly; the first one also shows the transport header it carries.
+            return (layer, .fragment(h.protocolNumber, payload, ctx, first: h.fragmentOffset == 0, cut: claimed > r.count))
         }
-        let ctx = TransportContext(pseudo: .v4(IPv4Address(src), IPv4Address(dst)), claimedLength: claimed - ihl)
-        return (layer, .ipProtocol(proto, payload, ctx))
+        return (layer, .ipProtocol(h.protocolNumber, payload, ctx))
+    }
+
+    /// The option types between byte 20 and `end`: EOL and NOP are one byte, every other option
+    /// is type, length (≥ 2), data. Stops at EOL or at a length that cannot be (the error). With
+    /// `cut`, `end` is where the capture ended inside the options: an option it cuts is listed
+    /// by its type and is no error (the caller reports the truncation).
+    static func parseOptions(_ r: ByteReader, end: Int, cut: Bool = false) -> (types: [UInt8], error: DecodeError?) {
+        var types: [UInt8] = []
+        var o = minimumLength
+        while o < end, let type = r.u8(o) {
+            if type <= 1 { types.append(type) }
+            if type == 0 { break }
+            if type == 1 { o += 1; continue }
+            // An option is listed once its length byte is there (as tshark lists them).
+            guard o + 1 < end, let len = r.u8(o + 1) else {
+                if cut { break }
+                return (types, .malformed(layer: .ipv4, reason: "IPv4 option \(optionName(type)) has no length byte"))
+            }
+            types.append(type)
+            if len < 2 {
+                return (types, .malformed(layer: .ipv4, reason: "IPv4 option \(optionName(type)) length \(len) < 2"))
+            }
+            if Int(len) > end - o {
+                if cut { break }
+                return (types, .malformed(layer: .ipv4, reason: "IPv4 option \(optionName(type)) length \(len) does not fit (\(end - o) bytes left)"))
+            }
+            o += Int(len)
+        }
+        return (types, nil)
     }
 }

@@ -44,6 +44,9 @@ public struct IPv6Header: Sendable, Hashable {
     public var extensions: [IPv6Extension]
     /// The upper-layer protocol after the extensions.
     public var upperProtocol: UInt8
+    /// How many bytes of the fixed header were captured: < 40 only when the capture cut it, in
+    /// which case the fields past that point are zero and must not be shown (`has(_:)`).
+    public var capturedHeaderLength: Int = length
 
     public static let length = 40
     /// Bound on the extension walk (each is ≥ 8 bytes, so this is generous).
@@ -51,7 +54,12 @@ public struct IPv6Header: Sendable, Hashable {
 
     public var fragment: IPv6Extension? { extensions.first { $0.kind == .fragment } }
 
-    static func decode(_ r: ByteReader, warnings: inout [String], trailer: inout Int) -> (DecodedLayer, next: NextLayer) {
+    /// True when the `count` bytes of a field at `offset` were captured.
+    @inline(__always)
+    public func has(_ offset: Int, _ count: Int) -> Bool { offset + count <= capturedHeaderLength }
+
+    /// `wireCut` as for IPv4: without it, a payload length past the frame is `malformed`.
+    static func decode(_ r: ByteReader, wireCut: Bool, warnings: inout [String], trailer: inout Int) -> (DecodedLayer, next: NextLayer) {
         func stop(_ e: DecodeError, _ header: LayerHeader = .none) -> (DecodedLayer, next: NextLayer) {
             (DecodedLayer(proto: .ipv6, header: header, error: e, truncated: e.isTruncation), .stop)
         }
@@ -59,14 +67,33 @@ public struct IPv6Header: Sendable, Hashable {
         if b0 >> 4 != 6 { return stop(.malformed(layer: .ipv6, reason: "IPv6 version field is \(b0 >> 4), not 6")) }
         guard r.count >= length, let w0 = r.u32(0), let plen = r.u16(4), let nh = r.u8(6), let hops = r.u8(7),
               let sh = r.u64(8), let sl = r.u64(16), let dh = r.u64(24), let dl = r.u64(32)
-        else { return stop(.truncated(layer: .ipv6, needed: length, available: r.count)) }
+        else {
+            // Every field whose bytes were captured.
+            func u64(_ o: Int) -> UInt64 {
+                var v: UInt64 = 0
+                for i in 0 ..< 8 { v = v << 8 | UInt64(r.u8(o + i) ?? 0) }
+                return v
+            }
+            let w0 = UInt32(b0) << 24 | UInt32(r.u8(1) ?? 0) << 16 | UInt32(r.u8(2) ?? 0) << 8 | UInt32(r.u8(3) ?? 0)
+            let nh = r.u8(6) ?? 0
+            let h = IPv6Header(trafficClass: UInt8(truncatingIfNeeded: w0 >> 20), flowLabel: w0 & 0xfffff,
+                               payloadLength: r.u16(4) ?? 0, nextHeader: nh, hopLimit: r.u8(7) ?? 0,
+                               source: IPv6Address(high: u64(8), low: u64(16)), destination: IPv6Address(high: u64(24), low: u64(32)),
+                               extensions: [], upperProtocol: nh, capturedHeaderLength: r.count)
+            return stop(.truncated(layer: .ipv6, needed: length, available: r.count), .ipv6(h))
+        }
 
         var h = IPv6Header(trafficClass: UInt8(truncatingIfNeeded: w0 >> 20), flowLabel: w0 & 0xfffff, payloadLength: plen,
                            nextHeader: nh, hopLimit: hops, source: IPv6Address(high: sh, low: sl),
                            destination: IPv6Address(high: dh, low: dl), extensions: [], upperProtocol: nh)
         var claimed = Int(plen)
+        var lengthError: DecodeError? = nil
         if plen == 0 && nh != IPProtocol.ipv6NoNext {
             warnings.append("IPv6 payload length 0 (jumbogram or segmentation offload): using the captured length \(r.count - length)")
+            claimed = r.count - length
+        } else if claimed > r.count - length && !wireCut {
+            // Nothing was lost by the capture: the header claims bytes that were never sent.
+            lengthError = .malformed(layer: .ipv6, reason: "IPv6 payload length \(claimed) > the \(r.count - length) bytes on the wire after the header (the capture cut nothing)")
             claimed = r.count - length
         }
         let captured = min(claimed, r.count - length)
@@ -118,12 +145,12 @@ public struct IPv6Header: Sendable, Hashable {
             }
         }
         h.upperProtocol = next
-        let layer = DecodedLayer(proto: .ipv6, header: .ipv6(h))
+        let layer = DecodedLayer(proto: .ipv6, header: .ipv6(h), error: lengthError)
         let upper = payload.suffix(from: o)
-        if let f = h.fragment, f.moreFragments || f.fragmentOffset != 0 {
-            return (layer, .fragment(upper, cut: length + claimed > r.count))
-        }
         let ctx = TransportContext(pseudo: .v6(h.source, h.destination), claimedLength: max(claimed - o, 0))
+        if let f = h.fragment, f.moreFragments || f.fragmentOffset != 0 {
+            return (layer, .fragment(next, upper, ctx, first: f.fragmentOffset == 0, cut: length + claimed > r.count))
+        }
         return (layer, .ipProtocol(next, upper, ctx))
     }
 }

@@ -81,6 +81,9 @@ public struct DecodedLayer: Sendable, Hashable {
     public var offset: Int = 0
     /// For a transport layer decoded from a reassembled IP datagram: the fragments' frames.
     public var reassembledFrom: [Int]? = nil
+    /// A transport header read from the first fragment of a datagram (offset 0, more to come):
+    /// shown so its ports are known, never fed to reassembly or framing (layers 5–7).
+    public var firstFragment: Bool = false
 
     public var osi: Int { proto.osi }
 }
@@ -91,7 +94,8 @@ extension DecodedLayer {
     // into the other (retaining the header's arrays and the error text), on every layer of
     // every frame.
     public init(proto: Proto, header: LayerHeader, error: DecodeError? = nil, truncated: Bool = false) {
-        self.init(proto: proto, header: header, error: error, truncated: truncated, offset: 0, reassembledFrom: nil)
+        self.init(proto: proto, header: header, error: error, truncated: truncated, offset: 0, reassembledFrom: nil,
+                  firstFragment: false)
     }
 }
 
@@ -108,6 +112,9 @@ public struct DecodedFrame: Sendable, Hashable {
     /// When this frame completed an IP datagram from fragments: the transport payload of the
     /// whole datagram (`payloadRange` then refers to nothing in this frame).
     public var reassembledPayload: [UInt8]?
+    /// When the frame is an IP fragment: where its fragment data (the bytes after the IP headers)
+    /// lies in the captured frame, for defragmentation.
+    public var fragmentRange: Range<Int>?
 
     public init() {
         layers = []
@@ -115,6 +122,7 @@ public struct DecodedFrame: Sendable, Hashable {
         payloadRange = nil
         trailerLength = 0
         reassembledPayload = nil
+        fragmentRange = nil
     }
 
     public mutating func reset() {
@@ -123,9 +131,10 @@ public struct DecodedFrame: Sendable, Hashable {
         payloadRange = nil
         trailerLength = 0
         reassembledPayload = nil
+        fragmentRange = nil
     }
 
-    /// The first error of the frame, if decoding stopped early.
+    /// The first error of the frame (decoding stopped there, or went on past a bad option).
     public var error: DecodeError? { layers.first(where: { $0.error != nil })?.error }
 
     public func first(_ proto: Proto) -> DecodedLayer? { layers.first { $0.proto == proto } }

@@ -26,13 +26,15 @@ public enum TCPOption: Sendable, Hashable {
     case sack([SACKBlock])
     case timestamp(value: UInt32, echoReply: UInt32)
     case unknown(kind: UInt8, length: Int)
+    /// A known kind with a length wrong for it (its value is not read).
+    case badLength(kind: UInt8, length: Int)
     /// An option whose kind was captured but whose bytes were cut by the snaplen.
     case cut(kind: UInt8)
 
     /// DESIGN.md's option names: `MSS WS SACK_PERM SACK TS NOP EOL` or `kind:N`.
     public var name: String {
         switch self {
-        case .cut(let kind): return TCPOption.name(ofKind: kind)
+        case .cut(let kind), .badLength(let kind, _): return TCPOption.name(ofKind: kind)
         case .endOfList: return "EOL"
         case .noOperation: return "NOP"
         case .maximumSegmentSize: return "MSS"
@@ -41,6 +43,30 @@ public enum TCPOption: Sendable, Hashable {
         case .sack: return "SACK"
         case .timestamp: return "TS"
         case .unknown(let kind, _): return "kind:\(kind)"
+        }
+    }
+
+    /// The length RFC 9293, 7323 and 2018 give each known kind, as text ("2 + 8n" for SACK).
+    static func expectedLength(kind: UInt8) -> String {
+        switch kind {
+        case 2: return "4"
+        case 3: return "3"
+        case 4: return "2"
+        case 5: return "2 + 8n"
+        case 8: return "10"
+        default: return "≥ 2"
+        }
+    }
+
+    /// Whether `len` is a length the kind can have (any length ≥ 2 for unknown kinds).
+    static func lengthFits(kind: UInt8, _ len: Int) -> Bool {
+        switch kind {
+        case 2: return len == 4
+        case 3: return len == 3
+        case 4: return len == 2
+        case 5: return len >= 10 && (len - 2) % 8 == 0
+        case 8: return len == 10
+        default: return len >= 2
         }
     }
 
@@ -110,8 +136,9 @@ public struct TCPHeader: Sendable, Hashable {
     public var payloadLength: Int
     /// What was captured of it.
     public var capturedPayloadLength: Int
-    /// How many header bytes were captured; < 20 only for ICMP-quoted headers, in which case
-    /// fields past that point are zero and must not be shown.
+    /// How many header bytes were captured (the fixed 20, then the options when they are all
+    /// there); < 20 when the header was cut (an ICMP quote, a snaplen), in which case fields
+    /// past that point are zero and must not be shown (`has(_:)`).
     public var capturedHeaderLength: Int
 
     public static let minimumLength = 20
@@ -133,27 +160,30 @@ public struct TCPHeader: Sendable, Hashable {
         return []
     }
 
+    /// True when the `count` bytes of a field at `offset` were captured.
+    @inline(__always)
+    public func has(_ offset: Int, _ count: Int) -> Bool { offset + count <= capturedHeaderLength }
+
     static func decode(_ r: ByteReader, ctx: TransportContext, payloadRange: inout Range<Int>?) -> DecodedLayer {
-        guard let sp = r.u16(0), let dp = r.u16(2) else {
+        guard r.count >= 2 else {
             return DecodedLayer(proto: .tcp, header: .none,
                                 error: .truncated(layer: .tcp, needed: minimumLength, available: r.count), truncated: true)
         }
-        var h = TCPHeader(sourcePort: sp, destinationPort: dp, sequence: r.u32(4) ?? 0, acknowledgment: r.u32(8) ?? 0,
-                          headerLength: 0, flags: [], window: 0, checksum: 0, checksumStatus: .unverified, urgentPointer: 0,
+        // Every field whose bytes were captured, even when the header is cut.
+        let b12 = r.u8(12) ?? 0, b13 = r.u8(13) ?? 0
+        var h = TCPHeader(sourcePort: r.u16(0) ?? 0, destinationPort: r.u16(2) ?? 0, sequence: r.u32(4) ?? 0,
+                          acknowledgment: r.u32(8) ?? 0, headerLength: Int(b12 >> 4) * 4,
+                          flags: TCPFlags(rawValue: UInt16(b13) | UInt16(b12 & 1) << 8), window: r.u16(14) ?? 0,
+                          checksum: r.u16(16) ?? 0, checksumStatus: .unverified, urgentPointer: r.u16(18) ?? 0,
                           options: TCPOptions(), payloadLength: 0, capturedPayloadLength: 0,
                           capturedHeaderLength: min(r.count, minimumLength))
-        guard r.count >= minimumLength, let b12 = r.u8(12), let b13 = r.u8(13), let win = r.u16(14),
-              let csum = r.u16(16), let urg = r.u16(18)
-        else {
+        let hlen = h.headerLength
+        guard r.count >= minimumLength else {
+            // With the data offset captured, the payload length is known (tshark shows it too).
+            if r.count > 12, hlen >= minimumLength, hlen <= ctx.claimedLength { h.payloadLength = ctx.claimedLength - hlen }
             return DecodedLayer(proto: .tcp, header: .tcp(h),
                                 error: .truncated(layer: .tcp, needed: minimumLength, available: r.count), truncated: true)
         }
-        let hlen = Int(b12 >> 4) * 4
-        h.headerLength = hlen
-        h.flags = TCPFlags(rawValue: UInt16(b13) | UInt16(b12 & 1) << 8)
-        h.window = win
-        h.checksum = csum
-        h.urgentPointer = urg
         if hlen < minimumLength {
             return DecodedLayer(proto: .tcp, header: .tcp(h), error: .malformed(layer: .tcp, reason: "TCP header length \(hlen) < 20"))
         }
@@ -168,19 +198,23 @@ public struct TCPHeader: Sendable, Hashable {
             return DecodedLayer(proto: .tcp, header: .tcp(h), error: .truncated(layer: .tcp, needed: hlen, available: r.count), truncated: true)
         }
         h.capturedHeaderLength = hlen
+        // A bad option is reported on this layer; the header length still delimits the payload,
+        // so decoding goes on (as tcpdump and tshark do).
         let parsed = parseOptions(r, end: hlen)
         h.options = parsed.options
-        if let e = parsed.error {
-            return DecodedLayer(proto: .tcp, header: .tcp(h), error: e)
-        }
         h.capturedPayloadLength = min(r.count - hlen, h.payloadLength)
+        if ctx.firstFragment {
+            // The rest of the segment is in later fragments: no checksum to verify, and the
+            // payload is never framed from here (the reassembled datagram is).
+            return DecodedLayer(proto: .tcp, header: .tcp(h), error: parsed.error)
+        }
         let complete = r.count >= ctx.claimedLength
         if complete, ctx.verifiesChecksum, let seg = r.window(0, ctx.claimedLength) {
             h.checksumStatus = InternetChecksum.transportStatus(
-                pseudo: ctx.pseudoSum(protocol: IPProtocol.tcp), segment: .init(seg.bytes), field: csum)
+                pseudo: ctx.pseudoSum(protocol: IPProtocol.tcp), segment: .init(seg.bytes), field: h.checksum)
         }
         payloadRange = r.start + hlen ..< r.start + hlen + h.capturedPayloadLength
-        return DecodedLayer(proto: .tcp, header: .tcp(h), truncated: !complete)
+        return DecodedLayer(proto: .tcp, header: .tcp(h), error: parsed.error, truncated: !complete)
     }
 
     /// Validates the kind-length-value options between byte 20 and `end` and keeps their bytes.
@@ -192,11 +226,13 @@ public struct TCPHeader: Sendable, Hashable {
         var o = minimumLength
         var error: DecodeError? = nil
         var cutKind: UInt8? = nil
-        scan: while o < end, let kind = r.u8(o) {
+        var cutTimestampValue: UInt32? = nil
+        while o < end, let kind = r.u8(o) {
             if kind == 0 { o += 1; break }
             if kind == 1 { o += 1; continue }
             guard o + 1 < end, let lenByte = r.u8(o + 1) else {
-                if stopAtCut { cutKind = kind } else {
+                // Cut after its kind: not named (tshark names an option once its length is there).
+                if !stopAtCut {
                     error = .malformed(layer: .tcp, reason: "TCP option kind \(kind) has no length byte")
                 }
                 break
@@ -207,28 +243,27 @@ public struct TCPHeader: Sendable, Hashable {
                 break
             }
             if len > end - o {
-                if stopAtCut { cutKind = kind } else {
+                if stopAtCut {
+                    cutKind = kind
+                    // A timestamp option cut after its value still shows the value.
+                    if kind == 8, len == 10, end - o >= 6 { cutTimestampValue = r.u32(o + 2) }
+                } else {
                     error = .malformed(layer: .tcp, reason: "TCP option kind \(kind) length \(len) runs past the header (\(end - o) bytes left)")
                 }
                 break
             }
-            let expected: String?
-            switch kind {
-            case 2: expected = len == 4 ? nil : "4"
-            case 3: expected = len == 3 ? nil : "3"
-            case 4: expected = len == 2 ? nil : "2"
-            case 5: expected = len >= 10 && (len - 2) % 8 == 0 ? nil : "2 + 8n"
-            case 8: expected = len == 10 ? nil : "10"
-            default: expected = nil
-            }
-            if let e = expected {
+            if !TCPOption.lengthFits(kind: kind, len), error == nil {
+                let e = TCPOption.expectedLength(kind: kind)
+                // Wrong for its kind, but the length still delimits it: reported, and the
+                // options after it are read (tshark and tcpdump go on too).
                 error = .malformed(layer: .tcp, reason: "TCP option \(TCPOption.name(ofKind: kind)) length \(len), expected \(e)")
-                break scan
             }
             o += len
         }
         let valid = r.window(minimumLength, max(0, min(o, end) - minimumLength)) ?? r.suffix(from: r.count)
-        return (TCPOptions(valid, cutKind: cutKind), error)
+        var options = TCPOptions(valid, cutKind: cutKind)
+        options.cutTimestampValue = cutTimestampValue
+        return (options, error)
     }
 }
 
@@ -240,11 +275,14 @@ public struct TCPOptions: Sequence, Sendable, Hashable {
     public private(set) var byteCount: Int
     /// The kind of an option the capture cut off after the kept bytes.
     public private(set) var cutKind: UInt8?
+    /// When the cut option is a timestamp whose value (but not its echo reply) was captured.
+    public internal(set) var cutTimestampValue: UInt32?
 
     public init() {
         raw = InlineArray(repeating: 0)
         byteCount = 0
         cutKind = nil
+        cutTimestampValue = nil
     }
 
     init(_ r: ByteReader, cutKind: UInt8?) {
@@ -258,7 +296,7 @@ public struct TCPOptions: Sequence, Sendable, Hashable {
     public var isEmpty: Bool { byteCount == 0 && cutKind == nil }
 
     public static func == (a: TCPOptions, b: TCPOptions) -> Bool {
-        guard a.byteCount == b.byteCount, a.cutKind == b.cutKind else { return false }
+        guard a.byteCount == b.byteCount, a.cutKind == b.cutKind, a.cutTimestampValue == b.cutTimestampValue else { return false }
         for i in 0 ..< a.byteCount where a.raw[i] != b.raw[i] { return false }
         return true
     }
@@ -298,6 +336,7 @@ public struct TCPOptions: Sequence, Sendable, Hashable {
             let o = offset
             let len = Int(lenByte)
             offset += len
+            if !TCPOption.lengthFits(kind: kind, len) { return .badLength(kind: kind, length: len) }
             switch kind {
             case 2: if let v = u16(o + 2) { return .maximumSegmentSize(v) }
             case 3: if let v = byte(o + 2) { return .windowScale(v) }

@@ -18,11 +18,23 @@ public struct UDPHeader: Sendable, Hashable {
     public var payloadLength: Int
     public var capturedPayloadLength: Int
 
+    /// How many header bytes were captured: < 8 only when the capture cut the header, in which
+    /// case the fields past that point are zero and must not be shown (`has(_:)`).
+    public var capturedHeaderLength: Int = headerLength
+
     public static let headerLength = 8
+
+    /// True when the `count` bytes of a field at `offset` were captured.
+    @inline(__always)
+    public func has(_ offset: Int, _ count: Int) -> Bool { offset + count <= capturedHeaderLength }
 
     static func decode(_ r: ByteReader, ctx: TransportContext, payloadRange: inout Range<Int>?) -> DecodedLayer {
         guard let sp = r.u16(0), let dp = r.u16(2), let len = r.u16(4), let csum = r.u16(6) else {
-            return DecodedLayer(proto: .udp, header: .none,
+            // The ports (and length) whose bytes were captured.
+            let h = UDPHeader(sourcePort: r.u16(0) ?? 0, destinationPort: r.u16(2) ?? 0, length: r.u16(4) ?? 0, checksum: 0,
+                              checksumStatus: .unverified, payloadLength: 0, capturedPayloadLength: 0,
+                              capturedHeaderLength: r.count)
+            return DecodedLayer(proto: .udp, header: r.count >= 2 ? .udp(h) : .none,
                                 error: .truncated(layer: .udp, needed: headerLength, available: r.count), truncated: true)
         }
         var h = UDPHeader(sourcePort: sp, destinationPort: dp, length: len, checksum: csum, checksumStatus: .unverified,
@@ -34,6 +46,13 @@ public struct UDPHeader: Sendable, Hashable {
         }
         if claimed < headerLength {
             return DecodedLayer(proto: .udp, header: .udp(h), error: .malformed(layer: .udp, reason: "UDP length \(claimed) < 8"))
+        }
+        if ctx.firstFragment {
+            // The header of a datagram whose rest is in later fragments: its length is the
+            // whole datagram's, and there is nothing to check a checksum against.
+            h.payloadLength = claimed - headerLength
+            h.capturedPayloadLength = max(0, min(r.count - headerLength, h.payloadLength))
+            return DecodedLayer(proto: .udp, header: .udp(h))
         }
         if claimed > ctx.claimedLength {
             return DecodedLayer(proto: .udp, header: .udp(h),

@@ -11,6 +11,12 @@ struct CaptureInput {
     let reader: PcapFileReader
     let filter: FrameFilter?
     let progress: Progress?
+    private let notes = Notes()
+
+    /// What was said once already on standard error.
+    private final class Notes {
+        var impossibleTime = false
+    }
 
     /// `outputAtEnd`: the command prints when the file is read (`stats`, `follow`), so a
     /// progress line cannot mix with its output even on a terminal.
@@ -33,6 +39,13 @@ struct CaptureInput {
     func next() throws(PcapError) -> RawFrame? {
         while let raw = try reader.next() {
             progress?.tick(frames: reader.framesRead, offset: reader.byteOffset)
+            if raw.timestamp.fractionAsRead != nil && !notes.impossibleTime,
+               let w = raw.timestamp.impossibleFractionWarning(frame: reader.framesRead) {
+                // Once per file; `read` also marks each such frame.
+                notes.impossibleTime = true
+                Progress.clear()
+                Terminal.error("warning: " + w + " (further frames with impossible times are not reported here)")
+            }
             if let f = filter, try !f.matches(raw) { continue }
             return raw
         }

@@ -171,7 +171,7 @@ struct DemoReport {
         var frame = DecodedFrame()
         for (i, f) in frames.enumerated() {
             f.withRaw { raw in
-                dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
+                dissector.decode(raw.bytes, linkType: raw.linkType, wireLength: raw.len, into: &frame)
                 let view = pipeline.annotate(number: i + 1, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
                 views.append(view)
                 decoded.append(frame)

@@ -48,7 +48,7 @@ struct FollowCommand: ParsableCommand {
         while true {
             do {
                 guard let raw = try input.next() else { break }
-                dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
+                dissector.decode(raw.bytes, linkType: raw.linkType, wireLength: raw.len, into: &frame)
                 let session = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
                 if let s = session, s.stream == stream, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {
                     segments.append(LadderSegment(frame: input.frameNumber, timestamp: raw.timestamp, direction: s.direction,

@@ -187,7 +187,7 @@ struct MessagesCommand: ParsableCommand {
         while !printer.outputClosed {
             do {
                 guard let raw = try input.next() else { return nil }
-                dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
+                dissector.decode(raw.bytes, linkType: raw.linkType, wireLength: raw.len, into: &frame)
                 _ = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
                 after()
             } catch {

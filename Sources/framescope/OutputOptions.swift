@@ -60,7 +60,8 @@ final class FramePrinter {
     }
 
     func handle(_ raw: RawFrame, number: Int) {
-        dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
+        dissector.decode(raw.bytes, linkType: raw.linkType, wireLength: raw.len, into: &frame)
+        if let w = raw.timestamp.impossibleFractionWarning(frame: number) { frame.warnings.append(w) }
         let info = FrameInfo(number: number, timestamp: raw.timestamp, capturedLength: raw.caplen,
                              wireLength: raw.len, linkType: raw.linkType, interfaceIndex: raw.interfaceIndex)
         let view = pipeline?.annotate(number: number, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)

@@ -47,7 +47,7 @@ struct StatsCommand: ParsableCommand {
         while true {
             do {
                 guard let raw = try input.next() else { break }
-                dissector.decode(raw.bytes, linkType: raw.linkType, into: &frame)
+                dissector.decode(raw.bytes, linkType: raw.linkType, wireLength: raw.len, into: &frame)
                 total += 1
                 totalBytes += raw.len
                 var path = ""

@@ -215,7 +215,8 @@ final class SnaplenGapTests: XCTestCase {
 }
 
 final class FragmentReassemblyTests: XCTestCase {
-    /// Every fragment shows its layer 3; the frame that completes the datagram gets its layer 4,
+    /// Every fragment shows its layer 3; the first also the transport header it carries (marked
+    /// `first_fragment`, never framed); the frame that completes the datagram gets its layer 4,
     /// with the fragments' frames, and the message lists them.
     func testFragmentsAreReassembledOnTheLastFrame() throws {
         let r = try CLI.run(["read", CLI.capture("ip-fragments-options.pcap"), "--json"])
@@ -224,15 +225,19 @@ final class FragmentReassemblyTests: XCTestCase {
         func udp(_ i: Int) -> [String: Any]? {
             (frames[i]["layers"] as? [[String: Any]])?.first { $0["proto"] as? String == "udp" }
         }
-        XCTAssertNil(udp(0), "the first fragment has no layer 4 of its own")
+        XCTAssertEqual(udp(0)?["first_fragment"] as? Bool, true, "the first fragment shows its ports")
+        XCTAssertEqual(udp(0)?["dst_port"] as? Int, 9001)
+        XCTAssertNil(udp(0)?["reassembled_from"])
         XCTAssertEqual(udp(1)?["reassembled_from"] as? [Int], [1, 2])
         XCTAssertEqual(udp(1)?["payload_length"] as? Int, 36)
-        XCTAssertNil(udp(2))
+        XCTAssertNil(udp(1)?["first_fragment"])
+        XCTAssertEqual(udp(2)?["first_fragment"] as? Bool, true)
         XCTAssertEqual(udp(3)?["reassembled_from"] as? [Int], [3, 4], "IPv6 fragments too")
         let ms = try jsonLines(try CLI.run(["messages", CLI.capture("ip-fragments-options.pcap"), "--json", "--framing", "raw"]).stdout)
         let first = try XCTUnwrap(ms.first { $0["transport"] as? String == "udp" })
         XCTAssertEqual(first["text"] as? String, "fragmented message!!-tail-of-it.....")
         XCTAssertEqual(first["frames"] as? [Int], [1, 2])
+        XCTAssertEqual(ms.filter { $0["transport"] as? String == "udp" }.count, 2, "one message a datagram, none from a first fragment alone")
     }
 }
 

@@ -165,15 +165,22 @@ final class DissectorTests: XCTestCase {
         XCTAssertEqual(f.eth?.destination.description, "ff:ff:ff:ff:ff:ff")
     }
 
-    func testFragmentsStopAtLayer3() throws {
+    /// A first fragment shows the transport header it carries (marked, for its ports), but
+    /// never a payload range: layers 5–7 come from the reassembled datagram only.
+    func testFirstFragmentShowsItsTransportHeaderOnly() throws {
         let f = decode(Fixtures.ipv4FirstFragment)
-        XCTAssertEqual(f.protos, [.eth, .ipv4, .data])
+        XCTAssertEqual(f.protos, [.eth, .ipv4, .udp])
+        XCTAssertEqual(f.layers.last?.firstFragment, true)
+        XCTAssertNil(f.error)
         XCTAssertTrue(f.ipv4?.moreFragments ?? false)
         XCTAssertEqual(f.ipv4?.identification, 0x4242)
         XCTAssertNil(f.payloadRange)
+        XCTAssertNotNil(f.fragmentRange)
 
         let f6 = decode(Fixtures.ipv6FirstFragment)
-        XCTAssertEqual(f6.protos, [.eth, .ipv6, .data])
+        XCTAssertEqual(f6.protos, [.eth, .ipv6, .udp])
+        XCTAssertEqual(f6.layers.last?.firstFragment, true)
+        XCTAssertNil(f6.payloadRange)
         let ip6 = try XCTUnwrap(f6.ipv6)
         XCTAssertEqual(ip6.extensions.map(\.kind), [.hopByHop, .fragment])
         XCTAssertEqual(ip6.upperProtocol, 17)

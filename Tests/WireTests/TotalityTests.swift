@@ -28,6 +28,13 @@ final class TotalityTests: XCTestCase {
                 headerEnd = p.lowerBound
             } else if name == "arpRequest" {
                 headerEnd = 42
+            } else if let first = full.layers.first(where: { $0.firstFragment }) {
+                // A first fragment's transport header is a header; the data after it is payload.
+                switch first.header {
+                case .udp: headerEnd = first.offset + UDPHeader.headerLength
+                case .tcp(let h): headerEnd = first.offset + h.headerLength
+                default: headerEnd = first.offset
+                }
             } else if let data = full.layers.first(where: { $0.proto == .data }) {
                 headerEnd = data.offset  // fragment data is payload, not header
             } else {
