@@ -58,7 +58,7 @@ let package = Package(
         // The fuzzer's I/O part: playing cases on sockets, the oracle, target control, the run.
         .target(
             name: "FuzzDriver",
-            dependencies: ["Fuzz", "Framing", "Chat", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: ["Fuzz", "Framing", "Render", "Chat", .product(name: "Subprocess", package: "swift-subprocess")],
             path: "Sources/FuzzDriver"
         ),
         .executableTarget(

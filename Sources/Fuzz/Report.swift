@@ -21,6 +21,10 @@ public struct FuzzReport: Sendable {
     public var restarts = 0
     /// Why the run ended before its case count, if it did (`the target did not recover …`).
     public var stoppedEarly: String?
+    /// Evidence for each distinct finding, by the case id of its first failure.
+    public var evidence: [String: FindingEvidence] = [:]
+    /// The language of the `explanation` field (both languages are in `explanations`).
+    public var language: TextLanguage = .en
 
     public static let maxFailuresKept = 1000
 
@@ -67,7 +71,12 @@ public struct FuzzReport: Sendable {
     // MARK: - JSON
 
     /// The report as one JSON object (DESIGN.md's keys first, in its order, then framescope's
-    /// additions: `limit`, `limit_learned`, `cases_per_s`, `families`, `restarts`, `stopped_early`).
+    /// additions: per failure `explanations` (every language), `note`, `detail`, `case_index`,
+    /// `found_after_s`, and for the first case of each distinct finding `minimized_close`,
+    /// `minimized_hold_s`, `minimize_tries`, `minimize_confirmed`, `recorded_verdict`,
+    /// `record_dir`, `pcap_note`; then `limit`, `limit_learned`, `cases_per_s`, `families`,
+    /// `failures_not_kept`, `restarts`, `stopped_early`). `pcap` and `minimized_writes_hex` are
+    /// given for the first case of each distinct finding (absent facts are omitted).
     public func json(reproduce: (Failure) -> String) -> [UInt8] {
         let out = ByteSink()
         out.write("{\"target\": ")
@@ -110,10 +119,57 @@ public struct FuzzReport: Sendable {
             out.jsonString(f.fuzzCase.close.rawValue)
             out.write(", \"stderr_tail\": ")
             out.jsonString(f.stderrTail)
+            let ev = evidence[f.fuzzCase.id]
+            if let p = ev?.pcap {
+                out.write(", \"pcap\": ")
+                out.jsonString(p)
+            }
+            if let m = ev?.minimized {
+                out.write(", \"minimized_writes_hex\": ")
+                out.jsonNames(m.writesHex) { $0 }
+            }
             out.write(", \"reproduce\": ")
             out.jsonString(reproduce(f))
             out.write(", \"explanation\": ")
-            out.jsonString(explanation(family: f.fuzzCase.family, verdict: f.verdict))
+            out.jsonString(explanation(family: f.fuzzCase.family, verdict: f.verdict, in: language).text)
+            out.write(", \"explanations\": {")
+            for (i, lang) in TextLanguage.allCases.enumerated() {
+                if i > 0 { out.write(", ") }
+                out.jsonString(lang.rawValue)
+                out.write(": ")
+                out.jsonString(explanation(family: f.fuzzCase.family, verdict: f.verdict, in: lang).text)
+            }
+            out.write("}")
+            if let e = ev {
+                if let m = e.minimized {
+                    out.write(", \"minimized_close\": ")
+                    out.jsonString(m.close.rawValue)
+                    if m.close == .hold, let h = e.minimizedHold {
+                        out.write(", \"minimized_hold_s\": ")
+                        out.write(Self.seconds(h))
+                    }
+                    out.write(", \"minimize_tries\": ")
+                    out.decimal(e.minimizeTries)
+                    out.write(", \"minimize_confirmed\": ")
+                    out.write(e.minimizeConfirmed ? "true" : "false")
+                    if let why = e.minimizeCutShort {
+                        out.write(", \"minimize_cut_short\": ")
+                        out.jsonString(why)
+                    }
+                }
+                if let v = e.recordedVerdict {
+                    out.write(", \"recorded_verdict\": ")
+                    out.jsonString(v.rawValue)
+                }
+                if let d = e.recordDir {
+                    out.write(", \"record_dir\": ")
+                    out.jsonString(d)
+                }
+                if let n = e.pcapNote {
+                    out.write(", \"pcap_note\": ")
+                    out.jsonString(n)
+                }
+            }
             out.write(", \"note\": ")
             out.jsonString(f.fuzzCase.note)
             out.write(", \"detail\": ")

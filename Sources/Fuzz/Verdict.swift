@@ -78,41 +78,147 @@ public struct Failure: Sendable {
     }
 }
 
-/// What a failure means for the server's author: the likely bug and its fix, per family and
-/// verdict.
+/// A language framescope explains itself in (`--lang`, or `LANG`).
+public enum TextLanguage: String, CaseIterable, Sendable {
+    case en, zh
+
+    /// From `LC_ALL`, `LC_MESSAGES` or `LANG` (the first one set, as the C library reads them):
+    /// `zh_CN.UTF-8` and the like choose Chinese; anything else English.
+    public static func fromEnvironment(_ env: [String: String]) -> TextLanguage {
+        for name in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let v = env[name], !v.isEmpty { return v.lowercased().hasPrefix("zh") ? .zh : .en }
+        }
+        return .en
+    }
+}
+
+/// What a finding means for the server's author: what the server did, the likely bug in its
+/// code, and the fix.
+public struct Explanation: Sendable, Hashable {
+    public var what: String
+    public var bug: String
+    public var fix: String
+    public var language: TextLanguage
+
+    /// The three as one paragraph (Chinese sentences are not separated by spaces).
+    public var text: String { [what, bug, fix].filter { !$0.isEmpty }.joined(separator: language == .zh ? "" : " ") }
+}
+
+/// The explanation of a failure in English (the JSON report's `explanation`).
 public func explanation(family: Family, verdict: Verdict) -> String {
+    explanation(family: family, verdict: verdict, in: .en).text
+}
+
+/// The one table of explanations, per verdict and family, in each language. The Chinese uses
+/// the socket lesson's terms: 粘包 (sticky packets), 拆包 (a split message), 报头 (the header).
+public func explanation(family: Family, verdict: Verdict, in lang: TextLanguage) -> Explanation {
+    func e(_ en: (String, String, String), _ zh: (String, String, String)) -> Explanation {
+        let t = lang == .zh ? zh : en
+        return Explanation(what: t.0, bug: t.1, fix: t.2, language: lang)
+    }
     switch (verdict, family) {
     case (.crash, .boundaryLength), (.crash, .mutation):
-        return "The server died on a length header it should have refused. Likely a negative or huge declared length reached recv() or an allocation unchecked (recv(n) with n < 0 raises in Python; malloc(n) in C). Check 0 <= n <= your limit before reading the body, and answer or close that one client instead of dying."
+        return e(("The server died on a length header it should have refused.",
+                  "Likely a negative or huge declared length reached recv() or an allocation unchecked: a negative length reached recv (recv(n) with n < 0 raises in Python; malloc(n) in C).",
+                  "Check 0 <= n <= your limit before reading the body, and answer or close that one client instead of dying."),
+                 ("服务器收到一个本该拒绝的长度报头后崩溃了。",
+                  "多半是负数或超大的声明长度未经检查就交给了 recv() 或内存分配：负长度传进了 recv（Python 里 recv(n) 的 n < 0 会抛异常；C 里是 malloc(n)）。",
+                  "读包体之前先检查 0 <= n <= 上限；出错时回复或关闭这一个客户端，而不是让整个服务器退出。"))
     case (.crash, .relativeLength), (.crash, .truncatedHeader):
-        return "The server died when a message or its header ended early. Likely the header was read with one recv(4) — recv(n) may return fewer than n bytes — or the end of the connection (recv returning 0 bytes) was not handled. Read the header and the body with a read-exactly loop that stops on EOF."
+        return e(("The server died when a message or its header ended early.",
+                  "Likely the header was read with one recv(4) — recv(n) may return fewer than n bytes — or the end of the connection (recv returning 0 bytes) was not handled.",
+                  "Read the header and the body with a read-exactly loop that stops on EOF."),
+                 ("消息或报头提前结束时，服务器崩溃了。",
+                  "多半是只用一次 recv(4) 读报头——recv(n) 可能返回少于 n 个字节（拆包）——或者没处理连接结束（recv 返回 0 字节）。",
+                  "用“读满为止”的循环读报头和包体，遇到 EOF 就停。"))
     case (.crash, .writeBoundaries):
-        return "The server died when a valid message arrived in unusual pieces: recv(n) may return fewer than n bytes, or several messages at once (拆包, 粘包). Read exactly the header, then exactly the body, in loops."
+        return e(("The server died when a valid message arrived in unusual pieces.",
+                  "recv(n) may return fewer than n bytes, or several messages at once (拆包, 粘包), and the code assumed one recv() is one message.",
+                  "Read exactly the header, then exactly the body, in loops."),
+                 ("合法的消息被切成不寻常的几段送达时，服务器崩溃了。",
+                  "recv(n) 可能返回少于 n 个字节，也可能一次返回好几条消息（拆包、粘包），代码却假定一次 recv() 就是一条消息。",
+                  "用循环先读满报头，再读满包体。"))
     case (.crash, .body):
-        return "The server died on a valid frame with an unusual body (empty, NUL bytes, invalid UTF-8, exactly at the limit). Likely a strict decode (bytes.decode('utf-8')) or an empty-body special case. Decode with errors='replace' or refuse the message politely."
+        return e(("The server died on a valid frame with an unusual body (empty, NUL bytes, invalid UTF-8, exactly at the limit).",
+                  "Likely a strict decode (bytes.decode('utf-8')) or an empty-body special case.",
+                  "Decode with errors='replace' or refuse the message politely."),
+                 ("报头合法、包体特殊（空、全 NUL、非法 UTF-8、正好到上限）的消息让服务器崩溃了。",
+                  "多半是严格解码（bytes.decode('utf-8')）或对空包体的特殊处理出了错。",
+                  "用 errors='replace' 解码，或礼貌地拒绝这条消息。"))
     case (.crash, .confusion):
-        return "The server died when a client spoke another protocol: the first bytes were taken as a length. Check the declared length against your limit and close that client."
+        return e(("The server died when a client spoke another protocol.",
+                  "The first bytes (text, HTTP, TLS) were taken as a length header and trusted.",
+                  "Check the declared length against your limit and close that client."),
+                 ("客户端说的是别的协议时，服务器崩溃了。",
+                  "开头的几个字节（文本、HTTP、TLS）被当成了长度报头，而且被直接信任。",
+                  "把声明的长度和上限比较，超出就关闭这个客户端。"))
     case (.crash, .connection):
-        return "The server died when a client connected and closed or reset early. Handle recv() returning 0 bytes and ECONNRESET as the end of that client only."
+        return e(("The server died when a client connected and closed or reset early.",
+                  "recv() returning 0 bytes, or ECONNRESET, was treated as impossible.",
+                  "Handle both as the end of that client only."),
+                 ("客户端连上后很快关闭或重置连接，服务器崩溃了。",
+                  "代码没想到 recv() 会返回 0 字节，或会遇到 ECONNRESET。",
+                  "把这两种情况都当作这一个客户端结束来处理。"))
     case (.crash, .udp):
-        return "The UDP server died on a datagram whose header disagrees with its size. Check len(datagram) >= header size and that the declared length equals the bytes that came."
+        return e(("The UDP server died on a datagram whose header disagrees with its size.",
+                  "The header's length was trusted over the datagram's real size.",
+                  "Check len(datagram) >= header size and that the declared length equals the bytes that came."),
+                 ("UDP 服务器收到报头与实际大小不符的数据报后崩溃了。",
+                  "代码相信了报头里的长度，而不是数据报的真实大小。",
+                  "检查 len(datagram) >= 报头大小，并且声明的长度等于实际收到的字节数。"))
     case (.crash, .line):
-        return "The text server died on an unusual line (very long, no newline, CR only, NUL, invalid UTF-8, a Q variant). Read with a bounded buffer, split on \\n, and decode with errors='replace'."
+        return e(("The text server died on an unusual line (very long, no newline, CR only, NUL, invalid UTF-8, a Q variant).",
+                  "An unbounded buffer, a missing newline, or a strict decode.",
+                  "Read with a bounded buffer, split on \\n, and decode with errors='replace'."),
+                 ("文本服务器收到一行特殊的输入（很长、没有换行、只有 CR、NUL、非法 UTF-8、Q 的变体）后崩溃了。",
+                  "缓冲区没有上限、没处理缺少换行，或者解码太严格。",
+                  "用有上限的缓冲区读，按 \\n 切分，用 errors='replace' 解码。"))
     case (.crash, _):
-        return "The server process died or stopped accepting connections after this input."
+        return e(("The server process died or stopped accepting connections after this input.", "", ""),
+                 ("收到这段输入后，服务器进程退出了或不再接受连接。", "", ""))
     case (.hang, _):
-        return "The server still accepts connections but answers nobody. Likely a read loop that never sees the end: a declared length larger than what came, read with a loop that ignores recv() returning 0 bytes (EOF) and spins, or a single-threaded server stuck on one client. Stop reading at EOF, and bound every wait with a timeout."
+        return e(("The server still accepts connections but answers nobody.",
+                  "Likely a read loop that never sees the end: a declared length larger than what came, read with a loop that ignores recv() returning 0 bytes (EOF) and spins, or a single-threaded server stuck on one client.",
+                  "Stop reading at EOF, and bound every wait with a timeout."),
+                 ("服务器仍然接受连接，但谁都不回复了。",
+                  "多半是读循环永远等不到结束：声明的长度比实际发来的多，循环又忽略了 recv() 返回 0 字节（EOF）而空转；或者单线程服务器卡在了一个客户端上。",
+                  "遇到 EOF 就停止读取，每次等待都设超时。"))
     case (.blocksOthers, _):
-        return "While this client's message was incomplete, nobody else was served: the server reads one client to the end before the next (a single-threaded accept/recv loop). Serve clients concurrently (threads, selectors, asyncio) and time out slow senders."
+        return e(("While this client's message was incomplete, nobody else was served.",
+                  "The server reads one client to the end before the next (a single-threaded accept/recv loop).",
+                  "Serve clients concurrently (threads, selectors, asyncio) and time out slow senders."),
+                 ("这个客户端的消息还没发完时，其他客户端都得不到服务。",
+                  "服务器把一个客户端读到底才去处理下一个（单线程的 accept/recv 循环）。",
+                  "并发地服务客户端（线程、selectors、asyncio），并给发得慢的客户端设超时。"))
     case (.wrong, .writeBoundaries), (.wrong, .line):
-        return "A valid message got a wrong answer because of where TCP cut the stream: one recv() was taken for one message, so messages that arrived together were merged (粘包) or one was cut (拆包). TCP is a byte stream: frame it with a length header (报头) and read exactly that many bytes."
+        return e(("A valid message got a wrong answer because of where TCP cut the stream.",
+                  "One recv() was taken for one message, so messages that arrived together were merged (粘包) or one was cut (拆包).",
+                  "TCP is a byte stream: frame it with a length header (报头) and read exactly that many bytes."),
+                 ("一条合法的消息因为 TCP 在哪里切分字节流而得到了错误的回复。",
+                  "代码把一次 recv() 当成一条消息，于是一起到达的消息被合在一起（粘包），或者一条消息被切开（拆包）。",
+                  "TCP 是字节流：用长度报头分帧，并且正好读满报头声明的字节数。"))
     case (.wrong, _):
-        return "An answer differed from the right one. The server may have read part of one message as the next header, or answered for a message it should have refused."
+        return e(("An answer differed from the right one.",
+                  "The server may have read part of one message as the next header (the rest of the body was read as the next header), or answered a message it should have refused.",
+                  "Keep reading the body until it is complete before looking for the next header, and refuse lengths over the limit."),
+                 ("有一个回复和正确的回复不一样。",
+                  "服务器可能把一条消息的一部分当成了下一个报头（包体剩下的部分被当作下一个报头读了），或者回复了本该拒绝的消息。",
+                  "包体读满之后再去读下一个报头；超过上限的长度要拒绝。"))
     case (.slow, _):
-        return "The server answered, but far slower than its baseline. Likely quadratic work per byte (re-scanning or copying the whole buffer for every recv, bytes += chunk) or an unbounded per-message cost. Keep an offset into the buffer and drop consumed bytes."
+        return e(("The server answered, but far slower than its baseline.",
+                  "Likely quadratic work per byte (re-scanning or copying the whole buffer for every recv, bytes += chunk) or an unbounded per-message cost.",
+                  "Keep an offset into the buffer and drop consumed bytes."),
+                 ("服务器回复了，但比基线慢得多。",
+                  "多半是每个字节都要做平方级的工作（每次 recv 都重新扫描或复制整个缓冲区，bytes += chunk），或每条消息的开销没有上限。",
+                  "在缓冲区里记一个偏移量，丢掉已经处理过的字节。"))
     case (.leak, _):
-        return "The server's open files or memory grew with each such case and did not come back. Likely a socket not closed on an error path, or a buffer kept for a client that went away (preallocated from the declared length). Close in a finally block; never allocate what the header claims before checking it."
+        return e(("The server's open files or memory grew with each such case and did not come back.",
+                  "Likely a socket not closed on an error path, or a buffer kept for a client that went away (preallocated from the declared length).",
+                  "Close in a finally block; never allocate what the header claims before checking it."),
+                 ("每来一个这样的用例，服务器打开的文件或内存就增长一些，而且不再回落。",
+                  "多半是出错路径上没关闭 socket，或者为已经离开的客户端保留了缓冲区（按声明的长度预先分配）。",
+                  "在 finally 里关闭；检查报头之前，绝不按它声明的长度分配内存。"))
     case (.ok, _):
-        return "No failure."
+        return e(("No failure.", "", ""), ("没有发现问题。", "", ""))
     }
 }

@@ -4,6 +4,7 @@
 
 import Framing
 import Fuzz
+import Render
 
 /// `--oracle`: what counts as a right answer.
 public enum OracleMode: String, Sendable, CaseIterable {
@@ -118,14 +119,8 @@ struct AnswerReader {
     }
 }
 
-/// Up to 48 bytes as quoted text (non-printable bytes as \xNN), with the total length.
+/// Up to 48 characters as quoted text (Render's quoting: escapes, \xNN for what is not text),
+/// with the total length when cut.
 func preview(_ bytes: [UInt8]) -> String {
-    var s = "\""
-    for b in bytes.prefix(48) {
-        if b >= 0x20 && b < 0x7f && b != 0x22 && b != 0x5c { s.append(Character(Unicode.Scalar(b))) } else {
-            s += "\\x" + hex([b])
-        }
-    }
-    s += bytes.count > 48 ? "…\" (\(bytes.count) bytes)" : "\""
-    return s
+    MessageLines.quoted(bytes, limit: 48) + (bytes.count > 48 ? " (\(bytes.count) bytes)" : "")
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Fuzz
+import FuzzDriver
 import Capture
 import Chat
 import Dispatch
@@ -28,7 +30,9 @@ struct DemoCommand: ParsableCommand {
         segment, the messages with the frames that carried them, and the ladder diagram of the \
         framed conversation, with what each shows. The capture (demo.pcap) and the ladder as a \
         picture (ladder.svg) are written to the output folder.
-        Needs root (capture), like `live`. About 2 seconds.
+        Then the fuzzer runs for a few seconds against the lesson's naive text server and says \
+        what it found and why; its report (fuzz-report.html, fuzz-report.json) goes to the same \
+        folder. Needs root (capture), like `live`. About 10 seconds.
         """
     )
 
@@ -136,7 +140,65 @@ struct DemoCommand: ParsableCommand {
             Terminal.error("cannot write \(svgPath)")
             failed = true
         }
+        // 5. The last step: the fuzzer against the lesson's naive server, for a few seconds.
+        if !StopSignal.requested && !fuzzNaiveServer(say: say, language: language, out: out, style: style) { failed = true }
         if failed { throw ExitCode(1) }
+    }
+
+    /// Fuzzes an in-process `serve text --naive` (one recv() taken for one message: the
+    /// lesson's sticky-packet bug) with the `line` family, minimises what it finds, writes the
+    /// HTML and JSON reports next to the capture, and prints the findings with their explanation.
+    /// The naive *framed* server trusts its header but frames correctly, so the liveness oracle
+    /// finds nothing there; the text one shows the lesson's bug. False when the step failed.
+    func fuzzNaiveServer(say: DemoText, language: TextLanguage, out: String, style: TextStyle) -> Bool {
+        var naiveConfig = ChatServerConfig(kind: .text(.echo))
+        naiveConfig.naive = true
+        naiveConfig.threads = 1
+        let naive: ChatServer
+        do { naive = try ChatServer.start(naiveConfig) } catch {
+            Terminal.error("cannot start the naive server for the fuzz step: \(error)")
+            return false
+        }
+        defer { naive.shutdown() }
+        let seconds = 6
+        let args = ["127.0.0.1:\(naive.port)", "--framing", "line", "--expect", "echo: {probe}", "--families", "line",
+                    "--max-message", "1000", "--cases", "120", "--duration", String(seconds), "--jobs", "4"]
+        guard let command = try? FuzzCommand.parse(args), let config = try? command.makeConfig() else { return false }
+        let engine = FuzzEngine(config: config) { _ in }
+        defer { engine.shutdown() }
+        do { try engine.prepare() } catch {
+            Terminal.error("the fuzz step could not start: \(error)")
+            return false
+        }
+        var result = engine.run()
+        result.language = language
+        // The reproducer starts its own naive server (the demo's is gone by then).
+        guard let replayer = try? FuzzCommand.parse(["127.0.0.1:0", "--framing", "line", "--expect", "echo: {probe}",
+                                                     "--exec", "framescope serve text --naive --port 0 --quiet"]) else { return false }
+        var cfg = config
+        cfg.maxMessage = result.limit
+        let repro = { (f: Failure) in replayer.reproducer(f, config: cfg, address: "127.0.0.1:0") }
+        EvidenceCollector(engine: engine, config: config, recordDir: nil, minimizeTries: 8, language: language, log: { _ in })
+            .collect(&result, reproduce: repro)
+        let htmlPath = out + "/fuzz-report.html", jsonPath = out + "/fuzz-report.json"
+        let wrote = writeFile(htmlPath, result.html(reproduce: repro, spec: config.spec))
+            && writeFile(jsonPath, String(decoding: result.json(reproduce: repro), as: UTF8.self))
+        let sink = ByteSink()
+        style.heading(say.fuzzTitle(seconds), into: sink)
+        sink.write(wrapped(say.fuzz, width: 100) + "\n\n" + say.fuzzResult(result.cases, result.findings.count) + "\n")
+        for (n, (f, count)) in result.findings.enumerated() {
+            let ex = explanation(family: f.fuzzCase.family, verdict: f.verdict, in: language)
+            sink.write("  \(n + 1). \(f.verdict.rawValue) · \(f.fuzzCase.id) (\(count)): \(f.fuzzCase.note)\n")
+            sink.write("     \(f.detail)\n     \(ex.text)\n")
+            if let m = result.evidence[f.fuzzCase.id]?.minimized {
+                sink.write("     minimised: " + m.writes.map { MessageLines.quoted($0, limit: 60) }.joined(separator: " | ") + "\n")
+            }
+            sink.write("     \(repro(f))\n")
+        }
+        sink.write("\n" + say.fuzzReport(htmlPath) + "\n")
+        _ = sink.withBytes { Terminal.writeAll(fd: 1, $0) }
+        if !wrote { Terminal.error("cannot write \(htmlPath)") }
+        return wrote
     }
 
     func environment() -> [String: String] {

@@ -1,20 +1,15 @@
 // Every sentence `framescope demo` says, in each language it speaks. To add a language: add a
-// case to `DemoLanguage`, a `DemoText` value for it, and its `LANG` prefix in `fromEnvironment`.
+// case to `TextLanguage` (Sources/Fuzz), a `DemoText` value for it, its `LANG` prefix in
+// `fromEnvironment`, and its column in the fuzzer's explanation table.
 // The Chinese uses the socket lesson's own terms: 粘包 (sticky packets), 拆包 (a split message),
 // 报头 (the length header).
 
-enum DemoLanguage: String, CaseIterable {
-    case en, zh
+import Fuzz
 
-    /// From `LC_ALL`, `LC_MESSAGES` or `LANG` (the first one set, as the C library reads them):
-    /// `zh_CN.UTF-8` and the like choose Chinese; anything else English.
-    static func fromEnvironment(_ env: [String: String]) -> DemoLanguage {
-        for name in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-            if let v = env[name], !v.isEmpty { return v.lowercased().hasPrefix("zh") ? .zh : .en }
-        }
-        return .en
-    }
+/// The demo speaks the languages the fuzzer's explanations do (`--lang`, or `LANG`).
+typealias DemoLanguage = TextLanguage
 
+extension TextLanguage {
     var text: DemoText { self == .zh ? .chinese : .english }
 }
 
@@ -37,6 +32,10 @@ struct DemoText: Sendable {
     var noSticky: String
     var noSplit: String
     var tryNext: @Sendable (_ path: String) -> String
+    var fuzzTitle: @Sendable (_ seconds: Int) -> String
+    var fuzz: String
+    var fuzzResult: @Sendable (_ cases: Int, _ findings: Int) -> String
+    var fuzzReport: @Sendable (_ path: String) -> String
 
     static let english = DemoText(
         title: { f, t in
@@ -91,7 +90,16 @@ struct DemoText: Sendable {
                                                              three lines, ONE merged answer (then the
                                                              client waits in vain for the other two)
             """
-        }
+        },
+        fuzzTitle: { s in "6. The fuzzer (at most \(s) seconds) against the lesson's naive text server: one recv() = one message" },
+        fuzz: """
+        framescope fuzz throws framing abuse at a running server — lines in one write, one line over \
+        many writes, very long lines, no newline — and after every case checks that the server still \
+        answers a fresh client right and in time. Each distinct finding comes with the bytes, a \
+        minimised input, the command that plays it again, and what to fix.
+        """,
+        fuzzResult: { n, f in "\(n) cases, \(f) distinct finding\(f == 1 ? "" : "s"):" },
+        fuzzReport: { path in "The whole report, with each finding's bytes and ladder diagram: \(path) (open it in a browser)." }
     )
 
     static let chinese = DemoText(
@@ -142,6 +150,14 @@ struct DemoText: Sendable {
                                                              三行一次发出，只收到一条合并的回复
                                                              （客户端随后白等另外两条回复）
             """
-        }
+        },
+        fuzzTitle: { s in "6. 模糊测试（最多 \(s) 秒）：对象是课上那种朴素的文本服务器（一次 recv() 当一条消息）" },
+        fuzz: """
+        framescope fuzz 向正在运行的服务器发送各种分帧上的“刁难”——一次写入好几行、一行分多次写入、\
+        超长的行、没有换行——每个用例之后都检查服务器是否还能正确、及时地回复一个新的客户端。\
+        每个不同的发现都附带发送的字节、最小化后的输入、重放它的命令，以及该怎么修。
+        """,
+        fuzzResult: { n, f in "\(n) 个用例，\(f) 个不同的发现：" },
+        fuzzReport: { path in "完整报告（含每个发现的字节和时序图）：\(path)（用浏览器打开）。" }
     )
 }

@@ -38,37 +38,13 @@ struct FollowCommand: ParsableCommand {
     func run() throws {
         let input = try CaptureInput(file: file, filter: [], outputAtEnd: true)
         defer { input.close() }
-        let pipeline = try framing.pipeline()
-        var dissector = Dissector()
-        dissector.verifiesTransportChecksums = false  // never shown here
-        var frame = DecodedFrame()
-        var messages: [ChatMessage] = []
-        var segments: [LadderSegment] = []
-        var failure: PcapError? = nil
-        while true {
-            do {
-                guard let raw = try input.next() else { break }
-                dissector.decode(raw.bytes, linkType: raw.linkType, wireLength: raw.len, into: &frame)
-                let session = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
-                if let s = session, s.stream == stream, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {
-                    segments.append(LadderSegment(frame: input.frameNumber, timestamp: raw.timestamp, direction: s.direction,
-                                                  offset: UInt64(s.relativeSequence &- 1), length: h.payloadLength,
-                                                  flags: h.flags, analysis: s.analysis))
-                }
-                messages += pipeline.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
-                Terminal.warnings(pipeline)
-            } catch {
-                failure = error
-                break
-            }
-        }
-        pipeline.finish()
-        messages += pipeline.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
-        guard let summary = pipeline.summaries.first(where: { $0.stream == stream && $0.transport == .tcp }) else {
+        let read = TCPConversation.read(input, stream: stream, pipeline: try framing.pipeline())
+        let failure = read.failure
+        guard let conversation = read.conversation else {
             Terminal.error("no TCP stream \(stream) in \(file) (streams are numbered from 0 in order of their first frame; see `framescope messages`)")
             throw ExitCode(2)
         }
-        messages.sort { ($0.frames.first ?? 0, $0.message.index) < ($1.frames.first ?? 0, $1.message.index) }
+        let (summary, messages, segments) = (conversation.summary, conversation.messages, conversation.segments)
         let e = summary.endpoints
         let client = endpoint(e.client, e.clientPort), server = endpoint(e.server, e.serverPort)
         let out = ByteSink()
@@ -103,9 +79,55 @@ struct FollowCommand: ParsableCommand {
         }
     }
 
-    func endpoint(_ a: IPAddress, _ p: UInt16) -> String {
+    func endpoint(_ a: IPAddress, _ p: UInt16) -> String { TCPConversation.endpoint(a, p) }
+}
+
+/// One TCP stream of a capture, read for `follow` and for the fuzz report's ladder: its
+/// segments (for the ladder), its messages in order, and the stream's summary.
+struct TCPConversation {
+    var summary: StreamSummary
+    var messages: [ChatMessage]
+    var segments: [LadderSegment]
+
+    var client: String { Self.endpoint(summary.endpoints.client, summary.endpoints.clientPort) }
+    var server: String { Self.endpoint(summary.endpoints.server, summary.endpoints.serverPort) }
+
+    static func endpoint(_ a: IPAddress, _ p: UInt16) -> String {
         if case .v6 = a { return "[\(a)]:\(p)" }
         return "\(a):\(p)"
+    }
+
+    /// Reads `input` to its end (or to a damaged record: `failure`) and keeps stream `stream`;
+    /// nil when the capture has no such stream.
+    static func read(_ input: CaptureInput, stream: Int, pipeline: MessagePipeline) -> (conversation: TCPConversation?, failure: PcapError?) {
+        var dissector = Dissector()
+        dissector.verifiesTransportChecksums = false  // never shown here
+        var frame = DecodedFrame()
+        var messages: [ChatMessage] = []
+        var segments: [LadderSegment] = []
+        var failure: PcapError? = nil
+        while true {
+            do {
+                guard let raw = try input.next() else { break }
+                dissector.decode(raw.bytes, linkType: raw.linkType, wireLength: raw.len, into: &frame)
+                let session = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
+                if let s = session, s.stream == stream, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {
+                    segments.append(LadderSegment(frame: input.frameNumber, timestamp: raw.timestamp, direction: s.direction,
+                                                  offset: UInt64(s.relativeSequence &- 1), length: h.payloadLength,
+                                                  flags: h.flags, analysis: s.analysis))
+                }
+                messages += pipeline.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
+                Terminal.warnings(pipeline)
+            } catch {
+                failure = error
+                break
+            }
+        }
+        pipeline.finish()
+        messages += pipeline.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
+        guard let summary = pipeline.summaries.first(where: { $0.stream == stream && $0.transport == .tcp }) else { return (nil, failure) }
+        messages.sort { ($0.frames.first ?? 0, $0.message.index) < ($1.frames.first ?? 0, $1.message.index) }
+        return (TCPConversation(summary: summary, messages: messages, segments: segments), failure)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Chat
 import Dispatch
+import Foundation
 import Framing
 import Fuzz
 import FuzzDriver
@@ -99,8 +100,23 @@ struct FuzzCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The right answer to the probe, {probe} standing for its body (e.g. 'echo: {probe}').", valueName: "TEXT"))
     var expect: String?
 
-    @Option(help: ArgumentHelp("Write the JSON report here.", valueName: "FILE.json"))
-    var report: String?
+    @Option(help: ArgumentHelp("Write a report here: JSON (FILE.json) or a self-contained HTML page (FILE.html); give it twice for both.", valueName: "FILE"))
+    var report: [String] = []
+
+    @Option(help: ArgumentHelp("For every distinct finding, a folder in DIR with case.json and exchange.pcap (the case re-run alone under a capture on lo; needs capture permission).", valueName: "DIR"))
+    var record: String?
+
+    @Option(help: ArgumentHelp("Play one case again instead of a run: a case id (with the run's --seed, --framing and --max-message) or a record folder. Says how often its verdict came back.", valueName: "CASE"))
+    var replay: String?
+
+    @Option(help: "With --replay: how many times to play the case.")
+    var times = 3
+
+    @Option(help: "Cases played to minimise each distinct finding (delta debugging over writes, bytes, close mode, hold time); 0 turns minimisation off.")
+    var minimizeTries = 40
+
+    @Option(help: ArgumentHelp("Language of the explanations: en or zh (默认随 LANG；zh 用课上的术语：粘包、拆包、报头).", valueName: "lang"))
+    var lang: String?
 
     @Flag(help: "Allow a target that is not on a loopback address.")
     var allowRemote = false
@@ -133,6 +149,7 @@ struct FuzzCommand: ParsableCommand {
             printList(config)
             return
         }
+        let language = lang.flatMap(TextLanguage.init(rawValue:)) ?? TextLanguage.fromEnvironment(ProcessInfo.processInfo.environment)
         let quiet = self.quiet
         let engine = FuzzEngine(config: config) { line in if !quiet { Progress.clear(); Terminal.error(line) } }
         do {
@@ -150,13 +167,76 @@ struct FuzzCommand: ParsableCommand {
             source.resume()
             sources.append(source)
         }
+        if let what = replay {
+            defer { engine.shutdown() }
+            _ = sources
+            try runReplay(what, engine: engine, config: config, language: language)
+            return
+        }
         let ticker = quiet || isatty(2) == 0 ? nil : startTicker(engine)
-        let result = engine.run()
+        var result = engine.run()
         ticker?.cancel()
         Progress.clear()
         _ = sources
-        try output(result, config: config)
+        result.language = language
+        var cfg = config
+        cfg.maxMessage = result.limit
+        let address = result.target
+        let repro = { (f: Failure) in self.reproducer(f, config: cfg, address: address) }
+        let log: (String) -> Void = { line in if !quiet { Terminal.error(line) } }
+        EvidenceCollector(engine: engine, config: config, recordDir: record, minimizeTries: minimizeTries, language: language, log: log)
+            .collect(&result, reproduce: repro)
+        engine.shutdown()
+        try output(result, config: cfg, reproduce: repro)
         if result.failed { throw ExitCode(1) }
+    }
+
+    /// `--replay CASE`: the case (by id from this run's catalogue, or from a record folder)
+    /// played alone `--times` times; exit 1 when a failing verdict came back.
+    func runReplay(_ what: String, engine: FuzzEngine, config: FuzzConfig, language: TextLanguage) throws {
+        let fuzzCase: FuzzCase
+        var recorded: Verdict?
+        var hold: Double?
+        if FileManager.default.fileExists(atPath: what) {
+            do {
+                let r = try CaseRecord.load(what)
+                (fuzzCase, recorded, hold) = (r.fuzzCase, r.verdict, r.hold)
+            } catch {
+                Terminal.error("\(error)")
+                throw ExitCode(2)
+            }
+        } else {
+            var options = config.catalogueOptions
+            options.families = []
+            options.limit = config.maxMessage ?? config.spec.maxMessage
+            guard let c = Catalogue(options).case(id: what) else {
+                Terminal.error("--replay: no case '\(what)' in the catalogue for \(config.udp ? "UDP" : "TCP") with --framing \(config.spec), --seed \(config.seed), --max-message \(options.limit) (list them with --list; or give a record folder)")
+                throw ExitCode(2)
+            }
+            fuzzCase = c
+        }
+        var counts: [Verdict: Int] = [:]
+        var lines = ""
+        for i in 1 ... max(1, times) {
+            let j = engine.judge(fuzzCase, hold: hold)
+            counts[j.verdict, default: 0] += 1
+            lines += "  run \(i): \(j.verdict.rawValue)\(j.detail.isEmpty ? "" : " — \(j.detail)")\n"
+            if !j.stderrTail.isEmpty, let last = j.stderrTail.split(separator: "\n").last { lines += "         stderr: \(last)\n" }
+        }
+        let n = max(1, times)
+        let main = counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? .ok
+        var text = "framescope fuzz --replay \(fuzzCase.id) (\(fuzzCase.family.rawValue), \(fuzzCase.close.rawValue)): \(fuzzCase.note)\n" + lines
+        let tally = Verdict.allCases.compactMap { v in counts[v].map { "\($0)/\(n) \(v.rawValue)" } }.joined(separator: ", ")
+        if let r = recorded {
+            text += "reproduced: \(counts[r] ?? 0)/\(n) \(r.rawValue) (recorded: \(r.rawValue)); all runs: \(tally)\n"
+        } else {
+            text += "verdicts: \(tally)\n"
+        }
+        if main != .ok {
+            text += "why: \(explanation(family: fuzzCase.family, verdict: main, in: language).text)\n"
+        }
+        _ = Terminal.writeAll(fd: 1, Array(text.utf8))
+        if counts.keys.contains(where: { $0 != .ok }) { throw ExitCode(1) }
     }
 
     func makeConfig() throws -> FuzzConfig {
@@ -184,6 +264,14 @@ struct FuzzCommand: ParsableCommand {
         guard hold >= 0 && hold <= 60 else { throw ValidationError("--hold must be 0 to 60 seconds") }
         if let p = pid, p <= 0 { throw ValidationError("--pid must be a process id") }
         if exec != nil && pid != nil { throw ValidationError("--exec watches the process it starts; leave out --pid") }
+        if let l = lang, TextLanguage(rawValue: l) == nil {
+            throw ValidationError("--lang must be one of: \(TextLanguage.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard (1...1000).contains(times) else { throw ValidationError("--times must be 1 to 1000") }
+        guard (0...10_000).contains(minimizeTries) else { throw ValidationError("--minimize-tries must be 0 to 10000") }
+        for r in report where !(r.hasSuffix(".json") || r.hasSuffix(".html") || r.hasSuffix(".htm")) {
+            throw ValidationError("--report \(r): name a .json or an .html file")
+        }
         var c = FuzzConfig(address: addr, spec: spec)
         c.udp = udp
         c.maxMessage = maxMessage
@@ -247,21 +335,17 @@ struct FuzzCommand: ParsableCommand {
         return timer
     }
 
-    /// The command that runs the catalogue up to this case again, alone, with the same target.
+    /// The command that plays this case again, alone, against the same target (`--replay`).
     func reproducer(_ f: Failure, config: FuzzConfig, address: String) -> String {
-        var options = config.catalogueOptions
-        options.families = [f.fuzzCase.family]
-        let cat = Catalogue(options)
-        var position = f.index + 1
-        if f.fuzzCase.family == .mutation, let n = Int(f.fuzzCase.id.dropFirst(4)) { position = cat.fixed.count + n }
-        else if let i = cat.fixed.firstIndex(where: { $0.id == f.fuzzCase.id }) { position = i + 1 }
         var words = ["framescope", "fuzz", exec == nil ? address : self.address, udp ? "--udp" : "--tcp", "--framing", shellQuoted(framing)]
         if lengthIncludesHeader { words.append("--length-includes-header") }
-        words += ["--max-message", String(options.limit), "--seed", String(seed), "--families", f.fuzzCase.family.rawValue,
-                  "--cases", String(position), "--jobs", "1"]
+        words += ["--max-message", String(config.maxMessage ?? config.spec.maxMessage), "--seed", String(seed),
+                  "--replay", shellQuoted(f.fuzzCase.id), "--times", "3"]
         if oracle != "echo" { words += ["--oracle", oracle] }
         if probe != "probe" { words += ["--probe", shellQuoted(probe)] }
         if let e = expect { words += ["--expect", shellQuoted(e)] }
+        if let t = timeout { words += ["--timeout", String(t)] }
+        if f.fuzzCase.close == .hold { words += ["--hold", String(hold)] }
         if let x = exec { words += ["--exec", shellQuoted(x)] }
         if let p = pid { words += ["--pid", String(p)] }
         if allowRemote { words.append("--allow-remote") }
@@ -273,11 +357,7 @@ struct FuzzCommand: ParsableCommand {
         return safe && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
-    private func output(_ r: FuzzReport, config: FuzzConfig) throws {
-        var cfg = config
-        cfg.maxMessage = r.limit
-        let address = r.target
-        let repro = { (f: Failure) in self.reproducer(f, config: cfg, address: address) }
+    private func output(_ r: FuzzReport, config: FuzzConfig, reproduce repro: (Failure) -> String) throws {
         var text = "framescope fuzz \(r.target) (\(r.transport), \(r.format)): \(r.cases) cases in \(String(format: "%.1f", r.duration)) s"
         text += r.duration > 0 ? String(format: " (%.0f cases/s)", Double(r.cases) / r.duration) : ""
         text += ", seed \(r.seed), limit \(r.limit) bytes\(r.limitLearned ? " (learned)" : "")"
@@ -290,17 +370,29 @@ struct FuzzCommand: ParsableCommand {
         } else {
             text += "\n\(findings.count) distinct finding\(findings.count == 1 ? "" : "s"):\n"
             for (n, (f, count)) in findings.enumerated() {
+                // One line a finding: what, and the command that plays it again.
                 text += "\(n + 1). \(f.verdict.rawValue) · \(f.fuzzCase.family.rawValue) · \(f.fuzzCase.id)"
-                text += count > 1 ? " (and \(count - 1) more case\(count == 2 ? "" : "s"))" : ""
-                text += "\n   \(f.fuzzCase.note)\n   seen: \(f.detail)\n"
+                text += count > 1 ? " (+\(count - 1) like it)" : ""
+                text += " — \(repro(f))\n"
+                text += "   \(f.fuzzCase.note)\n   seen: \(f.detail)\n"
                 let sig = Failure.signature(f.stderrTail)
                 if !sig.isEmpty { text += "   stderr: \(f.stderrTail.split(separator: "\n").last.map(String.init) ?? sig)\n" }
-                text += "   why: \(explanation(family: f.fuzzCase.family, verdict: f.verdict))\n"
-                text += "   reproduce: \(repro(f))\n"
+                let ex = explanation(family: f.fuzzCase.family, verdict: f.verdict, in: r.language)
+                text += "   why: \(ex.text)\n"
+                if let ev = r.evidence[f.fuzzCase.id] {
+                    if let m = ev.minimized {
+                        let before = f.fuzzCase.bytes.count, after = m.bytes.count
+                        text += "   minimised: \(m.writes.count) write\(m.writes.count == 1 ? "" : "s"), \(after) of \(before) bytes, close \(m.close.rawValue)"
+                        text += " (\(ev.minimizeTries) tries, \(ev.minimizeConfirmed ? "confirmed" : "not confirmed on its last run"))"
+                        text += ": " + m.writesHex.map { $0.count > 48 ? String($0.prefix(48)) + "…" : $0 }.joined(separator: " | ") + "\n"
+                    }
+                    if let p = ev.pcap { text += "   pcap: \(p)\(ev.recordedVerdict.map { " (re-run: \($0.rawValue))" } ?? "")\n" }
+                    else if let why = ev.pcapNote { text += "   no pcap: \(why)\n" }
+                }
             }
         }
-        if let path = report {
-            let bytes = r.json(reproduce: repro)
+        for path in report {
+            let bytes = path.hasSuffix(".json") ? r.json(reproduce: repro) : Array(r.html(reproduce: repro, spec: config.spec).utf8)
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             guard fd >= 0, Terminal.writeAll(fd: fd, bytes) else {
                 if fd >= 0 { close(fd) }
@@ -308,8 +400,10 @@ struct FuzzCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             close(fd)
-            text += "\nreport: \(path)\n"
+            text += "\nreport: \(path)"
         }
+        if !report.isEmpty { text += "\n" }
+        if let dir = record { text += "records: \(dir)\n" }
         _ = Terminal.writeAll(fd: 1, Array(text.utf8))
     }
 }

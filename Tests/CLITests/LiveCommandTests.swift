@@ -130,9 +130,15 @@ final class LiveCommandTests: XCTestCase {
         let r = try CLI.run(["demo", "--out", dir.path], timeout: 60, environment: ["LANG": "C.UTF-8", "LC_ALL": ""])
         XCTAssertEqual(r.status, 0, r.stderr)
         for section in ["1. Every frame", "2. Frame", "three messages in one segment", "3. Frame", "a split message",
-                        "4. The messages", "5. The ladder", "L4 transport", "L7 application", "sticky", "split over"] {
+                        "4. The messages", "5. The ladder", "L4 transport", "L7 application", "sticky", "split over",
+                        "6. The fuzzer", "wrong · lines-in-one-write", "One recv() was taken for one message", "--replay"] {
             XCTAssertTrue(r.stdout.contains(section), "missing \(section):\n\(r.stdout)")
         }
+        // The fuzz step's reports, next to the capture.
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("fuzz-report.json"))) as? [String: Any])
+        let failures = report["failures"] as? [[String: Any]] ?? []
+        XCTAssertTrue(failures.contains { $0["verdict"] as? String == "wrong" && $0["minimized_writes_hex"] != nil }, "\(failures)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("fuzz-report.html").path))
         let svg = try Data(contentsOf: dir.appendingPathComponent("ladder.svg"))
         let parser = XMLParser(data: svg)
         XCTAssertTrue(parser.parse(), "well-formed XML: \(String(describing: parser.parserError))")
@@ -168,7 +174,7 @@ final class LiveCommandTests: XCTestCase {
         for term in ["粘包", "拆包", "报头", "演示"] { XCTAssertTrue(r.stdout.contains(term), "missing \(term)") }
         let en = try CLI.run(["demo", "--out", dir.path, "--lang", "en"], timeout: 60, environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
         XCTAssertEqual(en.status, 0, en.stderr)
-        XCTAssertFalse(en.stdout.contains("粘包"))
+        XCTAssertFalse(en.stdout.contains("演示"), "English sentences (the lesson's terms may appear in brackets)")
         let bad = try CLI.run(["demo", "--lang", "xx"])
         XCTAssertEqual(bad.status, 64, bad.stderr)
     }

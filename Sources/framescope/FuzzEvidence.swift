@@ -1,0 +1,209 @@
+import Capture
+import Dispatch
+import Foundation
+import Framing
+import Fuzz
+import FuzzDriver
+import Inspect
+import Render
+import Wire
+
+// The proof behind each distinct finding of `framescope fuzz`: a minimised input, and with
+// `--record DIR` a folder with case.json and a pcap of the exchange. The pcap is a re-run of the
+// case alone under a capture on `lo` filtered to the target's port — not a cut of one capture of
+// the whole run: the run plays cases on several connections at once and probes in between, so a
+// re-run is the only way to hold exactly this case's connection and the probe that judged it,
+// and it checks once more that the finding reproduces.
+
+/// Captures on `lo` with a BPF filter while `work` runs on another thread, then writes what was
+/// captured to `path`. Returns `work`'s result and the frames written, or why nothing could be
+/// captured (no permission: the reason says how to grant it).
+enum LoopbackRecorder {
+    static func record<T: Sendable>(filter: String, path: String, work: @escaping @Sendable () -> T) -> (T, frames: Int, error: String?) {
+        let capture: LiveCapture
+        do {
+            capture = try LiveCapture(interface: "lo", bufferSize: 8 << 20, timeoutMilliseconds: 50, filter: filter)
+        } catch {
+            return (work(), 0, error.description)
+        }
+        defer { capture.close() }
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            box.value = work()
+            done.signal()
+        }
+        var frames: [CapturedFrame] = []
+        var finishedAt: Double? = nil
+        let giveUp = monotonicSeconds() + 120
+        while monotonicSeconds() < giveUp {
+            if finishedAt == nil, done.wait(timeout: .now()) == .success { finishedAt = monotonicSeconds() }
+            // The last frames (a FIN, the probe's answer) arrive just after the work returns.
+            if let f = finishedAt, monotonicSeconds() - f > 0.2 { break }
+            guard let next = try? capture.next() else { break }
+            if case .frame(let raw) = next, frames.count < 200_000 { frames.append(CapturedFrame(raw)) }
+        }
+        if finishedAt == nil { done.wait() }
+        do {
+            let writer = try PcapWriter(path: path, linkType: capture.linkType, snaplen: capture.snaplen)
+            for f in frames { try f.withRaw { try writer.write($0) } }
+            try writer.close()
+        } catch {
+            return (box.value!, 0, "\(error)")
+        }
+        return (box.value!, frames.count, nil)
+    }
+}
+
+/// A value written once by a worker thread and read after it signalled.
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}
+
+/// case.json: everything needed to look at a finding and to play it again (`--replay DIR`).
+struct CaseRecord {
+    var fuzzCase: FuzzCase
+    var verdict: Verdict
+    var hold: Double
+
+    /// The JSON document of a recorded finding.
+    static func json(_ f: Failure, evidence: FindingEvidence, hold: Double, timeout: Double, probeP50: Double,
+                     caseSeconds: Double?, reproduce: String, language: TextLanguage) -> String {
+        let c = f.fuzzCase
+        var boundaries: [Int] = []
+        var offset = 0
+        for w in c.writes {
+            offset += w.count
+            boundaries.append(offset)
+        }
+        var o: [String: Any] = [
+            "case": c.id, "family": c.family.rawValue, "verdict": f.verdict.rawValue, "note": c.note, "detail": f.detail,
+            "writes_hex": c.writesHex, "write_boundaries": boundaries, "close": c.close.rawValue, "hold_s": hold,
+            "gap_ms": c.gapMillis, "connections": c.connections, "expected_hex": c.expected.map(hex),
+            "oracle": ["timeout_s": timeout, "probe_p50_s": probeP50, "case_and_oracle_s": caseSeconds ?? 0] as [String: Any],
+            "stderr_tail": f.stderrTail, "reproduce": reproduce,
+            "explanation": explanation(family: c.family, verdict: f.verdict, in: language).text,
+        ]
+        if let p = evidence.pcap {
+            o["pcap"] = p
+            o["pcap_method"] = "the case re-run alone, captured on lo with a BPF filter on the target's port"
+        }
+        if let n = evidence.pcapNote { o["pcap_note"] = n }
+        if let v = evidence.recordedVerdict { o["recorded_verdict"] = v.rawValue }
+        if let m = evidence.minimized {
+            o["minimized_writes_hex"] = m.writesHex
+            o["minimized_expected_hex"] = m.expected.map(hex)
+            o["minimized_close"] = m.close.rawValue
+            o["minimize_tries"] = evidence.minimizeTries
+            o["minimize_confirmed"] = evidence.minimizeConfirmed
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// Reads DIR/case.json (or the file itself).
+    static func load(_ path: String) throws -> CaseRecord {
+        var isDir: ObjCBool = false
+        let file = FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue ? path + "/case.json" : path
+        guard let data = FileManager.default.contents(atPath: file) else { throw FuzzEvidenceError("cannot read \(file)") }
+        guard let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw FuzzEvidenceError("\(file) is not a case record (JSON object expected)")
+        }
+        func bytes(_ s: String) throws -> [UInt8] {
+            guard s.count % 2 == 0 else { throw FuzzEvidenceError("\(file): odd hex digit count") }
+            var out: [UInt8] = []
+            var it = s.makeIterator()
+            while let a = it.next(), let b = it.next() {
+                guard let v = UInt8(String([a, b]), radix: 16) else { throw FuzzEvidenceError("\(file): '\(a)\(b)' is not hex") }
+                out.append(v)
+            }
+            return out
+        }
+        guard let id = o["case"] as? String, let familyName = o["family"] as? String, let family = Family(rawValue: familyName),
+              let writes = o["writes_hex"] as? [String], let closeName = o["close"] as? String, let close = CloseMode(rawValue: closeName),
+              let verdictName = o["verdict"] as? String, let verdict = Verdict(rawValue: verdictName)
+        else { throw FuzzEvidenceError("\(file): needs case, family, verdict, writes_hex and close") }
+        let c = FuzzCase(id: id, family: family, writes: try writes.map(bytes), close: close, gapMillis: o["gap_ms"] as? Int ?? 0,
+                         connections: o["connections"] as? Int ?? 1, expected: try (o["expected_hex"] as? [String] ?? []).map(bytes),
+                         note: o["note"] as? String ?? "")
+        return CaseRecord(fuzzCase: c, verdict: verdict, hold: o["hold_s"] as? Double ?? 0.5)
+    }
+}
+
+struct FuzzEvidenceError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// After the run: each distinct finding minimised (bounded), and with a record folder its
+/// case.json, its pcap and the ladder of its case connection.
+struct EvidenceCollector {
+    let engine: FuzzEngine
+    let config: FuzzConfig
+    let recordDir: String?
+    let minimizeTries: Int
+    let language: TextLanguage
+    let log: (String) -> Void
+
+    func collect(_ report: inout FuzzReport, reproduce: (Failure) -> String) {
+        let found = report.findings
+        if let dir = recordDir { mkdir(dir, 0o755) }
+        for (n, (f, _)) in found.prefix(50).enumerated() {
+            var ev = FindingEvidence()
+            let c = f.fuzzCase
+            if minimizeTries > 0 {
+                log("minimising finding \(n + 1) (\(c.id), \(f.verdict.rawValue)): at most \(minimizeTries) tries")
+                let m = engine.minimize(c, verdict: f.verdict, maxTries: minimizeTries, seconds: 30)
+                ev.minimized = m.fuzzCase
+                ev.minimizedHold = m.hold
+                ev.minimizeTries = m.tries
+                ev.minimizeConfirmed = m.confirmed
+                ev.minimizeCutShort = m.cutShort
+            }
+            var caseSeconds: Double?
+            if let dir = recordDir {
+                let folder = dir + "/" + String(format: "%02d-", n + 1) + slug(c.id)
+                mkdir(folder, 0o755)
+                ev.recordDir = folder
+                let pcap = absolute(folder + "/exchange.pcap")
+                // A restart with --exec and port 0 moves the target: recover it first, then filter.
+                let recovered = engine.recoverTarget()
+                let port = engine.currentAddress?.port ?? config.address.port
+                let filter = "\(config.udp ? "udp" : "tcp") port \(port)"
+                let engine = self.engine
+                let (j, frames, error) = LoopbackRecorder.record(filter: filter, path: pcap) { engine.judge(c, recovered: recovered) }
+                caseSeconds = j.seconds
+                ev.recordedVerdict = j.verdict
+                if let e = error {
+                    ev.pcapNote = e
+                } else {
+                    ev.pcap = pcap
+                    log("recorded finding \(n + 1): \(frames) frames in \(pcap) (the re-run's verdict: \(j.verdict.rawValue))")
+                    if !config.udp { ev.ladderSVG = ladder(pcap, title: "framescope fuzz: \(c.id) (\(f.verdict.rawValue))") }
+                }
+                let doc = CaseRecord.json(f, evidence: ev, hold: engine.holdSeconds, timeout: engine.oracleTimeout,
+                                          probeP50: engine.probeP50, caseSeconds: caseSeconds, reproduce: reproduce(f), language: language)
+                if !writeFile(folder + "/case.json", doc) { log("cannot write \(folder)/case.json") }
+            }
+            report.evidence[c.id] = ev
+        }
+    }
+
+    /// The ladder of the case's own connection (the capture's first TCP stream: the case
+    /// connects before its probe does).
+    func ladder(_ pcap: String, title: String) -> String? {
+        guard let input = try? CaptureInput(file: pcap, filter: [], outputAtEnd: true) else { return nil }
+        defer { input.close() }
+        let pipeline = MessagePipeline(framing: FramingChoice(defaultSpec: config.spec))
+        guard let conv = TCPConversation.read(input, stream: 0, pipeline: pipeline).conversation else { return nil }
+        return Ladder.svg(title: title, client: conv.client, server: conv.server, segments: conv.segments, messages: conv.messages)
+    }
+
+    func slug(_ id: String) -> String {
+        String(id.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
+    }
+
+    func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+}
