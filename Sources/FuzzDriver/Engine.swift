@@ -333,13 +333,16 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
     /// Plays `c` alone (the target recovered first, restarted if needed — unless the caller
     /// just did that with `recoverTarget()`, so the case's connection is the first one), lets
     /// the target settle, probes it, and gives the verdict. `hold` overrides the run's hold time.
-    public func judge(_ c: FuzzCase, hold: Double? = nil, recovered: Bool = false) -> Judgement {
+    public func judge(_ c: FuzzCase, hold: Double? = nil, recovered: Bool = false, lookForLeak: Bool = false) -> Judgement {
         let t0 = Date()
         let saved = holdTime
         if let h = hold { holdTime = h }
         defer { holdTime = saved }
-        let (v, d) = judgeAlone(c, recovered: recovered)
+        var (v, d) = judgeAlone(c, recovered: recovered)
         let evidence = pending.removeValue(forKey: c.id)
+        // A leak is not seen in one run: with `lookForLeak` (a leak finding played again), an
+        // ok case is played three more times with the target's files and memory watched.
+        if v == .ok, lookForLeak, !c.exclusive, let detail = leakDetail(c) { (v, d) = (.leak, detail) }
         return Judgement(verdict: v, detail: d, stderrTail: evidence?.stderr ?? "", seconds: Date().timeIntervalSince(t0))
     }
 
@@ -390,7 +393,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
             var candidate = c
             if judgesAnswers { candidate.expected = Self.validBodies(in: c, spec: config.spec, udp: config.udp) }
             candidate.id = original.id + "~min\(tries)"
-            return judge(candidate, hold: h).verdict == verdict
+            return judge(candidate, hold: h, lookForLeak: verdict == .leak).verdict == verdict
         }
         // 1. The writes (whole sends).
         best.writes = ddmin(best.writes) { writes in
@@ -436,7 +439,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         tries += 1
         var confirm = best
         confirm.id = original.id + "~min"
-        let confirmed = judge(confirm, hold: hold).verdict == verdict
+        let confirmed = judge(confirm, hold: hold, lookForLeak: verdict == .leak).verdict == verdict
         best.id = original.id
         return Minimized(fuzzCase: best, hold: hold, tries: tries, confirmed: confirmed, cutShort: cutShort)
     }
@@ -740,32 +743,39 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         let started = Date()
         var found = 0
         for (idx, c) in recent.reversed() where Date().timeIntervalSince(started) < 15 && found < 3 && !c.exclusive {
-            guard let before = settledSample(p) else { break }
-            var samples = [before]
-            for _ in 0..<3 {
-                _ = driver.play(c, answerDeadline: answerDeadline(for: c), hold: 0, during: { nil })
-                guard let s = settledSample(p) else { break }
-                samples.append(s)
+            guard let detail = leakDetail(c) else { continue }
+            found += 1
+            // Replace the case's verdict: it ran as ok, it leaks.
+            report.table[c.family, default: [:]][.ok, default: 0] -= 1
+            report.cases -= 1
+            progressLock.withLock {
+                doneCount -= 1
+                progressCounts[.ok, default: 0] -= 1
             }
-            guard samples.count == 4 else { continue }
-            let fdGrowth = zip(samples, samples.dropFirst()).allSatisfy { $1.fds > $0.fds }
-            let rssGrowth = zip(samples, samples.dropFirst()).allSatisfy { $1.rssBytes >= $0.rssBytes + 4 << 20 }
-            if fdGrowth || rssGrowth {
-                found += 1
-                let detail = fdGrowth
-                    ? "open files of pid \(p): \(samples.map { String($0.fds) }.joined(separator: " → ")) over three runs of the case alone"
-                    : "resident memory of pid \(p): \(samples.map { "\($0.rssBytes >> 20) MiB" }.joined(separator: " → ")) over three runs of the case alone"
-                // Replace the case's verdict: it ran as ok, it leaks.
-                report.table[c.family, default: [:]][.ok, default: 0] -= 1
-                report.cases -= 1
-                progressLock.withLock {
-                    doneCount -= 1
-                    progressCounts[.ok, default: 0] -= 1
-                }
-                finish(c, index: idx, verdict: .leak, detail: detail)
-            }
+            finish(c, index: idx, verdict: .leak, detail: detail)
         }
         leakBase = ProcStats.sample(p)
+    }
+
+    /// The case played alone three times with the target's open files and memory sampled
+    /// around each run: what grew on every run, or nil (no pid, or no steady growth).
+    private func leakDetail(_ c: FuzzCase) -> String? {
+        guard let p = pid, let before = settledSample(p) else { return nil }
+        var samples = [before]
+        for _ in 0..<3 {
+            _ = driver.play(c, answerDeadline: answerDeadline(for: c), hold: 0, during: { nil })
+            guard let s = settledSample(p) else { return nil }
+            samples.append(s)
+        }
+        let fdGrowth = zip(samples, samples.dropFirst()).allSatisfy { $1.fds > $0.fds }
+        let rssGrowth = zip(samples, samples.dropFirst()).allSatisfy { $1.rssBytes >= $0.rssBytes + 4 << 20 }
+        if fdGrowth {
+            return "open files of pid \(p): \(samples.map { String($0.fds) }.joined(separator: " → ")) over three runs of the case alone"
+        }
+        if rssGrowth {
+            return "resident memory of pid \(p): \(samples.map { "\($0.rssBytes >> 20) MiB" }.joined(separator: " → ")) over three runs of the case alone"
+        }
+        return nil
     }
 
     /// A sample once the target's open files stop falling (connections closing), at most 0.5 s.

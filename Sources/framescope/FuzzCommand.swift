@@ -48,6 +48,17 @@ struct FuzzCommand: ParsableCommand {
         the report, and stops it and its children at the end. --pid PID (or --exec) also lets the \
         oracle watch the target's open files and memory in /proc for leaks.
 
+        After the run each distinct finding is minimised (delta debugging over the writes, the \
+        bytes, the close mode and hold time; at most --minimize-tries tries and 30 s each, \
+        confirmed by one more run) and named with its reproducer: the same command with \
+        --replay CASE, which plays that case alone --times times and says how often the verdict \
+        came back (a record folder works too). --record DIR adds, per finding, DIR/NN-CASE/ with \
+        case.json and exchange.pcap: the case re-run alone under a capture on lo filtered to the \
+        target's port (needs capture permission). --report FILE.json or FILE.html (give it twice \
+        for both): the JSON report, or one self-contained page with the table, each finding's \
+        marked hex dump, ladder diagram, reproducer and explanation. Explanations come in English \
+        or Chinese (--lang, or LANG).
+
         Only loopback targets (127.0.0.0/8, ::1) unless --allow-remote. Every run is bounded by \
         --cases and --duration.
         Exit status: 0 no failure; 1 failures found; 2 usage error, or the target is unusable \
@@ -218,7 +229,7 @@ struct FuzzCommand: ParsableCommand {
         var counts: [Verdict: Int] = [:]
         var lines = ""
         for i in 1 ... max(1, times) {
-            let j = engine.judge(fuzzCase, hold: hold)
+            let j = engine.judge(fuzzCase, hold: hold, lookForLeak: recorded == .leak || recorded == nil)
             counts[j.verdict, default: 0] += 1
             lines += "  run \(i): \(j.verdict.rawValue)\(j.detail.isEmpty ? "" : " — \(j.detail)")\n"
             if !j.stderrTail.isEmpty, let last = j.stderrTail.split(separator: "\n").last { lines += "         stderr: \(last)\n" }

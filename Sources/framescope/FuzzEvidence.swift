@@ -171,7 +171,9 @@ struct EvidenceCollector {
                 let port = engine.currentAddress?.port ?? config.address.port
                 let filter = "\(config.udp ? "udp" : "tcp") port \(port)"
                 let engine = self.engine
-                let (j, frames, error) = LoopbackRecorder.record(filter: filter, path: pcap) { engine.judge(c, recovered: recovered) }
+                let (j, frames, error) = LoopbackRecorder.record(filter: filter, path: pcap) {
+                    engine.judge(c, recovered: recovered, lookForLeak: f.verdict == .leak)
+                }
                 caseSeconds = j.seconds
                 ev.recordedVerdict = j.verdict
                 if let e = error {
