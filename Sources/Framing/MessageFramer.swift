@@ -51,6 +51,10 @@ public struct MessageFramer: Sendable {
     }
 
     private var phase: Phase = .boundary
+    /// Set while a stream the capture began inside looks for its first boundary: a probe must
+    /// then be confirmed by the segment it starts (see `confirmsBoundary`), since nothing else
+    /// vouches for it and a body's bytes easily pass for a small length.
+    private var strictResync = false
     private var buffer: [UInt8] = []
     /// Stream offset of the first byte of the message (or probe) in progress.
     private var messageStart: UInt64 = 0
@@ -66,7 +70,17 @@ public struct MessageFramer: Sendable {
     public init(spec: FrameSpec, startsMidStream: Bool = false) {
         if case .auto = spec.kind { preconditionFailure("MessageFramer: resolve .auto with AutoFraming first") }
         self.spec = spec
-        if startsMidStream, spec.kind != .raw { phase = .resync(probing: false) }
+        if startsMidStream, spec.kind != .raw {
+            phase = .resync(probing: false)
+            strictResync = spec.headerWidth != nil
+        }
+    }
+
+    /// True while bytes are skipped to find the next message boundary (after a bad header, a
+    /// gap, or from the start of a stream the capture began inside).
+    public var isResynchronising: Bool {
+        if case .resync = phase { return true }
+        return false
     }
 
     /// Bytes currently held: never more than `spec.maxMessage + 9`.
@@ -341,11 +355,14 @@ public struct MessageFramer: Sendable {
                 skippedBytes += UInt64(n - i)
                 return
             case .resync(probing: true):
+                let probeStart = i - buffer.count
                 let take = min(width - buffer.count, n - i)
                 buffer.append(contentsOf: p[i..<(i + take)])
                 i += take
                 guard buffer.count == width else { return }
-                if let field = spec.readField(buffer), spec.isPlausible(field.declared) {
+                if let field = spec.readField(buffer), spec.isPlausible(field.declared),
+                   !strictResync || (probeStart == 0 && confirmsBoundary(p, declared: field.declared, width: width)) {
+                    strictResync = false
                     phase = .header  // resume: the probe is this message's header
                     headerComplete(field, width: width, into: &out)
                 } else {
@@ -413,6 +430,22 @@ public struct MessageFramer: Sendable {
         } else {
             phase = .body(field, declared: declared)
         }
+    }
+
+    /// Whether the segment `p` (whose first bytes are a candidate header declaring `declared`)
+    /// looks like it starts a message: the message ends exactly at the segment's end, or another
+    /// plausible header follows it inside the segment, or it runs past a segment of at least 536
+    /// bytes (the smallest IPv4 MSS: a full segment of a message split by TCP). A small segment
+    /// whose first bytes declare more than it holds is more likely the tail of a message whose
+    /// start was not captured — so it is skipped rather than trusted.
+    private func confirmsBoundary(_ p: UnsafeRawBufferPointer, declared: Int64, width: Int) -> Bool {
+        let n = p.count
+        let end = Int64(width) + declared
+        if end == Int64(n) { return true }
+        if end > Int64(n) { return n >= 536 }
+        let next = Int(end)
+        guard n - next >= width, let field = spec.readField(p, at: next) else { return false }
+        return spec.isPlausible(field.declared)
     }
 
     /// A negative or over-limit length: report the header alone, then resync.

@@ -215,6 +215,10 @@ public final class MessagePipeline {
         @exclusivity(unchecked) var chunkHead = 0
         /// Stream offset where the last emitted message ended.
         @exclusivity(unchecked) var lastMessageEnd: UInt64 = 0
+        /// The capture began inside this direction: its framer starts resynchronising, and the
+        /// bytes skipped before the first boundary are reported once (`skipReported`).
+        @exclusivity(unchecked) var startsMidStream = false
+        @exclusivity(unchecked) var skipReported = false
     }
 
     func state(_ key: DirectionKey) -> DirectionState {
@@ -346,11 +350,30 @@ public final class MessagePipeline {
         default:
             return
         }
-        guard let whole = fragments.add(key: key, offset: offset, more: more, bytes: payload, frame: number, time: timestamp) else { return }
+        let completed = fragments.add(key: key, offset: offset, more: more, bytes: payload, frame: number, time: timestamp)
+        noteFragmentDrops()
+        guard let whole = completed else { return }
         // The data (or first-fragment header) of this last fragment makes way for the
         // datagram's transport layer.
         frame.layers.remove(at: dataIndex)
         dissector.appendReassembled(whole.bytes, protocol: key.protocolNumber, pseudo: pseudo, frames: whole.frames, into: &frame)
+    }
+
+    /// At the end of the capture: datagrams whose fragments never all came.
+    func noteUnfinishedFragments() {
+        noteFragmentDrops()
+        let n = fragments.pendingDatagrams
+        guard n > 0 else { return }
+        note("\(n) IP datagram\(n == 1 ? "" : "s") still missing fragments at the end of the capture: \(n == 1 ? "its" : "their") layer 4 was never decoded")
+    }
+
+    /// Datagrams the fragment reassembler gave up on (its limits, timeouts, inconsistent
+    /// fragments), as warnings like the reassembler's.
+    func noteFragmentDrops() {
+        for d in fragments.takeDrops() {
+            let frames = d.frames.prefix(8).map(String.init).joined(separator: ", ") + (d.frames.count > 8 ? ", …" : "")
+            note("IP datagram id \(d.key.identification) \(d.key.source) → \(d.key.destination) (frame\(d.frames.count == 1 ? "" : "s") \(frames)) dropped: \(d.reason)")
+        }
     }
 
     /// The message this frame's bytes started or continue, still in progress after it.
@@ -390,6 +413,7 @@ public final class MessagePipeline {
     /// The end of a capture can release a lot at once (everything still buffered out of order):
     /// `drain` is called with completed messages every so often, so they need not all be held.
     public func finish(drain: ([ChatMessage]) -> Void = { _ in }) {
+        noteUnfinishedFragments()
         for e in reassembler.finish() {
             handle(e)
             if completed.count >= 1024 { drain(takeMessages()) }
@@ -400,6 +424,7 @@ public final class MessagePipeline {
     /// End of input for a pipeline that exports its events: the reassembler's last events are
     /// exported, and `hand` is called whenever a batch is worth handing over.
     public func finishExport(hand: () -> Void) {
+        noteUnfinishedFragments()
         for e in reassembler.finish() {
             export(.stream(e))
             if exportedCount >= Self.exportBatch { hand() }
@@ -470,6 +495,19 @@ public final class MessagePipeline {
         }
     }
 
+    /// A warning of this pipeline's own (fragments, UDP flows, mid-stream starts): kept for
+    /// `takeWarnings()`, or, when the events are exported, handed on with them so the framing
+    /// half says every warning in one place.
+    func note(_ text: String) {
+        if exportsEvents {
+            export(.stream(.warning(text)))
+        } else if warnings.count < 256 {
+            warnings.append(text)
+        } else {
+            warningsDropped += 1
+        }
+    }
+
     /// Limit warnings since the last call (which limit, what was dropped).
     public func takeWarnings() -> [String] {
         guard !warnings.isEmpty else { return [] }
@@ -516,6 +554,8 @@ public final class MessagePipeline {
             switch e {
             case .opened(let stream, let endpoints):
                 streams[stream] = StreamSummary(stream: stream, transport: .tcp, endpoints: endpoints, format: nil, guess: nil)
+            case .midStream(let stream, let direction):
+                state(DirectionKey(stream: stream, direction: direction, udp: false)).startsMidStream = true
             case .data(let stream, let direction, let offset, let bytes, let frame, let segmentStart):
                 let key = DirectionKey(stream: stream, direction: direction, udp: false)
                 deliver(key, offset: offset, bytes: bytes, frame: frame, segmentStart: segmentStart)
@@ -556,6 +596,9 @@ public final class MessagePipeline {
         }
         scratch.removeAll(keepingCapacity: true)
         bytes.withUnsafeBytes { st.framer!.feed($0, at: offset, segmentStart: segmentStart, into: &scratch) }
+        // `raw`: every segment is a message, complete at the segment's end (a data event is the
+        // rest of one segment), not at the next one's start.
+        if st.spec?.kind == .raw { scratch += st.framer!.endOfSegment() }
         emit(key, scratch)
     }
 
@@ -583,7 +626,7 @@ public final class MessagePipeline {
         let spec = choice.spec(serverPort: port, clientPort: client)
         if case .auto = spec.kind { return false }
         st.spec = spec
-        st.framer = MessageFramer(spec: spec)
+        st.framer = MessageFramer(spec: spec, startsMidStream: st.startsMidStream)
         return true
     }
 
@@ -595,6 +638,12 @@ public final class MessagePipeline {
         if let known = streams[key.stream]?.spec {
             spec = known
         } else {
+            if st.startsMidStream {
+                // Its first bytes are the middle of a message: no guess from a running sample.
+                guard let g = midStreamGuess(key, st, force: force) else { return }
+                adopt(g, for: key, st)
+                return
+            }
             var sample: [UInt8] = []
             for h in st.held { sample += h.bytes }
             let g = AutoFraming.guess(sample, maxMessage: choice.defaultSpec.maxMessage)
@@ -619,9 +668,70 @@ public final class MessagePipeline {
                 streams[key.stream] = summary
             }
         }
+        start(key, st, spec)
+    }
+
+    /// Takes a guess for the stream (both directions share it), then frames the direction.
+    func adopt(_ g: FramingGuess, for key: DirectionKey, _ st: DirectionState) {
+        let spec = FrameSpec(g.spec.kind, maxMessage: choice.defaultSpec.maxMessage,
+                             lengthIncludesHeader: choice.defaultSpec.lengthIncludesHeader)
+        if var summary = streams[key.stream] {
+            summary.format = spec.description
+            summary.guess = g
+            summary.spec = spec
+            streams[key.stream] = summary
+        }
+        start(key, st, spec)
+    }
+
+    /// The format of a stream the capture began inside, by votes: each segment (its start is
+    /// the only place a message may begin) of both directions is guessed on its own, and a
+    /// length format of 2 bytes or more, or text lines, counts when its chain is convincing (a
+    /// 1-byte format chains through nearly anything): 3 votes for a 4- or 8-byte header, 1 for
+    /// the others. Decided at 3 votes for one format, or, forced (the direction ended, or 2 KiB
+    /// held), on the most votes — raw when none.
+    func midStreamGuess(_ key: DirectionKey, _ st: DirectionState, force: Bool) -> FramingGuess? {
+        let other = DirectionKey(stream: key.stream, direction: key.direction == .clientToServer ? .serverToClient : .clientToServer, udp: key.udp)
+        var segments: [[UInt8]] = []
+        for state in [st, existing(other)].compactMap({ $0 }) where state.framer == nil {
+            for h in state.held where h.gap == nil {
+                if h.segmentStart || segments.isEmpty { segments.append(h.bytes) } else { segments[segments.count - 1] += h.bytes }
+            }
+        }
+        var votes: [String: (guess: FramingGuess, count: Int, order: Int)] = [:]
+        for seg in segments {
+            let g = AutoFraming.guess(seg, maxMessage: choice.defaultSpec.maxMessage)
+            let counts: Bool
+            switch g.spec.kind {
+            case .length: counts = (g.spec.headerWidth ?? 0) >= 2 && g.confidence >= 0.7
+            case .line: counts = g.confidence >= 0.7
+            default: counts = false
+            }
+            guard counts else { continue }
+            // A 4- or 8-byte header chaining exactly through a segment is strong evidence (a
+            // body's bytes rarely start with zeros and land on the end); 2-byte headers and text
+            // lines need more segments.
+            let weight = (g.spec.headerWidth ?? 0) >= 4 ? 3 : 1
+            let k = g.spec.description
+            votes[k] = (votes[k]?.guess ?? g, (votes[k]?.count ?? 0) + weight, votes[k]?.order ?? votes.count)
+        }
+        let best = votes.values.max { ($0.count, -$0.order) < ($1.count, -$1.order) }
+        let forced = force || st.heldBytes >= 4 * autoSampleBytes
+        if let b = best, b.count >= 3 || forced {
+            return FramingGuess(spec: b.guess.spec, confidence: b.guess.confidence,
+                                evidence: "the capture began mid-stream; segments that start messages frame exactly as \(b.guess.spec) (\(b.guess.evidence))")
+        }
+        guard forced else { return nil }
+        return FramingGuess(spec: FrameSpec(.raw), confidence: 0.2,
+                            evidence: "the capture began mid-stream and no segment frames as a length format or text lines: raw")
+    }
+
+    /// Frames the direction with `spec` from now on: its held bytes first, then the other
+    /// direction if it waits for the same guess.
+    func start(_ key: DirectionKey, _ st: DirectionState, _ spec: FrameSpec) {
         st.spec = spec
         st.guessed = true
-        st.framer = MessageFramer(spec: spec)
+        st.framer = MessageFramer(spec: spec, startsMidStream: st.startsMidStream)
         let held = st.held
         st.held = []
         st.heldBytes = 0
@@ -629,7 +739,9 @@ public final class MessagePipeline {
             if let g = h.gap {
                 emit(key, st.framer!.gap(at: h.offset, length: g))
             } else {
-                emit(key, st.framer!.feed(h.bytes, at: h.offset, segmentStart: h.segmentStart))
+                var out = st.framer!.feed(h.bytes, at: h.offset, segmentStart: h.segmentStart)
+                if spec.kind == .raw { out += st.framer!.endOfSegment() }
+                emit(key, out)
             }
         }
         // The other direction follows the same guess.
@@ -639,12 +751,33 @@ public final class MessagePipeline {
 
     func finishDirection(_ key: DirectionKey) {
         guard let st = existing(key), st.framer != nil else { return }
+        reportMidStreamSkip(key, st, ended: true)  // before finish() resets the framer
         let msgs = st.framer!.finish()
         emit(key, msgs)
     }
 
+    /// Once per direction the capture began inside: how many bytes were skipped before the first
+    /// message boundary (no message: its start was not captured), or that none was found.
+    func reportMidStreamSkip(_ key: DirectionKey, _ st: DirectionState, ended: Bool) {
+        guard st.startsMidStream, !st.skipReported, let f = st.framer, ended || !f.isResynchronising else { return }
+        st.skipReported = true
+        let n = f.skippedBytes
+        let what = "stream \(key.stream) \(key.direction == .clientToServer ? "client→server" : "server→client")"
+        let text: String
+        if f.isResynchronising {
+            text = "\(what): the capture began inside it; no message boundary was found in its \(n) byte\(n == 1 ? "" : "s")"
+        } else if n > 0 {
+            text = "\(what): the capture began inside it; \(n) byte\(n == 1 ? "" : "s") before the first message boundary \(n == 1 ? "was" : "were") skipped (the start of that message was not captured)"
+        } else {
+            return  // it began at a boundary
+        }
+        note(text)
+    }
+
     func emit(_ key: DirectionKey, _ messages: [FramedMessage]) {
-        guard !messages.isEmpty, let st = existing(key) else { return }
+        guard let st = existing(key) else { return }
+        if st.startsMidStream && !st.skipReported { reportMidStreamSkip(key, st, ended: false) }
+        guard !messages.isEmpty else { return }
         for m in messages {
             var frames: [Int] = []
             var sticky: [Int] = []
@@ -703,9 +836,7 @@ public final class MessagePipeline {
             udpMessageIndex[DirectionKey(stream: f.index, direction: .clientToServer, udp: true)] = nil
             udpMessageIndex[DirectionKey(stream: f.index, direction: .serverToClient, udp: true)] = nil
         }
-        if warnings.count < 256 {
-            warnings.append("limit on UDP flows (\(maxUDPFlows)) hit: the least recently seen tenth was forgotten; a flow seen again gets a new index")
-        }
+        note("limit on UDP flows (\(maxUDPFlows)) hit: the least recently seen tenth was forgotten; a flow seen again gets a new index")
     }
 
     func datagram(number: Int, frames: [Int], src: IPAddress, sp: UInt16, dst: IPAddress, dp: UInt16, payload: [UInt8], claimed: Int) {

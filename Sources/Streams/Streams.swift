@@ -169,6 +169,9 @@ public struct StreamEndpoints: Sendable, Hashable {
 /// Reassembled, in-order stream data, with the frame that carried each byte range.
 public enum StreamEvent: Sendable, Hashable {
     case opened(stream: Int, endpoints: StreamEndpoints)
+    /// A direction's first segment had no SYN: the capture began inside it, so its offset 0 is
+    /// no message boundary (a framer resynchronises). Before that direction's first `.data`.
+    case midStream(stream: Int, direction: Direction)
     /// In-order bytes of one direction. `offset` is the stream offset of bytes[0] (0 = first byte
     /// after the SYN, or first byte seen when mid-stream). `frame` carried them (the FIRST copy
     /// when retransmitted). `segmentStart` is true when these bytes are the start of that

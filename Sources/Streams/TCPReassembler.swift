@@ -180,6 +180,7 @@ struct Output {
                 }
                 h.origin = seg.sequence
                 flags.insert(.midStream)
+                pending.append(.midStream(stream: stream.index, direction: dir))
             }
         }
         let relSeq = seg.sequence &- h.isn

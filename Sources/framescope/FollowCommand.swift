@@ -124,6 +124,7 @@ struct TCPConversation {
             }
         }
         pipeline.finish()
+        Terminal.warnings(pipeline)
         messages += pipeline.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
         guard let summary = pipeline.summaries.first(where: { $0.stream == stream && $0.transport == .tcp }) else { return (nil, failure) }
         messages.sort { ($0.frames.first ?? 0, $0.message.index) < ($1.frames.first ?? 0, $1.message.index) }

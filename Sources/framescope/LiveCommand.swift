@@ -112,7 +112,7 @@ struct LiveCommand: ParsableCommand {
                 break
             }
         }
-        printer.flush()
+        printer.finish()
         do { try sinkFile?.close() } catch {
             Terminal.error(error.description)
             failure = failure ?? error

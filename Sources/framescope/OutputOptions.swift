@@ -78,6 +78,16 @@ final class FramePrinter {
         if interactive || sink.count >= 1 << 16 { flush() }
     }
 
+    /// End of input: the pipeline's last warnings (fragments never completed, …), then the
+    /// buffered output.
+    func finish() {
+        if let p = pipeline {
+            p.finish()
+            Terminal.warnings(p)
+        }
+        flush()
+    }
+
     /// Writes what is buffered; notes a closed pipe (`| head`) so the caller can stop early.
     func flush() {
         guard !outputClosed else { sink.removeAll(); return }

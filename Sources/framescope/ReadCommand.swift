@@ -52,7 +52,7 @@ struct ReadCommand: ParsableCommand {
             shown += 1
             printer.handle(raw, number: input.frameNumber)
         }
-        printer.flush()
+        printer.finish()
         if let e = failure {
             Terminal.error(e.description)
             if case .badFilter = e { throw ExitCode(2) }

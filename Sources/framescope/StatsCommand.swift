@@ -74,6 +74,7 @@ struct StatsCommand: ParsableCommand {
             }
         }
         pipeline.finish()
+        Terminal.warnings(pipeline)
         messages += pipeline.takeMessages()
 
         var text = "\(total) frames, \(totalBytes) bytes\n\nProtocol hierarchy (frames, bytes)\n"

@@ -167,6 +167,9 @@ struct EventOrderChecker {
         case .opened(let s, _):
             if opened.contains(s) { fail("stream \(s) opened twice") }
             opened.insert(s)
+        case .midStream(let s, let d):
+            if !opened.contains(s) { fail("mid_stream before opened") }
+            if next[DirKey(s: s, d: d)] != nil { fail("mid_stream after data on stream \(s) \(d)") }
         case .data(let s, let d, let o, let b, _, _):
             if !opened.contains(s) { fail("data before opened") }
             if b.isEmpty { fail("empty data event") }

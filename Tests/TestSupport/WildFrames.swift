@@ -12,6 +12,8 @@ public enum WildFrames {
         public var wireLength: Int
         /// The record's fraction field, in µs (≥ 1,000,000 is impossible).
         public var microseconds: UInt32
+        /// The record's seconds; nil: the frame's position in the file (1, 2, …).
+        public var seconds: UInt32? = nil
 
         public init(_ name: String, _ bytes: [UInt8], wireLength: Int? = nil, microseconds: UInt32 = 0) {
             self.name = name
@@ -166,13 +168,13 @@ public enum WildFrames {
         cuts + badIPv4Options + badTCPOptions + lengthsPastTheWire + firstFragments + impossibleTimes
     }
 
-    /// A classic little-endian µs pcap file (Ethernet) of `frames`, frame i at second i + 1,
+    /// A classic little-endian µs pcap file (Ethernet) of `frames`, frame i at second i + 1 (or its own `seconds`),
     /// with each record's fraction field as given (impossible ones included).
     public static func pcap(_ frames: [Frame]) -> [UInt8] {
         func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24)] }
         var out = le32(0xa1b2_c3d4) + [2, 0, 4, 0] + le32(0) + le32(0) + le32(262_144) + le32(1)
         for (i, f) in frames.enumerated() {
-            out += le32(UInt32(i + 1)) + le32(f.microseconds) + le32(UInt32(f.bytes.count)) + le32(UInt32(f.wireLength)) + f.bytes
+            out += le32(f.seconds ?? UInt32(i + 1)) + le32(f.microseconds) + le32(UInt32(f.bytes.count)) + le32(UInt32(f.wireLength)) + f.bytes
         }
         return out
     }
