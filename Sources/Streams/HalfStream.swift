@@ -25,7 +25,8 @@ struct Piece {
     var bytes: [UInt8]
     var frame: Int
     var missing: Bool
-    var segmentStart: Bool
+    /// Where `start` lies in the payload of the segment `frame` carried.
+    var segmentOffset: Int
 
     @inline(__always) var cost: Int { bytes.count + ReassemblyLimits.pieceOverhead }
 }

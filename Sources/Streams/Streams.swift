@@ -174,9 +174,10 @@ public enum StreamEvent: Sendable, Hashable {
     case midStream(stream: Int, direction: Direction)
     /// In-order bytes of one direction. `offset` is the stream offset of bytes[0] (0 = first byte
     /// after the SYN, or first byte seen when mid-stream). `frame` carried them (the FIRST copy
-    /// when retransmitted). `segmentStart` is true when these bytes are the start of that
-    /// segment's payload (a framer resyncs on segment starts).
-    case data(stream: Int, direction: Direction, offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool)
+    /// when retransmitted). `segmentOffset` is where these bytes begin in that segment's payload
+    /// (0: at its start, where a framer may resynchronise; more when an earlier copy covered
+    /// the segment's first bytes), so a per-frame view places headers exactly.
+    case data(stream: Int, direction: Direction, offset: UInt64, bytes: [UInt8], frame: Int, segmentOffset: Int)
     /// Bytes that were on the wire but will never be delivered (not captured, snaplen cut, or a
     /// limit forced a skip). `length` is nil when unknown. Adjacent gaps are merged.
     case gap(stream: Int, direction: Direction, offset: UInt64, length: UInt64?)

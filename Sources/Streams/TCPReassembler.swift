@@ -316,7 +316,7 @@ struct Output {
                 let bytes = [UInt8](UnsafeRawBufferPointer(rebasing: seg.payload[0 ..< Int(dataEnd - start)]))
                 pending.append(.data(
                     stream: stream.index, direction: dir, offset: UInt64(clamping: start),
-                    bytes: bytes, frame: seg.frame, segmentStart: true))
+                    bytes: bytes, frame: seg.frame, segmentOffset: 0))
                 retainTail(&h, start: start, bytes: bytes)
             }
             if end > dataEnd { emitGap(stream.index, dir, offset: dataEnd, length: end - dataEnd) }
@@ -347,7 +347,7 @@ struct Output {
                     rebasing: seg.payload[Int(pos - start) ..< Int(dataEnd - start)]))
                 let piece = Piece(
                     start: pos, end: dataEnd, bytes: bytes, frame: seg.frame, missing: false,
-                    segmentStart: pos == start)
+                    segmentOffset: Int(pos - start))
                 h.pieces.insert(piece, at: i)
                 h.bufferedCost += piece.cost
                 totalBuffered += piece.cost
@@ -356,7 +356,7 @@ struct Output {
             }
             if pos < holeEnd {
                 let piece = Piece(
-                    start: pos, end: holeEnd, bytes: [], frame: seg.frame, missing: true, segmentStart: false)
+                    start: pos, end: holeEnd, bytes: [], frame: seg.frame, missing: true, segmentOffset: Int(pos - start))
                 h.pieces.insert(piece, at: i)
                 h.bufferedCost += piece.cost
                 totalBuffered += piece.cost
@@ -414,7 +414,7 @@ struct Output {
             } else {
                 pending.append(.data(
                     stream: stream.index, direction: dir, offset: UInt64(clamping: piece.start),
-                    bytes: piece.bytes, frame: piece.frame, segmentStart: piece.segmentStart))
+                    bytes: piece.bytes, frame: piece.frame, segmentOffset: piece.segmentOffset))
                 retainTail(&h, start: piece.start, bytes: piece.bytes)
             }
             h.cursor = piece.end

@@ -227,14 +227,14 @@ struct DemoReport {
         self.framedPort = framedPort
         self.textPort = textPort
         // The servers' formats are known: no guessing.
-        let pipeline = MessagePipeline(framing: FramingChoice(defaultSpec: FrameSpec(.raw),
-                                                              portSpecs: [framedPort: .lessonDefault, textPort: FrameSpec(.line)]))
-        var dissector = Dissector()
-        var frame = DecodedFrame()
+        let inspector = Inspector(framing: FramingChoice(defaultSpec: FrameSpec(.raw),
+                                                         portSpecs: [framedPort: .lessonDefault, textPort: FrameSpec(.line)]))
+        let stage = inspector.messages!
         for (i, f) in frames.enumerated() {
             f.withRaw { raw in
-                dissector.decode(raw.bytes, linkType: raw.linkType, wireLength: raw.len, into: &frame)
-                let view = pipeline.annotate(number: i + 1, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
+                let view = inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: i + 1,
+                                             timestamp: raw.timestamp, view: true).view ?? FrameView()
+                let frame = inspector.frame
                 views.append(view)
                 decoded.append(frame)
                 if let s = view.session, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {
@@ -243,15 +243,15 @@ struct DemoReport {
                                                   flags: h.flags, analysis: s.analysis))
                     if framedStream == nil, h.sourcePort == framedPort || h.destinationPort == framedPort { framedStream = s.stream }
                 }
-                messages += pipeline.takeMessages()
+                messages += stage.takeMessages()
             }
         }
-        pipeline.finish()
-        messages += pipeline.takeMessages()
+        inspector.finish()
+        messages += stage.takeMessages()
         messages.sort { ($0.stream, $0.frames.first ?? 0, $0.message.index) < ($1.stream, $1.frames.first ?? 0, $1.message.index) }
         if let s = framedStream {
             segments = zip(segments, segments.map { views[$0.frame - 1].session?.stream }).filter { $0.1 == s }.map(\.0)
-            endpoints = pipeline.summaries.first { $0.stream == s && $0.transport == .tcp }?.endpoints
+            endpoints = stage.summaries.first { $0.stream == s && $0.transport == .tcp }?.endpoints
         } else {
             segments = []
         }

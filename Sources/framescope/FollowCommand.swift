@@ -38,7 +38,7 @@ struct FollowCommand: ParsableCommand {
     func run() throws {
         let input = try CaptureInput(file: file, filter: [], outputAtEnd: true)
         defer { input.close() }
-        let read = TCPConversation.read(input, stream: stream, pipeline: try framing.pipeline())
+        let read = TCPConversation.read(input, stream: stream, inspector: try framing.inspector())
         let failure = read.failure
         guard let conversation = read.conversation else {
             Terminal.error("no TCP stream \(stream) in \(file) (streams are numbered from 0 in order of their first frame; see `framescope messages`)")
@@ -99,34 +99,32 @@ struct TCPConversation {
 
     /// Reads `input` to its end (or to a damaged record: `failure`) and keeps stream `stream`;
     /// nil when the capture has no such stream.
-    static func read(_ input: CaptureInput, stream: Int, pipeline: MessagePipeline) -> (conversation: TCPConversation?, failure: PcapError?) {
-        var dissector = Dissector()
-        dissector.verifiesTransportChecksums = false  // never shown here
-        var frame = DecodedFrame()
+    static func read(_ input: CaptureInput, stream: Int, inspector: Inspector) -> (conversation: TCPConversation?, failure: PcapError?) {
+        guard let stage = inspector.messages else { return (nil, nil) }
         var messages: [ChatMessage] = []
         var segments: [LadderSegment] = []
         var failure: PcapError? = nil
         while true {
             do {
                 guard let raw = try input.next() else { break }
-                dissector.decode(raw.bytes, linkType: raw.linkType, wireLength: raw.len, into: &frame)
-                let session = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
-                if let s = session, s.stream == stream, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {
+                let session = inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: input.frameNumber,
+                                                timestamp: raw.timestamp).session
+                if let s = session, s.stream == stream, case .tcp(let h)? = inspector.frame.layers.first(where: { $0.proto == .tcp })?.header {
                     segments.append(LadderSegment(frame: input.frameNumber, timestamp: raw.timestamp, direction: s.direction,
                                                   offset: UInt64(s.relativeSequence &- 1), length: h.payloadLength,
                                                   flags: h.flags, analysis: s.analysis))
                 }
-                messages += pipeline.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
-                Terminal.warnings(pipeline)
+                messages += stage.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
+                Terminal.warnings(stage)
             } catch {
                 failure = error
                 break
             }
         }
-        pipeline.finish()
-        Terminal.warnings(pipeline)
-        messages += pipeline.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
-        guard let summary = pipeline.summaries.first(where: { $0.stream == stream && $0.transport == .tcp }) else { return (nil, failure) }
+        inspector.finish()
+        Terminal.warnings(stage)
+        messages += stage.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
+        guard let summary = stage.summaries.first(where: { $0.stream == stream && $0.transport == .tcp }) else { return (nil, failure) }
         messages.sort { ($0.frames.first ?? 0, $0.message.index) < ($1.frames.first ?? 0, $1.message.index) }
         return (TCPConversation(summary: summary, messages: messages, segments: segments), failure)
     }

@@ -196,8 +196,8 @@ struct EvidenceCollector {
     func ladder(_ pcap: String, title: String) -> String? {
         guard let input = try? CaptureInput(file: pcap, filter: [], outputAtEnd: true) else { return nil }
         defer { input.close() }
-        let pipeline = MessagePipeline(framing: FramingChoice(defaultSpec: config.spec))
-        guard let conv = TCPConversation.read(input, stream: 0, pipeline: pipeline).conversation else { return nil }
+        let inspector = Inspector(framing: FramingChoice(defaultSpec: config.spec), verifiesTransportChecksums: false)
+        guard let conv = TCPConversation.read(input, stream: 0, inspector: inspector).conversation else { return nil }
         return Ladder.svg(title: title, client: conv.client, server: conv.server, segments: conv.segments, messages: conv.messages)
     }
 

@@ -46,8 +46,12 @@ struct FramingOptions: ParsableArguments {
         return l
     }
 
-    func pipeline() throws -> MessagePipeline {
-        MessagePipeline(framing: try choice(), limits: limits())
+    /// The inspector these options describe: decoding, reassembly and framing (`framed: false`:
+    /// the reading half only, for another thread's `MessageStage`). Checksums are verified only
+    /// where they are shown.
+    func inspector(framed: Bool = true, verifiesChecksums: Bool = false, reassembles: Bool = true) throws -> Inspector {
+        Inspector(framing: framed ? try choice() : nil, limits: limits(), verifiesTransportChecksums: verifiesChecksums,
+                  reassembles: reassembles)
     }
 
     func choice() throws -> FramingChoice {
@@ -130,7 +134,7 @@ struct MessagesCommand: ParsableCommand {
             : .file(try CaptureInput(file: arguments[0], filter: Array(arguments.dropFirst())))
         defer { input.close() }
         let printer = MessagePrinter(json: json, stream: stream)
-        let sink = MessageSink(pipeline: try framing.pipeline(), printer: printer, live: live)
+        let sink = MessageSink(stage: MessageStage(framing: try framing.choice()), printer: printer, live: live)
         let failure = live ? try runLive(input, sink) : try runFile(input, sink)
         input.reportEnd()
         if sink.order.orderBroken {
@@ -144,51 +148,52 @@ struct MessagesCommand: ParsableCommand {
 
     /// Live: one thread; each message printed as soon as it is complete.
     func runLive(_ input: FrameSource, _ sink: MessageSink) throws -> PcapError? {
-        let failure = feed(input, sink.pipeline, until: sink.printer) {
-            sink.pump()
+        let inspector = try framing.inspector(framed: false)
+        let failure = feed(input, inspector, until: sink.printer) {
+            sink.consume(inspector.streams.takeEvents())
             sink.printer.flush()
         }
+        inspector.streams.finish()
+        sink.consume(inspector.streams.takeEvents())
         sink.finish()
         return failure
     }
 
-    /// A file: two threads. This one reads, decodes and reassembles; the sink's queue frames
-    /// the streams, orders the messages and prints them. Batches go over a bounded hand-off
-    /// (at most `inFlight` of ~2,048 events or ~1 MB each), so memory stays bounded.
+    /// A file: two threads. This one reads, decodes and reassembles (the inspector's stream
+    /// stage); the sink's queue frames the streams (its message stage), orders the messages and
+    /// prints them. Batches go over a bounded hand-off (at most `inFlight` of ~2,048 events or
+    /// ~1 MB each), so memory stays bounded.
     func runFile(_ input: FrameSource, _ sink: MessageSink) throws -> PcapError? {
-        let front = try framing.pipeline()
-        front.exportsEvents = true
+        let inspector = try framing.inspector(framed: false)
+        let streams = inspector.streams
         let queue = DispatchQueue(label: "framescope.messages.print")
         let inFlight = 4
         let slots = DispatchSemaphore(value: inFlight)
         func hand() {
-            guard front.exportedCount > 0 else { return }
-            let batch = front.takeExported()
+            guard streams.eventCount > 0 else { return }
+            let batch = streams.takeEvents()
             slots.wait()
             queue.async {
                 sink.consume(batch)
                 slots.signal()
             }
         }
-        let failure = feed(input, front, until: sink.printer) {
-            if front.exportBatchDue { hand() }
+        let failure = feed(input, inspector, until: sink.printer) {
+            if streams.batchDue { hand() }
         }
-        front.finishExport(hand: hand)
+        streams.finish()
+        hand()
         queue.sync { sink.finish() }
         return failure
     }
 
-    /// Reads, decodes and feeds `pipeline` every frame of `input` (calling `after` after each)
-    /// until the input ends, fails, or standard output's reader went away.
-    func feed(_ input: FrameSource, _ pipeline: MessagePipeline, until printer: MessagePrinter, after: () -> Void) -> PcapError? {
-        var dissector = Dissector()
-        dissector.verifiesTransportChecksums = false  // never shown here
-        var frame = DecodedFrame()
+    /// Reads every frame of `input` into `inspector` (calling `after` after each) until the
+    /// input ends, fails, or standard output's reader went away.
+    func feed(_ input: FrameSource, _ inspector: Inspector, until printer: MessagePrinter, after: () -> Void) -> PcapError? {
         while !printer.outputClosed {
             do {
                 guard let raw = try input.next() else { return nil }
-                dissector.decode(raw.bytes, linkType: raw.linkType, wireLength: raw.len, into: &frame)
-                _ = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
+                inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: input.frameNumber, timestamp: raw.timestamp)
                 after()
             } catch {
                 return error
@@ -201,7 +206,7 @@ struct MessagesCommand: ParsableCommand {
 /// Frames, orders and prints messages. Used by one thread at a time: the reading loop (live),
 /// or the print queue (a file), whose `sync` at the end orders its work before the caller's.
 final class MessageSink: @unchecked Sendable {
-    let pipeline: MessagePipeline
+    let stage: MessageStage
     let printer: MessagePrinter
     let live: Bool
     // Used by one thread at a time (see the type's doc): no runtime exclusivity checks.
@@ -209,11 +214,11 @@ final class MessageSink: @unchecked Sendable {
     /// A held message is rendered here first, then its bytes are kept by `order`.
     let scratch = ByteSink(capacity: 4096)
 
-    init(pipeline: MessagePipeline, printer: MessagePrinter, live: Bool) {
-        self.pipeline = pipeline
+    init(stage: MessageStage, printer: MessagePrinter, live: Bool) {
+        self.stage = stage
         self.printer = printer
         self.live = live
-        pipeline.keepsSummaries = false
+        stage.keepsSummaries = false
     }
 
     /// Frames a batch of events from the reading half, then prints what became ready.
@@ -222,7 +227,7 @@ final class MessageSink: @unchecked Sendable {
         // Event by event, as the one-thread loop pumps frame by frame: where UDP datagrams fall
         // among the TCP messages must not depend on how the events were batched.
         for e in batch {
-            pipeline.consume(e)
+            stage.consume(e)
             pump()
         }
     }
@@ -230,14 +235,14 @@ final class MessageSink: @unchecked Sendable {
     /// Prints what is ready: live, every message as soon as it is complete; from a file, in
     /// DESIGN.md's stream order.
     func pump() {
-        Terminal.warnings(pipeline)
+        Terminal.warnings(stage)
         if live {
-            pipeline.drainMessages { printer.print($0) }
-            _ = pipeline.takeFinishedStreams()
+            stage.drainMessages { printer.print($0) }
+            _ = stage.takeFinishedStreams()
             return
         }
-        pipeline.drainMessages { add($0) }
-        for s in pipeline.takeFinishedStreams() { order.finished(s) { printer.write($0) } }
+        stage.drainMessages { add($0) }
+        for s in stage.takeFinishedStreams() { order.finished(s) { printer.write($0) } }
     }
 
     /// One message in stream order: written now, or rendered and held.
@@ -255,7 +260,7 @@ final class MessageSink: @unchecked Sendable {
 
     /// End of input: the last partial messages, everything still held, and the output flushed.
     func finish() {
-        pipeline.finish { batch in
+        stage.finish { batch in
             for m in batch {
                 if live { printer.print(m) } else { add(m) }
             }

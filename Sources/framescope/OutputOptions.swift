@@ -43,9 +43,7 @@ final class FramePrinter {
     let hex: Bool
     let style: TextStyle
     let interactive: Bool
-    private var dissector = Dissector()
-    private let pipeline: MessagePipeline?
-    private var frame = DecodedFrame()
+    private let inspector: Inspector
     private let sink = ByteSink(capacity: 1 << 17)
     private(set) var outputClosed = false
 
@@ -54,18 +52,20 @@ final class FramePrinter {
         hex = options.hex
         style = TextStyle(colour: Terminal.colourWanted(fd: 1))
         self.interactive = interactive
-        pipeline = options.noMessages ? nil : try? options.framing.pipeline()
-        pipeline?.collectsMessages = false  // only the per-frame views are printed
-        pipeline?.keepsSummaries = false
+        inspector = (try? options.framing.inspector(verifiesChecksums: true, reassembles: !options.noMessages))
+            ?? Inspector(framing: nil, reassembles: false)
+        inspector.messages?.collectsMessages = false  // only the per-frame views are printed
+        inspector.messages?.keepsSummaries = false
     }
 
     func handle(_ raw: RawFrame, number: Int) {
-        dissector.decode(raw.bytes, linkType: raw.linkType, wireLength: raw.len, into: &frame)
-        if let w = raw.timestamp.impossibleFractionWarning(frame: number) { frame.warnings.append(w) }
+        let view = inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: number,
+                                     timestamp: raw.timestamp, view: true).view
+        if let w = raw.timestamp.impossibleFractionWarning(frame: number) { inspector.frame.warnings.append(w) }
+        let frame = inspector.frame
         let info = FrameInfo(number: number, timestamp: raw.timestamp, capturedLength: raw.caplen,
                              wireLength: raw.len, linkType: raw.linkType, interfaceIndex: raw.interfaceIndex)
-        let view = pipeline?.annotate(number: number, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector)
-        if let p = pipeline { Terminal.warnings(p) }
+        if let m = inspector.messages { Terminal.warnings(m) }
         switch mode {
         case .oneLine: OneLine.render(info, frame, view: view, style: style, into: sink)
         case .tree: OSITree.render(info, frame, payload: raw.bytes, view: view, style: style, into: sink)
@@ -81,10 +81,8 @@ final class FramePrinter {
     /// End of input: the pipeline's last warnings (fragments never completed, …), then the
     /// buffered output.
     func finish() {
-        if let p = pipeline {
-            p.finish()
-            Terminal.warnings(p)
-        }
+        inspector.finish()
+        if let m = inspector.messages { Terminal.warnings(m) }
         flush()
     }
 
@@ -137,8 +135,8 @@ enum Terminal {
 
     /// The pipeline's limit warnings, on standard error as they happen: the first 20, then a
     /// note that more were left out (one adversarial capture can hit a limit 100,000 times).
-    static func warnings(_ pipeline: MessagePipeline) {
-        for w in pipeline.takeWarnings() {
+    static func warnings(_ stage: MessageStage) {
+        for w in stage.takeWarnings() {
             shownWarnings += 1
             if shownWarnings <= 20 {
                 error("warning: " + w)

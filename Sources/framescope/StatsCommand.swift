@@ -34,10 +34,8 @@ struct StatsCommand: ParsableCommand {
     func run() throws {
         let input = try CaptureInput(file: file, filter: filter, outputAtEnd: true)
         defer { input.close() }
-        let pipeline = try framing.pipeline()
-        var dissector = Dissector()
-        dissector.verifiesTransportChecksums = false  // never shown here
-        var frame = DecodedFrame()
+        let inspector = try framing.inspector()
+        guard let stage = inspector.messages else { return }
         var hierarchy: [String: (frames: Int, bytes: Int)] = [:]
         var order: [String] = []
         var conversations: [Int: Conversation] = [:]
@@ -47,17 +45,20 @@ struct StatsCommand: ParsableCommand {
         while true {
             do {
                 guard let raw = try input.next() else { break }
-                dissector.decode(raw.bytes, linkType: raw.linkType, wireLength: raw.len, into: &frame)
+                let session = inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: input.frameNumber,
+                                                timestamp: raw.timestamp).session
                 total += 1
                 totalBytes += raw.len
                 var path = ""
-                for l in frame.layers where l.proto != .data {
+                // The frame's own layers (a reassembled datagram's transport layer is counted as
+                // the datagram's, not as this frame's).
+                for l in inspector.frame.layers where l.proto != .data && l.reassembledFrom == nil {
                     path += path.isEmpty ? l.proto.rawValue : " > " + l.proto.rawValue
                     if hierarchy[path] == nil { order.append(path) }
                     hierarchy[path, default: (0, 0)].frames += 1
                     hierarchy[path, default: (0, 0)].bytes += raw.len
                 }
-                if let s = pipeline.process(number: input.frameNumber, timestamp: raw.timestamp, frame: &frame, bytes: raw.bytes, dissector: &dissector) {
+                if let s = session {
                     var c = conversations[s.stream] ?? Conversation()
                     let d = s.direction == .clientToServer ? 0 : 1
                     c.frames[d] += 1
@@ -66,16 +67,16 @@ struct StatsCommand: ParsableCommand {
                     c.last = raw.timestamp
                     conversations[s.stream] = c
                 }
-                messages += pipeline.takeMessages()
-                Terminal.warnings(pipeline)
+                messages += stage.takeMessages()
+                Terminal.warnings(stage)
             } catch {
                 failure = error
                 break
             }
         }
-        pipeline.finish()
-        Terminal.warnings(pipeline)
-        messages += pipeline.takeMessages()
+        inspector.finish()
+        Terminal.warnings(stage)
+        messages += stage.takeMessages()
 
         var text = "\(total) frames, \(totalBytes) bytes\n\nProtocol hierarchy (frames, bytes)\n"
         for p in order.sorted() {
@@ -88,7 +89,7 @@ struct StatsCommand: ParsableCommand {
         text += "\nTCP conversations\n"
         text += "  stream  client → server                                frames →/←   bytes →/←     duration  messages →/←  sticky  split  malformed\n"
         var backwards: [Int] = []
-        for s in pipeline.summaries where s.transport == .tcp {
+        for s in stage.summaries where s.transport == .tcp {
             let c = conversations[s.stream] ?? Conversation()
             let ms = messages.filter { $0.transport == .tcp && $0.stream == s.stream }
             let counts = Self.counts(ms)

@@ -6,9 +6,10 @@ import Streams
 import Wire
 import XCTest
 
-/// `messages` on a file runs the pipeline in two halves on two threads: one decodes and
-/// reassembles and exports its events, the other frames them. The halves must give exactly the
-/// messages, finished streams and warnings one pipeline gives, however the events are batched.
+/// `messages` on a file runs the pipeline in two halves on two threads: an `Inspector` without a
+/// message stage decodes and reassembles (its stream stage keeps the events), a `MessageStage`
+/// frames them. The halves must give exactly the messages, finished streams and warnings one
+/// inspector gives, however the events are batched.
 final class SplitPipelineTests: XCTestCase {
     static let captures: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -37,44 +38,43 @@ final class SplitPipelineTests: XCTestCase {
     }
 
     func whole(_ frames: [RawFrameCopy], _ choice: FramingChoice, limits: ReassemblyLimits) -> Outcome {
-        let p = MessagePipeline(framing: choice, limits: limits)
-        var d = Dissector(), f = DecodedFrame(), out = Outcome()
+        let inspector = Inspector(framing: choice, limits: limits)
+        let stage = inspector.messages!
+        var out = Outcome()
         for (i, raw) in frames.enumerated() {
             raw.bytes.withUnsafeBytes { b in
-                d.decode(b, linkType: raw.linkType, into: &f)
-                _ = p.process(number: i + 1, timestamp: raw.timestamp, frame: &f, bytes: b, dissector: &d)
+                inspector.inspect(b, linkType: raw.linkType, wireLength: nil, number: i + 1, timestamp: raw.timestamp)
             }
-            out.messages += p.takeMessages()
-            out.finished += p.takeFinishedStreams()
-            out.warnings += p.takeWarnings()
+            out.messages += stage.takeMessages()
+            out.finished += stage.takeFinishedStreams()
+            out.warnings += stage.takeWarnings()
         }
-        p.finish { out.messages += $0 }
-        out.messages += p.takeMessages()
-        out.finished += p.takeFinishedStreams()
-        out.warnings += p.takeWarnings()
+        inspector.finish { out.messages += $0 }
+        out.messages += stage.takeMessages()
+        out.finished += stage.takeFinishedStreams()
+        out.warnings += stage.takeWarnings()
         return out
     }
 
     func split(_ frames: [RawFrameCopy], _ choice: FramingChoice, limits: ReassemblyLimits, batch: Int) -> Outcome {
-        let front = MessagePipeline(framing: choice, limits: limits)
-        front.exportsEvents = true
-        let back = MessagePipeline(framing: choice, limits: limits)
-        var d = Dissector(), f = DecodedFrame(), out = Outcome()
+        let front = Inspector(framing: nil, limits: limits)
+        XCTAssertNil(front.messages)
+        let back = MessageStage(framing: choice)
+        var out = Outcome()
         func hand() {
-            back.consume(front.takeExported())
+            back.consume(front.streams.takeEvents())
             out.messages += back.takeMessages()
             out.finished += back.takeFinishedStreams()
             out.warnings += back.takeWarnings()
         }
         for (i, raw) in frames.enumerated() {
             raw.bytes.withUnsafeBytes { b in
-                d.decode(b, linkType: raw.linkType, into: &f)
-                _ = front.process(number: i + 1, timestamp: raw.timestamp, frame: &f, bytes: b, dissector: &d)
+                front.inspect(b, linkType: raw.linkType, wireLength: nil, number: i + 1, timestamp: raw.timestamp)
             }
-            XCTAssertTrue(front.takeMessages().isEmpty, "the exporting half frames nothing")
-            if front.exportedCount >= batch { hand() }
+            if front.streams.eventCount >= batch { hand() }
         }
-        front.finishExport(hand: hand)
+        front.finish()
+        hand()
         back.finish { out.messages += $0 }
         out.messages += back.takeMessages()
         out.finished += back.takeFinishedStreams()

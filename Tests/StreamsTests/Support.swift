@@ -98,7 +98,7 @@ final class Harness {
     func chunks(_ dir: Direction, stream: Int = 0) -> [Chunk] {
         events.compactMap {
             if case .data(let s, let d, let o, let b, let f, let st) = $0, s == stream, d == dir {
-                return Chunk(offset: o, frame: f, start: st, text: String(decoding: b, as: UTF8.self))
+                return Chunk(offset: o, frame: f, start: st == 0, text: String(decoding: b, as: UTF8.self))
             }
             return nil
         }

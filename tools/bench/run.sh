@@ -217,6 +217,8 @@ measure fs_q     "framescope read L1-4, 1/4 file"    "$QFRAMES" -- "$FS" read "$
 if [ -x "$PREV" ]; then
     measure prev_line "previous build: read (one-line)" "$FRAMES" -- "$PREV" read "$FULL" --no-messages
     measure prev_json "previous build: read --json"     "$FRAMES" -- "$PREV" read "$FULL" --json --no-messages
+    measure prev_full "previous build: read L1-7"       "$FRAMES" -- "$PREV" read "$FULL"
+    measure prev_msgs "previous build: messages"        "$FRAMES" -- "$PREV" messages "$FULL"
 fi
 
 # --- 5. report ------------------------------------------------------------------------------
@@ -278,6 +280,8 @@ print("  peak RSS, messages                 %6.1f MB  target < 128 MB  %s" % (ms
 if "prev_line" in rows:
     print("  this build / previous, one-line    %6.2fx   (below 1 = faster now)" % (rate("prev_line") / rate("fs_line")))
     print("  this build / previous, JSON        %6.2fx" % (rate("prev_json") / rate("fs_json")))
+    print("  this build / previous, read L1-7   %6.2fx" % (rate("prev_full") / rate("fs_full")))
+    print("  this build / previous, messages    %6.2fx" % (rate("prev_msgs") / rate("fs_msgs")))
 if not all(r["ok"] for r in rows.values()):
     print("\nsome command exited non-zero: see tools/bench/data/logs/*.err")
 EOF

@@ -2,142 +2,25 @@ import Framing
 import Streams
 import Wire
 
-// The analysis pipeline of layers 5–7, free of I/O: decoded frames in (Wire), TCP streams
-// reassembled (Streams), each direction split into application messages (Framing), and every
-// message told the frames that carried it.
-//
-//   frame ──► Dissector ──► TCPSegment ──► TCPReassembler ──► data events ──► MessageFramer ──► ChatMessage
-//                    └────► UDP datagram ─────────────────────────────────────► frameDatagram ─┘
-
-/// One application message with everything `framescope messages` prints about it.
-/// A class: messages are passed through ordering buffers and printers, and a reference is one
-/// retain where a struct of five arrays and strings was five. Immutable, hence Sendable.
-public final class ChatMessage: Sendable, Hashable {
-    public enum Transport: String, Sendable, Hashable { case tcp, udp }
-    public let transport: Transport
-    /// TCP stream index, or the UDP flow's index.
-    public let stream: Int
-    public let direction: Direction
-    public let message: FramedMessage
-    /// Frames whose bytes were used (first copies of retransmitted bytes), ascending.
-    public let frames: [Int]
-    /// The framing spec that split it (`!I`, `line`, …).
-    public let format: String
-    /// True when `auto` chose the format.
-    public let guessed: Bool
-    /// Frames of this message whose segment also carries bytes of another message of the same
-    /// direction (sticky packets, 粘包).
-    public let stickyFrames: [Int]
-
-    public init(transport: Transport, stream: Int, direction: Direction, message: FramedMessage, frames: [Int],
-                format: String, guessed: Bool, stickyFrames: [Int] = []) {
-        self.transport = transport
-        self.stream = stream
-        self.direction = direction
-        self.message = message
-        self.frames = frames
-        self.format = format
-        self.guessed = guessed
-        self.stickyFrames = stickyFrames
-    }
-
-    public static func == (a: ChatMessage, b: ChatMessage) -> Bool {
-        a.transport == b.transport && a.stream == b.stream && a.direction == b.direction && a.message == b.message
-            && a.frames == b.frames && a.format == b.format && a.guessed == b.guessed && a.stickyFrames == b.stickyFrames
-    }
-
-    public func hash(into h: inout Hasher) {
-        h.combine(transport)
-        h.combine(stream)
-        h.combine(direction)
-        h.combine(message.index)
-        h.combine(message.start)
-    }
-}
-
-/// Layers 5–7 of one frame: its TCP session facts, the length headers found in its payload, and
-/// the application messages it carries — as known when the frame was processed (a message split
-/// over several segments is complete on the frame that brings its last byte, as in Wireshark).
-public struct FrameView: Sendable, Hashable {
-    public var session: SessionInfo?
-    public var transport: ChatMessage.Transport = .tcp
-    /// The framing in force for this frame's direction (`!I`, `line`, …), and whether `auto` chose it.
-    public var format: String?
-    public var guessed = false
-    /// Length headers that begin in this frame: offset in the transport payload, value as declared.
-    public var headers: [Header] = []
-    public var messages: [Piece] = []
-
-    public struct Header: Sendable, Hashable {
-        public var offset: Int
-        public var value: String
-    }
-
-    /// What this frame holds of one message.
-    public struct Piece: Sendable, Hashable {
-        public enum Kind: String, Sendable, Hashable { case whole, starts, continues, ends }
-        public var index: Int
-        public var kind: Kind
-        /// The body when it is valid UTF-8 (the text), else nil; bytes, so no String is built
-        /// unless a renderer wants one (`text`).
-        public var textBytes: [UInt8]?
-        public var text: String? { textBytes.map { String(decoding: $0, as: UTF8.self) } }
-        /// Declared length (length framing) or body length so far.
-        public var length: Int
-        public var complete: Bool
-        /// k of n when the message spans several frames (n unknown while it is in progress).
-        public var part: Int?
-        public var parts: Int?
-        public var problems: [FrameProblem]
-        /// For a message whose length header is itself cut across segments: header bytes so far.
-        public var headerBytes: Int? = nil
-    }
-
-    public init() {}
-
-    public var isEmpty: Bool { session == nil && format == nil && messages.isEmpty }
-}
-
-@inline(__always)
-func isAscending(_ a: [Int]) -> Bool {
-    var i = 1
-    while i < a.count { if a[i - 1] > a[i] { return false }; i += 1 }
-    return true
-}
-
-/// What the reassembling half of a split pipeline hands to the framing half.
-public enum PipelineEvent: Sendable {
-    case stream(StreamEvent)
-    case datagram(frame: Int, frames: [Int], source: IPAddress, sourcePort: UInt16, destination: IPAddress,
-                  destinationPort: UInt16, payload: [UInt8], claimedLength: Int)
-}
-
-/// What is known about one stream (for `stats` and headers of `follow`).
-public struct StreamSummary: Sendable, Hashable {
-    public var stream: Int
-    public var transport: ChatMessage.Transport
-    public var endpoints: StreamEndpoints
-    public var format: String?
-    public var guess: FramingGuess?
-    /// The spec `format` names, for the stream's other direction (no re-parsing).
-    var spec: FrameSpec? = nil
-}
-
-/// Not thread-safe: one pipeline belongs to one reading loop. Its stored properties skip the
+/// The second half of the pipeline, free of I/O: the stream stage's events framed into
+/// application messages (Framing), each told the frames that carried it, and for the frame in
+/// hand its layers 5–7 pieces (`beginFrame` … `endFrame`, a returned `FrameView`).
+///
+///   events ──► per-direction MessageFramer (auto: guessed first) ──► ChatMessage
+///          └─► per-frame pieces (whole / starts / continues / ends) ──► FrameView
+///
+/// Not thread-safe: one stage belongs to one thread at a time. Its stored properties skip the
 /// runtime exclusivity checks, which cost more than the work they guarded on the per-frame path.
-public final class MessagePipeline {
+public final class MessageStage {
     let choice: FramingChoice
-    let reassembler: TCPReassembler
-    let fragments = FragmentReassembler()
     @exclusivity(unchecked) var directions: [DirectionKey: DirectionState] = [:]
     @exclusivity(unchecked) var streams: [Int: StreamSummary] = [:]
     @exclusivity(unchecked) var completed: [ChatMessage] = []
     @exclusivity(unchecked) var endedDirections: [Int: Int] = [:]
-    // The frame being processed and what it delivered, for its FrameView.
+    // The frame in hand (between `beginFrame` and `endFrame`) and what it delivered, for its
+    // FrameView; 0 when no view is being built.
     @exclusivity(unchecked) var current = 0
     @exclusivity(unchecked) var view = FrameView()
-    /// False inside `process`, whose caller wants the session only.
-    @exclusivity(unchecked) var buildsView = true
     /// The framer's output for one delivery, reused from one to the next.
     @exclusivity(unchecked) var scratch: [FramedMessage] = []
     // The direction the last event was for: consecutive events are nearly always for the same one.
@@ -147,17 +30,10 @@ public final class MessagePipeline {
     @exclusivity(unchecked) var currentChunks: [(key: DirectionKey, offset: UInt64, end: UInt64, payloadStart: Int)] = []
     /// When false, completed messages are not kept for `takeMessages()` (per-frame views only).
     @exclusivity(unchecked) public var collectsMessages = true
-    @exclusivity(unchecked) var currentPayloadCount = 0
     @exclusivity(unchecked) var finishedStreams: [Int] = []
     @exclusivity(unchecked) var warnings: [String] = []
     /// Warnings not kept (past the first 256 since the last `takeWarnings()`).
     @exclusivity(unchecked) public private(set) var warningsDropped = 0
-    // UDP flows: index by normalised 4-tuple, in order of first datagram.
-    @exclusivity(unchecked) var udpFlows: [UDPFlowKey: (index: Int, client: IPAddress, clientPort: UInt16, last: Int)] = [:]
-    @exclusivity(unchecked) var udpNextIndex = 0
-    /// UDP flows remembered at once; past it the least recently seen tenth is forgotten (a flow
-    /// seen again later gets a new index).
-    @exclusivity(unchecked) public var maxUDPFlows = 20_000
     /// When false, a TCP stream's summary is dropped once it has ended (`messages`, `read`), so
     /// memory follows the open streams; `stats` and `follow` keep them.
     @exclusivity(unchecked) public var keepsSummaries = true
@@ -166,9 +42,8 @@ public final class MessagePipeline {
     /// Auto-detection looks at up to this many bytes of a direction before it decides.
     @exclusivity(unchecked) public var autoSampleBytes = 512
 
-    public init(framing: FramingChoice, limits: ReassemblyLimits = .init()) {
+    public init(framing: FramingChoice) {
         self.choice = framing
-        self.reassembler = TCPReassembler(limits: limits)
     }
 
     struct DirectionKey: Hashable {
@@ -183,13 +58,6 @@ public final class MessagePipeline {
 
         static func == (a: DirectionKey, b: DirectionKey) -> Bool {
             a.stream == b.stream && a.direction == b.direction && a.udp == b.udp
-        }
-    }
-
-    struct UDPFlowKey: Hashable {
-        var a: IPAddress, aPort: UInt16, b: IPAddress, bPort: UInt16
-        init(_ s: IPAddress, _ sp: UInt16, _ d: IPAddress, _ dp: UInt16) {
-            if (s, sp) < (d, dp) { (a, aPort, b, bPort) = (s, sp, d, dp) } else { (a, aPort, b, bPort) = (d, dp, s, sp) }
         }
     }
 
@@ -245,135 +113,22 @@ public final class MessagePipeline {
         if lastKey == key { lastKey = nil; lastState = nil }
     }
 
-    /// Feeds one decoded frame. `bytes` are the frame's captured bytes (for the payload).
-    public func process(number: Int, timestamp: Timestamp, frame: inout DecodedFrame, bytes: UnsafeRawBufferPointer,
-                        dissector: inout Dissector) -> SessionInfo? {
-        // No FrameView is wanted: skip building one (the per-frame pieces, headers and texts).
-        buildsView = false
-        defer { buildsView = true }
-        return annotate(number: number, timestamp: timestamp, frame: &frame, bytes: bytes, dissector: &dissector).session
-    }
+    // MARK: The frame in hand
 
-    /// Feeds one decoded frame and returns its layers 5–7. An IP fragment is kept until its
-    /// datagram is whole; the frame that completes it gets the datagram's layer 4 appended
-    /// (marked with the fragments' frames), which is why the frame is `inout`.
-    public func annotate(number: Int, timestamp: Timestamp, frame: inout DecodedFrame, bytes: UnsafeRawBufferPointer,
-                         dissector: inout Dissector) -> FrameView {
-        defragment(number: number, timestamp: timestamp, frame: &frame, bytes: bytes, dissector: &dissector)
+    /// Starts the view of frame `number`: the events consumed until `endFrame` are its own.
+    public func beginFrame(_ number: Int) {
         current = number
         view = FrameView()
         if !currentChunks.isEmpty { currentChunks.removeAll(keepingCapacity: true) }
-        var src: IPAddress? = nil, dst: IPAddress? = nil
-        var session: SessionInfo? = nil
-        // By index, not `for l in frame.layers`: copying a layer (its error text, its arrays) for
-        // every layer of every frame was a good part of the per-frame cost.
-        for i in frame.layers.indices {
-            switch frame.layers[i].proto {
-            case .ipv4, .ipv6, .tcp, .udp: break
-            default: continue
-            }
-            switch frame.layers[i].header {
-            case .ipv4(let h): src = .v4(h.source); dst = .v4(h.destination)
-            case .ipv6(let h): src = .v6(h.source); dst = .v6(h.destination)
-            case .tcp(let h) where !frame.layers[i].firstFragment
-                    && (frame.layers[i].error == nil || frame.layers[i].error?.isTruncation == true || frame.payloadRange != nil):
-                // A header cut by the snaplen after its fixed 20 bytes still feeds the reassembler: its
-                // payload is then all missing, which the reassembler reports as a gap. A header with a
-                // bad option whose length still delimits it feeds it too (its payload range is set).
-                guard let s = src, let d = dst, h.capturedHeaderLength >= 20, h.headerLength >= 20 else { break }
-                let reassembled = frame.reassembledPayload
-                let feed = { (payload: UnsafeRawBufferPointer) -> SessionInfo in
-                    self.currentPayloadCount = payload.count
-                    let seg = TCPSegment(frame: number, timestamp: timestamp, source: s, sourcePort: h.sourcePort,
-                                         destination: d, destinationPort: h.destinationPort, sequence: h.sequence,
-                                         acknowledgment: h.acknowledgment, flags: h.flags, window: h.window,
-                                         payloadLength: h.payloadLength, payload: payload)
-                    return self.reassembler.process(seg)
-                }
-                if let r = reassembled {
-                    session = r.withUnsafeBytes(feed)
-                } else {
-                    session = feed(frame.payloadRange.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0))
-                }
-                view.session = session
-                if exportsEvents {
-                    reassembler.drainEvents { export(.stream($0)) }
-                } else {
-                    reassembler.drainEvents { handle($0) }
-                }
-                if buildsView, let s = session { pendingPiece(DirectionKey(stream: s.stream, direction: s.direction, udp: false)) }
-            case .udp(let h) where frame.layers[i].error == nil && !frame.layers[i].firstFragment:
-                guard let s = src, let d = dst else { break }
-                let payload = frame.reassembledPayload ?? frame.payloadRange.map { Array(bytes[$0]) } ?? []
-                if exportsEvents {
-                    export(.datagram(frame: number, frames: frame.layers[i].reassembledFrom ?? [number], source: s,
-                                     sourcePort: h.sourcePort, destination: d, destinationPort: h.destinationPort,
-                                     payload: payload, claimedLength: h.payloadLength))
-                    break
-                }
-                datagram(number: number, frames: frame.layers[i].reassembledFrom ?? [number], src: s, sp: h.sourcePort, dst: d,
-                         dp: h.destinationPort, payload: payload, claimed: h.payloadLength)
-            default:
-                break
-            }
-        }
-        _ = session
+    }
+
+    /// The layers 5–7 view of the frame begun with `beginFrame`: its session facts, the headers
+    /// and messages its bytes hold, and the message it starts or continues, still in progress.
+    public func endFrame(session: SessionInfo?) -> FrameView {
+        view.session = session
+        if let s = session { pendingPiece(DirectionKey(stream: s.stream, direction: s.direction, udp: false)) }
+        current = 0
         return view
-    }
-
-    /// IP fragments: collected per datagram (bounded, timed out by capture time); the one that
-    /// completes a datagram gets its transport layer.
-    func defragment(number: Int, timestamp: Timestamp, frame: inout DecodedFrame, bytes: UnsafeRawBufferPointer,
-                    dissector: inout Dissector) {
-        // A fragment's last layer is its data, or the transport header of a first fragment; the
-        // IP layer is the one before it.
-        guard let range = frame.fragmentRange, range.upperBound <= bytes.count,
-              let dataIndex = frame.layers.indices.last, dataIndex > 0 else { return }
-        let payload = UnsafeRawBufferPointer(rebasing: bytes[range])
-        var key: FragmentKey
-        var offset: Int, more: Bool
-        var pseudo: TransportContext.Pseudo
-        switch frame.layers[dataIndex - 1].header {
-        case .ipv4(let h) where h.isFragment:
-            key = FragmentKey(source: .v4(h.source), destination: .v4(h.destination), protocolNumber: h.protocolNumber,
-                              identification: UInt32(h.identification))
-            offset = h.fragmentOffset
-            more = h.moreFragments
-            pseudo = .v4(h.source, h.destination)
-        case .ipv6(let h):
-            guard let f = h.fragment else { return }
-            key = FragmentKey(source: .v6(h.source), destination: .v6(h.destination), protocolNumber: h.upperProtocol,
-                              identification: f.fragmentID)
-            offset = f.fragmentOffset
-            more = f.moreFragments
-            pseudo = .v6(h.source, h.destination)
-        default:
-            return
-        }
-        let completed = fragments.add(key: key, offset: offset, more: more, bytes: payload, frame: number, time: timestamp)
-        noteFragmentDrops()
-        guard let whole = completed else { return }
-        // The data (or first-fragment header) of this last fragment makes way for the
-        // datagram's transport layer.
-        frame.layers.remove(at: dataIndex)
-        dissector.appendReassembled(whole.bytes, protocol: key.protocolNumber, pseudo: pseudo, frames: whole.frames, into: &frame)
-    }
-
-    /// At the end of the capture: datagrams whose fragments never all came.
-    func noteUnfinishedFragments() {
-        noteFragmentDrops()
-        let n = fragments.pendingDatagrams
-        guard n > 0 else { return }
-        note("\(n) IP datagram\(n == 1 ? "" : "s") still missing fragments at the end of the capture: \(n == 1 ? "its" : "their") layer 4 was never decoded")
-    }
-
-    /// Datagrams the fragment reassembler gave up on (its limits, timeouts, inconsistent
-    /// fragments), as warnings like the reassembler's.
-    func noteFragmentDrops() {
-        for d in fragments.takeDrops() {
-            let frames = d.frames.prefix(8).map(String.init).joined(separator: ", ") + (d.frames.count > 8 ? ", …" : "")
-            note("IP datagram id \(d.key.identification) \(d.key.source) → \(d.key.destination) (frame\(d.frames.count == 1 ? "" : "s") \(frames)) dropped: \(d.reason)")
-        }
     }
 
     /// The message this frame's bytes started or continue, still in progress after it.
@@ -408,32 +163,10 @@ public final class MessagePipeline {
                                    headerBytes: p.headerValue == nil && st.spec?.headerWidth != nil ? p.received : nil))
     }
 
-    /// End of input: every direction is finished and its last partial message reported.
-    ///
-    /// The end of a capture can release a lot at once (everything still buffered out of order):
+    /// End of input (after the stream stage's last events): every direction is finished and
+    /// its last partial message reported. The end of a capture can release a lot at once:
     /// `drain` is called with completed messages every so often, so they need not all be held.
     public func finish(drain: ([ChatMessage]) -> Void = { _ in }) {
-        noteUnfinishedFragments()
-        for e in reassembler.finish() {
-            handle(e)
-            if completed.count >= 1024 { drain(takeMessages()) }
-        }
-        finishFraming(drain: drain)
-    }
-
-    /// End of input for a pipeline that exports its events: the reassembler's last events are
-    /// exported, and `hand` is called whenever a batch is worth handing over.
-    public func finishExport(hand: () -> Void) {
-        noteUnfinishedFragments()
-        for e in reassembler.finish() {
-            export(.stream(e))
-            if exportedCount >= Self.exportBatch { hand() }
-        }
-        hand()
-    }
-
-    /// Every direction is finished and its last partial message reported.
-    func finishFraming(drain: ([ChatMessage]) -> Void) {
         for key in directions.keys.sorted(by: { ($0.stream, $0.direction.rawValue) < ($1.stream, $1.direction.rawValue) }) {
             resolveAuto(key, force: true)
             finishDirection(key)
@@ -441,71 +174,30 @@ public final class MessagePipeline {
         }
     }
 
-    // MARK: Split in two
+    // MARK: Events
 
-    /// When true, this pipeline only decodes and reassembles: the TCP stream events and UDP
-    /// datagrams it would frame are kept for `takeExported()`, and a second pipeline (on another
-    /// thread) frames them with `consume(_:)`. Both halves together give exactly the messages one
-    /// pipeline gives.
-    @exclusivity(unchecked) public var exportsEvents = false
-    @exclusivity(unchecked) var exported: [PipelineEvent] = []
-    /// Payload bytes in the exported events not yet taken.
-    @exclusivity(unchecked) public private(set) var exportedBytes = 0
-    public var exportedCount: Int { exported.count }
-    /// Events per batch a caller should aim for (a batch is also due past 1 MB of payload).
-    public static let exportBatch = 2048
-
-    @inline(__always)
-    func export(_ e: PipelineEvent) {
-        switch e {
-        case .stream(.data(_, _, _, let bytes, _, _)): exportedBytes += bytes.count
-        case .datagram(_, _, _, _, _, _, let payload, _): exportedBytes += payload.count
-        default: break
-        }
-        exported.append(e)
-    }
-
-    /// True when enough was exported to be worth handing to the other half.
-    public var exportBatchDue: Bool { exported.count >= Self.exportBatch || exportedBytes >= 1 << 20 }
-
-    /// The events exported since the last call.
-    public func takeExported() -> [PipelineEvent] {
-        var out: [PipelineEvent] = []
-        out.reserveCapacity(Self.exportBatch)
-        swap(&out, &exported)
-        exportedBytes = 0
-        return out
-    }
-
-    /// Frames events exported by another pipeline, in their order; messages then wait in
-    /// `takeMessages()`/`drainMessages(_:)` as usual.
+    /// Frames events of the stream stage, in their order.
     public func consume(_ events: some Sequence<PipelineEvent>) {
         for e in events { consume(e) }
     }
 
-    /// The same for one event.
     public func consume(_ e: PipelineEvent) {
-        buildsView = false
         switch e {
-        case .stream(let s):
-            handle(s)
-        case let .datagram(frame, frames, source, sourcePort, destination, destinationPort, payload, claimedLength):
-            datagram(number: frame, frames: frames, src: source, sp: sourcePort, dst: destination, dp: destinationPort,
-                     payload: payload, claimed: claimedLength)
+        case .stream(let s): handle(s)
+        case .datagram(let d): datagram(d)
+        case .forgotFlows(let flows):
+            for f in flows {
+                udpSpecs[f] = nil
+                udpMessageIndex[DirectionKey(stream: f, direction: .clientToServer, udp: true)] = nil
+                udpMessageIndex[DirectionKey(stream: f, direction: .serverToClient, udp: true)] = nil
+            }
         }
     }
 
-    /// A warning of this pipeline's own (fragments, UDP flows, mid-stream starts): kept for
-    /// `takeWarnings()`, or, when the events are exported, handed on with them so the framing
-    /// half says every warning in one place.
+    /// A warning: the stream stage's (they come as events) and this stage's own (mid-stream
+    /// starts); the first few hundred are kept for `takeWarnings()`, the rest counted.
     func note(_ text: String) {
-        if exportsEvents {
-            export(.stream(.warning(text)))
-        } else if warnings.count < 256 {
-            warnings.append(text)
-        } else {
-            warningsDropped += 1
-        }
+        if warnings.count < 256 { warnings.append(text) } else { warningsDropped += 1 }
     }
 
     /// Limit warnings since the last call (which limit, what was dropped).
@@ -556,9 +248,9 @@ public final class MessagePipeline {
                 streams[stream] = StreamSummary(stream: stream, transport: .tcp, endpoints: endpoints, format: nil, guess: nil)
             case .midStream(let stream, let direction):
                 state(DirectionKey(stream: stream, direction: direction, udp: false)).startsMidStream = true
-            case .data(let stream, let direction, let offset, let bytes, let frame, let segmentStart):
+            case .data(let stream, let direction, let offset, let bytes, let frame, let segmentOffset):
                 let key = DirectionKey(stream: stream, direction: direction, udp: false)
-                deliver(key, offset: offset, bytes: bytes, frame: frame, segmentStart: segmentStart)
+                deliver(key, offset: offset, bytes: bytes, frame: frame, segmentOffset: segmentOffset)
             case .gap(let stream, let direction, let offset, let length):
                 let key = DirectionKey(stream: stream, direction: direction, udp: false)
                 gap(key, offset: offset, length: length ?? 0)
@@ -574,19 +266,20 @@ public final class MessagePipeline {
                     if !keepsSummaries { streams[stream] = nil }
                 }
             case .warning(let w):
-                // A limit was hit (the reassembler says which, once per stream): keep the first
-                // few hundred for the caller to show, count the rest.
-                if warnings.count < 256 { warnings.append(w) } else { warningsDropped += 1 }
+                // A limit was hit (the reassembler says which, once per stream), or the stream
+                // stage's own warning.
+                note(w)
             }
         }
     }
 
-    func deliver(_ key: DirectionKey, offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool) {
+    func deliver(_ key: DirectionKey, offset: UInt64, bytes: [UInt8], frame: Int, segmentOffset: Int) {
+        let segmentStart = segmentOffset == 0
         let st = state(key)
         st.chunks.append(Chunk(offset: offset, end: offset + UInt64(bytes.count), frame: frame))
         if frame == current {
-            // Delivered bytes are the segment's payload, or (when part of it was seen before) its tail.
-            currentChunks.append((key, offset, offset + UInt64(bytes.count), segmentStart ? 0 : max(currentPayloadCount - bytes.count, 0)))
+            // Where the delivered bytes lie in the frame's payload: the event says.
+            currentChunks.append((key, offset, offset + UInt64(bytes.count), segmentOffset))
         }
         if !prepareFramer(st, key) {
             st.held.append((offset, bytes, frame, segmentStart, nil))
@@ -805,7 +498,7 @@ public final class MessagePipeline {
             }
             var sortedFrames = frames
             if !isAscending(sortedFrames) { sortedFrames.sort() }
-            if buildsView, let k = sortedFrames.firstIndex(of: current) {
+            if current != 0, let k = sortedFrames.firstIndex(of: current) {
                 let n = sortedFrames.count
                 if view.format == nil, let spec = st.spec {
                     view.format = spec.description
@@ -828,54 +521,30 @@ public final class MessagePipeline {
 
     // MARK: UDP
 
-    func forgetOldUDPFlows() {
-        let byAge = udpFlows.sorted { $0.value.last < $1.value.last }
-        for (key, f) in byAge.prefix(max(1, udpFlows.count / 10)) {
-            udpFlows[key] = nil
-            udpSpecs[f.index] = nil
-            udpMessageIndex[DirectionKey(stream: f.index, direction: .clientToServer, udp: true)] = nil
-            udpMessageIndex[DirectionKey(stream: f.index, direction: .serverToClient, udp: true)] = nil
-        }
-        note("limit on UDP flows (\(maxUDPFlows)) hit: the least recently seen tenth was forgotten; a flow seen again gets a new index")
-    }
-
-    func datagram(number: Int, frames: [Int], src: IPAddress, sp: UInt16, dst: IPAddress, dp: UInt16, payload: [UInt8], claimed: Int) {
-        let flowKey = UDPFlowKey(src, sp, dst, dp)
-        var flow: (index: Int, client: IPAddress, clientPort: UInt16, last: Int)
-        if let f = udpFlows[flowKey] {
-            flow = f
-        } else {
-            // The first sender is the client of a UDP "conversation".
-            if udpFlows.count >= maxUDPFlows { forgetOldUDPFlows() }
-            flow = (udpNextIndex, src, sp, number)
-            udpNextIndex += 1
-        }
-        flow.last = number
-        udpFlows[flowKey] = flow
-        let direction: Direction = (src == flow.client && sp == flow.clientPort) ? .clientToServer : .serverToClient
-        let key = DirectionKey(stream: flow.index, direction: direction, udp: true)
+    func datagram(_ d: UDPDatagram) {
+        let key = DirectionKey(stream: d.flow, direction: d.direction, udp: true)
         let index = (udpMessageIndex[key] ?? 0) + 1
         udpMessageIndex[key] = index
         // One spec per flow: given, or guessed from its first datagram.
         let chosen: (spec: FrameSpec, guessed: Bool)
-        if let known = udpSpecs[flow.index] {
+        if let known = udpSpecs[d.flow] {
             chosen = known
         } else {
-            let spec = choice.spec(serverPort: direction == .clientToServer ? dp : sp, clientPort: direction == .clientToServer ? sp : dp)
+            let spec = choice.spec(serverPort: d.serverPort, clientPort: d.clientPort)
             if case .auto = spec.kind {
-                chosen = (AutoFraming.guess(payload, maxMessage: spec.maxMessage).spec, true)
+                chosen = (AutoFraming.guess(d.payload, maxMessage: spec.maxMessage).spec, true)
             } else {
                 chosen = (spec, false)
             }
-            udpSpecs[flow.index] = chosen
+            udpSpecs[d.flow] = chosen
         }
         let (spec, guessed) = chosen
-        var m = frameDatagram(payload, spec: spec, index: index, offset: 0)
-        if claimed > payload.count, !m.problems.contains(.gap) {
+        var m = frameDatagram(d.payload, spec: spec, index: index, offset: 0)
+        if d.claimedLength > d.payload.count, !m.problems.contains(.gap) {
             m.complete = false
             m.problems.append(.gap)
         }
-        if buildsView {
+        if current != 0 && d.frame == current {
             view.transport = .udp
             view.format = spec.description
             view.guessed = guessed
@@ -884,8 +553,15 @@ public final class MessagePipeline {
                                        complete: m.complete, part: nil, parts: nil, problems: m.problems))
         }
         if collectsMessages {
-            completed.append(ChatMessage(transport: .udp, stream: flow.index, direction: direction, message: m,
-                                         frames: frames, format: spec.description, guessed: guessed))
+            completed.append(ChatMessage(transport: .udp, stream: d.flow, direction: d.direction, message: m,
+                                         frames: d.frames, format: spec.description, guessed: guessed))
         }
     }
 }
+@inline(__always)
+func isAscending(_ a: [Int]) -> Bool {
+    var i = 1
+    while i < a.count { if a[i - 1] > a[i] { return false }; i += 1 }
+    return true
+}
+

@@ -1,0 +1,65 @@
+import Framing
+import Streams
+import Wire
+
+/// The one entry point for frames: decodes each (Wire), runs it through the stream stage
+/// (defragmentation, reassembly, UDP flows) and the message stage (framing), and gives back the
+/// decoded frame with its layers 5–7 view. `read`, `live`, `messages`, `stats`, `follow` and
+/// `demo` all go through it.
+///
+///   bytes ──► Dissector ──► StreamStage ──PipelineEvent──► MessageStage ──► ChatMessage, FrameView
+///
+/// A frame that completes a fragmented IP datagram gets the datagram's transport layer here: the
+/// inspector decodes it into the frame (the stages only read frames).
+///
+/// Built with `messages: nil` it is the reading half of `messages` on two threads: the events
+/// wait in `streams` for another thread's `MessageStage`.
+public final class Inspector {
+    public var dissector = Dissector()
+    public let streams: StreamStage
+    public let messages: MessageStage?
+    /// The frame being inspected, reused from one to the next.
+    public var frame = DecodedFrame()
+
+    /// False: frames are only decoded (`read --no-messages`): no defragmentation, no
+    /// reassembly, no framing.
+    public let reassembles: Bool
+
+    public init(framing: FramingChoice?, limits: ReassemblyLimits = .init(), verifiesTransportChecksums: Bool = true,
+                reassembles: Bool = true) {
+        streams = StreamStage(limits: limits)
+        messages = reassembles ? framing.map { MessageStage(framing: $0) } : nil
+        self.reassembles = reassembles
+        dissector.verifiesTransportChecksums = verifiesTransportChecksums
+    }
+
+    /// Decodes one captured frame into `frame` and runs it through the stages. Returns its TCP
+    /// session facts, and when `view` is true (and there is a message stage) its layers 5–7.
+    @discardableResult
+    public func inspect(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, wireLength: Int?, number: Int,
+                        timestamp: Timestamp, view wantsView: Bool = false) -> (session: SessionInfo?, view: FrameView?) {
+        dissector.decode(bytes, linkType: linkType, wireLength: wireLength, into: &frame)
+        guard reassembles else { return (nil, nil) }
+        if let r = streams.defragment(number: number, timestamp: timestamp, frame: frame, bytes: bytes) {
+            // The data (or first-fragment header) of this last fragment makes way for the
+            // datagram's transport layer.
+            frame.layers.removeLast()
+            dissector.appendReassembled(r.datagram.bytes, protocol: r.protocolNumber, pseudo: r.pseudo,
+                                        frames: r.datagram.frames, into: &frame)
+        }
+        let session = streams.transport(number: number, timestamp: timestamp, frame: frame, bytes: bytes)
+        guard let m = messages else { return (session, nil) }
+        if wantsView { m.beginFrame(number) }
+        if streams.eventCount > 0 { m.consume(streams.takeEvents()) }
+        return (session, wantsView ? m.endFrame(session: session) : nil)
+    }
+
+    /// End of input: the stream stage's last events framed (with a message stage), every
+    /// direction finished; `drain` gets completed messages every so often.
+    public func finish(drain: ([ChatMessage]) -> Void = { _ in }) {
+        streams.finish()
+        guard let m = messages else { return }
+        m.consume(streams.takeEvents())
+        m.finish(drain: drain)
+    }
+}

@@ -1,0 +1,42 @@
+import Framing
+import Streams
+import Wire
+
+/// What the stream stage (layer 3 defragmentation, TCP reassembly, UDP flows) hands to the
+/// message stage (framing, messages, per-frame pieces): the seam of the pipeline. On one thread
+/// the pipeline passes them on at once; `messages` on a file passes them in batches to a second
+/// thread.
+public enum PipelineEvent: Sendable {
+    /// TCP: a stream opened, began mid-stream, delivered bytes, lost bytes, ended; a limit's
+    /// warning (also the stream stage's own warnings: fragments, UDP flows).
+    case stream(StreamEvent)
+    /// One UDP datagram of flow `flow` (flows are numbered in order of their first datagram;
+    /// the first sender is the client), with the frames that carried it.
+    case datagram(UDPDatagram)
+    /// UDP flows the flow table forgot (its limit): their state can go.
+    case forgotFlows([Int])
+}
+
+public struct UDPDatagram: Sendable {
+    /// The frame that brought it (the last fragment's, when reassembled) and all its frames.
+    public var frame: Int
+    public var frames: [Int]
+    public var flow: Int
+    public var direction: Direction
+    public var clientPort: UInt16
+    public var serverPort: UInt16
+    public var payload: [UInt8]
+    /// What the UDP header claims (more than `payload` when the capture cut it).
+    public var claimedLength: Int
+}
+
+/// What is known about one stream (for `stats` and headers of `follow`).
+public struct StreamSummary: Sendable, Hashable {
+    public var stream: Int
+    public var transport: ChatMessage.Transport
+    public var endpoints: StreamEndpoints
+    public var format: String?
+    public var guess: FramingGuess?
+    /// The spec `format` names, for the stream's other direction (no re-parsing).
+    var spec: FrameSpec? = nil
+}

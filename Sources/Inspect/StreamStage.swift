@@ -1,0 +1,170 @@
+import Framing
+import Streams
+import Wire
+
+/// The first half of the pipeline, free of I/O: IP fragments reassembled (layer 3), TCP segments
+/// reassembled into streams and UDP datagrams grouped into flows (layer 4–5), as `PipelineEvent`s
+/// for the message stage. It reads decoded frames and never changes them: the caller (the
+/// `Inspector`) decodes a reassembled datagram's transport layer into its frame.
+///
+/// Not thread-safe: one stage belongs to one reading loop.
+public final class StreamStage {
+    let reassembler: TCPReassembler
+    let fragments = FragmentReassembler()
+    @exclusivity(unchecked) var udp = UDPFlowTable()
+    @exclusivity(unchecked) var events: [PipelineEvent] = []
+    /// Payload bytes in the events not yet taken.
+    @exclusivity(unchecked) public private(set) var eventBytes = 0
+
+    /// Events per batch a caller handing them to another thread should aim for (a batch is also
+    /// due past 1 MB of payload).
+    public static let batchSize = 2048
+
+    public init(limits: ReassemblyLimits = .init()) {
+        reassembler = TCPReassembler(limits: limits)
+    }
+
+    /// UDP flows remembered at once (see `UDPFlowTable`).
+    public var maxUDPFlows: Int {
+        get { udp.maxFlows }
+        set { udp.maxFlows = newValue }
+    }
+
+    public var eventCount: Int { events.count }
+    /// True when enough events wait to be worth handing to the other thread.
+    public var batchDue: Bool { events.count >= Self.batchSize || eventBytes >= 1 << 20 }
+
+    /// The events since the last call, in order.
+    public func takeEvents() -> [PipelineEvent] {
+        var out: [PipelineEvent] = []
+        out.reserveCapacity(Self.batchSize)
+        swap(&out, &events)
+        eventBytes = 0
+        return out
+    }
+
+    @inline(__always)
+    func add(_ e: PipelineEvent) {
+        switch e {
+        case .stream(.data(_, _, _, let bytes, _, _)): eventBytes += bytes.count
+        case .datagram(let d): eventBytes += d.payload.count
+        default: break
+        }
+        events.append(e)
+    }
+
+    /// A warning of this stage's own (fragments, UDP flows), passed on with the events so the
+    /// message stage says every warning in one place.
+    func note(_ text: String) { add(.stream(.warning(text))) }
+
+    // MARK: Layer 3
+
+    /// A datagram whose fragments are all in, completed by this frame.
+    public struct Reassembled {
+        public var datagram: ReassembledDatagram
+        public var protocolNumber: UInt8
+        public var pseudo: TransportContext.Pseudo
+    }
+
+    /// Adds the frame's IP fragment, if it is one; returns the datagram when it completes one.
+    public func defragment(number: Int, timestamp: Timestamp, frame: DecodedFrame, bytes: UnsafeRawBufferPointer) -> Reassembled? {
+        // A fragment's last layer is its data, or the transport header of a first fragment; the
+        // IP layer is the one before it.
+        guard let range = frame.fragmentRange, range.upperBound <= bytes.count,
+              let last = frame.layers.indices.last, last > 0 else { return nil }
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[range])
+        let key: FragmentKey
+        let offset: Int, more: Bool
+        let pseudo: TransportContext.Pseudo
+        switch frame.layers[last - 1].header {
+        case .ipv4(let h) where h.isFragment:
+            key = FragmentKey(source: .v4(h.source), destination: .v4(h.destination), protocolNumber: h.protocolNumber,
+                              identification: UInt32(h.identification))
+            (offset, more, pseudo) = (h.fragmentOffset, h.moreFragments, .v4(h.source, h.destination))
+        case .ipv6(let h):
+            guard let f = h.fragment else { return nil }
+            key = FragmentKey(source: .v6(h.source), destination: .v6(h.destination), protocolNumber: h.upperProtocol,
+                              identification: f.fragmentID)
+            (offset, more, pseudo) = (f.fragmentOffset, f.moreFragments, .v6(h.source, h.destination))
+        default:
+            return nil
+        }
+        let whole = fragments.add(key: key, offset: offset, more: more, bytes: payload, frame: number, time: timestamp)
+        noteFragmentDrops()
+        return whole.map { Reassembled(datagram: $0, protocolNumber: key.protocolNumber, pseudo: pseudo) }
+    }
+
+    /// Datagrams the fragment reassembler gave up on (its limits, timeouts, inconsistent
+    /// fragments), as warnings like the reassembler's.
+    func noteFragmentDrops() {
+        for d in fragments.takeDrops() {
+            let frames = d.frames.prefix(8).map(String.init).joined(separator: ", ") + (d.frames.count > 8 ? ", …" : "")
+            note("IP datagram id \(d.key.identification) \(d.key.source) → \(d.key.destination) (frame\(d.frames.count == 1 ? "" : "s") \(frames)) dropped: \(d.reason)")
+        }
+    }
+
+    // MARK: Layers 4–5
+
+    /// The frame's TCP segment (to the reassembler) or UDP datagram (to its flow), as events;
+    /// returns the TCP session facts of the frame. A first fragment's header feeds nothing; a
+    /// reassembled datagram's transport layer is fed with `frame.reassembledPayload`.
+    public func transport(number: Int, timestamp: Timestamp, frame: DecodedFrame, bytes: UnsafeRawBufferPointer) -> SessionInfo? {
+        var src: IPAddress? = nil, dst: IPAddress? = nil
+        var session: SessionInfo? = nil
+        // By index, not `for l in frame.layers`: copying a layer (its error text, its arrays) for
+        // every layer of every frame was a good part of the per-frame cost.
+        for i in frame.layers.indices {
+            switch frame.layers[i].proto {
+            case .ipv4, .ipv6, .tcp, .udp: break
+            default: continue
+            }
+            switch frame.layers[i].header {
+            case .ipv4(let h): src = .v4(h.source); dst = .v4(h.destination)
+            case .ipv6(let h): src = .v6(h.source); dst = .v6(h.destination)
+            case .tcp(let h) where !frame.layers[i].firstFragment
+                    && (frame.layers[i].error == nil || frame.layers[i].error?.isTruncation == true || frame.payloadRange != nil):
+                // A header cut by the snaplen after its fixed 20 bytes still feeds the reassembler: its
+                // payload is then all missing, which the reassembler reports as a gap. A header with a
+                // bad option whose length still delimits it feeds it too (its payload range is set).
+                guard let s = src, let d = dst, h.capturedHeaderLength >= 20, h.headerLength >= 20 else { break }
+                let feed = { (payload: UnsafeRawBufferPointer) -> SessionInfo in
+                    let seg = TCPSegment(frame: number, timestamp: timestamp, source: s, sourcePort: h.sourcePort,
+                                         destination: d, destinationPort: h.destinationPort, sequence: h.sequence,
+                                         acknowledgment: h.acknowledgment, flags: h.flags, window: h.window,
+                                         payloadLength: h.payloadLength, payload: payload)
+                    return self.reassembler.process(seg)
+                }
+                if let r = frame.reassembledPayload {
+                    session = r.withUnsafeBytes(feed)
+                } else {
+                    session = feed(frame.payloadRange.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0))
+                }
+                reassembler.drainEvents { add(.stream($0)) }
+            case .udp(let h) where frame.layers[i].error == nil && !frame.layers[i].firstFragment:
+                guard let s = src, let d = dst else { break }
+                let payload = frame.reassembledPayload ?? frame.payloadRange.map { Array(bytes[$0]) } ?? []
+                let (flow, direction, forgotten) = udp.flow(src: s, sp: h.sourcePort, dst: d, dp: h.destinationPort, frame: number)
+                if !forgotten.isEmpty {
+                    note("limit on UDP flows (\(udp.maxFlows)) hit: the least recently seen tenth was forgotten; a flow seen again gets a new index")
+                    add(.forgotFlows(forgotten))
+                }
+                add(.datagram(UDPDatagram(frame: number, frames: frame.layers[i].reassembledFrom ?? [number], flow: flow.index,
+                                          direction: direction, clientPort: flow.clientPort, serverPort: flow.serverPort,
+                                          payload: payload, claimedLength: h.payloadLength)))
+            default:
+                break
+            }
+        }
+        return session
+    }
+
+    /// End of input: every stream's last events, and the datagrams whose fragments never all came.
+    public func finish() {
+        noteFragmentDrops()
+        let n = fragments.pendingDatagrams
+        if n > 0 {
+            note("\(n) IP datagram\(n == 1 ? "" : "s") still missing fragments at the end of the capture: \(n == 1 ? "its" : "their") layer 4 was never decoded")
+        }
+        for e in reassembler.finish() { add(.stream(e)) }
+    }
+}
