@@ -352,14 +352,8 @@ public final class MessageStage {
             default: convincing = g.confidence >= 0.7
             }
             guard force || convincing || st.heldBytes >= autoSampleBytes else { return }
-            spec = FrameSpec(g.spec.kind, maxMessage: choice.defaultSpec.maxMessage,
-                             lengthIncludesHeader: choice.defaultSpec.lengthIncludesHeader)
-            if var summary = streams[key.stream] {
-                summary.format = spec.description
-                summary.guess = g
-                summary.spec = spec
-                streams[key.stream] = summary
-            }
+            adopt(g, for: key, st)
+            return
         }
         start(key, st, spec)
     }
