@@ -4,7 +4,7 @@ import PackageDescription
 
 let package = Package(
     name: "framescope",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],  // Synchronization (Mutex, Atomic) needs macOS 15
     products: [
         .executable(name: "framescope", targets: ["framescope"]),
         .library(name: "Wire", targets: ["Wire"]),

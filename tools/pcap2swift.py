@@ -38,7 +38,7 @@ def main():
         # keep only the last frame's block
         starts = [i for i, l in enumerate(dump) if not l.startswith("\t")]
         block = dump[starts[-1]:] if starts else dump
-        print("    // %s frame %d (made by %s)" % (a.pcap, n, a.made_by))
+        print("    // frame %d of %s as %s made it (a later remake of the capture holds other frames)" % (n, a.pcap, a.made_by))
         for line in block:
             print("    // " + line.replace("\t", "  ").rstrip())
         b = fs[n - 1]

@@ -2,6 +2,7 @@
 // filter, then read frames one at a time.
 
 import Wire
+import Synchronization
 
 /// libpcap's counters for a live capture (`pcap_stats`).
 public struct CaptureStats: Sendable, Hashable {
@@ -74,7 +75,7 @@ public final class LiveCapture: @unchecked Sendable {
     // non-blocking pcap_next_ex, and our poll does not watch libpcap's wake-up fd, so next()
     // checks this flag itself between short waits.
     private var breakRequested = false
-    private let breakLock = Lock()
+    private let breakLock = Mutex<Void>(())
 
     /// Opens and activates a capture:
     /// `pcap_create` → `pcap_set_snaplen` → `pcap_set_promisc(0)` → `pcap_set_immediate_mode(1)`
@@ -188,13 +189,13 @@ public final class LiveCapture: @unchecked Sendable {
     /// there, or only set a flag in the handler and check it when ``next()`` returns
     /// `.timeout` (at least every `timeoutMilliseconds`).
     public func breakLoop() {
-        breakLock.withLock { breakRequested = true }
+        breakLock.withLock { _ in breakRequested = true }
         handle.breakLoop()
     }
 
     /// True (once) when breakLoop() was called since the last check.
     private func consumeBreak() -> Bool {
-        breakLock.withLock {
+        breakLock.withLock { _ in
             defer { breakRequested = false }
             return breakRequested
         }

@@ -4,6 +4,7 @@
 
 import CPcap
 import Wire
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -169,7 +170,7 @@ struct InactivePcapHandle: ~Copyable {
 /// every other method must be called from one thread at a time.
 final class PcapHandle {
     private var pointer: OpaquePointer?
-    private let lock = Lock()
+    private let lock = Mutex<Void>(())
 
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
 
@@ -177,7 +178,7 @@ final class PcapHandle {
 
     /// The corresponding C function is `pcap_close`. Safe to call twice.
     func close() {
-        lock.withLock {
+        lock.withLock { _ in
             if let pointer { pcap_close(pointer) }
             pointer = nil
         }
@@ -186,7 +187,7 @@ final class PcapHandle {
     /// The corresponding C function is `pcap_breakloop`: it sets a flag (and on Linux writes
     /// to an eventfd) so that a blocked or later `pcap_next_ex` returns PCAP_ERROR_BREAK.
     func breakLoop() {
-        lock.withLock {
+        lock.withLock { _ in
             if let pointer { pcap_breakloop(pointer) }
         }
     }

@@ -182,8 +182,4 @@ public final class ChatServer: Sendable {
     /// TCP connections being served now (refused ones not counted); 0 for UDP.
     public var connections: Int { gate?.current ?? 0 }
 
-    /// Blocks until the listening channel is closed (by `shutdown()`).
-    public func waitUntilClosed() {
-        try? channel.closeFuture.wait()
-    }
 }

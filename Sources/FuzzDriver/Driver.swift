@@ -4,6 +4,7 @@ import Chat
 import Foundation
 import Framing
 import Fuzz
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -50,7 +51,7 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
     let udp: Bool
     let rule: AnswerRule
     let probeText: String
-    private let nonceLock = NSLock()
+    private let nonceLock = Mutex<Void>(())
     private var nonceCounter: UInt64 = 0
     private let nonceSalt = UInt64.random(in: 0...UInt64.max)
 
@@ -68,7 +69,7 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
 
     /// A printable body with a nonce no earlier probe used.
     func probeBody() -> [UInt8] {
-        let n: UInt64 = nonceLock.withLock {
+        let n: UInt64 = nonceLock.withLock { _ in
             nonceCounter += 1
             return nonceCounter
         }

@@ -6,6 +6,7 @@ import Chat
 import Foundation
 import Framing
 import Fuzz
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,7 +67,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
     private var leakBase: ProcSample?
     private var report: FuzzReport!
     private var progressCounts: [Verdict: Int] = [:]
-    private let progressLock = NSLock()
+    private let progressLock = Mutex<Void>(())
     private var doneCount = 0
     private var loggedFindings = Set<String>()
     private var totalCount = 0
@@ -76,15 +77,15 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         self.log = log
     }
 
-    private let cancelLock = NSLock()
+    private let cancelLock = Mutex<Void>(())
     private var cancelled = false
 
     /// Ends the run after the cases in flight (SIGINT); the report still comes.
-    public func cancel() { cancelLock.withLock { cancelled = true } }
-    private var isCancelled: Bool { cancelLock.withLock { cancelled } }
+    public func cancel() { cancelLock.withLock { _ in cancelled = true } }
+    private var isCancelled: Bool { cancelLock.withLock { _ in cancelled } }
 
     public var progress: FuzzProgress {
-        progressLock.withLock {
+        progressLock.withLock { _ in
             FuzzProgress(done: doneCount, total: totalCount, elapsed: Date().timeIntervalSince(started), counts: progressCounts)
         }
     }
@@ -243,7 +244,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         report = FuzzReport(target: currentAddress?.description ?? config.address.description, transport: config.udp ? "udp" : "tcp",
                             format: config.spec.description, seed: config.seed, limit: limit, limitLearned: learned)
         let total = catalogue.count(limit: config.cases)
-        progressLock.withLock { totalCount = total }
+        progressLock.withLock { _ in totalCount = total }
         leakBase = pid.flatMap(ProcStats.sample)
         let deadline = started.addingTimeInterval(config.duration)
         log(String(format: "baseline: probe p50 %.2f ms; timeout %.0f ms; hold %.2f s; %d cases, %d at once",
@@ -501,7 +502,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
             }
             target?.clearStderr()
         }
-        progressLock.withLock {
+        progressLock.withLock { _ in
             doneCount += 1
             progressCounts[verdict, default: 0] += 1
         }
@@ -518,7 +519,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
     /// target down or silent stops the others from taking new cases. Results in completion order.
     private func runParallel(_ chunk: [(Int, FuzzCase)], deadline: Date) -> [LaneResult] {
         final class Shared: @unchecked Sendable {  // guarded by `lock`
-            let lock = NSLock()
+            let lock = Mutex<Void>(())
             var next = 0
             var stop = false
             var results: [LaneResult] = []
@@ -532,7 +533,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
             let thread = Thread { [self] in
                 defer { group.leave() }
                 while true {
-                    let slot: Int? = shared.lock.withLock {
+                    let slot: Int? = shared.lock.withLock { _ in
                         guard !shared.stop, shared.next < chunk.count, Date() < deadline, !isCancelled else { return nil }
                         shared.next += 1
                         return shared.next - 1
@@ -542,7 +543,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
                     let outcome = driver.play(c, answerDeadline: answerDeadline(for: c), hold: 0, during: { nil })
                     let probe = outcome.refused.map { ProbeOutcome.refused($0) } ?? driver.probe(timeout: timeout)
                     let v = quickVerdict(c, outcome, probe)
-                    shared.lock.withLock {
+                    shared.lock.withLock { _ in
                         shared.results.append(LaneResult(slot: slot, quick: v))
                         if v == .crash || v == .hang { shared.stop = true }
                     }
@@ -553,7 +554,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         }
         group.wait()
         // Claimed slots form a prefix of the chunk; they come in completion order.
-        return shared.lock.withLock { shared.results }
+        return shared.lock.withLock { _ in shared.results }
     }
 
     private func answerDeadline(for c: FuzzCase) -> Double {
@@ -748,7 +749,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
             // Replace the case's verdict: it ran as ok, it leaks.
             report.table[c.family, default: [:]][.ok, default: 0] -= 1
             report.cases -= 1
-            progressLock.withLock {
+            progressLock.withLock { _ in
                 doneCount -= 1
                 progressCounts[.ok, default: 0] -= 1
             }

@@ -24,12 +24,6 @@ public final class StreamStage {
         reassembler = TCPReassembler(limits: limits)
     }
 
-    /// UDP flows remembered at once (see `UDPFlowTable`).
-    public var maxUDPFlows: Int {
-        get { udp.maxFlows }
-        set { udp.maxFlows = newValue }
-    }
-
     public var eventCount: Int { events.count }
     /// True when enough events wait to be worth handing to the other thread.
     public var batchDue: Bool { events.count >= Self.batchSize || eventBytes >= 1 << 20 }

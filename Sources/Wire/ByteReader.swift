@@ -44,12 +44,6 @@ public struct ByteReader {
     }
 
     @inline(__always)
-    public func u16le(_ offset: Int) -> UInt16? {
-        guard let v = u16(offset) else { return nil }
-        return v.byteSwapped
-    }
-
-    @inline(__always)
     public func u32(_ offset: Int) -> UInt32? {
         guard has(4, at: offset) else { return nil }
         let p = start + offset

@@ -31,7 +31,6 @@ public struct ICMPHeader: Sendable, Hashable {
 
     public static let fixedLength = 4
 
-    public var isEchoV4: Bool { type == 0 || type == 8 }
     public static func isErrorV4(_ type: UInt8) -> Bool { [3, 4, 5, 11, 12].contains(type) }
 
     public static func typeNameV4(_ type: UInt8, code: UInt8) -> String {

@@ -2,8 +2,6 @@
 // covers an IPv6 pseudo-header (RFC 8200 §8.1), echo is 128/129 and errors are types 1–4.
 
 extension ICMPHeader {
-    public var isEchoV6: Bool { type == 128 || type == 129 }
-
     public static func typeNameV6(_ type: UInt8, code: UInt8) -> String {
         switch type {
         case 1:

@@ -37,13 +37,5 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
         }
     }
 
-    /// Raw-IP link types, for which there is no layer-2 header.
-    public var isRawIP: Bool {
-        switch rawValue {
-        case 12, 14, 101, 228, 229: return true
-        default: return false
-        }
-    }
-
     public var description: String { name }
 }

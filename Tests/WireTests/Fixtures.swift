@@ -2,7 +2,7 @@
 // Regenerate after tools/make-captures.sh with the commands in each comment.
 
 enum Fixtures {
-    // captures/tcp-chat-ipv4.pcap frame 1 (made by tools/make-captures.sh)
+    // frame 1 of captures/tcp-chat-ipv4.pcap as an earlier remake (tools/make-captures.sh) made it: the committed file now holds a newer one
     // 07:35:14.692124 IP 127.0.0.1.37970 > 127.0.0.1.9000: Flags [S], seq 1237984655, win 65495, options [mss 65495,sackOK,TS val 4223180771 ecr 0,nop,wscale 10], length 0
     //   0x0000:  4500 003c e6a6 4000 4006 5613 7f00 0001  E..<..@.@.V.....
     //   0x0010:  7f00 0001 9452 2328 49ca 258f 0000 0000  .....R#(I.%.....
@@ -18,7 +18,7 @@ enum Fixtures {
         0x03, 0x0a,
     ]
 
-    // captures/tcp-chat-ipv4.pcap frame 4 (made by tools/make-captures.sh)
+    // frame 4 of captures/tcp-chat-ipv4.pcap as an earlier remake (tools/make-captures.sh) made it: the committed file now holds a newer one
     // 07:35:14.692205 IP 127.0.0.1.37970 > 127.0.0.1.9000: Flags [P.], seq 1:10, ack 1, win 64, options [nop,nop,TS val 4223180771 ecr 3583748611], length 9
     //   0x0000:  4500 003d e6a8 4000 4006 5610 7f00 0001  E..=..@.@.V.....
     //   0x0010:  7f00 0001 9452 2328 49ca 2590 3199 0c76  .....R#(I.%.1..v
@@ -34,7 +34,7 @@ enum Fixtures {
         0x6c, 0x6c, 0x6f,
     ]
 
-    // captures/tcp-chat-ipv6.pcap frame 1 (made by tools/make-captures.sh)
+    // frame 1 of captures/tcp-chat-ipv6.pcap as an earlier remake (tools/make-captures.sh) made it: the committed file now holds a newer one
     // 07:35:16.379349 IP6 ::1.49480 > ::1.9000: Flags [S], seq 3535580634, win 65476, options [mss 65476,sackOK,TS val 1388980925 ecr 0,nop,wscale 10], length 0
     //   0x0000:  6005 a019 0028 0640 0000 0000 0000 0000  `....(.@........
     //   0x0010:  0000 0000 0000 0001 0000 0000 0000 0000  ................
@@ -52,7 +52,7 @@ enum Fixtures {
         0x2a, 0xbd, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x0a,
     ]
 
-    // captures/tcp-chat-ipv6.pcap frame 4 (made by tools/make-captures.sh)
+    // frame 4 of captures/tcp-chat-ipv6.pcap as an earlier remake (tools/make-captures.sh) made it: the committed file now holds a newer one
     // 07:35:16.379428 IP6 ::1.49480 > ::1.9000: Flags [P.], seq 1:10, ack 1, win 64, options [nop,nop,TS val 1388980925 ecr 2930685023], length 9
     //   0x0000:  6005 a019 0029 0640 0000 0000 0000 0000  `....).@........
     //   0x0010:  0000 0000 0000 0001 0000 0000 0000 0000  ................
@@ -71,7 +71,7 @@ enum Fixtures {
         0xb4, 0x5f, 0x00, 0x00, 0x00, 0x05, 0x68, 0x65, 0x6c, 0x6c, 0x6f,
     ]
 
-    // captures/udp-chat.pcap frame 1 (made by tools/make-captures.sh)
+    // frame 1 of captures/udp-chat.pcap as an earlier remake (tools/make-captures.sh) made it: the committed file now holds a newer one
     // 07:35:18.065261 IP 127.0.0.1.48496 > 127.0.0.1.9001: UDP, length 11
     //   0x0000:  4500 0027 7d2a 4000 4011 bf99 7f00 0001  E..'}*@.@.......
     //   0x0010:  7f00 0001 bd70 2329 0013 fe26 6869 206f  .....p#)...&hi.o
@@ -84,7 +84,7 @@ enum Fixtures {
         0x72, 0x20, 0x75, 0x64, 0x70,
     ]
 
-    // captures/icmp-unreachable.pcap frame 1 (made by tools/make-captures.sh)
+    // frame 1 of captures/icmp-unreachable.pcap as an earlier remake (tools/make-captures.sh) made it: the committed file now holds a newer one
     // 07:35:19.832542 IP 127.0.0.1 > 127.0.0.1: ICMP 127.0.0.1 udp port 9002 unreachable, length 49
     //   0x0000:  45c0 0045 a9d9 0000 4001 d21c 7f00 0001  E..E....@.......
     //   0x0010:  7f00 0001 0303 a77d 0000 0000 4500 0029  .......}....E..)
@@ -101,7 +101,7 @@ enum Fixtures {
         0x79, 0x6f, 0x6e, 0x65, 0x20, 0x74, 0x68, 0x65, 0x72, 0x65, 0x3f,
     ]
 
-    // captures/icmp-unreachable.pcap frame 2 (made by tools/make-captures.sh)
+    // frame 2 of captures/icmp-unreachable.pcap as an earlier remake (tools/make-captures.sh) made it: the committed file now holds a newer one
     // 07:35:19.994354 IP6 ::1 > ::1: ICMP6, destination unreachable, unreachable port, ::1 udp port 9002, length 69
     //   0x0000:  6001 efdd 0045 3a40 0000 0000 0000 0000  `....E:@........
     //   0x0010:  0000 0000 0000 0001 0000 0000 0000 0000  ................
@@ -124,7 +124,7 @@ enum Fixtures {
         0x72, 0x65, 0x3f,
     ]
 
-    // captures/any-sll2.pcap frame 1 (made by tools/make-captures.sh)
+    // frame 1 of captures/any-sll2.pcap as an earlier remake (tools/make-captures.sh) made it: the committed file now holds a newer one
     // 07:35:21.624271 lo    In  IP 127.0.0.1.52310 > 127.0.0.1.9001: UDP, length 11
     //   0x0000:  4500 0027 809e 4000 4011 bc25 7f00 0001  E..'..@.@..%....
     //   0x0010:  7f00 0001 cc56 2329 0013 fe26 6869 206f  .....V#)...&hi.o
@@ -137,7 +137,7 @@ enum Fixtures {
         0x68, 0x69, 0x20, 0x6f, 0x76, 0x65, 0x72, 0x20, 0x75, 0x64, 0x70,
     ]
 
-    // captures/ethernet-vlan-arp.pcap frame 2 (made by tools/derive-samples.py)
+    // frame 2 of captures/ethernet-vlan-arp.pcap as an earlier remake (tools/derive-samples.py) made it: the committed file now holds a newer one
     // 07:35:14.692144 IP 127.0.0.1.9000 > 127.0.0.1.37970: Flags [S.], seq 832113781, ack 1237984656, win 65483, options [mss 65495,sackOK,TS val 3583748611 ecr 4223180771,nop,wscale 10], length 0
     //   0x0000:  4500 003c 0000 4000 4006 3cba 7f00 0001  E..<..@.@.<.....
     //   0x0010:  7f00 0001 2328 9452 3199 0c75 49ca 2590  ....#(.R1..uI.%.
@@ -153,7 +153,7 @@ enum Fixtures {
         0xaa, 0x03, 0xfb, 0xb8, 0x9f, 0xe3, 0x01, 0x03, 0x03, 0x0a,
     ]
 
-    // captures/ethernet-vlan-arp.pcap frame 7 (made by tools/derive-samples.py)
+    // frame 7 of captures/ethernet-vlan-arp.pcap as an earlier remake (tools/derive-samples.py) made it: the committed file now holds a newer one
     // 07:35:14.692125 ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 46
     //   0x0000:  0001 0800 0604 0001 0200 0000 0001 0a00  ................
     //   0x0010:  0001 0000 0000 0000 0a00 0002 0000 0000  ................
@@ -166,7 +166,7 @@ enum Fixtures {
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     ]
 
-    // captures/ip-fragments-options.pcap frame 1 (made by tools/derive-samples.py)
+    // frame 1 of captures/ip-fragments-options.pcap as an earlier remake (tools/derive-samples.py) made it: the committed file now holds a newer one
     // 07:35:14.692134 IP 127.0.0.1.40000 > 127.0.0.1.9001: UDP, length 36
     //   0x0000:  4500 002c 4242 2000 4011 1a7d 7f00 0001  E..,BB..@..}....
     //   0x0010:  7f00 0001 9c40 2329 002c 0000 6672 6167  .....@#).,..frag
@@ -179,7 +179,7 @@ enum Fixtures {
         0x6e, 0x74, 0x65, 0x64, 0x20, 0x6d, 0x65, 0x73, 0x73, 0x61,
     ]
 
-    // captures/ip-fragments-options.pcap frame 3 (made by tools/derive-samples.py)
+    // frame 3 of captures/ip-fragments-options.pcap as an earlier remake (tools/derive-samples.py) made it: the committed file now holds a newer one
     // 07:35:14.692136 IP6 ::1 > ::1: HBH frag (0|24) 40000 > 9001: UDP, length 36
     //   0x0000:  6000 0000 0028 0040 0000 0000 0000 0000  `....(.@........
     //   0x0010:  0000 0000 0000 0001 0000 0000 0000 0000  ................
@@ -197,7 +197,7 @@ enum Fixtures {
         0x6e, 0x74, 0x65, 0x64, 0x20, 0x6d, 0x65, 0x73, 0x73, 0x61,
     ]
 
-    // captures/ip-fragments-options.pcap frame 5 (made by tools/derive-samples.py)
+    // frame 5 of captures/ip-fragments-options.pcap as an earlier remake (tools/derive-samples.py) made it: the committed file now holds a newer one
     // 07:35:14.692205 IP 127.0.0.1.37970 > 127.0.0.1.9000: Flags [P.], seq 1237984656:1237984665, ack 832113782, win 64, options [nop,nop,TS val 4223180771 ecr 3583748611], length 9
     //   0x0000:  4800 0049 1111 4000 4006 1d94 7f00 0001  H..I..@.@.......
     //   0x0010:  7f00 0001 0707 0400 0000 0001 0000 0000  ................

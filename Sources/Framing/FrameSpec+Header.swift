@@ -1,3 +1,6 @@
+// Length headers written from a value: the honest one for a body (`lengthHeader`) and any
+// field value at all (`header(field:)`), with the spec's width and byte order.
+
 extension FrameSpec {
     /// The length header `encode` would put before a body of `bodyLength` bytes, for writers that
     /// send the body from their own buffer instead of copying it into an array: `encode(body)` ==

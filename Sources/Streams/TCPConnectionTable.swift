@@ -1,0 +1,215 @@
+// The connection table of `TCPReassembler`: streams by normalised 4-tuple, in slots linked in
+// least-recently-active order (eviction, idle expiry, port reuse).
+
+import Wire
+
+/// One connection: its two directions and its place in the table and the LRU list. A struct kept
+/// in `ConnectionTable.slots`, so every access is checked statically (no runtime exclusivity checks on
+/// the per-segment path).
+struct Conn {
+    var index: Int
+    var key: FlowKey
+    var client: Endpoint
+    var endpoints: StreamEndpoints
+    var c2s = HalfStream()
+    var s2c = HalfStream()
+    var rstSeen = false
+    /// Capture time (seconds) of the last segment.
+    var lastSeen: Int64
+    var live = true
+    var prev = -1
+    var next = -1
+    /// Limits already reported for this stream (`LimitKind` bits).
+    var warned: UInt8 = 0
+
+    init(index: Int, key: FlowKey, client: Endpoint, endpoints: StreamEndpoints, lastSeen: Int64) {
+        self.index = index
+        self.key = key
+        self.client = client
+        self.endpoints = endpoints
+        self.lastSeen = lastSeen
+    }
+
+    /// FIN seen both ways, or a RST: a new SYN on this 4-tuple is a new connection.
+    var closed: Bool { rstSeen || (c2s.finOffset >= 0 && s2c.finOffset >= 0) }
+    var fullyEnded: Bool { c2s.ended && s2c.ended }
+}
+
+enum LimitKind: UInt8 {
+    case perDirection = 1, total = 2, holes = 4, pieces = 8, liveStreams = 16, idle = 32
+}
+
+/// The connection table: streams by key, in slots linked in least-recently-active order.
+struct ConnectionTable {
+    var table: [FlowKey: Int] = [:]
+    var slots: [Conn] = []
+    var freeSlots: [Int] = []
+    var lruHead = -1
+    var lruTail = -1
+    var nextIndex = 0
+    /// Latest capture time seen (seconds).
+    var now: Int64 = .min
+    var out: DirectionReassembly
+
+    var limits: ReassemblyLimits { out.limits }
+
+    init(limits: ReassemblyLimits) {
+        out = DirectionReassembly(limits: limits)
+    }
+
+    mutating func process(_ seg: TCPSegment) -> SessionInfo {
+        if seg.timestamp.seconds > now { now = seg.timestamp.seconds }
+        expireIdle()
+
+        var flags = AnalysisSet()
+        let src = Endpoint(address: seg.source, port: seg.sourcePort)
+        let dst = Endpoint(address: seg.destination, port: seg.destinationPort)
+        let key = FlowKey(src, dst)
+        let synOnly = seg.flags.contains(.syn) && !seg.flags.contains(.ack)
+
+        var slot: Int
+        if let found = table[key], slots[found].live {
+            slot = found
+            if synOnly && Self.isNewConnection(slots[slot], sender: src, sequence: seg.sequence) {
+                // port_reuse: the 4-tuple carries a new connection; the old one is over.
+                retire(slot, reason: .evicted)
+                slot = open(key, src, dst, seg.flags)
+                flags.insert(.portReuse)
+            }
+        } else {
+            slot = open(key, src, dst, seg.flags)
+        }
+        slots[slot].lastSeen = now
+        touch(slot)
+
+        let dir: Direction = src == slots[slot].client ? .clientToServer : .serverToClient
+        let rel = out.handle(seg, &slots[slot], dir: dir, flags: &flags)
+        if seg.flags.contains(.rst) {
+            slots[slot].rstSeen = true
+            out.closeDirections(&slots[slot], reason: .rst)
+        }
+        return SessionInfo(
+            stream: slots[slot].index, direction: dir,
+            relativeSequence: rel.0, relativeAcknowledgment: rel.1, analysis: flags.list
+        )
+    }
+
+    mutating func finish() -> [StreamEvent] {
+        let live = slots.indices.filter { slots[$0].live }.sorted { slots[$0].index < slots[$1].index }
+        for slot in live { out.closeDirections(&slots[slot], reason: .endOfCapture) }
+        table.removeAll()
+        slots.removeAll()
+        freeSlots.removeAll()
+        lruHead = -1
+        lruTail = -1
+        return out.take()
+    }
+
+    /// Whether a SYN (without ACK) from `sender` starts a new connection on this stream's 4-tuple:
+    /// the old one is closed (FIN both ways or RST), or the sender's direction had a different ISN,
+    /// or it had been sending without a SYN. A SYN repeating the ISN is a retransmission; a SYN
+    /// whose SYN-ACK was captured first belongs to this connection.
+    static func isNewConnection(_ s: Conn, sender: Endpoint, sequence: UInt32) -> Bool {
+        if s.closed { return true }
+        let (h, p) = sender == s.client ? (s.c2s, s.s2c) : (s.s2c, s.c2s)
+        if h.synSeen { return h.isn != sequence }
+        if !h.started { return !(p.synSeen && p.hasLastAck && p.lastAck == sequence &+ 1) }
+        return true
+    }
+
+    mutating func open(_ key: FlowKey, _ src: Endpoint, _ dst: Endpoint, _ flags: TCPFlags) -> Int {
+        while table.count >= max(1, limits.maxLiveStreams), lruHead >= 0 {
+            let victim = lruHead
+            retire(victim, reason: .evicted, limit: .liveStreams) { [n = limits.maxLiveStreams] index in
+                "stream \(index): limit on live streams (\(n)) hit: evicted as the least "
+                    + "recently active; its buffered data was flushed and its open directions ended"
+            }
+        }
+        let client: Endpoint, server: Endpoint, reason: String
+        if flags.contains(.syn) && !flags.contains(.ack) {
+            (client, server, reason) = (src, dst, "sent the SYN")
+        } else if flags.contains(.syn) {
+            (client, server, reason) = (dst, src, "received the SYN-ACK")
+        } else if src.port > dst.port {
+            (client, server, reason) = (src, dst, "guessed: the higher (ephemeral) port is the client")
+        } else if src.port < dst.port {
+            (client, server, reason) = (dst, src, "guessed: the higher (ephemeral) port is the client")
+        } else {
+            (client, server, reason) = (src, dst, "guessed: equal ports, the first sender is the client")
+        }
+        let endpoints = StreamEndpoints(
+            client: client.address, clientPort: client.port,
+            server: server.address, serverPort: server.port, roleReason: reason)
+        let conn = Conn(index: nextIndex, key: key, client: client, endpoints: endpoints, lastSeen: now)
+        nextIndex += 1
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[free] = conn
+        } else {
+            slot = slots.count
+            slots.append(conn)
+        }
+        table[key] = slot
+        lruAppend(slot)
+        out.pending.append(.opened(stream: conn.index, endpoints: endpoints))
+        return slot
+    }
+
+    /// Closes a stream and removes it from the table.
+    /// Ends a stream because `limit` was hit: a stream with a direction still open is warned
+    /// about (once per stream and limit, `warning` given its index), then retired.
+    mutating func retire(_ slot: Int, reason: EndReason, limit: LimitKind, warning: (Int) -> String) {
+        if !slots[slot].fullyEnded {
+            var ctx = StreamCtx(index: slots[slot].index, warned: slots[slot].warned)
+            if DirectionReassembly.firstHit(&ctx, limit) { out.pending.append(.warning(warning(ctx.index))) }
+            slots[slot].warned = ctx.warned
+        }
+        retire(slot, reason: reason)
+    }
+
+    mutating func retire(_ slot: Int, reason: EndReason) {
+        out.closeDirections(&slots[slot], reason: reason)
+        lruUnlink(slot)
+        if table[slots[slot].key] == slot { table[slots[slot].key] = nil }
+        // Free the slot's memory; keep a cheap placeholder.
+        slots[slot].live = false
+        slots[slot].c2s = HalfStream()
+        slots[slot].s2c = HalfStream()
+        freeSlots.append(slot)
+    }
+
+    /// Ends streams without a segment for `idleTimeoutSeconds` (the LRU list is in last-seen order).
+    mutating func expireIdle() {
+        while lruHead >= 0 {
+            let slot = lruHead
+            let (idle, overflow) = now.subtractingReportingOverflow(slots[slot].lastSeen)
+            guard overflow || idle > limits.idleTimeoutSeconds else { return }
+            retire(slot, reason: .idle, limit: .idle) { [t = limits.idleTimeoutSeconds] index in
+                "stream \(index): idle for more than \(t) s of capture time: "
+                    + "its buffered data was flushed and its open directions ended"
+            }
+        }
+    }
+
+    mutating func touch(_ slot: Int) {
+        if lruTail == slot { return }
+        lruUnlink(slot)
+        lruAppend(slot)
+    }
+
+    mutating func lruUnlink(_ slot: Int) {
+        let prev = slots[slot].prev, next = slots[slot].next
+        if prev >= 0 { slots[prev].next = next } else if lruHead == slot { lruHead = next }
+        if next >= 0 { slots[next].prev = prev } else if lruTail == slot { lruTail = prev }
+        slots[slot].prev = -1
+        slots[slot].next = -1
+    }
+
+    mutating func lruAppend(_ slot: Int) {
+        slots[slot].prev = lruTail
+        slots[slot].next = -1
+        if lruTail >= 0 { slots[lruTail].next = slot } else { lruHead = slot }
+        lruTail = slot
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Capture
+import Dispatch
+import Framing
+import Inspect
+import Render
+import Streams
+import Synchronization
+import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Prints messages as they become ready.
+final class MessagePrinter {
+    let json: Bool
+    let stream: Int?
+    let out = ByteSink()
+    let style = TextStyle(colour: Terminal.colourWanted(fd: 1))
+
+    init(json: Bool, stream: Int?) {
+        self.json = json
+        self.stream = stream
+    }
+
+    /// False for messages `--stream` leaves out.
+    @inline(__always)
+    func wants(_ m: ChatMessage) -> Bool {
+        guard let s = stream else { return true }
+        return m.transport == .tcp && m.stream == s
+    }
+
+    func print(_ m: ChatMessage) {
+        guard wants(m) else { return }
+        render(m, into: out)
+        if out.count > 1 << 16 { flush() }
+    }
+
+    func render(_ m: ChatMessage, into sink: ByteSink) {
+        if json {
+            MessageLines.json(m, into: sink)
+        } else {
+            MessageLines.line(m, style: style, into: sink)
+        }
+    }
+
+    /// Bytes already rendered (held messages released in order).
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        out.append(bytes)
+        if out.count > 1 << 16 { flush() }
+    }
+
+    /// The reader of standard output went away (`| head`): stop early. Read by the reading
+    /// thread while the print queue writes.
+    var outputClosed: Bool { closed.load(ordering: .relaxed) }
+    private let closed = Atomic<Bool>(false)
+
+    func flush() {
+        if !outputClosed, !out.withBytes({ Terminal.writeAll(fd: 1, $0) }) { closed.store(true, ordering: .relaxed) }
+        out.removeAll()
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Capture
+import Dispatch
+import Framing
+import Inspect
+import Render
+import Streams
+import Synchronization
+import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Frames, orders and prints messages. Used by one thread at a time: the reading loop (live),
+/// or the print queue (a file), whose `sync` at the end orders its work before the caller's.
+final class MessageSink: @unchecked Sendable {
+    let stage: MessageStage
+    let printer: MessagePrinter
+    let live: Bool
+    // Used by one thread at a time (see the type's doc): no runtime exclusivity checks.
+    @exclusivity(unchecked) var order = StreamOrder()
+    /// A held message is rendered here first, then its bytes are kept by `order`.
+    let scratch = ByteSink(capacity: 4096)
+
+    init(stage: MessageStage, printer: MessagePrinter, live: Bool) {
+        self.stage = stage
+        self.printer = printer
+        self.live = live
+        stage.keepsSummaries = false
+    }
+
+    /// Frames a batch of events from the reading half, then prints what became ready.
+    func consume(_ batch: [PipelineEvent]) {
+        guard !printer.outputClosed else { return }
+        // Event by event, as the one-thread loop pumps frame by frame: where UDP datagrams fall
+        // among the TCP messages must not depend on how the events were batched.
+        for e in batch {
+            stage.consume(e)
+            pump()
+        }
+    }
+
+    /// Prints what is ready: live, every message as soon as it is complete; from a file, in
+    /// DESIGN.md's stream order.
+    func pump() {
+        Terminal.warnings(stage)
+        if live {
+            stage.drainMessages { printer.print($0) }
+            _ = stage.takeFinishedStreams()
+            return
+        }
+        stage.drainMessages { add($0) }
+        for s in stage.takeFinishedStreams() { order.finished(s) { printer.write($0) } }
+    }
+
+    /// One message in stream order: written now, or rendered and held.
+    func add(_ m: ChatMessage) {
+        guard printer.wants(m) else { return }
+        let stream: Int? = m.transport == .tcp ? m.stream : nil
+        if order.printsNow(stream) {
+            printer.print(m)
+            return
+        }
+        scratch.removeAll()
+        printer.render(m, into: scratch)
+        scratch.withBytes { order.hold(m.stream, $0) { printer.write($0) } }
+    }
+
+    /// End of input: the last partial messages, everything still held, and the output flushed.
+    func finish() {
+        stage.finish { batch in
+            for m in batch {
+                if live { printer.print(m) } else { add(m) }
+            }
+        }
+        pump()
+        order.finishAll { printer.write($0) }
+        printer.flush()
+    }
+}
