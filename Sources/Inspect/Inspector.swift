@@ -15,11 +15,10 @@ import Wire
 /// Built with `messages: nil` it is the reading half of `messages` on two threads: the events
 /// wait in `streams` for another thread's `MessageStage`.
 public final class Inspector {
-    public var dissector = Dissector()
+    // Used by one thread: no runtime exclusivity checks on the per-frame path.
+    @exclusivity(unchecked) public var dissector = Dissector()
     public let streams: StreamStage
     public let messages: MessageStage?
-    /// The frame being inspected, reused from one to the next.
-    public var frame = DecodedFrame()
 
     /// False: frames are only decoded (`read --no-messages`): no defragmentation, no
     /// reassembly, no framing.
@@ -31,15 +30,20 @@ public final class Inspector {
         messages = reassembles ? framing.map { MessageStage(framing: $0) } : nil
         self.reassembles = reassembles
         dissector.verifiesTransportChecksums = verifiesTransportChecksums
+        // One thread: the events go straight to the message stage, never through a buffer.
+        if let m = messages { streams.sink = { m.consume($0) } }
     }
 
-    /// Decodes one captured frame into `frame` and runs it through the stages. Returns its TCP
-    /// session facts, and when `view` is true (and there is a message stage) its layers 5–7.
+    /// Decodes one captured frame into `frame` (the caller's, reused from frame to frame so its
+    /// storage is) and runs it through the stages. Returns its TCP session facts, and when `view`
+    /// is true (and there is a message stage) its layers 5–7.
     @discardableResult
     public func inspect(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, wireLength: Int?, number: Int,
-                        timestamp: Timestamp, view wantsView: Bool = false) -> (session: SessionInfo?, view: FrameView?) {
+                        timestamp: Timestamp, into frame: inout DecodedFrame,
+                        view wantsView: Bool = false) -> (session: SessionInfo?, view: FrameView?) {
         dissector.decode(bytes, linkType: linkType, wireLength: wireLength, into: &frame)
         guard reassembles else { return (nil, nil) }
+        if wantsView { messages?.beginFrame(number) }
         if let r = streams.defragment(number: number, timestamp: timestamp, frame: frame, bytes: bytes) {
             // The data (or first-fragment header) of this last fragment makes way for the
             // datagram's transport layer.
@@ -49,8 +53,6 @@ public final class Inspector {
         }
         let session = streams.transport(number: number, timestamp: timestamp, frame: frame, bytes: bytes)
         guard let m = messages else { return (session, nil) }
-        if wantsView { m.beginFrame(number) }
-        if streams.eventCount > 0 { m.consume(streams.takeEvents()) }
         return (session, wantsView ? m.endFrame(session: session) : nil)
     }
 
@@ -58,8 +60,6 @@ public final class Inspector {
     /// direction finished; `drain` gets completed messages every so often.
     public func finish(drain: ([ChatMessage]) -> Void = { _ in }) {
         streams.finish()
-        guard let m = messages else { return }
-        m.consume(streams.takeEvents())
-        m.finish(drain: drain)
+        messages?.finish(drain: drain)
     }
 }

@@ -13,6 +13,9 @@ public final class StreamStage {
     let fragments = FragmentReassembler()
     @exclusivity(unchecked) var udp = UDPFlowTable()
     @exclusivity(unchecked) var events: [PipelineEvent] = []
+    /// Where events go at once when set (one thread: the message stage); else they wait in a
+    /// buffer for `takeEvents()` (the reading half of two threads).
+    @exclusivity(unchecked) public var sink: ((PipelineEvent) -> Void)?
     /// Payload bytes in the events not yet taken.
     @exclusivity(unchecked) public private(set) var eventBytes = 0
 
@@ -39,6 +42,10 @@ public final class StreamStage {
 
     @inline(__always)
     func add(_ e: PipelineEvent) {
+        if let sink {
+            sink(e)
+            return
+        }
         switch e {
         case .stream(.data(_, _, _, let bytes, _, _)): eventBytes += bytes.count
         case .datagram(let d): eventBytes += d.payload.count
@@ -61,7 +68,7 @@ public final class StreamStage {
     }
 
     /// Adds the frame's IP fragment, if it is one; returns the datagram when it completes one.
-    public func defragment(number: Int, timestamp: Timestamp, frame: DecodedFrame, bytes: UnsafeRawBufferPointer) -> Reassembled? {
+    public func defragment(number: Int, timestamp: Timestamp, frame: borrowing DecodedFrame, bytes: UnsafeRawBufferPointer) -> Reassembled? {
         // A fragment's last layer is its data, or the transport header of a first fragment; the
         // IP layer is the one before it.
         guard let range = frame.fragmentRange, range.upperBound <= bytes.count,
@@ -102,7 +109,7 @@ public final class StreamStage {
     /// The frame's TCP segment (to the reassembler) or UDP datagram (to its flow), as events;
     /// returns the TCP session facts of the frame. A first fragment's header feeds nothing; a
     /// reassembled datagram's transport layer is fed with `frame.reassembledPayload`.
-    public func transport(number: Int, timestamp: Timestamp, frame: DecodedFrame, bytes: UnsafeRawBufferPointer) -> SessionInfo? {
+    public func transport(number: Int, timestamp: Timestamp, frame: borrowing DecodedFrame, bytes: UnsafeRawBufferPointer) -> SessionInfo? {
         var src: IPAddress? = nil, dst: IPAddress? = nil
         var session: SessionInfo? = nil
         // By index, not `for l in frame.layers`: copying a layer (its error text, its arrays) for
@@ -133,7 +140,11 @@ public final class StreamStage {
                 } else {
                     session = feed(frame.payloadRange.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0))
                 }
-                reassembler.drainEvents { add(.stream($0)) }
+                if let sink {
+                    reassembler.drainEvents { sink(.stream($0)) }
+                } else {
+                    reassembler.drainEvents { add(.stream($0)) }
+                }
             case .udp(let h) where frame.layers[i].error == nil && !frame.layers[i].firstFragment:
                 guard let s = src, let d = dst else { break }
                 let payload = frame.reassembledPayload ?? frame.payloadRange.map { Array(bytes[$0]) } ?? []

@@ -17,7 +17,11 @@ public enum OneLine {
         var wroteProto = false
         // The IP layer's summary is written only when nothing decodes after it (or it is a
         // fragment whose transport header is not shown); a first fragment's header says so itself.
-        let lastDecoded = frame.layers.lastIndex { $0.proto != .data } ?? -1
+        // By index (a layer copied out of the array costs retains of its texts and arrays).
+        var lastDecoded = frame.layers.count - 1
+        while lastDecoded >= 0 && frame.layers[lastDecoded].proto == .data { lastDecoded -= 1 }
+        let endsInFirstFragment = !frame.layers.isEmpty && frame.layers[frame.layers.count - 1].firstFragment
+        var deferredErrors = false
         var fragmentID: UInt32? = nil
         // By index: copying each layer (its error text, its header's arrays) cost more than
         // rendering it.
@@ -49,7 +53,7 @@ public enum OneLine {
             case .ipv4(let h):
                 endpoints = h.has(12, 8) ? (.v4(h.source), .v4(h.destination)) : nil
                 if h.isFragment { fragmentID = UInt32(h.identification) }
-                if li == lastDecoded || (h.isFragment && frame.layers.last?.firstFragment != true) {
+                if li == lastDecoded || (h.isFragment && !endsInFirstFragment) {
                     if let e = endpoints { writeEndpoints(e, nil, nil, out) }
                     proto("IPv4", style, out)
                     wroteProto = true
@@ -73,7 +77,7 @@ public enum OneLine {
             case .ipv6(let h):
                 endpoints = h.has(8, 32) ? (.v6(h.source), .v6(h.destination)) : nil
                 if let f = h.fragment { fragmentID = f.fragmentID }
-                if li == lastDecoded || (h.fragment != nil && frame.layers.last?.firstFragment != true) {
+                if li == lastDecoded || (h.fragment != nil && !endsInFirstFragment) {
                     if let e = endpoints { writeEndpoints(e, nil, nil, out) }
                     proto("IPv6", style, out)
                     wroteProto = true
@@ -192,10 +196,14 @@ public enum OneLine {
             }
             // A layer whose error did not stop decoding (a bad option, a length past the frame)
             // has its error said after the layers that follow it.
-            if frame.layers[li].error != nil && li >= lastDecoded { layerError(frame.layers[li].error!, style, out) }
+            if frame.layers[li].error != nil {
+                if li >= lastDecoded { layerError(frame.layers[li].error!, style, out) } else { deferredErrors = true }
+            }
         }
-        for li in frame.layers.indices where li < lastDecoded {
-            if let e = frame.layers[li].error { layerError(e, style, out) }
+        if deferredErrors {
+            for li in frame.layers.indices where li < lastDecoded {
+                if let e = frame.layers[li].error { layerError(e, style, out) }
+            }
         }
         for w in frame.warnings {
             style.open(.warning, out)

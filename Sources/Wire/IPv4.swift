@@ -109,9 +109,12 @@ public struct IPv4Header: Sendable, Hashable {
 
         // A bad option inside a header whose length bounds it is reported here, and the
         // datagram is still decoded (the header length delimits it).
-        let parsed = parseOptions(r, end: ihl)
-        h.options = parsed.types
-        var error = parsed.error
+        var error: DecodeError? = nil
+        if ihl > minimumLength {
+            let parsed = parseOptions(r, end: ihl)
+            h.options = parsed.types
+            error = parsed.error
+        }
         if claimed > r.count && !wireCut {
             // Nothing was lost by the capture: the header claims bytes that were never sent.
             let e = DecodeError.malformed(layer: .ipv4, reason: "IPv4 total length \(claimed) > the \(r.count) bytes on the wire (the capture cut nothing)")

@@ -200,13 +200,17 @@ public struct TCPHeader: Sendable, Hashable {
         h.capturedHeaderLength = hlen
         // A bad option is reported on this layer; the header length still delimits the payload,
         // so decoding goes on (as tcpdump and tshark do).
-        let parsed = parseOptions(r, end: hlen)
-        h.options = parsed.options
+        var optionError: DecodeError? = nil
+        if hlen > minimumLength {
+            let parsed = parseOptions(r, end: hlen)
+            h.options = parsed.options
+            optionError = parsed.error
+        }
         h.capturedPayloadLength = min(r.count - hlen, h.payloadLength)
         if ctx.firstFragment {
             // The rest of the segment is in later fragments: no checksum to verify, and the
             // payload is never framed from here (the reassembled datagram is).
-            return DecodedLayer(proto: .tcp, header: .tcp(h), error: parsed.error)
+            return DecodedLayer(proto: .tcp, header: .tcp(h), error: optionError)
         }
         let complete = r.count >= ctx.claimedLength
         if complete, ctx.verifiesChecksum, let seg = r.window(0, ctx.claimedLength) {
@@ -214,7 +218,7 @@ public struct TCPHeader: Sendable, Hashable {
                 pseudo: ctx.pseudoSum(protocol: IPProtocol.tcp), segment: .init(seg.bytes), field: h.checksum)
         }
         payloadRange = r.start + hlen ..< r.start + hlen + h.capturedPayloadLength
-        return DecodedLayer(proto: .tcp, header: .tcp(h), error: parsed.error, truncated: !complete)
+        return DecodedLayer(proto: .tcp, header: .tcp(h), error: optionError, truncated: !complete)
     }
 
     /// Validates the kind-length-value options between byte 20 and `end` and keeps their bytes.

@@ -34,11 +34,11 @@ struct DemoReport {
         let inspector = Inspector(framing: FramingChoice(defaultSpec: FrameSpec(.raw),
                                                          portSpecs: [framedPort: .lessonDefault, textPort: FrameSpec(.line)]))
         let stage = inspector.messages!
+        var frame = DecodedFrame()
         for (i, f) in frames.enumerated() {
             f.withRaw { raw in
                 let view = inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: i + 1,
-                                             timestamp: raw.timestamp, view: true).view ?? FrameView()
-                let frame = inspector.frame
+                                             timestamp: raw.timestamp, into: &frame, view: true).view ?? FrameView()
                 views.append(view)
                 decoded.append(frame)
                 if let s = view.session, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {

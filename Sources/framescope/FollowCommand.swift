@@ -101,6 +101,7 @@ struct TCPConversation {
     /// nil when the capture has no such stream.
     static func read(_ input: CaptureInput, stream: Int, inspector: Inspector) -> (conversation: TCPConversation?, failure: PcapError?) {
         guard let stage = inspector.messages else { return (nil, nil) }
+        var frame = DecodedFrame()
         var messages: [ChatMessage] = []
         var segments: [LadderSegment] = []
         var failure: PcapError? = nil
@@ -108,8 +109,8 @@ struct TCPConversation {
             do {
                 guard let raw = try input.next() else { break }
                 let session = inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: input.frameNumber,
-                                                timestamp: raw.timestamp).session
-                if let s = session, s.stream == stream, case .tcp(let h)? = inspector.frame.layers.first(where: { $0.proto == .tcp })?.header {
+                                                timestamp: raw.timestamp, into: &frame).session
+                if let s = session, s.stream == stream, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {
                     segments.append(LadderSegment(frame: input.frameNumber, timestamp: raw.timestamp, direction: s.direction,
                                                   offset: UInt64(s.relativeSequence &- 1), length: h.payloadLength,
                                                   flags: h.flags, analysis: s.analysis))

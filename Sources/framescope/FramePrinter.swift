@@ -19,6 +19,7 @@ final class FramePrinter {
     let style: TextStyle
     let interactive: Bool
     private let inspector: Inspector
+    private var frame = DecodedFrame()
     private let sink = ByteSink(capacity: 1 << 17)
     private(set) var outputClosed = false
 
@@ -35,9 +36,10 @@ final class FramePrinter {
 
     func handle(_ raw: RawFrame, number: Int) {
         let view = inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: number,
-                                     timestamp: raw.timestamp, view: true).view
-        if let w = raw.timestamp.impossibleFractionWarning(frame: number) { inspector.frame.warnings.append(w) }
-        let frame = inspector.frame
+                                     timestamp: raw.timestamp, into: &frame, view: true).view
+        if raw.timestamp.fractionAsRead != nil, let w = raw.timestamp.impossibleFractionWarning(frame: number) {
+            frame.warnings.append(w)
+        }
         let info = FrameInfo(number: number, timestamp: raw.timestamp, capturedLength: raw.caplen,
                              wireLength: raw.len, linkType: raw.linkType, interfaceIndex: raw.interfaceIndex)
         if let m = inspector.messages { Terminal.warnings(m) }

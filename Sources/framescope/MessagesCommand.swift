@@ -127,10 +127,11 @@ struct MessagesCommand: ParsableCommand {
     /// Reads every frame of `input` into `inspector` (calling `after` after each) until the
     /// input ends, fails, or standard output's reader went away.
     func feed(_ input: FrameSource, _ inspector: Inspector, until printer: MessagePrinter, after: () -> Void) -> PcapError? {
+        var frame = DecodedFrame()
         while !printer.outputClosed {
             do {
                 guard let raw = try input.next() else { return nil }
-                inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: input.frameNumber, timestamp: raw.timestamp)
+                inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: input.frameNumber, timestamp: raw.timestamp, into: &frame)
                 after()
             } catch {
                 return error

@@ -36,6 +36,7 @@ struct StatsCommand: ParsableCommand {
         defer { input.close() }
         let inspector = try framing.inspector()
         guard let stage = inspector.messages else { return }
+        var frame = DecodedFrame()
         var hierarchy: [String: (frames: Int, bytes: Int)] = [:]
         var order: [String] = []
         var conversations: [Int: Conversation] = [:]
@@ -46,13 +47,13 @@ struct StatsCommand: ParsableCommand {
             do {
                 guard let raw = try input.next() else { break }
                 let session = inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: input.frameNumber,
-                                                timestamp: raw.timestamp).session
+                                                timestamp: raw.timestamp, into: &frame).session
                 total += 1
                 totalBytes += raw.len
                 var path = ""
                 // The frame's own layers (a reassembled datagram's transport layer is counted as
                 // the datagram's, not as this frame's).
-                for l in inspector.frame.layers where l.proto != .data && l.reassembledFrom == nil {
+                for l in frame.layers where l.proto != .data && l.reassembledFrom == nil {
                     path += path.isEmpty ? l.proto.rawValue : " > " + l.proto.rawValue
                     if hierarchy[path] == nil { order.append(path) }
                     hierarchy[path, default: (0, 0)].frames += 1

@@ -41,9 +41,10 @@ final class SplitPipelineTests: XCTestCase {
         let inspector = Inspector(framing: choice, limits: limits)
         let stage = inspector.messages!
         var out = Outcome()
+        var f = DecodedFrame()
         for (i, raw) in frames.enumerated() {
             raw.bytes.withUnsafeBytes { b in
-                inspector.inspect(b, linkType: raw.linkType, wireLength: nil, number: i + 1, timestamp: raw.timestamp)
+                inspector.inspect(b, linkType: raw.linkType, wireLength: nil, number: i + 1, timestamp: raw.timestamp, into: &f)
             }
             out.messages += stage.takeMessages()
             out.finished += stage.takeFinishedStreams()
@@ -61,6 +62,7 @@ final class SplitPipelineTests: XCTestCase {
         XCTAssertNil(front.messages)
         let back = MessageStage(framing: choice)
         var out = Outcome()
+        var f = DecodedFrame()
         func hand() {
             back.consume(front.streams.takeEvents())
             out.messages += back.takeMessages()
@@ -69,7 +71,7 @@ final class SplitPipelineTests: XCTestCase {
         }
         for (i, raw) in frames.enumerated() {
             raw.bytes.withUnsafeBytes { b in
-                front.inspect(b, linkType: raw.linkType, wireLength: nil, number: i + 1, timestamp: raw.timestamp)
+                front.inspect(b, linkType: raw.linkType, wireLength: nil, number: i + 1, timestamp: raw.timestamp, into: &f)
             }
             if front.streams.eventCount >= batch { hand() }
         }

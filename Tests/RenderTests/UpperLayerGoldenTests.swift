@@ -26,16 +26,17 @@ final class UpperLayerGoldenTests: XCTestCase {
         inspector.messages?.collectsMessages = false
         let out = ByteSink()
         var run = Run()
+        var frame = DecodedFrame()
         while let raw = try reader.next() {
             let n = reader.framesRead
-            let view = inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: n, timestamp: raw.timestamp, view: true).view
+            let view = inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: n, timestamp: raw.timestamp, into: &frame, view: true).view
             run.views[n] = view
             let info = FrameInfo(number: n, timestamp: raw.timestamp, capturedLength: raw.caplen,
                                  wireLength: raw.len, linkType: raw.linkType, interfaceIndex: raw.interfaceIndex)
             if mode == "oneline" {
-                OneLine.render(info, inspector.frame, view: view, into: out)
+                OneLine.render(info, frame, view: view, into: out)
             } else {
-                OSITree.render(info, inspector.frame, payload: raw.bytes, view: view, into: out)
+                OSITree.render(info, frame, payload: raw.bytes, view: view, into: out)
             }
         }
         run.text = out.string
@@ -48,8 +49,9 @@ final class UpperLayerGoldenTests: XCTestCase {
         defer { reader.close() }
         let inspector = Inspector(framing: try FramingChoice(parsing: [framing]), verifiesTransportChecksums: false)
         var out: [ChatMessage] = []
+        var frame = DecodedFrame()
         while let raw = try reader.next() {
-            inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: reader.framesRead, timestamp: raw.timestamp)
+            inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: reader.framesRead, timestamp: raw.timestamp, into: &frame)
             out += inspector.messages!.takeMessages()
         }
         inspector.finish { out += $0 }
