@@ -25,9 +25,9 @@ public final class Inspector {
     public let reassembles: Bool
 
     public init(framing: FramingChoice?, limits: ReassemblyLimits = .init(), verifiesTransportChecksums: Bool = true,
-                reassembles: Bool = true) {
+                reassembles: Bool = true, keeps: MessageStage.Keeps = .all) {
         streams = StreamStage(limits: limits)
-        messages = reassembles ? framing.map { MessageStage(framing: $0) } : nil
+        messages = reassembles ? framing.map { MessageStage(framing: $0, keeps: keeps) } : nil
         self.reassembles = reassembles
         dissector.verifiesTransportChecksums = verifiesTransportChecksums
         // One thread: the events go straight to the message stage, never through a buffer.

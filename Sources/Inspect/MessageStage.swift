@@ -28,22 +28,31 @@ public final class MessageStage {
     @exclusivity(unchecked) var lastState: DirectionState? = nil
     // Usually one entry: a small array beats hashing the key for every frame.
     @exclusivity(unchecked) var currentChunks: [(key: DirectionKey, offset: UInt64, end: UInt64, payloadStart: Int)] = []
-    /// When false, completed messages are not kept for `takeMessages()` (per-frame views only).
-    @exclusivity(unchecked) public var collectsMessages = true
+    /// What is kept besides the per-frame views: completed messages for `takeMessages()` (not
+    /// when only views are printed), and the summaries of ended streams (`stats`, `follow`).
+    public let keeps: Keeps
     @exclusivity(unchecked) var finishedStreams: [Int] = []
     @exclusivity(unchecked) var warnings: [String] = []
     /// Warnings not kept (past the first 256 since the last `takeWarnings()`).
     @exclusivity(unchecked) public private(set) var warningsDropped = 0
-    /// When false, a TCP stream's summary is dropped once it has ended (`messages`, `read`), so
-    /// memory follows the open streams; `stats` and `follow` keep them.
-    @exclusivity(unchecked) public var keepsSummaries = true
     @exclusivity(unchecked) var udpMessageIndex: [DirectionKey: Int] = [:]
     @exclusivity(unchecked) var udpSpecs: [Int: (spec: FrameSpec, guessed: Bool)] = [:]
     /// Auto-detection looks at up to this many bytes of a direction before it decides.
     @exclusivity(unchecked) public var autoSampleBytes = 512
 
-    public init(framing: FramingChoice) {
+    public struct Keeps: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// Completed messages, for `takeMessages()`.
+        public static let messages = Keeps(rawValue: 1)
+        /// Summaries of streams that ended (without it memory follows the open streams).
+        public static let endedStreams = Keeps(rawValue: 2)
+        public static let all: Keeps = [.messages, .endedStreams]
+    }
+
+    public init(framing: FramingChoice, keeps: Keeps = .all) {
         self.choice = framing
+        self.keeps = keeps
     }
 
     struct DirectionKey: Hashable {
@@ -263,7 +272,7 @@ public final class MessageStage {
                 if endedDirections[stream] == 2 {
                     endedDirections[stream] = nil
                     finishedStreams.append(stream)
-                    if !keepsSummaries { streams[stream] = nil }
+                    if !keeps.contains(.endedStreams) { streams[stream] = nil }
                 }
             case .warning(let w):
                 // A limit was hit (the reassembler says which, once per stream), or the stream
@@ -506,7 +515,7 @@ public final class MessageStage {
                                            textBytes: m.isValidUTF8 ? m.body : nil, length: m.declaredLength ?? m.body.count, complete: m.complete,
                                            part: n > 1 ? k + 1 : nil, parts: n > 1 ? n : nil, problems: m.problems))
             }
-            guard collectsMessages else { continue }
+            guard keeps.contains(.messages) else { continue }
             completed.append(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
                                          message: m, frames: sortedFrames, format: st.formatText,
                                          guessed: st.guessed, stickyFrames: isAscending(sticky) ? sticky : sticky.sorted()))
@@ -546,7 +555,7 @@ public final class MessageStage {
             view.messages.append(.init(index: m.index, kind: .whole, textBytes: m.isValidUTF8 ? m.body : nil, length: m.declaredLength ?? m.body.count,
                                        complete: m.complete, part: nil, parts: nil, problems: m.problems))
         }
-        if collectsMessages {
+        if keeps.contains(.messages) {
             completed.append(ChatMessage(transport: .udp, stream: d.flow, direction: d.direction, message: m,
                                          frames: d.frames, format: spec.description, guessed: guessed))
         }

@@ -28,10 +28,9 @@ final class FramePrinter {
         hex = options.hex
         style = TextStyle(colour: Terminal.colourWanted(fd: 1))
         self.interactive = interactive
-        inspector = (try? options.framing.inspector(verifiesChecksums: true, reassembles: !options.noMessages))
+        // Only the per-frame views are printed: no messages or ended streams kept.
+        inspector = (try? options.framing.inspector(verifiesChecksums: true, reassembles: !options.noMessages, keeps: []))
             ?? Inspector(framing: nil, reassembles: false)
-        inspector.messages?.collectsMessages = false  // only the per-frame views are printed
-        inspector.messages?.keepsSummaries = false
     }
 
     func handle(_ raw: RawFrame, number: Int) {

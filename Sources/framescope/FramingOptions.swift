@@ -49,9 +49,10 @@ struct FramingOptions: ParsableArguments {
     /// The inspector these options describe: decoding, reassembly and framing (`framed: false`:
     /// the reading half only, for another thread's `MessageStage`). Checksums are verified only
     /// where they are shown.
-    func inspector(framed: Bool = true, verifiesChecksums: Bool = false, reassembles: Bool = true) throws -> Inspector {
+    func inspector(framed: Bool = true, verifiesChecksums: Bool = false, reassembles: Bool = true,
+                   keeps: MessageStage.Keeps = .all) throws -> Inspector {
         Inspector(framing: framed ? try choice() : nil, limits: limits(), verifiesTransportChecksums: verifiesChecksums,
-                  reassembles: reassembles)
+                  reassembles: reassembles, keeps: keeps)
     }
 
     func choice() throws -> FramingChoice {

@@ -26,7 +26,6 @@ final class MessageSink: @unchecked Sendable {
         self.stage = stage
         self.printer = printer
         self.live = live
-        stage.keepsSummaries = false
     }
 
     /// Frames a batch of events from the reading half, then prints what became ready.

@@ -22,8 +22,7 @@ final class UpperLayerGoldenTests: XCTestCase {
     func render(_ file: String, framing: String, mode: String) throws -> Run {
         let reader = try PcapFileReader(path: RenderTests.root.appendingPathComponent("captures/\(file)").path)
         defer { reader.close() }
-        let inspector = Inspector(framing: try FramingChoice(parsing: [framing]))
-        inspector.messages?.collectsMessages = false
+        let inspector = Inspector(framing: try FramingChoice(parsing: [framing]), keeps: [])
         let out = ByteSink()
         var run = Run()
         var frame = DecodedFrame()
