@@ -61,10 +61,13 @@ let package = Package(
             dependencies: ["Fuzz", "Framing", "Render", "Chat", .product(name: "Subprocess", package: "swift-subprocess")],
             path: "Sources/FuzzDriver"
         ),
+        // Replay: a captured conversation's client side planned from decoded frames (pure), played
+        // to a live server (blocking loopback sockets), its answers compared message by message.
+        .target(name: "Replay", dependencies: ["Wire", "Streams", "Framing", "Inspect", "Chat"], path: "Sources/Replay"),
         .executableTarget(
             name: "framescope",
             dependencies: [
-                "Wire", "Capture", "Render", "Chat", "Streams", "Framing", "Inspect", "Fuzz", "FuzzDriver",
+                "Wire", "Capture", "Render", "Chat", "Streams", "Framing", "Inspect", "Fuzz", "FuzzDriver", "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -22,7 +22,7 @@ struct Framescope: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [ReadCommand.self, LiveCommand.self, MessagesCommand.self, FollowCommand.self, StatsCommand.self,
-                      InterfacesCommand.self, ServeCommand.self, ChatCommand.self, FuzzCommand.self, DemoCommand.self]
+                      InterfacesCommand.self, ServeCommand.self, ChatCommand.self, FuzzCommand.self, ReplayCommand.self, DemoCommand.self]
     )
 
     /// As ArgumentParser's, then one more check: output that could not be written (a full disk,

@@ -1,0 +1,191 @@
+import ArgumentParser
+import Capture
+import Chat
+import Framing
+import Fuzz
+import Render
+import Replay
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `framescope replay FILE --to HOST:PORT`: the client side of captured conversations played to
+/// a live server, its answers compared with the captured ones message by message.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay the client side of captured conversations to a live server and compare its answers, message by message.",
+        discussion: """
+        Each chosen TCP stream (all of them, or --stream N) gets a connection of its own; the \
+        client's bytes are sent write by write as captured — segment boundaries kept, \
+        retransmitted bytes once, bytes never captured skipped and said — or message by message \
+        with --by-message. --timing asap (the default) sends the next write as soon as the \
+        answers the capture shows before it came (or --timeout passed); --timing original keeps \
+        the captured gaps between writes (each at most 1 s). Then a FIN, as the client sent, and \
+        the server's last answers until it closes or --timeout.
+
+        The answers are framed with the capture's framing (--framing, or the format guessed per \
+        stream) and compared with the captured server messages: same, different (the offset of \
+        the first differing byte, both sides quoted), missing, extra; per stream and in total. \
+        --udp replays UDP flows instead: each client datagram, each answer compared.
+
+        -w FILE captures the replay itself on lo (filtered to the target's port), to read, follow \
+        and ladder beside the original.
+
+        Only loopback targets (127.0.0.0/8, ::1) unless --allow-remote.
+        Exit status: 0 every message the same; 1 something differed; 2 the replay could not run \
+        (unreadable capture, no such stream, nothing listening).
+
+        Example:
+          framescope serve framed --port 9000 &
+          framescope replay captures/tcp-chat-ipv4.pcap --to 127.0.0.1:9000
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The capture to replay.", valueName: "file"))
+    var file: String
+
+    @Option(help: ArgumentHelp("The server: 127.0.0.1:9000, [::1]:9000.", valueName: "HOST:PORT"))
+    var to: String
+
+    @Option(help: "Only this TCP stream (or UDP flow with --udp).")
+    var stream: Int?
+
+    @Flag(help: "Every stream (the default).")
+    var all = false
+
+    @OptionGroup var framing: FramingOptions
+
+    @Option(help: "original (the captured gaps, each at most 1 s) or asap.")
+    var timing: String = "asap"
+
+    @Flag(help: "Send the client's messages one per write instead of its captured writes.")
+    var byMessage = false
+
+    @Flag(help: "Replay UDP flows instead of TCP streams.")
+    var udp = false
+
+    @Option(help: ArgumentHelp("How long to wait for an answer.", valueName: "seconds"))
+    var timeout = 2.0
+
+    @Flag(help: "One JSON object a message, then a summary (DESIGN.md's replay schema).")
+    var json = false
+
+    @Flag(help: "Allow a target that is not on a loopback address.")
+    var allowRemote = false
+
+    @Option(name: [.customShort("w"), .long], help: ArgumentHelp("Capture the replay itself on lo to this pcap file.", valueName: "file"))
+    var write: String?
+
+    func validate() throws {
+        guard ReplayTiming(rawValue: timing) != nil else { throw ValidationError("--timing: original or asap, not '\(timing)'") }
+        guard timeout > 0 && timeout <= 60 else { throw ValidationError("--timeout must be more than 0 and at most 60 seconds") }
+        if stream != nil && all { throw ValidationError("--stream N or --all, not both") }
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        guard let address = ChatAddress(parsing: to) else {
+            Terminal.error("--to '\(to)' is not HOST:PORT (127.0.0.1:9000, [::1]:9000)")
+            throw ExitCode(2)
+        }
+        let endpoints: [ClientEndpoint]
+        do {
+            endpoints = try ClientEndpoint.resolve(address, udp: udp, allowRemote: allowRemote)
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(2)
+        }
+        // The plan: the capture read once.
+        let input = try CaptureInput(file: file, filter: [], outputAtEnd: true)
+        let planner = ReplayPlanner(framing: try framing.choice())
+        var failure: PcapError?
+        while true {
+            do {
+                guard let raw = try input.next() else { break }
+                planner.add(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: input.frameNumber, timestamp: raw.timestamp)
+            } catch {
+                failure = error
+                break
+            }
+        }
+        input.close()
+        if let f = failure { Terminal.error("\(f.description) (replaying what was read before it)") }
+        let chosen = planner.finish().filter {
+            $0.transport == (udp ? .udp : .tcp) && (stream == nil || $0.stream == stream) && !$0.writes.isEmpty
+        }
+        guard !chosen.isEmpty else {
+            let what = udp ? "UDP flow" : "TCP stream"
+            Terminal.error(stream.map { "no \(what) \($0) with client bytes in \(file)" } ?? "no \(what) with client bytes in \(file)")
+            throw ExitCode(2)
+        }
+
+        var player = ReplayPlayer(endpoints: endpoints)
+        player.timing = ReplayTiming(rawValue: timing) ?? .asap
+        player.byMessage = byMessage
+        player.timeout = timeout
+        let p = player
+        let play: @Sendable () -> [ReplayOutcome] = { chosen.map { p.play($0) } }
+        let outcomes: [ReplayOutcome]
+        if let path = write {
+            let (o, frames, error) = LoopbackRecorder.record(filter: "\(udp ? "udp" : "tcp") port \(address.port)", path: path, work: play)
+            outcomes = o
+            if let e = error { Terminal.error("-w \(path): \(e)") } else { Terminal.error("the replay's \(frames) frames were written to \(path)") }
+        } else {
+            outcomes = play()
+        }
+        report(outcomes)
+        if outcomes.contains(where: \.couldNotRun) { throw ExitCode(2) }
+        if outcomes.contains(where: { o in o.problem != nil || o.comparisons.contains { $0.verdict != .same } }) { throw ExitCode(1) }
+    }
+
+    func report(_ outcomes: [ReplayOutcome]) {
+        var counts: [MessageVerdict: Int] = [:]
+        let out = ByteSink()
+        for o in outcomes {
+            let c = o.conversation
+            if !json {
+                out.write("\(c.transport == .tcp ? "stream" : "udp flow") \(c.stream) (client \(c.client) ⇄ server \(c.server), framing \(c.spec)): ")
+                out.write("\(o.sent) of \(o.toSend) \(byMessage ? "messages" : "writes") sent, \(o.replayed.count) answer\(o.replayed.count == 1 ? "" : "s") (\(c.serverMessages.count) captured)\n")
+                if c.skippedBytes > 0 { out.write("  \(c.skippedBytes) client bytes were not captured: not sent\n") }
+                if c.midStream { out.write("  the capture began inside this stream: its first bytes were sent as captured\n") }
+            }
+            for m in o.comparisons {
+                counts[m.verdict, default: 0] += 1
+                if json {
+                    out.write("{\"stream\":\(c.stream),\"direction\":\"server_to_client\",\"index\":\(m.index),\"verdict\":\"\(m.verdict.rawValue)\"")
+                    if let b = m.captured { out.write(",\"captured_hex\":\"\(hex(b))\"") }
+                    if let b = m.replayed { out.write(",\"replayed_hex\":\"\(hex(b))\"") }
+                    if let d = m.firstDifference { out.write(",\"first_difference\":\(d)") }
+                    out.write("}\n")
+                    continue
+                }
+                out.write("  #\(m.index) \(m.verdict.rawValue)")
+                switch m.verdict {
+                case .same: out.write(" " + MessageLines.quoted(m.captured ?? [], limit: 60))
+                case .different:
+                    out.write(" at byte \(m.firstDifference ?? 0): captured \(MessageLines.quoted(m.captured ?? [], limit: 60)), replayed \(MessageLines.quoted(m.replayed ?? [], limit: 60))")
+                case .missing: out.write(": captured \(MessageLines.quoted(m.captured ?? [], limit: 60)), nothing came")
+                case .extra: out.write(": replayed \(MessageLines.quoted(m.replayed ?? [], limit: 60)), not in the capture")
+                }
+                out.write("\n")
+            }
+            if let p = o.problem {
+                if json {
+                    out.write("{\"stream\":\(c.stream),\"problem\":")
+                    out.jsonString(p)
+                    out.write("}\n")
+                } else {
+                    out.write("  \(p)\n")
+                }
+            }
+        }
+        let n = outcomes.count
+        if json {
+            out.write("{\"summary\":{\"streams\":\(n),\"same\":\(counts[.same] ?? 0),\"different\":\(counts[.different] ?? 0),\"missing\":\(counts[.missing] ?? 0),\"extra\":\(counts[.extra] ?? 0)}}\n")
+        } else {
+            out.write("total: \(n) \(udp ? "flow" : "stream")\(n == 1 ? "" : "s"), " + MessageVerdict.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ") + "\n")
+        }
+        _ = out.withBytes { Terminal.writeAll(fd: 1, $0) }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import XCTest
+
+/// `framescope replay`: committed captures played to the project's servers (the same server
+/// answers the same), to a server that answers otherwise (exactly those messages differ), and to
+/// servers that die, stay silent or are not there — a clear report, the right status, in time.
+final class ReplayCommandTests: XCTestCase {
+    /// A server process whose first stdout line is its port.
+    final class Server {
+        let process = Process()
+        let out = Pipe()
+        var port = 0
+
+        init(executable: URL, _ arguments: [String]) throws {
+            process.executableURL = executable
+            process.arguments = arguments
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // The port line, polled with a deadline.
+            var text = ""
+            let deadline = Date().addingTimeInterval(10)
+            let fd = out.fileHandleForReading.fileDescriptor
+            while Date() < deadline, !text.contains("\n") {
+                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&p, 1, 100) > 0 else { continue }
+                var b = [UInt8](repeating: 0, count: 256)
+                let n = read(fd, &b, 256)
+                if n <= 0 { break }
+                text += String(decoding: b[0 ..< n], as: UTF8.self)
+            }
+            port = Int(text.split(separator: "\n").first?.split(separator: " ").last.map(String.init) ?? "") ?? 0
+            XCTAssertGreaterThan(port, 0, "no port line: \(text)")
+        }
+
+        static func framescope(_ arguments: [String]) throws -> Server { try Server(executable: CLI.binary, ["serve"] + arguments + ["--port", "0", "--quiet"]) }
+
+        static func python(_ script: String) throws -> Server {
+            try Server(executable: try CLI.requireTool("python3"), ["-c", script])
+        }
+
+        func stop() {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+        }
+    }
+
+    func replay(_ capture: String, _ server: Server, _ extra: [String] = []) throws -> CLI.Result {
+        try CLI.run(["replay", CLI.capture(capture), "--to", "127.0.0.1:\(server.port)", "--timeout", "1"] + extra, timeout: 60)
+    }
+
+    func testTheSameServerAnswersTheSame() throws {
+        let runs: [(String, [String], [String])] = [
+            ("tcp-chat-ipv4.pcap", ["framed"], []),
+            ("split.pcap", ["framed"], ["--timing", "original"]),
+            ("sticky.pcap", ["framed"], ["--by-message"]),
+            ("line-chat.pcap", ["text"], []),
+            ("udp-chat.pcap", ["udp"], ["--udp"]),
+        ]
+        for (capture, kind, extra) in runs {
+            let server = try Server.framescope(kind)
+            defer { server.stop() }
+            let r = try replay(capture, server, extra)
+            XCTAssertEqual(r.status, 0, "\(capture): \(r.stdout)\n\(r.stderr)")
+            XCTAssertTrue(r.stdout.contains(", 0 different, 0 missing, 0 extra"), "\(capture): \(r.stdout)")
+            XCTAssertFalse(r.stdout.contains("0 same"), "\(capture): \(r.stdout)")
+        }
+        // JSON: one object a message, then DESIGN.md's summary.
+        let server = try Server.framescope(["framed"])
+        defer { server.stop() }
+        let j = try replay("tcp-chat-ipv4.pcap", server, ["--json"])
+        let lines = try j.stdout.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(lines.last?["summary"] as? [String: Int], ["streams": 1, "same": 4, "different": 0, "missing": 0, "extra": 0])
+        XCTAssertEqual(lines.first?["verdict"] as? String, "same")
+        XCTAssertEqual(lines.first?["captured_hex"] as? String, "68656c6c6f")
+    }
+
+    /// The naive text server takes one read for one message: the two lines the capture's client
+    /// wrote at once get one merged answer, so exactly those answers differ.
+    func testAServerThatAnswersOtherwiseDiffersExactlyThere() throws {
+        let server = try Server.framescope(["text", "--naive"])
+        defer { server.stop() }
+        let r = try replay("line-chat.pcap", server, ["--json"])
+        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        let lines = try r.stdout.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let first = try XCTUnwrap(lines.first)
+        XCTAssertEqual(first["verdict"] as? String, "different", "\(lines)")
+        XCTAssertEqual(first["captured_hex"] as? String, Array("echo: hello".utf8).map { String(format: "%02x", $0) }.joined())
+        // "echo: hello" then, where the capture's answer ended, the merged rest.
+        XCTAssertEqual(first["first_difference"] as? Int, 11, "\(first)")
+        let summary = try XCTUnwrap(lines.last?["summary"] as? [String: Int])
+        XCTAssertGreaterThan(summary["different"] ?? 0, 0)
+    }
+
+    func testDeadSilentAndAbsentServersGiveAClearReportInTime() throws {
+        // Answers the first message, then dies.
+        let dies = try Server.python("""
+        import socket, struct, sys, os
+        s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)
+        print(s.getsockname()[1], flush=True)
+        c, _ = s.accept()
+        h = c.recv(4); n = struct.unpack('!I', h)[0]; b = c.recv(n)
+        c.sendall(h + b); os._exit(0)
+        """)
+        defer { dies.stop() }
+        var r = try replay("tcp-chat-ipv4.pcap", dies)
+        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("#1 same \"hello\""), r.stdout)
+        XCTAssertTrue(r.stdout.contains("#2 missing"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("the server closed the connection after") || r.stdout.contains("reset"), r.stdout)
+
+        // Accepts and reads, never answers.
+        let silent = try Server.python("""
+        import socket, time
+        s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)
+        print(s.getsockname()[1], flush=True)
+        c, _ = s.accept()
+        t = time.time()
+        while time.time() - t < 30:
+            if not c.recv(4096): time.sleep(0.05)
+        """)
+        defer { silent.stop() }
+        let started = Date()
+        r = try replay("tcp-chat-ipv4.pcap", silent)
+        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("0 of the 4 captured answers came within 1.0 s"), r.stdout)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20, "every wait is bounded")
+
+        // Nothing listening (a port just freed).
+        let gone = try Server.framescope(["framed"])
+        let port = gone.port
+        gone.stop()
+        let g = try CLI.run(["replay", CLI.capture("tcp-chat-ipv4.pcap"), "--to", "127.0.0.1:\(port)", "--timeout", "1"], timeout: 30)
+        XCTAssertEqual(g.status, 2, g.stdout + g.stderr)
+        XCTAssertTrue(g.stdout.contains("could not connect"), g.stdout)
+
+        // Not loopback: refused unless --allow-remote.
+        let remote = try CLI.run(["replay", CLI.capture("tcp-chat-ipv4.pcap"), "--to", "192.0.2.1:9000"])
+        XCTAssertEqual(remote.status, 2, remote.stderr)
+        XCTAssertTrue(remote.stderr.contains("loopback"), remote.stderr)
+    }
+
+    /// `--timing original` keeps the captured gaps and the write boundaries: measured on the
+    /// replay's own capture (-w).
+    func testOriginalTimingKeepsGapsAndBoundaries() throws {
+        guard CLI.isRoot else { throw XCTSkip("-w captures on lo: needs root") }
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try Server.framescope(["framed"])
+        defer { server.stop() }
+        let out = dir.appendingPathComponent("replay.pcap").path
+        let r = try replay("split.pcap", server, ["--timing", "original", "-w", out])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        func clientSegments(_ file: String) throws -> [(time: Double, length: Int)] {
+            let j = try CLI.run(["read", file, "--json", "--no-messages"])
+            var out: [(Double, Int)] = []
+            var clientPort: Int?
+            for line in j.stdout.split(separator: "\n") {
+                let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                guard let tcp = (o["layers"] as? [[String: Any]])?.first(where: { $0["proto"] as? String == "tcp" }),
+                      let flags = tcp["flags"] as? [String], let n = tcp["payload_length"] as? Int else { continue }
+                if flags.contains("SYN") && !flags.contains("ACK") { clientPort = tcp["src_port"] as? Int }
+                guard n > 0, tcp["src_port"] as? Int == clientPort else { continue }
+                let t = o["time"] as? String ?? ""
+                let secs = t.split(separator: ":").last.flatMap { Double($0.dropLast()) } ?? 0
+                out.append((secs, n))
+            }
+            return out
+        }
+        let original = try clientSegments(CLI.capture("split.pcap"))
+        let replayed = try clientSegments(out)
+        XCTAssertEqual(replayed.map(\.length), original.map(\.length), "write boundaries")
+        for i in 1 ..< min(original.count, replayed.count) {
+            let a = original[i].time - original[i - 1].time, b = replayed[i].time - replayed[i - 1].time
+            XCTAssertEqual(b, a, accuracy: 0.015, "gap \(i): captured \(a) s, replayed \(b) s")
+        }
+    }
+}
