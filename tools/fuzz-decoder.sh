@@ -5,7 +5,8 @@
 # SECONDS with a seed corpus made from captures/. Crashes go to .build-fuzz/HARNESS-crashes/.
 # Harnesses: frame (link type + bytes → decode, stages, every renderer), framer (bytes + spec +
 # chunking → MessageFramer against a one-feed reference), streams (segments of a few
-# connections → reassembly with small limits + framing, limits and event order checked).
+# connections → reassembly with small limits + framing, limits and event order checked), file
+# (bytes as a pcap or pcapng file → the native reader → the read path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 H=${1:?harness: frame or framer}; SECS=${2:-60}; shift 2 || true
@@ -14,9 +15,10 @@ case "$H" in
   frame) MODULES="Wire Streams Framing Inspect Render" ;;
   framer) MODULES="Framing" ;;
   streams) MODULES="Wire Streams Framing Inspect" ;;
-  *) echo "no harness $H (frame, framer, streams)" >&2; exit 2 ;;
+  file) MODULES="Wire Streams Framing Inspect Render Capture" ;;
+  *) echo "no harness $H (frame, framer, streams, file)" >&2; exit 2 ;;
 esac
-FLAGS=(-O -swift-version 6 -sanitize=fuzzer,address -parse-as-library -I "$OUT/obj")
+FLAGS=(-O -swift-version 6 -sanitize=fuzzer,address -parse-as-library -I "$OUT/obj" -I Sources/CPcap)
 objs=()
 for M in $MODULES; do
   if [ ! -f "$OUT/obj/$M.o" ] || [ -n "$(find "Sources/$M" -newer "$OUT/obj/$M.o" -name '*.swift' | head -1)" ]; then
@@ -26,7 +28,7 @@ for M in $MODULES; do
   objs+=("$OUT/obj/$M.o")
 done
 # Linked under another name, then renamed: a run of the old binary may still be going.
-swiftc "${FLAGS[@]}" -module-name "fuzz_$H" "tools/fuzz-harnesses/$H.swift" "${objs[@]}" -o "$OUT/fuzz-$H.new" 2> "$OUT/link-$H.log" \
+swiftc "${FLAGS[@]}" -module-name "fuzz_$H" "tools/fuzz-harnesses/$H.swift" "${objs[@]}" -lpcap -o "$OUT/fuzz-$H.new" 2> "$OUT/link-$H.log" \
   || { cat "$OUT/link-$H.log" >&2; exit 1; }
 mv -f "$OUT/fuzz-$H.new" "$OUT/fuzz-$H"
 # Seed corpus: each frame of each committed capture (with a link type byte), or its payloads.
@@ -38,6 +40,8 @@ h, out = sys.argv[1], sys.argv[2]
 links = {1: 0, 113: 1, 276: 2, 0: 3, 108: 4, 101: 5, 228: 6, 229: 7}
 n = 0
 for name in sorted(os.listdir('captures')):
+    if h == 'file' and name.endswith('.pcapng'):
+        open(os.path.join(out, 'seed-ng-' + name), 'wb').write(open(os.path.join('captures', name), 'rb').read()[:8192])
     if not name.endswith('.pcap'): continue
     d = open(os.path.join('captures', name), 'rb').read()
     magic = d[:4]
@@ -49,7 +53,10 @@ for name in sorted(os.listdir('captures')):
         incl = struct.unpack(e + 'I', d[o + 8:o + 12])[0]
         b = d[o + 16:o + 16 + incl]
         o += 16 + incl
-        if h == 'frame':
+        if h == 'file':
+            # A file of this record alone (its header and the file header), pcapng files whole.
+            seed = d[:24] + d[o - 16 - incl:o] if n % 4 else d[:min(len(d), 4096)]
+        elif h == 'frame':
             seed = bytes([links.get(link, 0)]) + b
         elif h == 'streams':
             p = b[-40:]

@@ -16,7 +16,7 @@ final class FuzzHarnessTests: XCTestCase {
         let p = try CLI.runProgram(swiftc, ["-sanitize=fuzzer", "-parse-as-library", probe.path, "-o", dir.appendingPathComponent("probe").path], timeout: 120)
         guard p.status == 0 else { throw XCTSkip("this toolchain does not build -sanitize=fuzzer: \(p.stderr.prefix(300))") }
         let script = CLI.packageRoot.appendingPathComponent("tools/fuzz-decoder.sh")
-        for harness in ["framer", "streams", "frame"] {
+        for harness in ["framer", "streams", "frame", "file"] {
             let r = try CLI.runProgram(URL(fileURLWithPath: "/bin/bash"), [script.path, harness, "3"], timeout: 400)
             XCTAssertEqual(r.status, 0, "\(harness): \(r.stdout)\n\(r.stderr)")
             XCTAssertTrue(r.stdout.contains("stat::number_of_executed_units"), "\(harness): \(r.stdout)")
