@@ -40,20 +40,26 @@ final class RenderTests: XCTestCase {
         for file in captures {
             for mode in ["oneline", "tree", "json"] {
                 let text = try render(file, mode)
-                let golden = Self.root.appendingPathComponent("Tests/RenderTests/Golden/\(file).\(mode).txt")
-                if update {
-                    try text.write(to: golden, atomically: true, encoding: .utf8)
-                    continue
-                }
-                let expected = try String(contentsOf: golden, encoding: .utf8)
-                if text != expected {
-                    let a = text.split(separator: "\n", omittingEmptySubsequences: false)
-                    let b = expected.split(separator: "\n", omittingEmptySubsequences: false)
-                    let i = (0 ..< min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
-                    XCTFail("\(file) \(mode) differs from its golden file at line \(i + 1):\n got: \(i < a.count ? a[i] : "<end>")\nwant: \(i < b.count ? b[i] : "<end>")")
-                }
+                try Self.checkGolden(text, name: "\(file).\(mode)", update: update)
             }
         }
+    }
+
+    /// Compares `text` with Golden/NAME.txt (or rewrites it when `update`), failing at the first
+    /// line that differs.
+    static func checkGolden(_ text: String, name: String, update: Bool, file: StaticString = #filePath, line: UInt = #line) throws {
+        let golden = root.appendingPathComponent("Tests/RenderTests/Golden/\(name).txt")
+        if update {
+            try text.write(to: golden, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOf: golden, encoding: .utf8)
+        guard text != expected else { return }
+        let a = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let i = (0 ..< min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+        XCTFail("\(name) differs from its golden file at line \(i + 1):\n got: \(i < a.count ? a[i] : "<end>")\nwant: \(i < b.count ? b[i] : "<end>")",
+                file: file, line: line)
     }
 
     func testJSONOfEveryCaptureIsValidAndOrdered() throws {

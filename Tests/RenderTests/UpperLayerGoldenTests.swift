@@ -72,18 +72,7 @@ final class UpperLayerGoldenTests: XCTestCase {
                     if mode == "oneline" { pieces += try check(file, framing: framing, views: run.views) }
                 }
                 let name = framing == "!I" ? "bang-I" : framing
-                let golden = RenderTests.root.appendingPathComponent("Tests/RenderTests/Golden/layers5-7.\(name).\(mode).txt")
-                if update {
-                    try text.write(to: golden, atomically: true, encoding: .utf8)
-                    continue
-                }
-                let expected = try String(contentsOf: golden, encoding: .utf8)
-                if text != expected {
-                    let a = text.split(separator: "\n", omittingEmptySubsequences: false)
-                    let b = expected.split(separator: "\n", omittingEmptySubsequences: false)
-                    let i = (0 ..< min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
-                    XCTFail("layers 5-7, \(framing) \(mode) differs from its golden file at line \(i + 1):\n got: \(i < a.count ? a[i] : "<end>")\nwant: \(i < b.count ? b[i] : "<end>")")
-                }
+                try RenderTests.checkGolden(text, name: "layers5-7.\(name).\(mode)", update: update)
             }
         }
         XCTAssertGreaterThan(pieces, 300, "the views were checked against the messages")
