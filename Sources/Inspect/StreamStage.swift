@@ -140,11 +140,7 @@ public final class StreamStage {
                 } else {
                     session = feed(frame.payloadRange.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0))
                 }
-                if let sink {
-                    reassembler.drainEvents { sink(.stream($0)) }
-                } else {
-                    reassembler.drainEvents { add(.stream($0)) }
-                }
+                reassembler.drainEvents { add(.stream($0)) }
             case .udp(let h) where frame.layers[i].error == nil && !frame.layers[i].firstFragment:
                 guard let s = src, let d = dst else { break }
                 let payload = frame.reassembledPayload ?? frame.payloadRange.map { Array(bytes[$0]) } ?? []

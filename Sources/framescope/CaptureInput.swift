@@ -1,5 +1,7 @@
 import ArgumentParser
 import Capture
+import Inspect
+import Streams
 import Wire
 #if canImport(Glibc)
 import Glibc
@@ -52,6 +54,35 @@ struct CaptureInput {
         // Read to the end: the progress line goes before any output that follows.
         if progress != nil { Progress.clear() }
         return nil
+    }
+
+    /// Every frame of the file through `inspector` (with a message stage): `each` sees the raw
+    /// frame, its TCP session facts and its decoded layers; the stage's warnings are said as they
+    /// come, and its messages that `keep` accepts are gathered, the last ones after the end.
+    /// Returns them, and the error that ended the file early if one did.
+    func inspectAll(_ inspector: Inspector, keep: (ChatMessage) -> Bool = { _ in true },
+                    each: (RawFrame, SessionInfo?, DecodedFrame) -> Void) -> (messages: [ChatMessage], failure: PcapError?) {
+        guard let stage = inspector.messages else { return ([], nil) }
+        var frame = DecodedFrame()
+        var messages: [ChatMessage] = []
+        var failure: PcapError? = nil
+        while true {
+            do {
+                guard let raw = try next() else { break }
+                let session = inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: frameNumber,
+                                                timestamp: raw.timestamp, into: &frame).session
+                each(raw, session, frame)
+                messages += stage.takeMessages().filter(keep)
+                Terminal.warnings(stage)
+            } catch {
+                failure = error
+                break
+            }
+        }
+        inspector.finish()
+        Terminal.warnings(stage)
+        messages += stage.takeMessages().filter(keep)
+        return (messages, failure)
     }
 
     /// The 1-based position in the file of the frame last returned.

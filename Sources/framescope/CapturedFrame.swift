@@ -14,6 +14,23 @@ import Synchronization
 import Glibc
 #endif
 
+/// Reads `capture` on this thread until `isDone()` has held for `settle` seconds (the last
+/// frames — a FIN, an answer — arrive just after the work that sent them ends), `giveUp`
+/// seconds passed, or `stop()` says so; keeps at most `maxFrames`.
+func collectFrames(from capture: LiveCapture, settle: Double, giveUp: Double, maxFrames: Int = .max,
+                   stop: () -> Bool = { false }, isDone: () -> Bool) -> [CapturedFrame] {
+    var frames: [CapturedFrame] = []
+    var finishedAt: Double? = nil
+    let deadline = monotonicSeconds() + giveUp
+    while !stop(), monotonicSeconds() < deadline {
+        if finishedAt == nil, isDone() { finishedAt = monotonicSeconds() }
+        if let f = finishedAt, monotonicSeconds() - f > settle { break }
+        guard let next = try? capture.next() else { break }
+        if case .frame(let raw) = next, frames.count < maxFrames { frames.append(CapturedFrame(raw)) }
+    }
+    return frames
+}
+
 /// A captured frame copied out of libpcap's buffer.
 struct CapturedFrame {
     var timestamp: Timestamp

@@ -110,15 +110,7 @@ struct DemoCommand: ParsableCommand {
 
         // 3. The clients, on another thread while this one captures.
         let clients = DemoClients.start(framedPort: framed.port, textPort: text.port, spec: bang)
-        var frames: [CapturedFrame] = []
-        var finishedAt: Double? = nil
-        let giveUp = monotonicSeconds() + 20
-        while !StopSignal.requested, monotonicSeconds() < giveUp {
-            if finishedAt == nil, clients.isFinished { finishedAt = monotonicSeconds() }
-            if let f = finishedAt, monotonicSeconds() - f > 0.3 { break }
-            guard let next = try? capture.next() else { break }
-            if case .frame(let raw) = next { frames.append(CapturedFrame(raw)) }
-        }
+        let frames = collectFrames(from: capture, settle: 0.3, giveUp: 20, stop: { StopSignal.requested }) { clients.isFinished }
         if !clients.isFinished { Terminal.error("the demo's clients did not finish within 20 s") }
         if let e = clients.error { Terminal.error("the demo exchange failed: \(e)") }
 

@@ -101,30 +101,14 @@ struct TCPConversation {
     /// nil when the capture has no such stream.
     static func read(_ input: CaptureInput, stream: Int, inspector: Inspector) -> (conversation: TCPConversation?, failure: PcapError?) {
         guard let stage = inspector.messages else { return (nil, nil) }
-        var frame = DecodedFrame()
-        var messages: [ChatMessage] = []
         var segments: [LadderSegment] = []
-        var failure: PcapError? = nil
-        while true {
-            do {
-                guard let raw = try input.next() else { break }
-                let session = inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: input.frameNumber,
-                                                timestamp: raw.timestamp, into: &frame).session
-                if let s = session, s.stream == stream, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {
-                    segments.append(LadderSegment(frame: input.frameNumber, timestamp: raw.timestamp, direction: s.direction,
-                                                  offset: UInt64(s.relativeSequence &- 1), length: h.payloadLength,
-                                                  flags: h.flags, analysis: s.analysis))
-                }
-                messages += stage.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
-                Terminal.warnings(stage)
-            } catch {
-                failure = error
-                break
+        var (messages, failure) = input.inspectAll(inspector, keep: { $0.transport == .tcp && $0.stream == stream }) { raw, session, frame in
+            if let s = session, s.stream == stream, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {
+                segments.append(LadderSegment(frame: input.frameNumber, timestamp: raw.timestamp, direction: s.direction,
+                                              offset: UInt64(s.relativeSequence &- 1), length: h.payloadLength,
+                                              flags: h.flags, analysis: s.analysis))
             }
         }
-        inspector.finish()
-        Terminal.warnings(stage)
-        messages += stage.takeMessages().filter { $0.transport == .tcp && $0.stream == stream }
         guard let summary = stage.summaries.first(where: { $0.stream == stream && $0.transport == .tcp }) else { return (nil, failure) }
         messages.sort { ($0.frames.first ?? 0, $0.message.index) < ($1.frames.first ?? 0, $1.message.index) }
         return (TCPConversation(summary: summary, messages: messages, segments: segments), failure)

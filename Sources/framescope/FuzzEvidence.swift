@@ -33,17 +33,12 @@ enum LoopbackRecorder {
             box.value = work()
             done.signal()
         }
-        var frames: [CapturedFrame] = []
-        var finishedAt: Double? = nil
-        let giveUp = monotonicSeconds() + 120
-        while monotonicSeconds() < giveUp {
-            if finishedAt == nil, done.wait(timeout: .now()) == .success { finishedAt = monotonicSeconds() }
-            // The last frames (a FIN, the probe's answer) arrive just after the work returns.
-            if let f = finishedAt, monotonicSeconds() - f > 0.2 { break }
-            guard let next = try? capture.next() else { break }
-            if case .frame(let raw) = next, frames.count < 200_000 { frames.append(CapturedFrame(raw)) }
+        var finished = false
+        let frames = collectFrames(from: capture, settle: 0.2, giveUp: 120, maxFrames: 200_000) {
+            if !finished { finished = done.wait(timeout: .now()) == .success }
+            return finished
         }
-        if finishedAt == nil { done.wait() }
+        if !finished { done.wait() }
         do {
             let writer = try PcapWriter(path: path, linkType: capture.linkType, snaplen: capture.snaplen)
             for f in frames { try f.withRaw { try writer.write($0) } }

@@ -36,48 +36,32 @@ struct StatsCommand: ParsableCommand {
         defer { input.close() }
         let inspector = try framing.inspector()
         guard let stage = inspector.messages else { return }
-        var frame = DecodedFrame()
         var hierarchy: [String: (frames: Int, bytes: Int)] = [:]
         var order: [String] = []
         var conversations: [Int: Conversation] = [:]
-        var messages: [ChatMessage] = []
         var total = 0, totalBytes = 0
-        var failure: PcapError? = nil
-        while true {
-            do {
-                guard let raw = try input.next() else { break }
-                let session = inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: input.frameNumber,
-                                                timestamp: raw.timestamp, into: &frame).session
-                total += 1
-                totalBytes += raw.len
-                var path = ""
-                // The frame's own layers (a reassembled datagram's transport layer is counted as
-                // the datagram's, not as this frame's).
-                for l in frame.layers where l.proto != .data && l.reassembledFrom == nil {
-                    path += path.isEmpty ? l.proto.rawValue : " > " + l.proto.rawValue
-                    if hierarchy[path] == nil { order.append(path) }
-                    hierarchy[path, default: (0, 0)].frames += 1
-                    hierarchy[path, default: (0, 0)].bytes += raw.len
-                }
-                if let s = session {
-                    var c = conversations[s.stream] ?? Conversation()
-                    let d = s.direction == .clientToServer ? 0 : 1
-                    c.frames[d] += 1
-                    c.bytes[d] += raw.len
-                    if c.first == nil { c.first = raw.timestamp }
-                    c.last = raw.timestamp
-                    conversations[s.stream] = c
-                }
-                messages += stage.takeMessages()
-                Terminal.warnings(stage)
-            } catch {
-                failure = error
-                break
+        let (messages, failure) = input.inspectAll(inspector) { raw, session, frame in
+            total += 1
+            totalBytes += raw.len
+            var path = ""
+            // The frame's own layers (a reassembled datagram's transport layer is counted as
+            // the datagram's, not as this frame's).
+            for l in frame.layers where l.proto != .data && l.reassembledFrom == nil {
+                path += path.isEmpty ? l.proto.rawValue : " > " + l.proto.rawValue
+                if hierarchy[path] == nil { order.append(path) }
+                hierarchy[path, default: (0, 0)].frames += 1
+                hierarchy[path, default: (0, 0)].bytes += raw.len
+            }
+            if let s = session {
+                var c = conversations[s.stream] ?? Conversation()
+                let d = s.direction == .clientToServer ? 0 : 1
+                c.frames[d] += 1
+                c.bytes[d] += raw.len
+                if c.first == nil { c.first = raw.timestamp }
+                c.last = raw.timestamp
+                conversations[s.stream] = c
             }
         }
-        inspector.finish()
-        Terminal.warnings(stage)
-        messages += stage.takeMessages()
 
         var text = "\(total) frames, \(totalBytes) bytes\n\nProtocol hierarchy (frames, bytes)\n"
         for p in order.sorted() {
