@@ -20,9 +20,12 @@ public final class ChatMessage: Sendable, Hashable {
     /// Frames of this message whose segment also carries bytes of another message of the same
     /// direction (sticky packets, 粘包).
     public let stickyFrames: [Int]
+    /// Shown before `auto` chose a format (`messages --live`): one segment taken as one `raw`
+    /// message, as one `recv()` would read it; the choice may still change.
+    public let provisional: Bool
 
     public init(transport: Transport, stream: Int, direction: Direction, message: FramedMessage, frames: [Int],
-                format: String, guessed: Bool, stickyFrames: [Int] = []) {
+                format: String, guessed: Bool, stickyFrames: [Int] = [], provisional: Bool = false) {
         self.transport = transport
         self.stream = stream
         self.direction = direction
@@ -31,11 +34,13 @@ public final class ChatMessage: Sendable, Hashable {
         self.format = format
         self.guessed = guessed
         self.stickyFrames = stickyFrames
+        self.provisional = provisional
     }
 
     public static func == (a: ChatMessage, b: ChatMessage) -> Bool {
         a.transport == b.transport && a.stream == b.stream && a.direction == b.direction && a.message == b.message
             && a.frames == b.frames && a.format == b.format && a.guessed == b.guessed && a.stickyFrames == b.stickyFrames
+            && a.provisional == b.provisional
     }
 
     public func hash(into h: inout Hasher) {

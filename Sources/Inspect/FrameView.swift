@@ -10,9 +10,20 @@ public struct FrameView: Sendable, Hashable {
     /// The framing in force for this frame's direction (`!I`, `line`, …), and whether `auto` chose it.
     public var format: String?
     public var guessed = false
+    /// `auto` has not chosen a format for this direction yet: each segment is shown as one
+    /// provisional `raw` message (what one `recv()` would have read), never nothing.
+    public var provisional = false
+    /// `auto` changed its choice on this frame (from the provisional `raw` to a format).
+    public var switched: Switch?
     /// Length headers that begin in this frame: offset in the transport payload, value as declared.
     public var headers: [Header] = []
     public var messages: [Piece] = []
+
+    public struct Switch: Sendable, Hashable {
+        public var from: String
+        public var to: String
+        public var reason: String
+    }
 
     public struct Header: Sendable, Hashable {
         public var offset: Int

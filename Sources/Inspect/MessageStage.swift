@@ -39,6 +39,16 @@ public final class MessageStage {
     @exclusivity(unchecked) var udpSpecs: [Int: (spec: FrameSpec, guessed: Bool)] = [:]
     /// Auto-detection looks at up to this many bytes of a direction before it decides.
     @exclusivity(unchecked) public var autoSampleBytes = 512
+    /// Bytes held by undecided `auto` directions, all streams together; past
+    /// `maxHeldBytesTotal` the direction that grew decides with what came, and says so.
+    @exclusivity(unchecked) var heldTotal = 0
+    @exclusivity(unchecked) public var maxHeldBytesTotal = 64 << 20
+    /// Direction changes of each undecided stream's data (the lesson's turn-taking).
+    @exclusivity(unchecked) var turns: [Int: (last: Direction, count: Int)] = [:]
+    @exclusivity(unchecked) var notices: [String] = []
+    /// Undecided segments become provisional `raw` messages in `takeMessages()` too
+    /// (`messages --live`); otherwise they show only in the frame views.
+    public let emitsProvisional: Bool
 
     public struct Keeps: OptionSet, Sendable {
         public let rawValue: Int
@@ -50,9 +60,10 @@ public final class MessageStage {
         public static let all: Keeps = [.messages, .endedStreams]
     }
 
-    public init(framing: FramingChoice, keeps: Keeps = .all) {
+    public init(framing: FramingChoice, keeps: Keeps = .all, emitsProvisional: Bool = false) {
         self.choice = framing
         self.keeps = keeps
+        self.emitsProvisional = emitsProvisional
     }
 
     struct DirectionKey: Hashable {
@@ -96,6 +107,12 @@ public final class MessageStage {
         /// bytes skipped before the first boundary are reported once (`skipReported`).
         @exclusivity(unchecked) var startsMidStream = false
         @exclusivity(unchecked) var skipReported = false
+        /// Auto, undecided: segments counted (and numbered) as provisional `raw` messages, and
+        /// whether any was shown (a frame view, or `emitsProvisional`); the stream offset up
+        /// to which provisional messages were emitted (not emitted again when `raw` is chosen).
+        @exclusivity(unchecked) var provisionalCount = 0
+        @exclusivity(unchecked) var provisionalShown = false
+        @exclusivity(unchecked) var provisionalEnd: UInt64 = 0
     }
 
     func state(_ key: DirectionKey) -> DirectionState {
@@ -176,9 +193,18 @@ public final class MessageStage {
     /// its last partial message reported. The end of a capture can release a lot at once:
     /// `drain` is called with completed messages every so often, so they need not all be held.
     public func finish(drain: ([ChatMessage]) -> Void = { _ in }) {
-        for key in directions.keys.sorted(by: { ($0.stream, $0.direction.rawValue) < ($1.stream, $1.direction.rawValue) }) {
-            resolveAuto(key, force: true)
-            finishDirection(key)
+        let keys = directions.keys.sorted(by: { ($0.stream, $0.direction.rawValue) < ($1.stream, $1.direction.rawValue) })
+        var i = 0
+        while i < keys.count {
+            // Both directions of a stream, then their last messages in conversation order.
+            let mark = completed.count
+            let stream = keys[i].stream
+            while i < keys.count, keys[i].stream == stream {
+                resolveAuto(keys[i], force: true)
+                finishDirection(keys[i])
+                i += 1
+            }
+            orderByLastFrame(from: mark)
             if completed.count >= 1024 { drain(takeMessages()) }
         }
     }
@@ -207,6 +233,15 @@ public final class MessageStage {
     /// starts); the first few hundred are kept for `takeWarnings()`, the rest counted.
     func note(_ text: String) {
         if warnings.count < 256 { warnings.append(text) } else { warningsDropped += 1 }
+    }
+
+    /// Notes since the last call that are news, not trouble: `auto` switching from its
+    /// provisional `raw` to a format.
+    public func takeNotices() -> [String] {
+        guard !notices.isEmpty else { return [] }
+        var out: [String] = []
+        swap(&out, &notices)
+        return out
     }
 
     /// Limit warnings since the last call (which limit, what was dropped).
@@ -271,6 +306,7 @@ public final class MessageStage {
                 endedDirections[stream, default: 0] += 1
                 if endedDirections[stream] == 2 {
                     endedDirections[stream] = nil
+                    turns[stream] = nil
                     finishedStreams.append(stream)
                     if !keeps.contains(.endedStreams) { streams[stream] = nil }
                 }
@@ -291,9 +327,7 @@ public final class MessageStage {
             currentChunks.append((key, offset, offset + UInt64(bytes.count), segmentOffset))
         }
         if !prepareFramer(st, key) {
-            st.held.append((offset, bytes, frame, segmentStart, nil))
-            st.heldBytes += bytes.count
-            resolveAuto(key, force: false)
+            hold(key, st, offset: offset, bytes: bytes, frame: frame, segmentStart: segmentStart)
             return
         }
         scratch.removeAll(keepingCapacity: true)
@@ -330,119 +364,6 @@ public final class MessageStage {
         st.spec = spec
         st.framer = MessageFramer(spec: spec, startsMidStream: st.startsMidStream)
         return true
-    }
-
-    /// Chooses the format of an `auto` direction once enough bytes were seen (or now, if forced),
-    /// then replays what was held. Both directions of a stream share the guess.
-    func resolveAuto(_ key: DirectionKey, force: Bool) {
-        guard let st = existing(key), st.framer == nil, !st.held.isEmpty || force else { return }
-        let spec: FrameSpec
-        if let known = streams[key.stream]?.spec {
-            spec = known
-        } else {
-            if st.startsMidStream {
-                // Its first bytes are the middle of a message: no guess from a running sample.
-                guard let g = midStreamGuess(key, st, force: force) else { return }
-                adopt(g, for: key, st)
-                return
-            }
-            var sample: [UInt8] = []
-            for h in st.held { sample += h.bytes }
-            let g = AutoFraming.guess(sample, maxMessage: choice.defaultSpec.maxMessage)
-            // Decide as soon as the evidence is good (a header chain or text lines), else wait
-            // for more bytes, up to autoSampleBytes, or the end of the direction.
-            // A lone length header announcing more bytes than have come (the first piece of a split
-            // message) is a weak guess but a telling one: such values start with zero bytes,
-            // which text does not. Deciding there lets that first piece show its message.
-            let convincing: Bool
-            switch g.spec.kind {
-            case .raw: convincing = false
-            case .length: convincing = g.confidence >= 0.35
-            default: convincing = g.confidence >= 0.7
-            }
-            guard force || convincing || st.heldBytes >= autoSampleBytes else { return }
-            adopt(g, for: key, st)
-            return
-        }
-        start(key, st, spec)
-    }
-
-    /// Takes a guess for the stream (both directions share it), then frames the direction.
-    func adopt(_ g: FramingGuess, for key: DirectionKey, _ st: DirectionState) {
-        let spec = FrameSpec(g.spec.kind, maxMessage: choice.defaultSpec.maxMessage,
-                             lengthIncludesHeader: choice.defaultSpec.lengthIncludesHeader)
-        if var summary = streams[key.stream] {
-            summary.format = spec.description
-            summary.guess = g
-            summary.spec = spec
-            streams[key.stream] = summary
-        }
-        start(key, st, spec)
-    }
-
-    /// The format of a stream the capture began inside, by votes: each segment (its start is
-    /// the only place a message may begin) of both directions is guessed on its own, and a
-    /// length format of 2 bytes or more, or text lines, counts when its chain is convincing (a
-    /// 1-byte format chains through nearly anything): 3 votes for a 4- or 8-byte header, 1 for
-    /// the others. Decided at 3 votes for one format, or, forced (the direction ended, or 2 KiB
-    /// held), on the most votes — raw when none.
-    func midStreamGuess(_ key: DirectionKey, _ st: DirectionState, force: Bool) -> FramingGuess? {
-        let other = DirectionKey(stream: key.stream, direction: key.direction == .clientToServer ? .serverToClient : .clientToServer, udp: key.udp)
-        var segments: [[UInt8]] = []
-        for state in [st, existing(other)].compactMap({ $0 }) where state.framer == nil {
-            for h in state.held where h.gap == nil {
-                if h.segmentStart || segments.isEmpty { segments.append(h.bytes) } else { segments[segments.count - 1] += h.bytes }
-            }
-        }
-        var votes: [String: (guess: FramingGuess, count: Int, order: Int)] = [:]
-        for seg in segments {
-            let g = AutoFraming.guess(seg, maxMessage: choice.defaultSpec.maxMessage)
-            let counts: Bool
-            switch g.spec.kind {
-            case .length: counts = (g.spec.headerWidth ?? 0) >= 2 && g.confidence >= 0.7
-            case .line: counts = g.confidence >= 0.7
-            default: counts = false
-            }
-            guard counts else { continue }
-            // A 4- or 8-byte header chaining exactly through a segment is strong evidence (a
-            // body's bytes rarely start with zeros and land on the end); 2-byte headers and text
-            // lines need more segments.
-            let weight = (g.spec.headerWidth ?? 0) >= 4 ? 3 : 1
-            let k = g.spec.description
-            votes[k] = (votes[k]?.guess ?? g, (votes[k]?.count ?? 0) + weight, votes[k]?.order ?? votes.count)
-        }
-        let best = votes.values.max { ($0.count, -$0.order) < ($1.count, -$1.order) }
-        let forced = force || st.heldBytes >= 4 * autoSampleBytes
-        if let b = best, b.count >= 3 || forced {
-            return FramingGuess(spec: b.guess.spec, confidence: b.guess.confidence,
-                                evidence: "the capture began mid-stream; segments that start messages frame exactly as \(b.guess.spec) (\(b.guess.evidence))")
-        }
-        guard forced else { return nil }
-        return FramingGuess(spec: FrameSpec(.raw), confidence: 0.2,
-                            evidence: "the capture began mid-stream and no segment frames as a length format or text lines: raw")
-    }
-
-    /// Frames the direction with `spec` from now on: its held bytes first, then the other
-    /// direction if it waits for the same guess.
-    func start(_ key: DirectionKey, _ st: DirectionState, _ spec: FrameSpec) {
-        st.spec = spec
-        st.guessed = true
-        st.framer = MessageFramer(spec: spec, startsMidStream: st.startsMidStream)
-        let held = st.held
-        st.held = []
-        st.heldBytes = 0
-        for h in held {
-            if let g = h.gap {
-                emit(key, st.framer!.gap(at: h.offset, length: g))
-            } else {
-                var out = st.framer!.feed(h.bytes, at: h.offset, segmentStart: h.segmentStart)
-                if spec.kind == .raw { out += st.framer!.endOfSegment() }
-                emit(key, out)
-            }
-        }
-        // The other direction follows the same guess.
-        let other = DirectionKey(stream: key.stream, direction: key.direction == .clientToServer ? .serverToClient : .clientToServer, udp: key.udp)
-        if let o = existing(other), o.framer == nil, !o.held.isEmpty { resolveAuto(other, force: true) }
     }
 
     func finishDirection(_ key: DirectionKey) {
@@ -515,7 +436,8 @@ public final class MessageStage {
                                            textBytes: m.isValidUTF8 ? m.body : nil, length: m.declaredLength ?? m.body.count, complete: m.complete,
                                            part: n > 1 ? k + 1 : nil, parts: n > 1 ? n : nil, problems: m.problems))
             }
-            guard keeps.contains(.messages) else { continue }
+            // Under `raw`, what was already emitted as provisional messages is not emitted again.
+            guard keeps.contains(.messages), m.end > st.provisionalEnd else { continue }
             completed.append(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
                                          message: m, frames: sortedFrames, format: st.formatText,
                                          guessed: st.guessed, stickyFrames: isAscending(sticky) ? sticky : sticky.sorted()))

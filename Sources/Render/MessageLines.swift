@@ -45,6 +45,7 @@ public enum MessageLines {
             if m.guessed { out.write(",\"guessed\":true") }
             out.byte(UInt8(ascii: "}"))
         }
+        if m.provisional { out.write(",\"provisional\":true") }
         out.write(",\"issues\":")
         out.jsonNames(f.problems) { $0.rawValue }
         out.write("}\n")
@@ -75,7 +76,11 @@ public enum MessageLines {
             out.write(" header ")
             headerValue(f, into: out)
         }
-        if m.guessed { out.write(" (guessed)") }
+        if m.provisional {
+            out.write(" (guessed, provisional)")
+        } else if m.guessed {
+            out.write(" (guessed)")
+        }
         if m.frames.isEmpty {
             out.write(", no bytes captured")
         } else {

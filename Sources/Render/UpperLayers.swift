@@ -40,7 +40,7 @@ public enum UpperLayers {
             out.jsonNames(s.analysis) { $0.rawValue }
             out.write("}")
         }
-        guard let format = v.format, !v.messages.isEmpty || !v.headers.isEmpty else { return }
+        guard let format = v.format, !v.messages.isEmpty || !v.headers.isEmpty || v.switched != nil else { return }
         out.write(",{\"osi\":6,\"proto\":\"framing\",\"format\":")
         out.jsonString(format)
         out.write(",\"headers\":[")
@@ -54,6 +54,16 @@ public enum UpperLayers {
         }
         out.byte(UInt8(ascii: "]"))
         if v.guessed { out.write(",\"guessed\":true") }
+        if v.provisional { out.write(",\"provisional\":true") }
+        if let w = v.switched {
+            out.write(",\"switched\":{\"from\":")
+            out.jsonString(w.from)
+            out.write(",\"to\":")
+            out.jsonString(w.to)
+            out.write(",\"reason\":")
+            out.jsonString(w.reason)
+            out.byte(UInt8(ascii: "}"))
+        }
         out.byte(UInt8(ascii: "}"))
         guard !v.messages.isEmpty else { return }
         out.write(",{\"osi\":7,\"proto\":\"chat\",\"messages\":[")
@@ -131,6 +141,9 @@ public enum UpperLayers {
             }
             problemList(m.problems, style: style, into: out)
         }
+        // auto has not chosen yet (one segment shown as one message), or changed its choice here.
+        if v.provisional { out.write(" (provisional raw)") }
+        if let w = v.switched { out.write(" (auto switched \(w.from) → \(w.to))") }
     }
 
     static func quote(_ text: [UInt8]?, length: Int, into out: ByteSink) {
@@ -149,11 +162,17 @@ public enum UpperLayers {
             if !s.analysis.isEmpty { d.append("analysis: " + s.analysis.map(\.rawValue).joined(separator: ", ")) }
             rows.append((5, "session", "TCP stream \(s.stream), \(s.direction == .clientToServer ? "client → server" : "server → client")", d))
         }
-        if let f = v.format, !v.messages.isEmpty || !v.headers.isEmpty {
+        if let f = v.format, !v.messages.isEmpty || !v.headers.isEmpty || v.switched != nil {
             var d: [String] = []
             for h in v.headers { d.append("length header at payload offset \(h.offset): \(h.value)") }
-            if d.isEmpty { d.append("no header starts in this segment") }
-            rows.append((6, "presentation", "framing \(f)\(v.guessed ? " (guessed)" : "")", d))
+            if v.provisional {
+                d.append("provisional: no length format or line framing is supported by the bytes so far; the segment is shown as one message, as one recv() would read it")
+            } else if d.isEmpty {
+                d.append("no header starts in this segment")
+            }
+            if let w = v.switched { d.append("auto switched from \(w.from) to \(w.to) here: \(w.reason)") }
+            let how = v.provisional ? " (guessed, provisional)" : v.guessed ? " (guessed)" : ""
+            rows.append((6, "presentation", "framing \(f)\(how)", d))
         }
         if !v.messages.isEmpty {
             var d: [String] = []

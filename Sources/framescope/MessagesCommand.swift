@@ -71,7 +71,8 @@ struct MessagesCommand: ParsableCommand {
             : .file(try CaptureInput(file: arguments[0], filter: Array(arguments.dropFirst())))
         defer { input.close() }
         let printer = MessagePrinter(json: json, stream: stream)
-        let sink = MessageSink(stage: MessageStage(framing: try framing.choice(), keeps: .messages), printer: printer, live: live)
+        let sink = MessageSink(stage: MessageStage(framing: try framing.choice(), keeps: .messages, emitsProvisional: live),
+                               printer: printer, live: live)
         let failure = live ? try runLive(input, sink) : try runFile(input, sink)
         input.reportEnd()
         if sink.order.orderBroken {

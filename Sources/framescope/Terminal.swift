@@ -50,7 +50,16 @@ enum Terminal {
 
     /// The pipeline's limit warnings, on standard error as they happen: the first 20, then a
     /// note that more were left out (one adversarial capture can hit a limit 100,000 times).
+    /// Notes that are news, not trouble (auto switching from its provisional raw), the first 20.
     static func warnings(_ stage: MessageStage) {
+        for n in stage.takeNotices() {
+            shownNotices += 1
+            if shownNotices <= 20 {
+                error("note: " + n)
+            } else if shownNotices == 21 {
+                error("note: more streams switched their framing; further notes are not shown")
+            }
+        }
         for w in stage.takeWarnings() {
             shownWarnings += 1
             if shownWarnings <= 20 {
@@ -64,6 +73,7 @@ enum Terminal {
     // Only touched by the thread that frames the messages (the reading loop, or `messages`'
     // print queue), one at a time.
     nonisolated(unsafe) static var shownWarnings = 0
+    nonisolated(unsafe) static var shownNotices = 0
 
     static func error(_ message: String) {
         Progress.lock.withLock { _ in
