@@ -30,10 +30,10 @@ public enum WildFrames {
 
     // MARK: builders
 
-    static func be16(_ v: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)] }
-    static func be32(_ v: UInt32) -> [UInt8] { be16(Int(v >> 16)) + be16(Int(v & 0xffff)) }
+    public static func be16(_ v: Int) -> [UInt8] { [UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)] }
+    public static func be32(_ v: UInt32) -> [UInt8] { be16(Int(v >> 16)) + be16(Int(v & 0xffff)) }
 
-    static func checksum(_ b: [UInt8]) -> [UInt8] {
+    public static func checksum(_ b: [UInt8]) -> [UInt8] {
         var s: UInt32 = 0
         var i = 0
         while i < b.count {
