@@ -5,6 +5,12 @@ import Framing
 // the CLI after the run; the JSON and HTML reports show it.
 
 public struct FindingEvidence: Sendable {
+    /// The finding's case played alone again (the target recovered, the baseline measured
+    /// afresh) up to 3 times: how often its verdict came back, and how often it was played.
+    /// Fewer than 2 makes the finding `unconfirmed` (no exit status 1, not minimised).
+    public var confirmed: (cameBack: Int, played: Int)?
+    public var isConfirmed: Bool { (confirmed?.cameBack ?? 0) >= 2 }
+
     /// The record folder of this finding (`--record DIR/NN-…`).
     public var recordDir: String?
     /// The pcap of the case re-run alone under a capture on `lo`, filtered to the target's port.

@@ -33,6 +33,17 @@ public enum Verdict: String, CaseIterable, Sendable, Hashable, Comparable {
 }
 
 /// One failing case as the report keeps it.
+/// Why a `blocks_others` (or `hang`) happened, where the oracle can see it. The verdict names
+/// stay as they are; the cause says which mechanism the oracle saw.
+public enum Cause: String, CaseIterable, Sendable, Hashable {
+    /// New connections waited (about the SYN retry time) to be accepted while the case's own
+    /// connections were pending: the listen backlog is too small or accept() too slow.
+    case acceptQueue = "accept_queue"
+    /// Connections were accepted at once but nobody was served while one client's message was
+    /// incomplete: the lesson's one-client-at-a-time accept/recv loop.
+    case serialServer = "serial_server"
+}
+
 public struct Failure: Sendable {
     public var fuzzCase: FuzzCase
     /// Position of the case in the run (0-based).
@@ -44,6 +55,8 @@ public struct Failure: Sendable {
     public var stderrTail: String
     /// Seconds from the start of the run to the case's verdict.
     public var foundAfter: Double
+    /// The mechanism behind the verdict, where the oracle could tell (nil otherwise).
+    public var cause: Cause? = nil
 
     public init(fuzzCase: FuzzCase, index: Int, verdict: Verdict, detail: String, stderrTail: String, foundAfter: Double) {
         self.fuzzCase = fuzzCase
