@@ -1,0 +1,202 @@
+// One case on demand, outside the run: judged alone (replay, recording) and minimised.
+
+import Chat
+import Foundation
+import Framing
+import Fuzz
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension FuzzEngine {
+    // MARK: - one case on demand (replay, minimisation, recording)
+
+    /// What one case did when judged alone on a recovered target.
+    public struct Judgement: Sendable {
+        public var verdict: Verdict
+        public var detail: String
+        /// The target's standard error while the case ran (with `--exec`).
+        public var stderrTail: String
+        /// Seconds the case and its oracle took.
+        public var seconds: Double
+    }
+
+    /// Plays `c` alone (the target recovered first, restarted if needed — unless the caller
+    /// just did that with `recoverTarget()`, so the case's connection is the first one), lets
+    /// the target settle, probes it, and gives the verdict. `hold` overrides the run's hold time.
+    public func judge(_ c: FuzzCase, hold: Double? = nil, recovered: Bool = false, lookForLeak: Bool = false) -> Judgement {
+        let t0 = Date()
+        let saved = holdTime
+        if let h = hold { holdTime = h }
+        defer { holdTime = saved }
+        var (v, d) = judgeAlone(c, recovered: recovered)
+        let evidence = pending.removeValue(forKey: c.id)
+        // A leak is not seen in one run: with `lookForLeak` (a leak finding played again), an
+        // ok case is played three more times with the target's files and memory watched.
+        if v == .ok, lookForLeak, !c.exclusive, let detail = leakDetail(c) { (v, d) = (.leak, detail) }
+        return Judgement(verdict: v, detail: d, stderrTail: evidence?.stderr ?? "", seconds: Date().timeIntervalSince(t0))
+    }
+
+    /// Waits until the target answers again (restarting it with `--exec` when it is gone or
+    /// silent), so its port is known before a capture starts. False when it did not recover.
+    @discardableResult
+    public func recoverTarget() -> Bool { recover() }
+
+    /// The hold time the run uses for `hold` cases.
+    public var holdSeconds: Double { holdTime }
+    /// The probe's timeout and its median answer time, from the baseline.
+    public var oracleTimeout: Double { timeout }
+    public var probeP50: Double { latencyP50 }
+
+    /// What minimisation found.
+    public struct Minimized: Sendable {
+        public var fuzzCase: FuzzCase
+        public var hold: Double
+        /// Cases played (each one judged alone), the confirming run included.
+        public var tries: Int
+        /// The minimised case, run once more at the end, gave the same verdict.
+        public var confirmed: Bool
+        /// Why it stopped before it could try everything (tries or time ran out), if it did.
+        public var cutShort: String?
+    }
+
+    /// Delta debugging (Zeller's ddmin) that keeps `verdict`: first over the writes, then over the
+    /// bytes inside each write, then the simplest close mode, one connection, no pauses, and a
+    /// shorter hold. Each try is judged alone; bounded by `maxTries` and `seconds`. The result is
+    /// run once more to confirm it reproduces.
+    public func minimize(_ original: FuzzCase, verdict: Verdict, maxTries: Int, seconds: Double) -> Minimized {
+        let deadline = Date().addingTimeInterval(seconds)
+        var tries = 0
+        var cutShort: String?
+        var best = original
+        var hold = holdTime
+        // The valid messages a right server answers, for candidates with other bytes: what the
+        // framing finds in them (only when the original judged its own answers).
+        let judgesAnswers = !original.expected.isEmpty
+        func budgetLeft() -> Bool {
+            if tries >= maxTries { cutShort = cutShort ?? "\(maxTries) tries"; return false }
+            if Date() >= deadline { cutShort = cutShort ?? "\(Int(seconds)) s"; return false }
+            return !isCancelled
+        }
+        func fails(_ c: FuzzCase, hold h: Double? = nil) -> Bool {
+            guard budgetLeft() else { return false }
+            tries += 1
+            var candidate = c
+            if judgesAnswers { candidate.expected = Self.validBodies(in: c, spec: config.spec, udp: config.udp) }
+            candidate.id = original.id + "~min\(tries)"
+            return judge(candidate, hold: h, lookForLeak: verdict == .leak).verdict == verdict
+        }
+        // 1. The writes (whole sends).
+        best.writes = ddmin(best.writes) { writes in
+            var c = best
+            c.writes = writes
+            return !writes.isEmpty && fails(c)
+        }
+        // 2. The bytes inside each write.
+        // (ddmin never empties a write: an empty UDP datagram is a case of its own.)
+        for w in best.writes.indices where best.writes[w].count > 1 && budgetLeft() {
+            best.writes[w] = ddmin(best.writes[w]) { bytes in
+                var c = best
+                c.writes[w] = bytes
+                return fails(c)
+            }
+        }
+        // 3. The connection's shape: the simplest close, one connection, no pauses, a shorter hold.
+        let simplest: [CloseMode] = [.fin, .halfClose, .rst, .hold]
+        if let current = simplest.firstIndex(of: best.close) {
+            for mode in simplest[..<current] {
+                var c = best
+                c.close = mode
+                if fails(c) { best = c; break }
+            }
+        }
+        if best.connections > 1 {
+            var c = best
+            c.connections = 1
+            if fails(c) { best = c }
+        }
+        if best.gapMillis > 0 {
+            var c = best
+            c.gapMillis = 0
+            if fails(c) { best = c }
+        }
+        if best.close == .hold {
+            var h = hold
+            while h / 2 >= max(0.05, timeout * 2) && fails(best, hold: h / 2) { h /= 2 }
+            hold = h
+        }
+        if judgesAnswers { best.expected = Self.validBodies(in: best, spec: config.spec, udp: config.udp) }
+        // Confirm: the minimised case alone, once more, outside the budget.
+        tries += 1
+        var confirm = best
+        confirm.id = original.id + "~min"
+        let confirmed = judge(confirm, hold: hold, lookForLeak: verdict == .leak).verdict == verdict
+        best.id = original.id
+        return Minimized(fuzzCase: best, hold: hold, tries: tries, confirmed: confirmed, cutShort: cutShort)
+    }
+
+    /// The bodies of the complete, well-formed messages in `bytes` under `spec`.
+    static func validBodies(in c: FuzzCase, spec: FrameSpec, udp: Bool) -> [[UInt8]] {
+        let messages: [FramedMessage]
+        if udp {
+            messages = c.writes.enumerated().map { frameDatagram($0.element, spec: spec, index: $0.offset + 1, offset: 0) }
+        } else {
+            var framer = MessageFramer(spec: spec)
+            messages = framer.feed(c.bytes, at: 0) + framer.finish()
+        }
+        return messages.filter { $0.complete && $0.problems.isEmpty }.map(\.body)
+    }
+
+    /// ddmin over `items`: the smallest subsequence (1-minimal as far as the test allows) for
+    /// which `test` still holds, found by removing chunks of decreasing size.
+    func ddmin<T>(_ items: [T], _ test: ([T]) -> Bool) -> [T] {
+        var current = items
+        var n = 2
+        while current.count >= 2 {
+            let chunk = (current.count + n - 1) / n
+            var reduced = false
+            var start = 0
+            while start < current.count {
+                let end = min(current.count, start + chunk)
+                let complement = Array(current[..<start] + current[end...])
+                if !complement.isEmpty && test(complement) {
+                    current = complement
+                    n = max(n - 1, 2)
+                    reduced = true
+                    break
+                }
+                start = end
+            }
+            if !reduced {
+                if n >= current.count { break }
+                n = min(current.count, n * 2)
+            }
+        }
+        return current
+    }
+
+    /// Stops the target started with `--exec`: after the run and what follows it (minimisation,
+    /// recording), and on early exits.
+    public func shutdown() { target?.stop() }
+
+    func finish(_ c: FuzzCase, index: Int, verdict: Verdict, detail: String) {
+        report.record(c.family, verdict)
+        if verdict != .ok {
+            let evidence = pending.removeValue(forKey: c.id) ?? (target?.stderrText ?? "", Date().timeIntervalSince(started))
+            let failure = Failure(fuzzCase: c, index: index, verdict: verdict, detail: detail, stderrTail: evidence.stderr,
+                                  foundAfter: evidence.at)
+            report.keep(failure)
+            // One line per distinct finding as it is found; the summary counts the rest.
+            if loggedFindings.insert(failure.findingKey).inserted {
+                log("new finding, \(verdict.rawValue): \(c.id) (\(c.family.rawValue)) — \(c.note); \(detail)")
+            }
+            target?.clearStderr()
+        }
+        progressLock.withLock { _ in
+            doneCount += 1
+            progressCounts[verdict, default: 0] += 1
+        }
+    }
+
+}
