@@ -42,6 +42,9 @@ struct CaseOutcome {
     var answers: AnswerOutcome = .notJudged
     /// For hold cases: the probe made while the case's connections were held open.
     var heldProbe: ProbeOutcome?
+    /// Seconds each of the case's own connections took to connect (a dropped SYN waits for its
+    /// retry, about 1 s: the server's accept queue was full).
+    var connectSeconds: [Double] = []
 }
 
 /// Plays cases and probes against one target address.
@@ -80,18 +83,28 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
     func encode(_ body: [UInt8]) -> [UInt8] { spec.frameIgnoringLimit(body) ?? body }
 
     /// A fresh connection, one valid message with a nonce, the right answer within `timeout`.
-    func probe(timeout: Double) -> ProbeOutcome {
+    func probe(timeout: Double) -> ProbeOutcome { timedProbe(timeout: timeout).outcome }
+
+    /// The probe, and how long its connection took to be made (the whole timeout when it was
+    /// not made: a dropped SYN is retried only after about 1 s).
+    func timedProbe(timeout: Double) -> (outcome: ProbeOutcome, connectSeconds: Double) {
         let started = Date()
         let socket: ClientSocket
         do {
             socket = try connect(timeout: timeout)
         } catch let e as ChatClientError {
-            if e.code == ETIMEDOUT || e.code == EINPROGRESS || e.code == EAGAIN { return .silent }
-            return .refused(e.description)
+            let waited = Date().timeIntervalSince(started)
+            if e.code == ETIMEDOUT || e.code == EINPROGRESS || e.code == EAGAIN { return (.silent, waited) }
+            return (.refused(e.description), waited)
         } catch {
-            return .refused("\(error)")
+            return (.refused("\(error)"), Date().timeIntervalSince(started))
         }
+        let connected = Date().timeIntervalSince(started)
         defer { socket.closeNow() }
+        return (answer(on: socket, started: started, timeout: timeout), connected)
+    }
+
+    private func answer(on socket: ClientSocket, started: Date, timeout: Double) -> ProbeOutcome {
         if rule.mode == .connect && !udp { return .answered(Date().timeIntervalSince(started)) }
         let body = probeBody()
         var reader = AnswerReader(spec: spec, rule: rule, expected: [body], udp: udp)
@@ -124,16 +137,15 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
         var outcome = CaseOutcome()
         var sockets: [ClientSocket] = []
         defer { for s in sockets { s.closeNow() } }
-        for _ in 0..<max(1, c.connections) {
-            do {
-                sockets.append(try connect(timeout: 2))
-            } catch {
-                if sockets.isEmpty {
-                    outcome.refused = "\(error)"
-                    return outcome
-                }
-                break  // the server refused more connections: that is its right
-            }
+        // "At once": the connections are made concurrently (a burst of SYNs, as many clients
+        // arriving together make), each timed; one refused when none was made means the
+        // target is down, a later one refused is the server's right.
+        let attempts = connectAll(max(1, c.connections))
+        outcome.connectSeconds = attempts.map(\.seconds)
+        sockets = attempts.compactMap(\.socket)
+        if sockets.isEmpty {
+            outcome.refused = attempts.first?.error ?? "no connection"
+            return outcome
         }
         let started = Date()
         for (i, w) in c.writes.enumerated() {
@@ -159,6 +171,40 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
             if left > 0 { usleep(UInt32(min(left, 60) * 1_000_000)) }
         }
         return outcome
+    }
+
+    /// `n` connections made at once (one thread each past the first), in the order asked.
+    private func connectAll(_ n: Int) -> [(socket: ClientSocket?, seconds: Double, error: String?)] {
+        final class Slots: @unchecked Sendable {  // each slot written by one thread, read after the group's wait
+            var items: [(socket: ClientSocket?, seconds: Double, error: String?)]
+            init(_ n: Int) { items = Array(repeating: (nil, 0, nil), count: n) }
+        }
+        let slots = Slots(n)
+        @Sendable func attempt(_ i: Int) {
+            let t0 = Date()
+            do {
+                let s = try connect(timeout: 2)
+                slots.items[i] = (s, Date().timeIntervalSince(t0), nil)
+            } catch {
+                slots.items[i] = (nil, Date().timeIntervalSince(t0), "\(error)")
+            }
+        }
+        if n == 1 {
+            attempt(0)
+            return slots.items
+        }
+        let group = DispatchGroup()
+        for i in 0..<n {
+            group.enter()
+            let t = Thread {
+                attempt(i)
+                group.leave()
+            }
+            t.stackSize = 1 << 16
+            t.start()
+        }
+        group.wait()
+        return slots.items
     }
 
     private func readAnswers(on s: ClientSocket, expected: [[UInt8]], started: Date, deadline seconds: Double) -> AnswerOutcome {

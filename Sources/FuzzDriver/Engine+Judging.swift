@@ -96,22 +96,82 @@ extension FuzzEngine {
     /// Plays `c` with nothing else in flight, lets the target settle, and gives the verdict with
     /// what was seen.
     func judgeAlone(_ c: FuzzCase, recovered: Bool = false) -> (Verdict, String) {
-        let (v, d) = judgeAloneOnce(c, recovered: recovered)
+        var cause: Cause?
+        let (v, d) = judgeAloneOnce(c, recovered: recovered, cause: &cause)
         // A crash seen as a refused probe can come before the exit is reaped and its last
         // standard-error lines drained: wait for both (bounded) so the evidence is complete.
         if v == .crash, let t = target {
             for _ in 0..<500 where t.lastExit == nil { usleep(2000) }
         }
         // Keep what the target said about this case, and when, before a restart clears it.
-        if v != .ok { pending[c.id] = (target?.stderrText ?? "", Date().timeIntervalSince(started)) }
+        if v != .ok { pending[c.id] = (target?.stderrText ?? "", Date().timeIntervalSince(started), cause) }
         return (v, d)
     }
 
+    /// Seconds a connection waits before its dropped SYN is sent again (Linux's initial RTO is
+    /// 1 s): a connect that takes this long met a full accept queue.
+    static let synRetrySeconds = 0.9
 
-    func judgeAloneOnce(_ c: FuzzCase, recovered: Bool) -> (Verdict, String) {
+    /// Why a held case kept others from being served: its connections, or the probe's, waited for
+    /// a SYN retry, or the kernel counted listen overflows while it ran (accept_queue); else the
+    /// server accepted but served nobody else (serial_server). With the numbers seen.
+    func holdCause(_ o: CaseOutcome, probeConnect: Double?, overflows: Int?) -> (Cause, String) {
+        let slow = o.connectSeconds.filter { $0 >= Self.synRetrySeconds }
+        let probeWaited = probeConnect.map { $0 >= min(Self.synRetrySeconds, timeout * 0.9) } ?? false
+        if !slow.isEmpty || probeWaited || (overflows ?? 0) > 0 {
+            var seen: [String] = []
+            if !slow.isEmpty { seen.append("\(slow.count) of the case's \(o.connectSeconds.count) connections waited up to \(ms(slow.max()!)) to be accepted") }
+            if probeWaited, let p = probeConnect { seen.append("the probe's connection waited \(ms(p))") }
+            if let n = overflows, n > 0 { seen.append("the kernel dropped \(n) connection attempt\(n == 1 ? "" : "s") at a full accept queue (ListenOverflows/ListenDrops)") }
+            return (.acceptQueue, "while \(o.connectSeconds.count) connections were pending: " + seen.joined(separator: "; ")
+                        + " — the listen backlog is too small or accept() too slow")
+        }
+        return (.serialServer, "the connections were accepted at once (\(ms(o.connectSeconds.max() ?? 0)) at most), but nobody was served while the case's message was incomplete")
+    }
+
+    /// The probe's median answer time now, from 5 probes: the yardstick for `slow`, measured
+    /// when it is used rather than at the run's start (the machine's load moves).
+    func freshProbeP50() -> Double {
+        var times: [Double] = []
+        for _ in 0..<5 { if case .answered(let s) = driver.probe(timeout: max(1, timeout * 3)) { times.append(s) } }
+        guard !times.isEmpty else { return latencyP50 }
+        return times.sorted()[times.count / 2]
+    }
+
+    /// What `c`'s valid messages should take now: the first (at most) 100 of them played as a
+    /// control right now (twice, the faster counts), their time scaled to all of them. A server
+    /// whose cost per message is constant answers the whole case in about that time however
+    /// loaded the machine is; a quadratic one takes many times longer.
+    func freshPrediction(_ c: FuzzCase) -> Double? {
+        let n = c.expected.count
+        guard n > 0 else { return nil }
+        let k = min(n, 100)
+        let bodies = Array(c.expected.prefix(k))
+        let control = FuzzCase(id: "control", family: c.family, writes: [bodies.flatMap { driver.encode($0) }], close: .fin,
+                               expected: bodies, note: "")
+        var best: Double?
+        for _ in 0..<2 {
+            if case .right(let s) = driver.play(control, answerDeadline: answerDeadline(for: control), hold: 0, during: { nil }).answers {
+                best = min(best ?? s, s)
+            }
+        }
+        guard let t = best else { return nil }
+        let p50 = freshProbeP50()
+        return p50 + max(0, t - p50) * Double(n) / Double(k) + Double(c.writes.count) * Double(c.gapMillis) / 1000
+    }
+
+
+    func judgeAloneOnce(_ c: FuzzCase, recovered: Bool, cause: inout Cause?) -> (Verdict, String) {
         guard recovered || recover() else { return (.hang, "the target was not answering before this case and did not recover") }
         target?.clearStderr()
-        let o = driver.play(c, answerDeadline: answerDeadline(for: c), hold: holdTime, during: { [self] in driver.probe(timeout: timeout) })
+        let overflowsBefore = c.close == .hold ? ProcStats.listenOverflows() : nil
+        var probeConnect: Double?
+        let o = driver.play(c, answerDeadline: answerDeadline(for: c), hold: holdTime, during: { [self] in
+            let p = driver.timedProbe(timeout: timeout)
+            probeConnect = p.connectSeconds
+            return p.outcome
+        })
+        let overflows = overflowsBefore.flatMap { before in ProcStats.listenOverflows().map { $0 - before } }
         if let why = o.refused { return (.crash, "the case's connection was refused: \(why)") }
         // Let a crash happen before judging: a probe answered in that window proves nothing.
         usleep(settleMicroseconds)
@@ -119,9 +179,20 @@ extension FuzzEngine {
         let p1 = driver.probe(timeout: timeout)
         if let gone = processGone() { return (.crash, gone) }
         if let held = o.heldProbe, !held.isAnswered, case .silent = held {
-            if p1.isAnswered { return (.blocksOthers, "while the case's connection was held open, a probe got no answer within \(ms(timeout)); after it closed, the probe was answered") }
+            if p1.isAnswered {
+                let (why, seen) = holdCause(o, probeConnect: probeConnect, overflows: overflows)
+                cause = why
+                return (.blocksOthers, "while the case's connection was held open, a probe got no answer within \(ms(timeout)); after it closed, the probe was answered; \(seen)")
+            }
             if case .refused(let why) = p1 { return (.crash, "the probe was refused after the held connection closed: \(why)") }
             return (.hang, "no probe was answered, neither while the case's connection was held open nor after it closed")
+        }
+        // Others were kept waiting even though the probe got through: the case's own later
+        // connections waited for SYN retries while the first ones were pending.
+        if c.close == .hold, p1.isAnswered, o.connectSeconds.contains(where: { $0 >= Self.synRetrySeconds }) {
+            let (why, seen) = holdCause(o, probeConnect: probeConnect, overflows: overflows)
+            cause = why
+            return (.blocksOthers, seen)
         }
         switch p1 {
         case .refused(let why):
@@ -141,7 +212,12 @@ extension FuzzEngine {
         case .answered(let s1) where s1 > slowThreshold:
             let p2 = driver.probe(timeout: max(1, timeout * 3))
             if case .answered(let s2) = p2, s2 > slowThreshold {
-                return (.slow, "probes answered after \(ms(s1)) and \(ms(s2)), baseline \(ms(latencyP50))")
+                // Slow against the baseline measured now, not the run's start: a busy machine
+                // slows every answer alike.
+                let now = freshProbeP50()
+                if min(s1, s2) > max(slowThreshold, now * 50) {
+                    return (.slow, "probes answered after \(ms(s1)) and \(ms(s2)), baseline \(ms(latencyP50)) (\(ms(now)) just now)")
+                }
             }
         case .answered:
             break
@@ -150,8 +226,9 @@ extension FuzzEngine {
         case .notJudged:
             return (.ok, "")
         case .right(let s):
-            if s > ownSlowThreshold(c) {
-                return (.slow, "the case's \(c.expected.count) message(s) were answered right but after \(ms(s)); the baseline predicts \(ms(latencyP50 + perFrame * Double(c.expected.count)))")
+            // Slow only against a control played right now: the same kind of messages, fewer.
+            if s > ownSlowThreshold(c), let predicted = freshPrediction(c), s > max(0.25, predicted * 10) {
+                return (.slow, "the case's \(c.expected.count) message(s) were answered right but after \(ms(s)); a control of the same messages played just now predicts \(ms(predicted))")
             }
             return (.ok, "")
         case .wrong(let why):

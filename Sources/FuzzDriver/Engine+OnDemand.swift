@@ -20,6 +20,8 @@ extension FuzzEngine {
         public var stderrTail: String
         /// Seconds the case and its oracle took.
         public var seconds: Double
+        /// The mechanism behind the verdict, where the oracle could tell.
+        public var cause: Cause?
     }
 
     /// Plays `c` alone (the target recovered first, restarted if needed — unless the caller
@@ -35,7 +37,8 @@ extension FuzzEngine {
         // A leak is not seen in one run: with `lookForLeak` (a leak finding played again), an
         // ok case is played three more times with the target's files and memory watched.
         if v == .ok, lookForLeak, !c.exclusive, let detail = leakDetail(c) { (v, d) = (.leak, detail) }
-        return Judgement(verdict: v, detail: d, stderrTail: evidence?.stderr ?? "", seconds: Date().timeIntervalSince(t0))
+        return Judgement(verdict: v, detail: d, stderrTail: evidence?.stderr ?? "", seconds: Date().timeIntervalSince(t0),
+                         cause: evidence?.cause)
     }
 
     /// Waits until the target answers again (restarting it with `--exec` when it is gone or
@@ -61,11 +64,26 @@ extension FuzzEngine {
         public var cutShort: String?
     }
 
+    /// Plays `c` alone (recovered first, its verdict judged against the baseline as measured
+    /// then) up to `times` times, stopping once 2 can no longer come back: how often `verdict`
+    /// (with `cause`, when one is given) came back, and how often it was played.
+    public func confirm(_ c: FuzzCase, verdict: Verdict, cause: Cause?, times: Int = 3, hold: Double? = nil) -> (cameBack: Int, played: Int) {
+        var came = 0
+        var played = 0
+        while played < times && came + (times - played) >= 2 && !isCancelled {
+            played += 1
+            let j = judge(c, hold: hold, lookForLeak: verdict == .leak)
+            if j.verdict == verdict && (cause == nil || j.cause == cause) { came += 1 }
+        }
+        return (came, played)
+    }
+
     /// Delta debugging (Zeller's ddmin) that keeps `verdict`: first over the writes, then over the
     /// bytes inside each write, then the simplest close mode, one connection, no pauses, and a
-    /// shorter hold. Each try is judged alone; bounded by `maxTries` and `seconds`. The result is
-    /// run once more to confirm it reproduces.
-    public func minimize(_ original: FuzzCase, verdict: Verdict, maxTries: Int, seconds: Double) -> Minimized {
+    /// shorter hold. Each try is judged alone, and a step counts only when it is confirmed: its
+    /// verdict (and `cause`, when given) comes back on 2 of at most 3 plays, each play a try;
+    /// bounded by `maxTries` and `seconds`. The result is run once more to confirm it reproduces.
+    public func minimize(_ original: FuzzCase, verdict: Verdict, cause: Cause? = nil, maxTries: Int, seconds: Double) -> Minimized {
         let deadline = Date().addingTimeInterval(seconds)
         var tries = 0
         var cutShort: String?
@@ -85,7 +103,18 @@ extension FuzzEngine {
             var candidate = c
             if judgesAnswers { candidate.expected = Self.validBodies(in: c, spec: config.spec, udp: config.udp) }
             candidate.id = original.id + "~min\(tries)"
-            return judge(candidate, hold: h, lookForLeak: verdict == .leak).verdict == verdict
+            func same() -> Bool {
+                let j = judge(candidate, hold: h, lookForLeak: verdict == .leak)
+                return j.verdict == verdict && (cause == nil || j.cause == cause)
+            }
+            // Once, then confirmed: a second play, or a third when the second differs.
+            guard same() else { return false }
+            for _ in 0..<2 {
+                guard budgetLeft() else { return false }
+                tries += 1
+                if same() { return true }
+            }
+            return false
         }
         // 1. The writes (whole sends).
         best.writes = ddmin(best.writes) { writes in
@@ -131,7 +160,8 @@ extension FuzzEngine {
         tries += 1
         var confirm = best
         confirm.id = original.id + "~min"
-        let confirmed = judge(confirm, hold: hold, lookForLeak: verdict == .leak).verdict == verdict
+        let last = judge(confirm, hold: hold, lookForLeak: verdict == .leak)
+        let confirmed = last.verdict == verdict && (cause == nil || last.cause == cause)
         best.id = original.id
         return Minimized(fuzzCase: best, hold: hold, tries: tries, confirmed: confirmed, cutShort: cutShort)
     }
@@ -180,12 +210,31 @@ extension FuzzEngine {
     /// recording), and on early exits.
     public func shutdown() { target?.stop() }
 
+    /// Cases recorded as passed, judged again alone because the target went down (or silent)
+    /// after them; a case whose verdict is not ok now is recorded again with it. True when one was.
+    func rejudge(_ cases: [(Int, FuzzCase)]) -> Bool {
+        var any = false
+        for (idx, c) in cases {
+            let (v, d) = judgeAlone(c)
+            guard v != .ok else { continue }
+            any = true
+            report.unrecord(c.family, .ok)
+            progressLock.withLock { _ in
+                doneCount -= 1
+                progressCounts[.ok, default: 1] -= 1
+            }
+            finish(c, index: idx, verdict: v, detail: d)
+        }
+        return any
+    }
+
     func finish(_ c: FuzzCase, index: Int, verdict: Verdict, detail: String) {
         report.record(c.family, verdict)
         if verdict != .ok {
-            let evidence = pending.removeValue(forKey: c.id) ?? (target?.stderrText ?? "", Date().timeIntervalSince(started))
-            let failure = Failure(fuzzCase: c, index: index, verdict: verdict, detail: detail, stderrTail: evidence.stderr,
+            let evidence = pending.removeValue(forKey: c.id) ?? (target?.stderrText ?? "", Date().timeIntervalSince(started), nil)
+            var failure = Failure(fuzzCase: c, index: index, verdict: verdict, detail: detail, stderrTail: evidence.stderr,
                                   foundAfter: evidence.at)
+            failure.cause = evidence.cause
             report.keep(failure)
             // One line per distinct finding as it is found; the summary counts the rest.
             if loggedFindings.insert(failure.findingKey).inserted {

@@ -74,7 +74,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
 
     /// Failures judged but not yet recorded, by case id: the target's stderr tail, and the
     /// seconds from the start of the run to the verdict.
-    var pending: [String: (stderr: String, at: Double)] = [:]
+    var pending: [String: (stderr: String, at: Double, cause: Cause?)] = [:]
     var restarts = 0
 
     /// The limit the catalogue uses (learned by `run()`, or the configured one).
@@ -259,6 +259,9 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
                    latencyP50 * 1000, timeout * 1000, holdTime, total, max(1, config.jobs)))
         var index = 0
         var needsRecovery = false
+        // The last cases of the previous chunk that passed: a crash they caused can surface only
+        // when the next chunk starts (or after the run's last probe), so they stay suspects.
+        var carried: [(Int, FuzzCase)] = []
         while index < total && Date() < deadline && !isCancelled {
             if needsRecovery {
                 needsRecovery = false
@@ -298,12 +301,15 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
                 if processGone() != nil || !driver.probe(timeout: timeout).isAnswered { firstBad = ran }
             }
             if let firstBad {
+                // The window reaches back past the chunk's start: the previous chunk's last cases too.
+                if firstBad < 2 * config.jobs && rejudge(carried) { needsRecovery = true }
                 for k in max(0, firstBad - 2 * config.jobs)..<ran where k < firstBad || results[k].quick != .ok {
                     let (idx, c) = chunk[results[k].slot]
                     final[idx] = judgeAlone(c)
                 }
-                needsRecovery = final.values.contains { $0.0 != .ok }
+                if final.values.contains(where: { $0.0 != .ok }) { needsRecovery = true }
             }
+            carried = []
             // The lanes claimed a prefix of the chunk; record it in case order.
             var passed: [(Int, FuzzCase)] = []
             for (idx, c) in chunk.prefix(ran) {
@@ -311,8 +317,16 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
                 finish(c, index: idx, verdict: v, detail: d)
                 if v == .ok { passed.append((idx, c)) }
             }
+            carried = Array(passed.suffix(2 * config.jobs))
             index += ran
             checkLeak(recent: passed)
+        }
+        // After the run's last probe: a crash takes a while to show on a busy machine. Look once
+        // more after a longer wait; if the target is gone or silent, the last cases are judged
+        // again alone.
+        if !carried.isEmpty && !isCancelled {
+            usleep(max(settleMicroseconds, 300_000))
+            if processGone() != nil || !driver.probe(timeout: max(timeout, 1)).isAnswered { _ = rejudge(carried) }
         }
         if report.stoppedEarly == nil && report.cases < total {
             report.stoppedEarly = isCancelled

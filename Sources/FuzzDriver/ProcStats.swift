@@ -37,4 +37,23 @@ enum ProcStats {
         guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
         return ProcSample(fds: fds, rssBytes: pages * Int(sysconf(Int32(_SC_PAGESIZE))))
     }
+
+    /// The kernel's TCP ListenOverflows and ListenDrops counters (/proc/net/netstat, this network
+    /// namespace): they grow when a listener's accept queue was full and a connection was
+    /// dropped. Nil when /proc cannot tell.
+    static func listenOverflows() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/net/netstat", encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n")
+        // Pairs of lines: "TcpExt: Name Name …" then "TcpExt: 1 2 …".
+        for (i, names) in lines.enumerated() where names.hasPrefix("TcpExt:") && i + 1 < lines.count {
+            let keys = names.split(separator: " ")
+            let values = lines[i + 1].split(separator: " ")
+            guard keys.count == values.count, values.first == "TcpExt:" else { continue }
+            // ListenDrops counts every drop at a listener, overflows included.
+            var counts: [Substring: Int] = [:]
+            for (k, v) in zip(keys, values) where k == "ListenOverflows" || k == "ListenDrops" { counts[k] = Int(v) }
+            return counts["ListenDrops"] ?? counts["ListenOverflows"]
+        }
+        return nil
+    }
 }

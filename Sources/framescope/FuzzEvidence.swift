@@ -85,10 +85,15 @@ struct CaseRecord {
         }
         if let n = evidence.pcapNote { o["pcap_note"] = n }
         if let v = evidence.recordedVerdict { o["recorded_verdict"] = v.rawValue }
+        if let cause = f.cause { o["cause"] = cause.rawValue }
+        if let k = evidence.confirmed { o["confirmed"] = [k.cameBack, k.played] }
         if let m = evidence.minimized {
             o["minimized_writes_hex"] = m.writesHex
             o["minimized_expected_hex"] = m.expected.map(hex)
             o["minimized_close"] = m.close.rawValue
+            o["minimized_connections"] = m.connections
+            o["minimized_gap_ms"] = m.gapMillis
+            if let h = evidence.minimizedHold { o["minimized_hold_s"] = h }
             o["minimize_tries"] = evidence.minimizeTries
             o["minimize_confirmed"] = evidence.minimizeConfirmed
         }
@@ -146,9 +151,18 @@ struct EvidenceCollector {
         for (n, (f, _)) in found.prefix(50).enumerated() {
             var ev = FindingEvidence()
             let c = f.fuzzCase
+            // Played alone again before it is reported: a verdict that does not come back at
+            // least twice in three is listed apart (unconfirmed), and is not minimised.
+            let confirmed = engine.confirm(c, verdict: f.verdict, cause: f.cause)
+            ev.confirmed = confirmed
+            log("finding \(n + 1) (\(c.id), \(f.verdict.rawValue)) played alone again: came back \(confirmed.cameBack) of \(confirmed.played)")
+            guard ev.isConfirmed else {
+                report.evidence[c.id] = ev
+                continue
+            }
             if minimizeTries > 0 {
                 log("minimising finding \(n + 1) (\(c.id), \(f.verdict.rawValue)): at most \(minimizeTries) tries")
-                let m = engine.minimize(c, verdict: f.verdict, maxTries: minimizeTries, seconds: 30)
+                let m = engine.minimize(c, verdict: f.verdict, cause: f.cause, maxTries: minimizeTries, seconds: 30)
                 ev.minimized = m.fuzzCase
                 ev.minimizedHold = m.hold
                 ev.minimizeTries = m.tries
