@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `framescope fuzz` against boofuzz 0.4.2 on the same '!I'-framed servers, in this one run:
 # cases per second against `framescope serve framed` (small frames, and each tool's whole
-# catalogue), then the time to the first finding on each broken demo server in
+# catalogue), beside the floor a minimal C client reaches on the same server (fuzz_floor.c: one
+# connection writing a small frame and closing, one probe round trip), then the time to the first finding on each broken demo server in
 # tools/fuzz-targets/. See tools/bench/README.md, "Fuzzing: fuzz.sh".
 #
 #   tools/bench/fuzz.sh
@@ -9,6 +10,10 @@
 # Environment: SMALL_CASES (framescope's cases in the small-frames row; default 20000),
 #              BF_SMALL_CASES (boofuzz's; default 3000),
 #              SMALL_FAMILIES (framescope's small-frame families; default mutation),
+#              JOBS (framescope's --jobs in the small-frames row, and the floor's lanes; default 8,
+#                    framescope fuzz's own default),
+#              FLOOR_CASES (the floor client's cases per run; default SMALL_CASES),
+#              FLOOR_TIMEOUT (the floor client's connect/send/echo timeout; default 1 s),
 #              CATALOGUE_S (time bound of each whole-catalogue run; default 60),
 #              FIND_CASES, FIND_S (bounds of each run on a demo target; default 20000 cases, 30 s),
 #              RUN_TIMEOUT (timeout(1) around every command; default 120 s),
@@ -16,7 +21,9 @@
 #              BF_DB_DIR (where boofuzz's sqlite database goes; default /dev/shm, see README),
 #              TARGETS (demo servers to run, space-separated file names; default all),
 #              SKIP_BUILD=1 (use the framescope already in .build-bench),
+#              SCRATCH (swift build's scratch path; default .build-bench in the repository root),
 #              SKIP_FIND=1 (throughput rows only).
+# Installs a C compiler with apt if `cc` is missing (and python3-venv if the venv must be made).
 # Exits 0 when the measurements were made, whether or not the targets were met (a report);
 # 1 when something could not be built or installed, or `framescope fuzz` is not in the build
 # (the boofuzz half is still measured and printed).
@@ -31,6 +38,9 @@ rm -f "$LOG"/*.json "$LOG"/*.err "$LOG"/*.out
 SMALL_CASES="${SMALL_CASES:-20000}"
 BF_SMALL_CASES="${BF_SMALL_CASES:-3000}"
 SMALL_FAMILIES="${SMALL_FAMILIES:-mutation}"
+JOBS="${JOBS:-8}"
+FLOOR_CASES="${FLOOR_CASES:-$SMALL_CASES}"
+FLOOR_TIMEOUT="${FLOOR_TIMEOUT:-1}"
 CATALOGUE_S="${CATALOGUE_S:-60}"
 FIND_CASES="${FIND_CASES:-20000}"
 FIND_S="${FIND_S:-30}"
@@ -38,22 +48,36 @@ RUN_TIMEOUT="${RUN_TIMEOUT:-120}"
 SEED="${SEED:-1}"
 PROBE_TIMEOUT="${PROBE_TIMEOUT:-1}"
 TARGET_DIR="$ROOT/tools/fuzz-targets"
-FS="$ROOT/.build-bench/release/framescope"
+SCRATCH="${SCRATCH:-$ROOT/.build-bench}"
+FS="$SCRATCH/release/framescope"
 VENV="$DATA/boofuzz-venv"
+FLOOR="$DATA/fuzz_floor"
+LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
 BF=("$VENV/bin/python" "$BENCH/boofuzz_framed.py")
 RESULTS="$LOG/results.tsv"
 : >"$RESULTS"
 
 say() { printf '== %s\n' "$*" >&2; }
 
-# --- tools: framescope (release) and boofuzz (venv) -------------------------------------------
+# --- tools: a C compiler (apt), framescope (release), the floor client, boofuzz (venv) ----------
 command -v timeout >/dev/null || { echo "timeout(1) is not on PATH" >&2; exit 1; }
+need=()
+command -v cc >/dev/null || need+=(gcc libc6-dev)
+if ! "$VENV/bin/python" -c 'import boofuzz' 2>/dev/null && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    need+=(python3-venv)
+fi
+if [ "${#need[@]}" -gt 0 ]; then
+    say "installing: ${need[*]}"
+    if [ "$(id -u)" -ne 0 ]; then echo "need root to apt-get install ${need[*]}" >&2; exit 1; fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >"$LOG/apt.log" 2>&1 || { echo "apt-get install ${need[*]} failed; see $LOG/apt.log" >&2; exit 1; }
+fi
 if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -x "$FS" ]; then
     command -v swift >/dev/null || { echo "swift is not on PATH" >&2; exit 1; }
-    say "building framescope (release, .build-bench)"
+    say "building framescope (release, $SCRATCH)"
     ok=0
     for attempt in 1 2 3; do
-        if (cd "$ROOT" && nice -n 10 swift build -c release --product framescope --scratch-path .build-bench) >"$LOG/build.log" 2>&1; then
+        if (cd "$ROOT" && nice -n 10 swift build -c release --product framescope --scratch-path "$SCRATCH") >"$LOG/build.log" 2>&1; then
             ok=1; break
         fi
         say "build attempt $attempt failed (see $LOG/build.log); sources may be mid-edit, retrying in 60 s"
@@ -63,6 +87,9 @@ if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -x "$FS" ]; then
     [ "$ok" = 1 ] || { echo "framescope did not build; see $LOG/build.log" >&2; exit 1; }
 fi
 [ -x "$FS" ] || { echo "no $FS" >&2; exit 1; }
+say "building the floor client: cc -O2 -pthread $BENCH/fuzz_floor.c"
+cc -O2 -Wall -Wextra -pthread -o "$FLOOR" "$BENCH/fuzz_floor.c" >"$LOG/floor-build.log" 2>&1 \
+    || { cat "$LOG/floor-build.log" >&2; echo "fuzz_floor.c did not build; see $LOG/floor-build.log" >&2; exit 1; }
 if ! "$VENV/bin/python" -c 'import boofuzz' 2>/dev/null; then
     say "making $VENV (pip install boofuzz==0.4.2)"
     python3 -m venv "$VENV"
@@ -153,12 +180,26 @@ bf_run() {
     record "$section" "$row" "$label" "$LOG/$key.json" "$RC" "$LOG/$key.err"
 }
 
+# floor_run KEY ROW LABEL PORT : fuzz_floor (JOBS lanes), its JSON line in $LOG/KEY.json.
+floor_run() {
+    local key="$1" row="$2" label="$3" port="$4"
+    say "fuzz_floor --port $port --jobs $JOBS --cases $FLOOR_CASES ($row; $label)"
+    bounded "$key" "$FLOOR" --host 127.0.0.1 --port "$port" --jobs "$JOBS" --cases "$FLOOR_CASES" \
+        --duration "$CATALOGUE_S" --timeout "$FLOOR_TIMEOUT"
+    tail -n1 "$LOG/$key.out" >"$LOG/$key.json" 2>/dev/null || true
+    record tput "$row" "$label" "$LOG/$key.json" "$RC" "$LOG/$key.err"
+}
+
 # --- 1. throughput against `framescope serve framed` (robust: nothing should be found) --------
 say "framescope serve framed --port 0 --quiet"
 start serve "$FS" serve framed --port 0 --quiet
 SERVE_PORT="$PORT"; SERVE_PID="$SPID"
 
-fs_run fs-small tput "small frames" "127.0.0.1:$SERVE_PORT" --tcp --families "$SMALL_FAMILIES" --cases "$SMALL_CASES" --duration "$CATALOGUE_S"
+# The floor runs just before and just after framescope's small-frame run, on the same server;
+# the ratio is taken against the faster of the two.
+floor_run floor-1 "small frames" "floor (C), run 1" "$SERVE_PORT"
+fs_run fs-small tput "small frames" "127.0.0.1:$SERVE_PORT" --tcp --families "$SMALL_FAMILIES" --cases "$SMALL_CASES" --duration "$CATALOGUE_S" --jobs "$JOBS"
+floor_run floor-2 "small frames" "floor (C), run 2" "$SERVE_PORT"
 bf_run bf-small tput "small frames" boofuzz --port "$SERVE_PORT" --small --cases "$BF_SMALL_CASES" --duration "$CATALOGUE_S"
 # The same with the database on disk (boofuzz's default place is ./boofuzz-results): for the record.
 if [ "$BF_DB_DIR" = /dev/shm ]; then
@@ -210,10 +251,11 @@ fi
 # --- 3. the table -------------------------------------------------------------------------------
 OUT="$DATA/fuzz-latest.txt"
 python3 - "$RESULTS" "$(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo '?')" "$BF_VERSION" \
-    "$BF_DB_DIR" "$SERVE_NOTE" "$SMALL_FAMILIES" "$FIND_CASES" "$FIND_S" "$RUN_TIMEOUT" "$PROBE_TIMEOUT" "$(nproc)" <<'EOF' | tee "$OUT"
+    "$BF_DB_DIR" "$SERVE_NOTE" "$SMALL_FAMILIES" "$FIND_CASES" "$FIND_S" "$RUN_TIMEOUT" "$PROBE_TIMEOUT" "$(nproc)" \
+    "$JOBS" "$LOADAVG" <<'EOF' | tee "$OUT"
 import json, os, sys, time
 (path, rev, bfver, dbdir, serve_note, small_fams, find_cases, find_s, run_timeout, probe_timeout,
- cores) = sys.argv[1:12]
+ cores, jobs, loadavg) = sys.argv[1:14]
 
 def load(f):
     if f in ("-", "") or not os.path.exists(f):
@@ -257,13 +299,16 @@ def problem(tool, jf, rc, note):
         return "exit 2 (usage or target unusable): " + err_line(note)
     return "no result (exit %s): %s" % (rc, err_line(note))
 
-print("framescope fuzz vs boofuzz %s  %s  commit %s  (%s cores, shared by fuzzer and server)"
-      % (bfver, time.strftime("%Y-%m-%d %H:%M:%S"), rev, cores))
+print("framescope fuzz vs boofuzz %s  %s  commit %s  (%s cores, shared by fuzzer and server;"
+      " load average %s at the start)" % (bfver, time.strftime("%Y-%m-%d %H:%M:%S"), rev, cores, loadavg))
 print()
 print("Cases per second against `framescope serve framed` (robust: nothing should be found; it was %s)"
       % serve_note)
 print("boofuzz: its sqlite database in %s; oracle after every case: a fresh connection, one valid"
       " frame, its exact echo within %s s" % (dbdir, probe_timeout))
+print("floor (C): tools/bench/fuzz_floor.c in %s lanes (framescope: --jobs %s); a case = one connection"
+      " writing a 24-byte frame and closing, then a probe connection: a nonce frame, its exact echo"
+      % (jobs, jobs))
 print()
 print("%-16s %-28s %8s %9s %10s %9s" % ("row", "tool", "cases", "seconds", "cases/s", "failures"))
 print("-" * 85)
@@ -281,6 +326,18 @@ for section, row, tool, jf, rc, note in rows:
                                                  "  (found something on the robust server!)" if nfail else ""))
 print()
 
+def floor_line(row, a, target=None):
+    """a's cases/s as a fraction of the floor (the faster of the floor's runs)."""
+    f = RATE.get((row, "floor"))
+    if (row, a) in RATE and f:
+        r = RATE[(row, a)] / f
+        s = "  %-16s %s / floor: %.2f  (%.0f of %.0f cases/s)" % (row, a, r, RATE[(row, a)], f)
+        if target:
+            s += "   target >= %g  %s" % (target, "PASS" if r >= target else "MISS")
+        print(s)
+    else:
+        print("  %-16s %s / floor: n/a" % (row, a))
+
 def ratio_line(row, a, b, target=None):
     if (row, a) in RATE and (row, b) in RATE and RATE[(row, b)] > 0:
         r = RATE[(row, a)] / RATE[(row, b)]
@@ -292,14 +349,21 @@ def ratio_line(row, a, b, target=None):
         print("  %-16s %s / %s: n/a" % (row, a, b))
 
 print("ratios of cases/s (measured in this run)")
+floors = [RATE[k] for k in RATE if k[0] == "small frames" and k[1].startswith("floor (C)")]
+if floors:
+    RATE[("small frames", "floor")] = max(floors)
 ratio_line("small frames", "framescope", "boofuzz", 10)
 if ("small frames", "framescope") in RATE:
     r = RATE[("small frames", "framescope")]
     print("  %-16s framescope: %.0f cases/s   target >= 8,500  %s" % ("small frames", r, "PASS" if r >= 8500 else "MISS"))
+floor_line("small frames", "framescope", 0.85)
+floor_line("small frames", "boofuzz")
 ratio_line("whole catalogue", "framescope", "boofuzz, s_bytes body")
 ratio_line("whole catalogue", "framescope", "boofuzz, s_string body")
-print("  (small frames: framescope --families %s; boofuzz --small: frames of at most 24 bytes."
-      " whole catalogue: framescope's default families; boofuzz's depth-1 catalogue of the frame)" % small_fams)
+print("  (small frames: framescope --families %s --jobs %s; boofuzz --small: frames of at most 24 bytes;"
+      " floor: the faster of its two runs, one just before framescope's, one just after."
+      " whole catalogue: framescope's default families; boofuzz's depth-1 catalogue of the frame)"
+      % (small_fams, jobs))
 
 finds = [r for r in rows if r[0] == "find"]
 if finds:
