@@ -48,24 +48,22 @@ enum Terminal {
         return true
     }
 
-    /// The pipeline's limit warnings, on standard error as they happen: the first 20, then a
-    /// note that more were left out (one adversarial capture can hit a limit 100,000 times).
-    /// Notes that are news, not trouble (auto switching from its provisional raw), the first 20.
+    /// The pipeline's notes (news, not trouble: auto choosing or switching its framing after
+    /// showing provisional pieces) and limit warnings, on standard error as they happen: the
+    /// first 20 of each, then a line that more were left out (one adversarial capture can hit a
+    /// limit 100,000 times).
     static func warnings(_ stage: MessageStage) {
-        for n in stage.takeNotices() {
-            shownNotices += 1
-            if shownNotices <= 20 {
-                error("note: " + n)
-            } else if shownNotices == 21 {
-                error("note: more streams switched their framing; further notes are not shown")
-            }
-        }
-        for w in stage.takeWarnings() {
-            shownWarnings += 1
-            if shownWarnings <= 20 {
-                error("warning: " + w)
-            } else if shownWarnings == 21 {
-                error("warning: more limits were hit; further warnings are not shown")
+        say(stage.takeNotices(), "note: ", count: &shownNotices, "more streams settled their framing; further notes are not shown")
+        say(stage.takeWarnings(), "warning: ", count: &shownWarnings, "more limits were hit; further warnings are not shown")
+    }
+
+    private static func say(_ lines: [String], _ prefix: String, count: inout Int, _ more: String) {
+        for line in lines {
+            count += 1
+            if count <= 20 {
+                error(prefix + line)
+            } else if count == 21 {
+                error(prefix + more)
             }
         }
     }
