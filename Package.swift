@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Fuzz"], path: "Tests/TestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"], path: "Tests/WireTests"),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"], path: "Tests/CaptureTests"),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Wire", "Capture", "Framing", "Inspect", "TestSupport"], path: "Tests/RenderTests", exclude: ["Golden"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Wire", "Capture", "Framing", "Inspect", "Streams", "TestSupport"], path: "Tests/RenderTests", exclude: ["Golden"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing", "TestSupport"], path: "Tests/FramingTests"),
         .testTarget(name: "StreamsTests", dependencies: ["Streams", "Wire", "TestSupport"], path: "Tests/StreamsTests"),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "Framing", "Streams", "Wire"], path: "Tests/InspectTests"),

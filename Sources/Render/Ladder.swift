@@ -29,6 +29,14 @@ public struct LadderSegment: Sendable, Hashable {
         self.flags = flags
         self.analysis = analysis
     }
+
+    /// Frame `frame` as a segment of its TCP stream: its session facts (from the inspector) and
+    /// its decoded TCP header; nil for a frame that is not a TCP segment of a stream.
+    public init?(frame: Int, timestamp: Timestamp, session: SessionInfo?, decoded: DecodedFrame) {
+        guard let s = session, case .tcp(let h)? = decoded.layers.first(where: { $0.proto == .tcp })?.header else { return nil }
+        self.init(frame: frame, timestamp: timestamp, direction: s.direction, offset: UInt64(s.relativeSequence &- 1),
+                  length: h.payloadLength, flags: h.flags, analysis: s.analysis)
+    }
 }
 
 /// What one segment carries of one message.
@@ -91,16 +99,27 @@ public enum Ladder {
 
     /// An arrow's label: flags and size, the messages it carries, its analysis flags.
     static func segmentLabel(_ seg: LadderSegment, _ slices: [MessageSlice], separator: String) -> String {
+        var label = sizeLabel(seg)
+        let m = Ladder.label(slices)
+        if !m.isEmpty { label += separator + m }
+        let note = analysisNote(seg)
+        if !note.isEmpty { label += separator + note }
+        return label
+    }
+
+    /// The start of an arrow's label: its flags and payload size (`SYN`, `FIN`, `14 B`, `ACK`).
+    static func sizeLabel(_ seg: LadderSegment) -> String {
         var label = "\(seg.length) B"
         let f = flagText(seg.flags)
         if !f.isEmpty { label = f + (seg.length > 0 ? " " + label : "") }
         if seg.length == 0 && f.isEmpty { label = "ACK" }
-        let m = Ladder.label(slices)
-        if !m.isEmpty { label += separator + m }
-        // fin and rst are already in the flags.
-        let news = seg.analysis.filter { $0 != .fin && $0 != .rst }
-        if !news.isEmpty { label += separator + "{" + news.map(\.rawValue).joined(separator: ",") + "}" }
         return label
+    }
+
+    /// The analysis flags worth a note (`{retransmission}`); fin and rst are already in the flags.
+    static func analysisNote(_ seg: LadderSegment) -> String {
+        let news = seg.analysis.filter { $0 != .fin && $0 != .rst }
+        return news.isEmpty ? "" : "{" + news.map(\.rawValue).joined(separator: ",") + "}"
     }
 
     /// Flags worth a label: PSH never, ACK only beside SYN (a SYN-ACK).
@@ -112,28 +131,72 @@ public enum Ladder {
     /// The diagram as text, `width` columns wide.
     public static func text(client: String, server: String, segments: [LadderSegment], messages: [ChatMessage], width: Int = 100, into out: ByteSink) {
         let inner = max(width - 14, 40)
-        out.write("        \(client)")
-        let gap = max(1, inner + 6 - client.count - server.count)
-        out.write(String(repeating: " ", count: gap))
-        out.write(server)
-        out.byte(UInt8(ascii: "\n"))
+        columns(client: client, server: server, inner: inner, style: .plain, into: out)
         for seg in segments {
             let slices = slices(of: seg, messages: messages, segments: segments)
-            var label = segmentLabel(seg, slices, separator: " ")
-            let maxLabel = inner - 6
-            if label.count > maxLabel { label = String(label.prefix(maxLabel - 1)) + "…" }
-            let dashes = max(inner - label.count - 2, 2)
-            let left = dashes / 2, right = dashes - left
-            let frame = "#\(seg.frame)"
-            out.write(String(repeating: " ", count: max(0, 7 - frame.count)))
-            out.write(frame)
-            out.write(" |")
-            if seg.direction == .clientToServer {
-                out.write(String(repeating: "-", count: left) + " " + label + " " + String(repeating: "-", count: right) + ">|\n")
-            } else {
-                out.write("<" + String(repeating: "-", count: left) + " " + label + " " + String(repeating: "-", count: right) + "|\n")
-            }
+            arrow(frame: seg.frame, direction: seg.direction, label: segmentLabel(seg, slices, separator: " "), inner: inner,
+                  style: .plain, into: out)
         }
+    }
+
+    /// The line above the arrows: the client's name over the left end, the server's over the right.
+    static func columns(client: String, server: String, inner: Int, style: TextStyle, into out: ByteSink) {
+        out.write("        ")
+        style.open(.address, out)
+        out.write(client)
+        style.close(out)
+        let gap = max(1, inner + 6 - DisplayWidth.of(client) - DisplayWidth.of(server))
+        out.write(String(repeating: " ", count: gap))
+        style.open(.address, out)
+        out.write(server)
+        style.close(out)
+        out.byte(UInt8(ascii: "\n"))
+    }
+
+    /// One arrow, `inner` columns between its ends, its label centred on it (cut with "…" when
+    /// too long); widths are display widths, so wide (CJK) characters count two columns.
+    /// `note` (analysis flags) follows the label, in the warning colour.
+    static func arrow(frame: Int, direction: Direction, label: String, note: String = "", inner: Int,
+                      style: TextStyle, into out: ByteSink) {
+        let maxLabel = inner - 6
+        var label = label, note = note
+        let full = note.isEmpty ? label : label + " " + note
+        if DisplayWidth.of(full) > maxLabel {
+            label = DisplayWidth.fit(full, columns: maxLabel)
+            note = ""
+        }
+        let used = DisplayWidth.of(label) + (note.isEmpty ? 0 : 1 + DisplayWidth.of(note))
+        let dashes = max(inner - used - 2, 2)
+        let left = dashes / 2, right = dashes - left
+        let number = "#\(frame)"
+        out.write(String(repeating: " ", count: max(0, 7 - number.count)))
+        style.open(.dim, out)
+        out.write(number)
+        style.close(out)
+        out.write(" |")
+        style.open(.dim, out)
+        out.write(direction == .clientToServer ? "" : "<")
+        out.write(String(repeating: "-", count: left))
+        style.close(out)
+        out.write(" " + label)
+        if !note.isEmpty {
+            out.write(" ")
+            style.open(.warning, out)
+            out.write(note)
+            style.close(out)
+        }
+        out.write(" ")
+        style.open(.dim, out)
+        out.write(String(repeating: "-", count: right))
+        out.write(direction == .clientToServer ? ">" : "")
+        style.close(out)
+        out.write("|\n")
+    }
+
+    /// `host:port`, an IPv6 host in brackets.
+    public static func endpoint(_ a: IPAddress, _ p: UInt16) -> String {
+        if case .v6 = a { return "[\(a)]:\(p)" }
+        return "\(a):\(p)"
     }
 
     /// The diagram as a standalone SVG document (well-formed XML): time lines for both hosts,

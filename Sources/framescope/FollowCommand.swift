@@ -15,17 +15,28 @@ struct FollowCommand: ParsableCommand {
         diagram with the message boundaries marked on them; --svg FILE writes the same diagram \
         as a picture (open it in a browser).
 
+        With --live, the ladder grows as frames arrive: each segment's row is printed (and \
+        flushed) when it is captured, with the messages it carries on the arrow and sticky \
+        (several messages in one segment) and split (one message over several) marked. Rows of \
+        concurrent streams interleave, each prefixed with its stream index ([0], [1], …); a \
+        stream's endpoints are printed when its first frame is seen. The positional arguments \
+        are then filter words (there is no file), --stream N keeps one stream (default: every \
+        TCP stream), and the capture stops on -c, --duration, Ctrl-C or SIGTERM; then each \
+        stream's messages are listed, as for a file. Needs root, like `live`.
+
         Examples:
           framescope follow captures/sticky.pcap --stream 0 --ladder
           framescope follow captures/split.pcap --stream 0 --svg split.svg
+          framescope follow --live 'tcp port 9000' --framing '!I'     (Ctrl-C to stop)
+          framescope follow --live -i lo --duration 30 'tcp port 9000'
         """
     )
 
-    @Argument(help: ArgumentHelp("Capture file to read; - reads standard input.", valueName: "file"))
-    var file: String
+    @Argument(help: ArgumentHelp("Capture file to read (- reads standard input); with --live, the BPF filter words.", valueName: "file-or-filter"))
+    var arguments: [String] = []
 
-    @Option(help: "The TCP stream to follow (see `framescope messages`).")
-    var stream: Int = 0
+    @Option(help: "The TCP stream to follow (see `framescope messages`); with --live, only this one (default: all).")
+    var stream: Int?
 
     @OptionGroup var framing: FramingOptions
 
@@ -35,7 +46,41 @@ struct FollowCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the ladder diagram as an SVG picture to this file.", valueName: "file"))
     var svg: String?
 
+    @Flag(help: "Capture live and draw the ladder rows as frames arrive (see `live` for -i, --duration).")
+    var live = false
+
+    @Option(name: [.customShort("i"), .long], help: "With --live: the interface (default lo).")
+    var interface: String?
+
+    @Option(help: "With --live: stop after this many seconds.")
+    var duration: Double?
+
+    @Option(name: [.customShort("c"), .long], help: "With --live: stop after this many frames (after the filter).")
+    var count: Int?
+
+    @Option(help: ArgumentHelp("With --live: the kernel capture ring in MB (see live --help).", valueName: "MB"))
+    var buffer: Int = 32
+
+    func validate() throws {
+        if live {
+            if svg != nil { throw ValidationError("--svg draws a whole stream: capture with `live -w FILE`, then `follow FILE --svg`") }
+            if let d = duration, !(d > 0) { throw ValidationError("--duration must be a positive number of seconds") }
+            if let c = count, c < 1 { throw ValidationError("-c must be at least 1") }
+            if buffer < 1 || buffer > 4096 { throw ValidationError("--buffer must be between 1 and 4096 MB") }
+        } else {
+            if arguments.isEmpty { throw ValidationError("give a capture file, or --live") }
+            if arguments.count > 1 { throw ValidationError("follow reads one capture file (filter words are for --live)") }
+            if interface != nil || duration != nil || count != nil { throw ValidationError("-i, --duration and -c are for --live") }
+        }
+    }
+
     func run() throws {
+        if live {
+            try FollowLive(interface: interface ?? "lo", filter: arguments, stream: stream, duration: duration,
+                           count: count, bufferMegabytes: buffer, framing: framing).run()
+            return
+        }
+        let file = arguments[0], stream = self.stream ?? 0
         let input = try CaptureInput(file: file, filter: [], outputAtEnd: true)
         defer { input.close() }
         let read = TCPConversation.read(input, stream: stream, inspector: try framing.inspector())
@@ -45,21 +90,12 @@ struct FollowCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let (summary, messages, segments) = (conversation.summary, conversation.messages, conversation.segments)
-        let e = summary.endpoints
-        let client = endpoint(e.client, e.clientPort), server = endpoint(e.server, e.serverPort)
+        let (client, server) = (conversation.client, conversation.server)
         let out = ByteSink()
-        let format = messages.first?.format ?? summary.format ?? "?"
-        out.write("stream \(stream): client \(client) ⇄ server \(server) (\(e.roleReason)); framing \(format)")
+        Ladder.streamLine(stream: stream, endpoints: summary.endpoints, format: messages.first?.format ?? summary.format ?? "?", into: out)
         if let g = summary.guess { out.write(" guessed: \(g.evidence)") }
         out.write("\n")
-        for m in messages {
-            out.write(m.direction == .clientToServer ? "→ " : "← ")
-            out.write("#\(m.message.index) ")
-            out.write(MessageLines.quoted(m.message.body, limit: 200))
-            out.write("   frames \(m.frames.map(String.init).joined(separator: ","))")
-            if !m.message.problems.isEmpty { out.write(" [" + m.message.problems.map(\.rawValue).joined(separator: ", ") + "]") }
-            out.write("\n")
-        }
+        for m in messages { Ladder.messageLine(m, into: out) }
         if ladder {
             out.write("\n")
             Ladder.text(client: "client " + client, server: "server " + server, segments: segments, messages: messages, into: out)
@@ -78,8 +114,6 @@ struct FollowCommand: ParsableCommand {
             throw ExitCode(1)
         }
     }
-
-    func endpoint(_ a: IPAddress, _ p: UInt16) -> String { TCPConversation.endpoint(a, p) }
 }
 
 /// One TCP stream of a capture, read for `follow` and for the fuzz report's ladder: its
@@ -89,13 +123,8 @@ struct TCPConversation {
     var messages: [ChatMessage]
     var segments: [LadderSegment]
 
-    var client: String { Self.endpoint(summary.endpoints.client, summary.endpoints.clientPort) }
-    var server: String { Self.endpoint(summary.endpoints.server, summary.endpoints.serverPort) }
-
-    static func endpoint(_ a: IPAddress, _ p: UInt16) -> String {
-        if case .v6 = a { return "[\(a)]:\(p)" }
-        return "\(a):\(p)"
-    }
+    var client: String { Ladder.endpoint(summary.endpoints.client, summary.endpoints.clientPort) }
+    var server: String { Ladder.endpoint(summary.endpoints.server, summary.endpoints.serverPort) }
 
     /// Reads `input` to its end (or to a damaged record: `failure`) and keeps stream `stream`;
     /// nil when the capture has no such stream.
@@ -103,10 +132,9 @@ struct TCPConversation {
         guard let stage = inspector.messages else { return (nil, nil) }
         var segments: [LadderSegment] = []
         var (messages, failure) = input.inspectAll(inspector, keep: { $0.transport == .tcp && $0.stream == stream }) { raw, session, frame in
-            if let s = session, s.stream == stream, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {
-                segments.append(LadderSegment(frame: input.frameNumber, timestamp: raw.timestamp, direction: s.direction,
-                                              offset: UInt64(s.relativeSequence &- 1), length: h.payloadLength,
-                                              flags: h.flags, analysis: s.analysis))
+            if session?.stream == stream,
+               let segment = LadderSegment(frame: input.frameNumber, timestamp: raw.timestamp, session: session, decoded: frame) {
+                segments.append(segment)
             }
         }
         guard let summary = stage.summaries.first(where: { $0.stream == stream && $0.transport == .tcp }) else { return (nil, failure) }
