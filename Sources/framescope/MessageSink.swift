@@ -18,14 +18,15 @@ final class MessageSink: @unchecked Sendable {
     let printer: MessagePrinter
     let live: Bool
     // Used by one thread at a time (see the type's doc): no runtime exclusivity checks.
-    @exclusivity(unchecked) var order = StreamOrder()
+    @exclusivity(unchecked) var order: StreamOrder
     /// A held message is rendered here first, then its bytes are kept by `order`.
     let scratch = ByteSink(capacity: 4096)
 
-    init(stage: MessageStage, printer: MessagePrinter, live: Bool) {
+    init(stage: MessageStage, printer: MessagePrinter, live: Bool, order: StreamOrder = StreamOrder()) {
         self.stage = stage
         self.printer = printer
         self.live = live
+        self.order = order
     }
 
     /// Frames a batch of events from the reading half, then prints what became ready.

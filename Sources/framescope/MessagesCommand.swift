@@ -30,6 +30,11 @@ struct MessagesCommand: ParsableCommand {
           framescope messages lesson.pcap --framing line
           framescope messages --live 'tcp port 9000' --framing '!I'     (Ctrl-C to stop)
 
+        Order: stream by stream in index order, each stream's messages in conversation order \
+        (both directions interleaved) — held in memory up to 64 MB, then in a temporary file \
+        unlinked as soon as it is made, so the order never breaks and memory stays bounded. \
+        --order arrival prints each message as it completes instead.
+
         With --live, the positional arguments are all filter words (there is no file), and each message is printed as soon as it is complete, in arrival order.
         """
     )
@@ -57,10 +62,19 @@ struct MessagesCommand: ParsableCommand {
     @Option(help: "Only this TCP stream (its index).")
     var stream: Int?
 
+    enum Order: String, ExpressibleByArgument, CaseIterable { case stream, arrival }
+
+    @Option(help: "stream: stream by stream, in index order (the default for a file); arrival: each message as it completes (always so with --live).")
+    var order: Order = .stream
+
+    @Option(help: .hidden)
+    var orderBudget: Int = 64 << 20
+
     func validate() throws {
         if !live && arguments.isEmpty { throw ValidationError("give a capture file, or --live") }
         if buffer < 1 || buffer > 4096 { throw ValidationError("--buffer must be between 1 and 4096 MB") }
         if let d = duration, !(d > 0) { throw ValidationError("--duration must be a positive number of seconds") }
+        if orderBudget < 0 { throw ValidationError("--order-budget must not be negative") }
     }
 
     func run() throws {
@@ -71,12 +85,14 @@ struct MessagesCommand: ParsableCommand {
             : .file(try CaptureInput(file: arguments[0], filter: Array(arguments.dropFirst())))
         defer { input.close() }
         let printer = MessagePrinter(json: json, stream: stream)
+        // Held output past the budget goes to a temporary file (made only when it is needed).
         let sink = MessageSink(stage: MessageStage(framing: try framing.choice(), keeps: .messages, emitsProvisional: live),
-                               printer: printer, live: live)
+                               printer: printer, live: live || order == .arrival,
+                               order: StreamOrder(limitBytes: orderBudget, spill: live || order == .arrival ? nil : LazySpill()))
         let failure = live ? try runLive(input, sink) : try runFile(input, sink)
         input.reportEnd()
         if sink.order.orderBroken {
-            Terminal.error("more than 64 MB of messages (or 200,000 ended streams) waited for an earlier stream to end; they were printed out of stream order")
+            Terminal.error("more than \(orderBudget >> 20) MB of messages waited for an earlier stream to end and no spill file could be made; they were printed out of stream order")
         }
         if let e = failure {
             Terminal.error(e.description)
