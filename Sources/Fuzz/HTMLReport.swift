@@ -46,21 +46,24 @@ extension FuzzReport {
         }
         h += "</table>\n"
 
-        let found = findings
+        let (found, unconfirmed) = splitFindings
         h += "<h2>Findings</h2>\n"
         if found.isEmpty {
-            h += "<p>No failure: every case was answered right and in time.</p>\n"
+            h += unconfirmed.isEmpty ? "<p>No failure: every case was answered right and in time.</p>\n"
+                : "<p>No confirmed failure (see the unconfirmed findings below).</p>\n"
         } else {
-            h += "<table id=\"findings\"><tr><th>#</th><th>verdict</th><th>family</th><th>case</th><th>cases like it</th><th>reproduce</th></tr>\n"
-            for (n, (f, count)) in found.enumerated() {
-                h += "<tr><td><a href=\"#finding-\(n + 1)\">\(n + 1)</a></td><td class=\"bad\">\(f.verdict.rawValue)</td>"
-                h += "<td>\(f.fuzzCase.family.rawValue)</td><td><code>\(esc(f.fuzzCase.id))</code></td><td>\(count)</td>"
-                h += "<td style=\"text-align:left\"><code class=\"reproduce\">\(esc(reproduce(f)))</code></td></tr>\n"
-            }
-            h += "</table>\n"
+            h += findingsTable("findings", "finding", found, reproduce: reproduce)
         }
-        for (n, (f, count)) in found.enumerated() {
-            h += finding(n + 1, f, count: count, reproduce: reproduce(f), spec: spec)
+        for (n, g) in found.enumerated() {
+            h += finding("finding", n + 1, g, reproduce: reproduce(g.first), spec: spec)
+        }
+        if !unconfirmed.isEmpty {
+            h += "<h2>Unconfirmed</h2>\n<p>Played alone again, the verdict of these came back fewer than 2 times: "
+            h += "listed here, not counted as failures.</p>\n"
+            h += findingsTable("unconfirmed", "unconfirmed", unconfirmed, reproduce: reproduce)
+            for (n, g) in unconfirmed.enumerated() {
+                h += finding("unconfirmed", n + 1, g, reproduce: reproduce(g.first), spec: spec)
+            }
         }
         h += "<p><small>Made by framescope. Verdicts: "
         h += Verdict.allCases.map { "<b>\($0.rawValue)</b> \(esc($0.summary))" }.joined(separator: "; ") + ".</small></p>\n"
@@ -68,20 +71,50 @@ extension FuzzReport {
         return h
     }
 
-    private func finding(_ n: Int, _ f: Failure, count: Int, reproduce: String, spec: FrameSpec) -> String {
+    /// The summary table of confirmed or unconfirmed findings, linking to their sections.
+    private func findingsTable(_ id: String, _ anchor: String, _ list: [Finding], reproduce: (Failure) -> String) -> String {
+        var h = "<table id=\"\(id)\"><tr><th>#</th><th>verdict</th><th>cause</th><th>families</th><th>case</th><th>cases like it</th>"
+        h += "<th>confirmed</th><th>reproduce</th></tr>\n"
+        for (n, g) in list.enumerated() {
+            let f = g.first
+            h += "<tr><td><a href=\"#\(anchor)-\(n + 1)\">\(n + 1)</a></td><td class=\"bad\">\(f.verdict.rawValue)</td>"
+            h += "<td>\(g.cause?.rawValue ?? "-")</td><td>\(g.families.map(\.rawValue).joined(separator: ", "))</td>"
+            h += "<td><code>\(esc(f.fuzzCase.id))</code></td><td>\(g.failures.count)</td><td>\(confirmedText(g) ?? "-")</td>"
+            h += "<td style=\"text-align:left\"><code class=\"reproduce\">\(esc(reproduce(f)))</code></td></tr>\n"
+        }
+        return h + "</table>\n"
+    }
+
+    /// `3/3`: how often the finding's verdict came back when its case was played alone again.
+    private func confirmedText(_ g: Finding) -> String? {
+        evidence[g.first.fuzzCase.id]?.confirmed.map { "\($0.cameBack)/\($0.played)" }
+    }
+
+    private func finding(_ anchor: String, _ n: Int, _ g: Finding, reproduce: String, spec: FrameSpec) -> String {
+        let f = g.first
+        let count = g.failures.count
         let c = f.fuzzCase
         let ev = evidence[c.id]
         let udp = transport == "udp"
-        var h = "<section class=\"finding\" id=\"finding-\(n)\">\n"
-        h += "<h2>\(n). <span class=\"verdict\">\(f.verdict.rawValue)</span> · \(c.family.rawValue) · <code>\(esc(c.id))</code>"
+        var h = "<section class=\"finding\" id=\"\(anchor)-\(n)\">\n"
+        h += "<h2>\(n). <span class=\"verdict\">\(f.verdict.rawValue)</span>\(g.cause.map { " (<span class=\"cause\">\($0.rawValue)</span>)" } ?? "")"
+        h += " · \(c.family.rawValue) · <code>\(esc(c.id))</code>"
         h += count > 1 ? " (and \(count - 1) more case\(count == 2 ? "" : "s"))" : ""
-        h += "</h2>\n<dl>\n<dt>The case</dt><dd>\(esc(c.note))</dd>\n"
+        h += "</h2>\n<dl>\n<dt>Signature</dt><dd><code>\(esc(g.signature))</code></dd>\n"
+        let families = g.families
+        if families.count > 1 {
+            h += "<dt>Families</dt><dd>1 bug, reached by \(families.count) families: \(families.map(\.rawValue).joined(separator: ", "))</dd>\n"
+        }
+        if let k = confirmedText(g) {
+            h += "<dt>Confirmed</dt><dd>\(anchor == "unconfirmed" ? "unconfirmed: came back " : "")\(k) when played alone again</dd>\n"
+        }
+        h += "<dt>The case</dt><dd>\(esc(c.note))</dd>\n"
         h += "<dt>Seen</dt><dd>\(esc(f.detail))</dd>\n"
-        let mine = explanation(family: c.family, verdict: f.verdict, in: language)
+        let mine = f.explained(in: language)
         h += "<dt>\(language == .zh ? "原因与修正" : "What happened, the likely bug, the fix")</dt><dd>"
         h += "<p>\(esc(mine.what))</p><p>\(esc(mine.bug))</p><p><strong>\(esc(mine.fix))</strong></p>"
         for other in TextLanguage.allCases where other != language {
-            h += "<details><summary>\(other == .zh ? "中文" : "English")</summary><p>\(esc(explanation(family: c.family, verdict: f.verdict, in: other).text))</p></details>"
+            h += "<details><summary>\(other == .zh ? "中文" : "English")</summary><p>\(esc(f.explained(in: other).text))</p></details>"
         }
         h += "</dd>\n"
         let total = c.writes.reduce(0) { $0 + $1.count }

@@ -54,18 +54,14 @@ public struct FuzzReport: Sendable {
         return out
     }
 
+    /// Some case failed (a non-ok verdict in the table). The exit status follows
+    /// `hasConfirmedFailure` (Finding.swift): an unconfirmed finding does not fail the run.
     public var failed: Bool { verdictCounts.contains { $0.key != .ok && $0.value > 0 } }
 
-    /// Failures grouped into distinct findings (family, verdict, stderr signature), first seen
-    /// first; each with its first case and how many cases fell into it.
+    /// The distinct findings (`distinctFindings`, grouped by the target's failure signature),
+    /// first seen first, confirmed or not; each with its first case and how many cases reach it.
     public var findings: [(first: Failure, count: Int)] {
-        var order: [String] = []
-        var groups: [String: (Failure, Int)] = [:]
-        for f in failures {
-            let k = f.findingKey
-            if let g = groups[k] { groups[k] = (g.0, g.1 + 1) } else { order.append(k); groups[k] = (f, 1) }
-        }
-        return order.compactMap { groups[$0].map { (first: $0.0, count: $0.1) } }
+        distinctFindings.map { (first: $0.first, count: $0.failures.count) }
     }
 
     // MARK: - JSON
@@ -76,8 +72,16 @@ public struct FuzzReport: Sendable {
     /// `minimized_hold_s`, `minimize_tries`, `minimize_confirmed`, `recorded_verdict`,
     /// `record_dir`, `pcap_note`; then `limit`, `limit_learned`, `cases_per_s`, `families`,
     /// `failures_not_kept`, `restarts`, `stopped_early`). `pcap` and `minimized_writes_hex` are
-    /// given for the first case of each distinct finding (absent facts are omitted).
+    /// given for the first case of each distinct finding (absent facts are omitted). Each
+    /// failure also says its `cause` where known and its finding: `finding` (an index in
+    /// `findings`) or, for an unconfirmed one, `unconfirmed_finding` (an index in `unconfirmed`).
+    /// After `failures`: `findings`, one object per distinct confirmed finding, and
+    /// `unconfirmed`, the same objects for the findings that did not come back when played again.
     public func json(reproduce: (Failure) -> String) -> [UInt8] {
+        let (confirmed, unconfirmed) = splitFindings
+        var place: [String: (Bool, Int)] = [:]
+        for (i, g) in confirmed.enumerated() { for id in g.cases { place[id] = (true, i) } }
+        for (i, g) in unconfirmed.enumerated() { for id in g.cases { place[id] = (false, i) } }
         let out = ByteSink()
         out.write("{\"target\": ")
         out.jsonString(target)
@@ -131,15 +135,8 @@ public struct FuzzReport: Sendable {
             out.write(", \"reproduce\": ")
             out.jsonString(reproduce(f))
             out.write(", \"explanation\": ")
-            out.jsonString(explanation(family: f.fuzzCase.family, verdict: f.verdict, in: language).text)
-            out.write(", \"explanations\": {")
-            for (i, lang) in TextLanguage.allCases.enumerated() {
-                if i > 0 { out.write(", ") }
-                out.jsonString(lang.rawValue)
-                out.write(": ")
-                out.jsonString(explanation(family: f.fuzzCase.family, verdict: f.verdict, in: lang).text)
-            }
-            out.write("}")
+            out.jsonString(f.explained(in: language).text)
+            writeExplanations(f, out)
             if let e = ev {
                 if let m = e.minimized {
                     out.write(", \"minimized_close\": ")
@@ -178,7 +175,22 @@ public struct FuzzReport: Sendable {
             out.decimal(f.index)
             out.write(", \"found_after_s\": ")
             out.write(Self.seconds(f.foundAfter))
+            if let c = f.cause {
+                out.write(", \"cause\": ")
+                out.jsonString(c.rawValue)
+            }
+            if let (isConfirmed, i) = place[f.fuzzCase.id] {
+                out.write(isConfirmed ? ", \"finding\": " : ", \"unconfirmed_finding\": ")
+                out.decimal(i)
+            }
             out.write("}")
+        }
+        for (key, list) in [("findings", confirmed), ("unconfirmed", unconfirmed)] {
+            out.write("], \"\(key)\": [")
+            for (i, g) in list.enumerated() {
+                if i > 0 { out.write(", ") }
+                writeFinding(g, out, reproduce: reproduce)
+            }
         }
         out.write("], \"limit\": ")
         out.decimal(limit)
@@ -209,6 +221,82 @@ public struct FuzzReport: Sendable {
         }
         out.write("}\n")
         return out.withBytes { Array($0) }
+    }
+
+    /// `"explanations": {"en": …, "zh": …}`.
+    private func writeExplanations(_ f: Failure, _ out: ByteSink) {
+        out.write(", \"explanations\": {")
+        for (i, lang) in TextLanguage.allCases.enumerated() {
+            if i > 0 { out.write(", ") }
+            out.jsonString(lang.rawValue)
+            out.write(": ")
+            out.jsonString(f.explained(in: lang).text)
+        }
+        out.write("}")
+    }
+
+    /// One object of `findings` or `unconfirmed`: DESIGN.md's keys (`signature`, `verdict`,
+    /// `cause`, `families`, `cases`, `confirmed`, then the representative's `writes_hex`,
+    /// `minimized_writes_hex`, `minimize_confirmed`, `pcap`, `reproduce`, `explanation`), then
+    /// the representative's `case`, `close`, `detail`, `explanations`, `record_dir`, `pcap_note`.
+    private func writeFinding(_ g: Finding, _ out: ByteSink, reproduce: (Failure) -> String) {
+        let f = g.first
+        let ev = evidence[f.fuzzCase.id]
+        out.write("{\"signature\": ")
+        out.jsonString(g.signature)
+        out.write(", \"verdict\": ")
+        out.jsonString(g.verdict.rawValue)
+        if let c = g.cause {
+            out.write(", \"cause\": ")
+            out.jsonString(c.rawValue)
+        }
+        out.write(", \"families\": ")
+        out.jsonNames(g.families) { $0.rawValue }
+        out.write(", \"cases\": [")
+        for (i, id) in g.cases.enumerated() {
+            if i > 0 { out.write(", ") }
+            out.jsonString(id)
+        }
+        out.write("]")
+        if let c = ev?.confirmed {
+            out.write(", \"confirmed\": [")
+            out.decimal(c.cameBack)
+            out.write(", ")
+            out.decimal(c.played)
+            out.write("]")
+        }
+        out.write(", \"writes_hex\": ")
+        out.jsonNames(f.fuzzCase.writesHex) { $0 }
+        if let e = ev, let m = e.minimized {
+            out.write(", \"minimized_writes_hex\": ")
+            out.jsonNames(m.writesHex) { $0 }
+            out.write(", \"minimize_confirmed\": ")
+            out.write(e.minimizeConfirmed ? "true" : "false")
+        }
+        if let p = ev?.pcap {
+            out.write(", \"pcap\": ")
+            out.jsonString(p)
+        }
+        out.write(", \"reproduce\": ")
+        out.jsonString(reproduce(f))
+        out.write(", \"explanation\": ")
+        out.jsonString(f.explained(in: language).text)
+        out.write(", \"case\": ")
+        out.jsonString(f.fuzzCase.id)
+        out.write(", \"close\": ")
+        out.jsonString(f.fuzzCase.close.rawValue)
+        out.write(", \"detail\": ")
+        out.jsonString(f.detail)
+        writeExplanations(f, out)
+        if let d = ev?.recordDir {
+            out.write(", \"record_dir\": ")
+            out.jsonString(d)
+        }
+        if let n = ev?.pcapNote {
+            out.write(", \"pcap_note\": ")
+            out.jsonString(n)
+        }
+        out.write("}")
     }
 
     /// A finite number with at most three decimals (JSON has no NaN or infinity).

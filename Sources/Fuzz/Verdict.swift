@@ -32,7 +32,6 @@ public enum Verdict: String, CaseIterable, Sendable, Hashable, Comparable {
     }
 }
 
-/// One failing case as the report keeps it.
 /// Why a `blocks_others` (or `hang`) happened, where the oracle can see it. The verdict names
 /// stay as they are; the cause says which mechanism the oracle saw.
 public enum Cause: String, CaseIterable, Sendable, Hashable {
@@ -44,6 +43,7 @@ public enum Cause: String, CaseIterable, Sendable, Hashable {
     case serialServer = "serial_server"
 }
 
+/// One failing case as the report keeps it (its finding: `findingKey`, Finding.swift).
 public struct Failure: Sendable {
     public var fuzzCase: FuzzCase
     /// Position of the case in the run (0-based).
@@ -65,12 +65,6 @@ public struct Failure: Sendable {
         self.detail = detail
         self.stderrTail = stderrTail
         self.foundAfter = foundAfter
-    }
-
-    /// The distinct finding this failure belongs to: family, verdict, and what the target said
-    /// last on standard error, with the numbers taken out.
-    public var findingKey: String {
-        "\(fuzzCase.family.rawValue) \(verdict.rawValue) \(Failure.signature(stderrTail))"
     }
 
     /// The last non-empty stderr line, digits folded to `#`, at most 120 characters.
@@ -120,6 +114,33 @@ public struct Explanation: Sendable, Hashable {
 /// The explanation of a failure in English (the JSON report's `explanation`).
 public func explanation(family: Family, verdict: Verdict) -> String {
     explanation(family: family, verdict: verdict, in: .en).text
+}
+
+/// The explanation of a failure whose cause the oracle saw: the cause's own text for a
+/// `blocks_others` or `hang` with a cause (the numbers are in the failure's `detail`), the table
+/// by verdict and family otherwise. JSON, HTML and the terminal explain failures with this.
+public func explanation(family: Family, verdict: Verdict, cause: Cause?, in lang: TextLanguage) -> Explanation {
+    guard let cause, verdict == .blocksOthers || verdict == .hang else { return explanation(family: family, verdict: verdict, in: lang) }
+    func e(_ en: (String, String, String), _ zh: (String, String, String)) -> Explanation {
+        let t = lang == .zh ? zh : en
+        return Explanation(what: t.0, bug: t.1, fix: t.2, language: lang)
+    }
+    switch cause {
+    case .acceptQueue:
+        return e(("New connections waited to be accepted while this case's connections were pending — the listen backlog is too small or accept() too slow; Python's multiprocessing.connection.Listener defaults to 1.",
+                  "The kernel queues at most the backlog's count of connections that accept() has not taken; past that a new client's SYN is dropped and retried about a second later.",
+                  "Listen with a larger backlog (sock.listen(128), Listener(address, backlog=128)) and accept at once: hand each connection to a thread or task, or to a selector loop."),
+                 ("这个用例的连接还在排队时，新的连接要等很久才被 accept()——listen 的半连接池（backlog）太小，或者 accept() 太慢；Python 的 multiprocessing.connection.Listener 默认 backlog 只有 1。",
+                  "内核最多替服务器排 backlog 个还没被 accept() 取走的连接；池子满了，新客户端的 SYN 就被丢掉，大约一秒后才重试。",
+                  "把 listen 的 backlog 调大（sock.listen(128)，或 Listener(address, backlog=128)），并且立刻 accept：每个连接交给一个线程或任务，或者用 selectors 的事件循环。"))
+    case .serialServer:
+        return e(("Connections were accepted at once, but nobody was served while one client's message was incomplete.",
+                  "The lesson's one-client-at-a-time loop: accept() one client, recv() from it until it is done, and only then accept the next.",
+                  "Serve each client on its own thread or task (socketserver.ThreadingTCPServer, asyncio), or run a selector loop over every connection; time out slow senders."),
+                 ("连接都立刻被接受了，但只要有一个客户端的消息没发完，其他客户端就都得不到服务。",
+                  "这正是课上一次只服务一个客户端的写法：外层的链接循环 accept() 一个客户端，内层的通信循环一直 recv() 到它结束，才回去 accept 下一个。",
+                  "每个客户端一个线程或任务（socketserver.ThreadingTCPServer、asyncio），或者用 selectors 对所有连接做事件循环；并给发得慢的客户端设超时。"))
+    }
 }
 
 /// The one table of explanations, per verdict and family, in each language. The Chinese uses

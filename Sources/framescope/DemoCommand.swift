@@ -180,7 +180,7 @@ struct DemoCommand: ParsableCommand {
         style.heading(say.fuzzTitle(seconds), into: sink)
         sink.write(wrapped(say.fuzz, width: 100) + "\n\n" + say.fuzzResult(result.cases, result.findings.count) + "\n")
         for (n, (f, count)) in result.findings.enumerated() {
-            let ex = explanation(family: f.fuzzCase.family, verdict: f.verdict, in: language)
+            let ex = f.explained(in: language)
             sink.write("  \(n + 1). \(f.verdict.rawValue) · \(f.fuzzCase.id) (\(count)): \(f.fuzzCase.note)\n")
             sink.write("     \(f.detail)\n     \(ex.text)\n")
             if let m = result.evidence[f.fuzzCase.id]?.minimized {

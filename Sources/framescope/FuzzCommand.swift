@@ -36,8 +36,15 @@ struct FuzzCommand: ParsableCommand {
         Cases run --jobs at a time; any case that is not a clean pass, and the cases that \
         finished just before it, are run again alone after the target recovered, and that run \
         gives the verdict: one failure is never blamed on another case. No case is skipped after \
-        failures. Failures are grouped into distinct findings by family, verdict and the \
-        target's last standard-error line.
+        failures. Failures are grouped into distinct findings by the target's failure \
+        signature: for a crash its last standard-error line (numbers folded) and the location a \
+        traceback shows (Python's last File "…", line N; a sanitizer's frame); otherwise the \
+        verdict and its cause where the oracle sees one (accept_queue: new connections waited to \
+        be accepted, the listen backlog is too small or accept() too slow; serial_server: \
+        accepted at once, nobody served while one client's message is incomplete). One bug \
+        reached by several families is one finding that lists them; only a crash with nothing on \
+        standard error is split by family. A finding whose case, played alone again, comes back \
+        fewer than 2 times of 3 is listed apart as unconfirmed and does not fail the run.
 
         Without --max-message the server's limit is learned first: the largest valid message it \
         answers right, by a bounded search; the limit-relative cases use it.
@@ -55,13 +62,16 @@ struct FuzzCommand: ParsableCommand {
         came back (a record folder works too). --record DIR adds, per finding, DIR/NN-CASE/ with \
         case.json and exchange.pcap: the case re-run alone under a capture on lo filtered to the \
         target's port (needs capture permission). --report FILE.json or FILE.html (give it twice \
-        for both): the JSON report, or one self-contained page with the table, each finding's \
-        marked hex dump, ladder diagram, reproducer and explanation. Explanations come in English \
+        for both): the JSON report (failures: one per failing case, with its finding's index; \
+        findings: one per distinct confirmed finding, with its signature, verdict, cause, \
+        families, cases and confirmed [came back, played]; unconfirmed: the others), or one \
+        self-contained page with the table, each finding's marked hex dump, ladder diagram, \
+        reproducer and explanation. Explanations come in English \
         or Chinese (--lang, or LANG).
 
         Only loopback targets (127.0.0.0/8, ::1) unless --allow-remote. Every run is bounded by \
         --cases and --duration.
-        Exit status: 0 no failure; 1 failures found; 2 usage error, or the target is unusable \
+        Exit status: 0 no confirmed finding; 1 confirmed findings; 2 usage error, or the target is unusable \
         (nothing listening, dies at start, does not answer the probe).
         """
     )
@@ -199,7 +209,7 @@ struct FuzzCommand: ParsableCommand {
             .collect(&result, reproduce: repro)
         engine.shutdown()
         try output(result, config: cfg, reproduce: repro)
-        if result.failed { throw ExitCode(1) }
+        if result.hasConfirmedFailure { throw ExitCode(1) }
     }
 
     /// `--replay CASE`: the case (by id from this run's catalogue, or from a record folder)
@@ -375,33 +385,7 @@ struct FuzzCommand: ParsableCommand {
         if r.restarts > 0 { text += ", \(r.restarts) restart\(r.restarts == 1 ? "" : "s")" }
         text += "\n\n" + r.tableText() + "\n"
         if let why = r.stoppedEarly { text += "\nstopped early: \(why)\n" }
-        let findings = r.findings
-        if findings.isEmpty {
-            text += "\nno failure.\n"
-        } else {
-            text += "\n\(findings.count) distinct finding\(findings.count == 1 ? "" : "s"):\n"
-            for (n, (f, count)) in findings.enumerated() {
-                // One line a finding: what, and the command that plays it again.
-                text += "\(n + 1). \(f.verdict.rawValue) · \(f.fuzzCase.family.rawValue) · \(f.fuzzCase.id)"
-                text += count > 1 ? " (+\(count - 1) like it)" : ""
-                text += " — \(repro(f))\n"
-                text += "   \(f.fuzzCase.note)\n   seen: \(f.detail)\n"
-                let sig = Failure.signature(f.stderrTail)
-                if !sig.isEmpty { text += "   stderr: \(f.stderrTail.split(separator: "\n").last.map(String.init) ?? sig)\n" }
-                let ex = explanation(family: f.fuzzCase.family, verdict: f.verdict, in: r.language)
-                text += "   why: \(ex.text)\n"
-                if let ev = r.evidence[f.fuzzCase.id] {
-                    if let m = ev.minimized {
-                        let before = f.fuzzCase.bytes.count, after = m.bytes.count
-                        text += "   minimised: \(m.writes.count) write\(m.writes.count == 1 ? "" : "s"), \(after) of \(before) bytes, close \(m.close.rawValue)"
-                        text += " (\(ev.minimizeTries) tries, \(ev.minimizeConfirmed ? "confirmed" : "not confirmed on its last run"))"
-                        text += ": " + m.writesHex.map { $0.count > 48 ? String($0.prefix(48)) + "…" : $0 }.joined(separator: " | ") + "\n"
-                    }
-                    if let p = ev.pcap { text += "   pcap: \(p)\(ev.recordedVerdict.map { " (re-run: \($0.rawValue))" } ?? "")\n" }
-                    else if let why = ev.pcapNote { text += "   no pcap: \(why)\n" }
-                }
-            }
-        }
+        text += r.summaryText(reproduce: repro)
         for path in report {
             let bytes = path.hasSuffix(".json") ? r.json(reproduce: repro) : Array(r.html(reproduce: repro, spec: config.spec).utf8)
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

@@ -132,12 +132,23 @@ final class CatalogueTests: XCTestCase {
         r.keep(Failure(fuzzCase: c, index: 3, verdict: .crash, detail: "gone", stderrTail: "Traceback\nValueError: negative buffersize in recv\n", foundAfter: 0.5))
         r.duration = 1.25
         let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.json { _ in "framescope fuzz …" })) as? [String: Any])
-        for k in ["target", "transport", "format", "seed", "cases", "duration_s", "verdict_counts", "failures"] { XCTAssertNotNil(obj[k], k) }
+        for k in ["target", "transport", "format", "seed", "cases", "duration_s", "verdict_counts", "failures", "findings", "unconfirmed"] {
+            XCTAssertNotNil(obj[k], k)
+        }
         XCTAssertEqual(obj["verdict_counts"] as? [String: Int], ["ok": 1, "crash": 1])
         let f = try XCTUnwrap((obj["failures"] as? [[String: Any]])?.first)
         for k in ["case", "family", "verdict", "writes_hex", "close", "stderr_tail", "reproduce", "explanation"] { XCTAssertNotNil(f[k], k) }
         XCTAssertEqual(f["case"] as? String, "neg-len/1")
         XCTAssertEqual(f["writes_hex"] as? [String], c.writesHex)
+        XCTAssertEqual(f["finding"] as? Int, 0)
+        // The distinct findings (issue 19): DESIGN.md's keys; nothing unconfirmed without evidence.
+        let finding = try XCTUnwrap((obj["findings"] as? [[String: Any]])?.first)
+        for k in ["signature", "verdict", "families", "cases", "writes_hex", "reproduce", "explanation"] { XCTAssertNotNil(finding[k], k) }
+        XCTAssertEqual(finding["signature"] as? String, "ValueError: negative buffersize in recv")
+        XCTAssertEqual(finding["families"] as? [String], ["boundary_length"])
+        XCTAssertEqual(finding["cases"] as? [String], ["neg-len/1"])
+        XCTAssertNil(finding["confirmed"], "no evidence collected: confirmed, without the key")
+        XCTAssertEqual((obj["unconfirmed"] as? [[String: Any]])?.count, 0)
         XCTAssertEqual(Failure.signature("x\nValueError: negative buffersize 123 in recv\n\n"), "ValueError: negative buffersize # in recv")
         XCTAssertTrue(r.tableText().contains("boundary_length"))
     }
