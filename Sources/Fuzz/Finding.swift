@@ -50,7 +50,14 @@ extension Failure {
         case (true, nil): return nil
         case (true, let l?): return "at \(l)"
         case (false, nil): return last
-        case (false, let l?): return "\(last) at \(l)"
+        case (false, let l?):
+            // `UnicodeDecodeError: 'utf-8' codec can't decode byte 0xff …`: the message varies with
+            // the input, the exception and its place do not — one bug, one finding.
+            if let colon = last.firstIndex(of: ":"), colon > last.startIndex,
+               last[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) {
+                return "\(last[..<colon]) at \(l)"
+            }
+            return "\(last) at \(l)"
         }
     }
 

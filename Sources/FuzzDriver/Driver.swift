@@ -133,7 +133,10 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
 
     /// Plays `c`: connects, writes, reads the answers to its valid messages, closes as the case
     /// says. `during` runs while a hold case's connections are held (the engine probes there).
-    func play(_ c: FuzzCase, answerDeadline: Double, hold: Double, during: () -> ProbeOutcome?) -> CaseOutcome {
+    /// `settle` (judging alone): a case that ends with a FIN half-closes instead and waits (at
+    /// most `settle` seconds) for the server to close its side — it has then read everything,
+    /// and a crash those bytes cause has happened, however busy the machine is.
+    func play(_ c: FuzzCase, answerDeadline: Double, hold: Double, settle: Double = 0, during: () -> ProbeOutcome?) -> CaseOutcome {
         var outcome = CaseOutcome()
         var sockets: [ClientSocket] = []
         defer { for s in sockets { s.closeNow() } }
@@ -158,7 +161,10 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
         }
         switch c.close {
         case .fin, .none:
-            break
+            if settle > 0 {
+                for s in sockets { s.shutdownWrite() }
+                drainUntilClosed(sockets, seconds: settle)
+            }
         case .halfClose:
             for s in sockets { s.shutdownWrite() }
             drainUntilClosed(sockets, seconds: min(answerDeadline, 2))

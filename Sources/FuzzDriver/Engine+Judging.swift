@@ -166,8 +166,15 @@ extension FuzzEngine {
         target?.clearStderr()
         let overflowsBefore = c.close == .hold ? ProcStats.listenOverflows() : nil
         var probeConnect: Double?
-        let o = driver.play(c, answerDeadline: answerDeadline(for: c), hold: holdTime, during: { [self] in
-            let p = driver.timedProbe(timeout: timeout)
+        let o = driver.play(c, answerDeadline: answerDeadline(for: c), hold: holdTime, settle: max(timeout, 2), during: { [self] in
+            var p = driver.timedProbe(timeout: timeout)
+            // Silent while held: asked once more, with a longer timeout, before anyone is blamed
+            // (a busy machine can be slower than the baseline's timeout; a blocked server stays
+            // silent however long it is given).
+            if case .silent = p.outcome {
+                let again = driver.timedProbe(timeout: max(1, timeout * 3))
+                if again.outcome.isAnswered || again.connectSeconds > p.connectSeconds { p = again }
+            }
             probeConnect = p.connectSeconds
             return p.outcome
         })
@@ -214,8 +221,10 @@ extension FuzzEngine {
             if case .answered(let s2) = p2, s2 > slowThreshold {
                 // Slow against the baseline measured now, not the run's start: a busy machine
                 // slows every answer alike.
+                // And the server must still be slow now: a busy machine's pause passes, a server
+                // the case slowed down does not.
                 let now = freshProbeP50()
-                if min(s1, s2) > max(slowThreshold, now * 50) {
+                if now > slowThreshold {
                     return (.slow, "probes answered after \(ms(s1)) and \(ms(s2)), baseline \(ms(latencyP50)) (\(ms(now)) just now)")
                 }
             }

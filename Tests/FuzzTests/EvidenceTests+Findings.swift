@@ -72,9 +72,21 @@ extension EvidenceTests {
     ==24531==ABORTING
     """
 
+    /// The same decode error on other bytes says other words; it is the same bug.
+    func testOneExceptionAtOnePlaceIsOneSignatureWhateverItsMessage() {
+        func tb(_ message: String) -> String {
+            "Traceback (most recent call last):\n  File \"/srv/chat.py\", line 41, in handle\n    text = body.decode('utf-8')\n"
+                + "           ^^^^^^^^^^^^^^^^^^^^\nUnicodeDecodeError: 'utf-8' codec can't decode \(message)\n"
+        }
+        let a = Failure.findingSignature(verdict: .crash, cause: nil, stderr: tb("byte 0xff in position 0: invalid start byte"))
+        let b = Failure.findingSignature(verdict: .crash, cause: nil, stderr: tb("bytes in position 0-1: unexpected end of data"))
+        XCTAssertEqual(a, "UnicodeDecodeError at /srv/chat.py:41 in handle")
+        XCTAssertEqual(a, b)
+    }
+
     func testTheSignatureOfRealTracebacks() throws {
         XCTAssertEqual(Failure.findingSignature(verdict: .crash, cause: nil, stderr: Self.pythonNegative),
-                       "ValueError: negative buffersize in recv at /tmp/tb/neg.py:4 in handle")
+                       "ValueError at /tmp/tb/neg.py:4 in handle")
         XCTAssertEqual(Failure.findingSignature(verdict: .crash, cause: nil, stderr: Self.pythonMemoryErrorInThread),
                        "MemoryError at /tmp/tb/mem.py:4 in handle")
         // The error's own stack, not the allocation's; digits folded in the last line only.
@@ -183,7 +195,7 @@ extension EvidenceTests {
         let findings = try XCTUnwrap(o["findings"] as? [[String: Any]])
         XCTAssertEqual(findings.count, 2)
         let neg = findings[0]
-        XCTAssertEqual(neg["signature"] as? String, "ValueError: negative buffersize in recv at /tmp/tb/neg.py:4 in handle")
+        XCTAssertEqual(neg["signature"] as? String, "ValueError at /tmp/tb/neg.py:4 in handle")
         XCTAssertEqual(neg["verdict"] as? String, "crash")
         XCTAssertNil(neg["cause"])
         XCTAssertEqual(neg["families"] as? [String], ["boundary_length", "mutation"])
