@@ -322,8 +322,12 @@ for section, row, tool, jf, rc, note in rows:
     cases, secs, nfail, _, _, _ = norm("framescope" if tool == "framescope" else "boofuzz", d)
     rate = cases / secs if secs else 0
     RATE[(row, tool)] = rate
-    print("%-16s %-28s %8d %9.2f %10.0f %9d%s" % (row, tool, cases, secs, rate, nfail,
-                                                 "  (found something on the robust server!)" if nfail else ""))
+    extra = "  (found something on the robust server!)" if nfail else ""
+    if tool.startswith("floor") and d.get("shed_probes"):
+        extra += "  (%d probes answered too_many_connections, made again)" % d["shed_probes"]
+    if tool.startswith("floor") and d.get("first_failure_reason"):
+        extra += "  (%s)" % d["first_failure_reason"][:100]
+    print("%-16s %-28s %8d %9.2f %10.0f %9d%s" % (row, tool, cases, secs, rate, nfail, extra))
 print()
 
 def floor_line(row, a, target=None):
