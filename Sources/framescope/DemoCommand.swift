@@ -110,13 +110,17 @@ struct DemoCommand: ParsableCommand {
             case .sticky, .split:
                 if classicShown { continue }
                 classicShown = true
+                let shown = parts.filter { $0 == .sticky || $0 == .split }
+                headline(shown, ctx)
                 ok = try runClassic(ctx, showing: Set(parts).intersection([.sticky, .split]))
             case .clients: ok = ctx.clients()
             case .udp: ok = ctx.udp()
             case .receiver: ok = ctx.receiver()
             case .mtu: ok = ctx.mtu()
             case .naive: ok = ctx.naive()
-            case .fuzz: ok = fuzzNaiveServer(say: language.text, language: language, out: out, style: style)
+            case .fuzz:
+                headline([.fuzz], ctx)
+                ok = fuzzNaiveServer(say: language.text, language: language, out: out, style: style)
             }
             if !ok { failed = true }
             let rest = parts[(i + 1)...].filter { !(classicShown && ($0 == .sticky || $0 == .split)) }
@@ -126,6 +130,14 @@ struct DemoCommand: ParsableCommand {
             }
         }
         if failed { throw ExitCode(1) }
+    }
+
+    /// `━━ part sticky: …` over the parts whose sections have numbered titles of their own.
+    func headline(_ parts: [DemoPart], _ ctx: DemoContext) {
+        let sink = ByteSink()
+        for p in parts { sink.write(ctx.text.partTitle(p, ctx.text.list[p] ?? "") + "\n") }
+        sink.write("\n")
+        ctx.emit(sink)
     }
 
     /// The parts named by --part (comma-separated or repeated), in the demo's order; all by default.

@@ -5,6 +5,7 @@
 
 import Capture
 import Foundation
+import Inspect
 import Render
 
 /// Two namespaces joined by a veth pair: client side `a` (10.77.0.1), server side `b`
@@ -151,9 +152,9 @@ extension DemoContext {
             helpers.append(capture)
             guard capture.await(10, { $0.stderr.contains("listening on") }) else { throw DemoError("the capture did not start: \(capture.stderr)") }
             usleep(200_000)
-            let long = String(repeating: "0123456789", count: 10_000)
+            let body = String(repeating: "0123456789", count: 10_000)
             let chat = try NetnsLab.run(["ip", "netns", "exec", lab.a, me, "chat", "\(NetnsLab.serverAddress):9000", "--framing", "!I",
-                                         "--allow-remote", "--timeout", "5", "--send", long, "Q"], within: 15)
+                                         "--allow-remote", "--timeout", "5", "--send", body, "Q"], within: 15)
             usleep(300_000)  // the last ACK and FIN reach the capture
             capture.stop()
             if chat.status != 0 { throw DemoError("framescope chat across the veth pair: \(chat.err.trimmingSpaces())") }
@@ -161,7 +162,9 @@ extension DemoContext {
             let reader = try PcapFileReader(path: path)
             while let raw = try reader.next(), frames.count < 10_000 { frames.append(CapturedFrame(raw)) }
             let c = DemoCapture(frames: frames, path: path)
-            let data = c.dataFrames.filter { tcpPorts(c.decoded[$0 - 1])?.destination == 9000 }
+            // The frames of the long message (its header says 100,000).
+            let long = c.messages.first { $0.direction == .clientToServer && $0.frames.count > 1 }
+            let data = long?.frames ?? []
             let sizes = data.map { c.payload($0).count }
             var lines = Array(data.prefix(3))
             if data.count > 4 { lines.append(data[data.count - 1]) }
@@ -173,6 +176,7 @@ extension DemoContext {
             sink.write("\n" + text.messages + "\n")
             c.renderMessages(style: style, into: sink)
             sink.write("\n" + text.capturedTo(c.frames.count, c.path) + "\n\n")
+            guard !sizes.isEmpty else { throw DemoError("the capture holds no split message") }
             paragraph(text.mtuResult(sizes.count, histogram(sizes), sizes.max() ?? 0), into: sink)
             paragraph(text.mtuAfter, into: sink)
         } catch {

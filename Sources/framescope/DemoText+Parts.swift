@@ -187,7 +187,7 @@ struct DemoPartText: Sendable {
         Ethernet cable (veth) with MTU 1500 and segmentation offload off, ran serve framed in one and \
         framescope chat in the other, and captured inside the server's namespace.
         """,
-        mtuResult: { n, sizes, largest in "\(n) segments carried the message: \(sizes). The largest payload: \(largest) bytes." },
+        mtuResult: { n, sizes, largest in "\(n) segments carried the message: \(sizes). The largest payload: \(largest.formatted) bytes (1,500 − 20 − 32)." },
         mtuAfter: """
         TCP sends as much as you like: it splits on the way (tcp发多大都行 因为会在中途拆分). The \
         receiver reads until it has the bytes the header announced — one recv() is never a message.
@@ -294,7 +294,7 @@ struct DemoPartText: Sendable {
         网络命名空间，用一根 MTU 为 1500、关掉分段卸载的虚拟以太网线（veth）连起来，在一边运行 serve \
         framed，在另一边运行 framescope chat，并在服务器所在的命名空间里抓包。
         """,
-        mtuResult: { n, sizes, largest in "这条消息由 \(n) 个报文段承载：\(sizes)。最大的载荷：\(largest) 字节。" },
+        mtuResult: { n, sizes, largest in "这条消息由 \(n) 个报文段承载：\(sizes)。最大的载荷：\(largest.formatted) 字节（1,500 − 20 − 32）。" },
         mtuAfter: """
         tcp发多大都行 因为会在中途拆分。接收方一直读，直到读满报头声明的字节数——一次 recv() 从来不等于一条消息。
         """,
