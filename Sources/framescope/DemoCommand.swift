@@ -52,6 +52,10 @@ struct DemoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Run only this part (or several, comma-separated): turns, sticky, split, clients, udp, receiver, mtu, naive, fuzz.", valueName: "name"))
     var part: [String] = []
 
+    /// tools/make-captures.sh: a shorter message for the mtu sample capture (captures/mtu-1500.pcap).
+    @Option(help: .hidden)
+    var mtuBytes = 100_000
+
     @Flag(help: "List the parts and exit.")
     var list = false
 
@@ -66,6 +70,7 @@ struct DemoCommand: ParsableCommand {
             throw ValidationError("--lang must be one of: \(DemoLanguage.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         _ = try selected()
+        guard (10 ... 1_000_000).contains(mtuBytes) else { throw ValidationError("--mtu-bytes must be 10 to 1000000") }
     }
 
     /// What the framed client sends, turn by turn (a turn is one write).
@@ -99,7 +104,7 @@ struct DemoCommand: ParsableCommand {
             Terminal.error("cannot write to \(out)")
             throw ExitCode(2)
         }
-        let ctx = DemoContext(language: language, style: style, out: out, single: parts.count == 1)
+        let ctx = DemoContext(language: language, style: style, out: out, single: parts.count == 1, mtuBytes: mtuBytes)
         let pauses = step && isatty(0) != 0
         var failed = false
         var classicShown = false

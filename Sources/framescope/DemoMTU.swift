@@ -21,11 +21,11 @@ struct NetnsLab {
         vethB = "fsb\(id % 1_000_000)"
     }
 
-    /// Why the part cannot run here, if it cannot.
-    static func unavailable() -> String? {
-        if getuid() != 0 { return "it needs root (to make network namespaces)" }
-        guard let r = try? run(["ip", "netns", "list"], within: 5) else { return "the ip command (iproute2) is not installed" }
-        if r.status != 0 { return "ip netns does not work here: \(r.err.trimmingSpaces())" }
+    /// Why the part cannot run here, if it cannot (in the reader's language).
+    static func unavailable(_ say: DemoPartText) -> String? {
+        if getuid() != 0 { return say.mtuNeedsRoot }
+        guard let r = try? run(["ip", "netns", "list"], within: 5) else { return say.mtuNoIP }
+        if r.status != 0 { return say.mtuNoNetns(r.err.trimmingSpaces()) }
         return nil
     }
 
@@ -127,7 +127,7 @@ extension DemoContext {
     func mtu() -> Bool {
         let sink = ByteSink()
         open(.mtu, text.mtuTitle, text.mtu, into: sink)
-        if let why = NetnsLab.unavailable() {
+        if let why = NetnsLab.unavailable(text) {
             paragraph(text.mtuSkipped(why), into: sink)
             emit(sink)
             return true
@@ -152,7 +152,7 @@ extension DemoContext {
             helpers.append(capture)
             guard capture.await(10, { $0.stderr.contains("listening on") }) else { throw DemoError("the capture did not start: \(capture.stderr)") }
             usleep(200_000)
-            let body = String(repeating: "0123456789", count: 10_000)
+            let body = String(String(repeating: "0123456789", count: mtuBytes / 10 + 1).prefix(mtuBytes))
             let chat = try NetnsLab.run(["ip", "netns", "exec", lab.a, me, "chat", "\(NetnsLab.serverAddress):9000", "--framing", "!I",
                                          "--allow-remote", "--timeout", "5", "--send", body, "Q"], within: 15)
             usleep(300_000)  // the last ACK and FIN reach the capture
@@ -162,7 +162,7 @@ extension DemoContext {
             let reader = try PcapFileReader(path: path)
             while let raw = try reader.next(), frames.count < 10_000 { frames.append(CapturedFrame(raw)) }
             let c = DemoCapture(frames: frames, path: path)
-            // The frames of the long message (its header says 100,000).
+            // The frames of the long message.
             let long = c.messages.first { $0.direction == .clientToServer && $0.frames.count > 1 }
             let data = long?.frames ?? []
             let sizes = data.map { c.payload($0).count }

@@ -43,7 +43,7 @@ extension DemoContext {
             let heard = answers.withLock { $0 }.filter { $0 != "bye" }
             sink.write("  " + padded(text.onTheWire, 44) + text.serverRead + "\n")
             for row in 0 ..< max(sent.count, heard.count) {
-                let left = row < sent.count ? "frame \(sent[row]): " + MessageLines.quoted(c.payload(sent[row]), limit: 30) : ""
+                let left = row < sent.count ? text.frameRef(sent[row]) + MessageLines.quoted(c.payload(sent[row]), limit: 30) : ""
                 let right = row < heard.count ? "\"" + heard[row] + "\"" : ""
                 sink.write("  " + padded(left, 44) + right + "\n")
             }

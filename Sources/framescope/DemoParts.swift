@@ -18,6 +18,8 @@ struct DemoContext {
     let out: String
     /// `--part NAME`: the one capture is DIR/demo.pcap; in the whole demo each new part has its own.
     let single: Bool
+    /// The mtu part's message size (100,000; smaller for the sample capture).
+    var mtuBytes = 100_000
 
     var say: DemoText { language.text }
     var text: DemoPartText { language.parts }

@@ -96,6 +96,7 @@ struct DemoReport {
         out.write("\n")
 
         if !parts.contains(.sticky) {
+            // (demo --part split: the sticky segment is not this part's subject.)
         } else if let n = stickyFrame {
             title(say.stickyTitle(n))
             paragraph(say.sticky)
@@ -108,6 +109,7 @@ struct DemoReport {
         }
 
         if !parts.contains(.split) {
+            // (demo --part sticky.)
         } else if let m = splitMessage, let first = m.frames.first {
             title(say.splitTitle(first, m.frames.count, m.message.body.count))
             paragraph(say.split(decoded[first - 1].payloadRange?.count ?? 0))

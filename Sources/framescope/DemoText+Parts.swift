@@ -58,6 +58,7 @@ struct DemoPartText: Sendable {
     var receiverTitle: @Sendable (_ delay: Int, _ port: Int) -> String
     var receiver: @Sendable (_ gapMs: Int, _ delay: Int) -> String
     var onTheWire: String
+    var frameRef: @Sendable (_ frame: Int) -> String
     var serverRead: String
     var receiverAfter: String
     var receiverNotMerged: String
@@ -76,6 +77,9 @@ struct DemoPartText: Sendable {
     var mtuResult: @Sendable (_ segments: Int, _ sizes: String, _ largest: Int) -> String
     var mtuAfter: String
     var mtuSkipped: @Sendable (_ why: String) -> String
+    var mtuNeedsRoot: String
+    var mtuNoIP: String
+    var mtuNoNetns: @Sendable (_ error: String) -> String
 
     static let english = DemoPartText(
         list: [
@@ -147,6 +151,7 @@ struct DemoPartText: Sendable {
             """
         },
         onTheWire: "on the wire (the capture)",
+        frameRef: { n in "frame \(n): " },
         serverRead: "the naive server's answer: one recv(), one message",
         receiverAfter: """
         A capture alone cannot show this: on the wire the three messages are cleanly apart — they \
@@ -192,7 +197,10 @@ struct DemoPartText: Sendable {
         TCP sends as much as you like: it splits on the way (tcp发多大都行 因为会在中途拆分). The \
         receiver reads until it has the bytes the header announced — one recv() is never a message.
         """,
-        mtuSkipped: { why in "Skipped: \(why)" }
+        mtuSkipped: { why in "Skipped: \(why)" },
+        mtuNeedsRoot: "making network namespaces needs root (run the demo as root).",
+        mtuNoIP: "the ip command (iproute2) is not installed.",
+        mtuNoNetns: { e in "ip netns does not work here (a container without the right to make namespaces?): \(e)" }
     )
 
     static let chinese = DemoPartText(
@@ -258,6 +266,7 @@ struct DemoPartText: Sendable {
             """
         },
         onTheWire: "线路上（抓包）",
+        frameRef: { n in "第 \(n) 帧：" },
         serverRead: "朴素服务器的回复：一次 recv()，一条消息",
         receiverAfter: """
         单靠抓包看不到这一点：线路上三条消息清清楚楚是分开的——合并发生在服务器内部，发生在它读的时候。\
@@ -298,7 +307,10 @@ struct DemoPartText: Sendable {
         mtuAfter: """
         tcp发多大都行 因为会在中途拆分。接收方一直读，直到读满报头声明的字节数——一次 recv() 从来不等于一条消息。
         """,
-        mtuSkipped: { why in "跳过：\(why)" }
+        mtuSkipped: { why in "跳过：\(why)" },
+        mtuNeedsRoot: "创建网络命名空间需要 root 权限（请用 root 运行演示）。",
+        mtuNoIP: "没有安装 ip 命令（iproute2）。",
+        mtuNoNetns: { e in "这里不能用 ip netns（也许是没有创建命名空间权限的容器）：\(e)" }
     )
 }
 
