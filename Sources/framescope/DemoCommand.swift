@@ -24,25 +24,24 @@ struct DemoCommand: ParsableCommand {
         discussion: """
         The socket lesson, part by part, on framescope's own servers and clients, captured live \
         on lo and explained (--lang zh: in Chinese, in the lesson's words 粘包, 拆包, 报头):
-          turns     the lesson's first chat as it is: bare text in strict turns
+          turns     the lesson's first chat as it is: bare text, strict turns
           sticky    three messages in ONE write arrive in one segment (粘包)
-          split     a 100,000-byte message over several segments (拆包), against the MTU
-          clients   three clients talk to one server at the same time: one stream each
-          udp       datagrams sent back to back stay one message each: no 粘包 in UDP
-          receiver  separate segments read late in one recv(): sticky on the receiver's side \
-        (serve text --naive --read-delay)
-          mtu       the long message across a veth pair with MTU 1500 between two network \
-        namespaces the demo makes and removes (needs root and ip netns; skipped, saying why, \
-        where not allowed)
-          naive     the same script to serve text --naive and serve text, answers side by side
-          fuzz      the fuzzer against the lesson's naive text server (at most 6 seconds)
+          split     100,000 bytes over several segments (拆包), against the MTU
+          clients   three clients talk to one server at once: one stream each
+          udp       datagrams sent back to back stay apart: no 粘包 in UDP
+          receiver  segments read late by ONE recv(): sticky at the receiver
+          mtu       100,000 bytes across a veth pair with MTU 1500 (root, netns)
+          naive     one script to serve text --naive and serve text
+          fuzz      the fuzzer against the naive text server (at most 6 s)
+        The mtu part makes two network namespaces and always removes them; where \
+        that is not allowed it says why and is skipped. \
         Each part prints its paragraph, its frames (one line each) and its messages. sticky and \
         split share one exchange (framed '!I' and text servers), shown with the OSI layers of \
         the sticky and of the split segment and the ladder diagram (ladder.svg). Captures go to \
         the output folder: demo.pcap for sticky/split, NAME.pcap for each other part; with \
         --part NAME (one part) its capture is demo.pcap. The fuzz report is fuzz-report.html \
         and fuzz-report.json. --step waits for Enter after each part (when standard input is a \
-        terminal). Needs root (capture), like `live`. About 15 seconds in all.
+        terminal). Needs root (capture), like `live`. About 10 seconds in all.
         """
     )
 
