@@ -11,5 +11,10 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
 fi
+# The mtu part turns segmentation offload off on its veth pair with ethtool (without it, with ip
+# link's gso_max_size): installed when missing, never a reason to stop.
+if [ "$(id -u)" = 0 ] && ! command -v ethtool >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q ethtool >/dev/null 2>&1 || true
+fi
 swift build -c release --product framescope
 exec .build/release/framescope demo "$@"

@@ -204,6 +204,30 @@ capture line-chat.pcap lo "tcp port $PORT" -- \
   chat "127.0.0.1:$PORT" --text --burst 2 --send hello $'how are you?\r' fine thanks Q
 stop "$SERVER"
 
+# --- The demo's lesson parts, each captured by `framescope demo --part NAME` (its own servers and
+# clients; its capture is demo.pcap in the --out folder). mtu needs ip netns: skipped without it.
+demo_part() {
+  local part=$1 file=$2
+  shift 2
+  rm -rf "$WORK/demo"
+  timeout 60 "$FS" demo --part "$part" --out "$WORK/demo" "$@" >"$WORK/demo.out" 2>&1 \
+    || { cat "$WORK/demo.out" >&2; die "$file: demo --part $part failed"; }
+  if [ -f "$WORK/demo/demo.pcap" ]; then
+    cp "$WORK/demo/demo.pcap" "$OUT/$file"
+    echo "captures/$file: $("$FS" read "$OUT/$file" --no-messages | wc -l) frames"
+  else
+    echo "captures/$file: not made ($(grep -m1 -i skipped "$WORK/demo.out" || echo "no capture"))" >&2
+  fi
+}
+demo_part turns lesson-turns.pcap
+demo_part clients many-clients.pcap
+demo_part udp udp-burst.pcap
+demo_part receiver receiver-sticky.pcap
+demo_part naive naive-vs-robust.pcap
+# The demo sends 100,000 bytes; 5,000 (three 1,448-byte segments and one of 660) show the same
+# on a sample a hundred times smaller.
+demo_part mtu mtu-1500.pcap --mtu-bytes 5000
+
 # --- Other link types, IP fragments, a snaplen cut, reordering: derived from the frames above.
 python3 "$ROOT/tools/derive-samples.py" "$OUT"
 

@@ -40,6 +40,10 @@ public struct ChatServerConfig: Sendable {
     public var limits = ServerLimits()
     /// The lesson's mistakes on purpose (TextChatServer and FrameDecoder say which).
     public var naive = false
+    /// Naive text server only: waits this long before each read, as a busy server would, so
+    /// lines that left in separate segments pile up in the socket and one read takes them all
+    /// (sticky packets on the receiver's side). Nil: reads as soon as bytes arrive.
+    public var readDelay: TimeAmount? = nil
     /// Event-loop threads.
     public var threads = System.coreCount
     public var log: ServerLog = { _ in }
@@ -153,6 +157,10 @@ public final class ChatServer: Sendable {
             bootstrap = bootstrap
                 .childChannelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 1024))
                 .childChannelOption(.maxMessagesPerRead, value: 1)
+            if config.readDelay != nil {
+                // NaiveTextHandler asks for each read itself, after the delay.
+                bootstrap = bootstrap.childChannelOption(.autoRead, value: false)
+            }
         }
         return try bootstrap.bind(host: config.host, port: config.port).wait()
     }

@@ -13,7 +13,7 @@ enum TextChatServer {
         let ops = channel.pipeline.syncOperations
         let line = FrameSpec(.line, maxMessage: config.limits.maxMessage)
         if config.naive {
-            try ops.addHandler(NaiveTextHandler(mode: mode, textOperator: textOperator))
+            try ops.addHandler(NaiveTextHandler(mode: mode, textOperator: textOperator, readDelay: config.readDelay))
             return
         }
         try ops.addHandler(ByteToMessageHandler(
@@ -92,18 +92,45 @@ final class TextChatHandler: RobustChatHandler, OperatedConversation {
 /// line breaks inside the merged message are shown as the two characters `\n`, so that the one
 /// reply stays one line: a burst of `a`, `b`, `c` gets `echo: a\nb\nc`. A `Q` that arrives
 /// stuck to another line is not seen as `Q`. No UTF-8 check, no read timeout.
+///
+/// **`readDelay`** (`--read-delay MS`): the server waits that long before each read, as a busy
+/// server would; lines the client wrote one by one, which left in separate segments, pile up in
+/// the socket meanwhile and the next read returns them all — sticky packets made on the
+/// receiver's side, which no capture shows. (The channel has autoRead off; this handler asks for
+/// every read.)
 final class NaiveTextHandler: OperatedConversation {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     let mode: ChatServerConfig.TextMode
     let textOperator: TextOperator?
+    let readDelay: TimeAmount?
     var clientID = 0
     private var closing = false
 
-    init(mode: ChatServerConfig.TextMode, textOperator: TextOperator?) {
+    init(mode: ChatServerConfig.TextMode, textOperator: TextOperator?, readDelay: TimeAmount? = nil) {
         self.mode = mode
         self.textOperator = textOperator
+        self.readDelay = readDelay
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let op = textOperator { clientID = op.attach(context.channel) }
+        context.fireChannelActive()
+        readLater(context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.fireChannelReadComplete()
+        readLater(context)
+    }
+
+    /// With a read delay: the next read, after it (one read at most: maxMessagesPerRead is 1).
+    private func readLater(_ context: ChannelHandlerContext) {
+        guard let delay = readDelay, !closing else { return }
+        context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            if context.channel.isActive { context.read() }
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

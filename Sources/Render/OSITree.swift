@@ -13,7 +13,7 @@ import Wire
 
 public enum OSITree {
     public static func render(_ info: FrameInfo, _ frame: DecodedFrame, payload: UnsafeRawBufferPointer? = nil,
-                              view: FrameView? = nil, style: TextStyle = .plain, into out: ByteSink) {
+                              view: FrameView? = nil, style: TextStyle = .plain, words: FrameWords = .english, into out: ByteSink) {
         style.open(.proto, out)
         out.write("Frame \(info.number)")
         style.close(out)
@@ -26,7 +26,7 @@ public enum OSITree {
             layer(l, style: style, indent: "", into: out)
         }
         if let v = view {
-            for r in UpperLayers.tree(v) { row(r.osi, r.name, r.headline, r.details, style, out) }
+            for r in UpperLayers.tree(v, words: words) { row(r.osi, r.name, r.headline, r.details, style, out) }
         }
         if let r = frame.payloadRange, let bytes = payload, r.count > 0, r.upperBound <= bytes.count {
             let slice = UnsafeRawBufferPointer(rebasing: bytes[r])

@@ -9,7 +9,8 @@ import Wire
 // Truncated layers end with `[truncated: …]`, malformed ones with `[malformed: …]`.
 
 public enum OneLine {
-    public static func render(_ info: FrameInfo, _ frame: DecodedFrame, view: FrameView? = nil, style: TextStyle = .plain, into out: ByteSink) {
+    public static func render(_ info: FrameInfo, _ frame: DecodedFrame, view: FrameView? = nil, style: TextStyle = .plain,
+                              words: FrameWords = .english, into out: ByteSink) {
         out.decimal(info.number)
         out.byte(UInt8(ascii: " "))
         out.clock(info.timestamp)
@@ -212,7 +213,7 @@ public enum OneLine {
             out.byte(UInt8(ascii: "]"))
             style.close(out)
         }
-        if let v = view { UpperLayers.summary(v, style: style, into: out) }
+        if let v = view { UpperLayers.summary(v, style: style, words: words, into: out) }
         out.byte(UInt8(ascii: "\n"))
     }
 

@@ -99,7 +99,7 @@ public enum UpperLayers {
 
     /// The application summary at the end of a one-line frame: ` | 2 messages in one segment
     /// (sticky): #2 "one", #3 "two"`, ` | message #1 part 2 (continues)`, ` | message #1 ends (part 3 of 3)`.
-    public static func summary(_ v: FrameView, style: TextStyle, into out: ByteSink) {
+    public static func summary(_ v: FrameView, style: TextStyle, words: FrameWords = .english, into out: ByteSink) {
         // fin and rst are already in the TCP flags; the rest is news.
         if let s = v.session, s.analysis.contains(where: { $0 != .fin && $0 != .rst }) {
             style.open(.warning, out)
@@ -116,7 +116,7 @@ public enum UpperLayers {
         guard !v.messages.isEmpty else { return }
         out.write(" |")
         if v.messages.count > 1 {
-            out.write(" \(v.messages.count) messages in one segment (sticky):")
+            out.write(" " + words.sticky(v.messages.count) + ":")
         }
         for (i, m) in v.messages.enumerated() {
             if i > 0 { out.byte(UInt8(ascii: ",")) }
@@ -127,22 +127,18 @@ public enum UpperLayers {
                 out.byte(UInt8(ascii: " "))
                 quote(m.textBytes, length: m.length, into: out)
             case .starts:
-                if let h = m.headerBytes {
-                    out.write(" starts (header cut after \(h) byte\(h == 1 ? "" : "s"))")
-                } else {
-                    out.write(" starts (\(m.length) bytes)")
-                }
-                if v.messages.count == 1 { out.write(": split, more segments follow") }
+                out.write(" " + (m.headerBytes.map(words.startsCut) ?? words.starts(m.length)))
+                if v.messages.count == 1 { out.write(words.splitFollows) }
             case .continues:
-                out.write(" continues (segment \(m.part ?? 0)\(m.parts.map { " of \($0)" } ?? ""))")
+                out.write(" " + words.continues(m.part ?? 0, m.parts))
             case .ends:
-                out.write(" ends (segment \(m.part ?? 0) of \(m.parts ?? 0)) ")
+                out.write(" " + words.ends(m.part ?? 0, m.parts ?? 0) + " ")
                 quote(m.textBytes, length: m.length, into: out)
             }
             problemList(m.problems, style: style, into: out)
         }
         // auto has not chosen yet (one segment shown as one message), or changed its choice here.
-        if v.provisional { out.write(" (provisional raw)") }
+        if v.provisional { out.write(words.provisional) }
         if let w = v.switched { out.write(" (auto switched \(w.from) → \(w.to))") }
     }
 
@@ -155,7 +151,7 @@ public enum UpperLayers {
     }
 
     /// Rows for the `-V` tree.
-    public static func tree(_ v: FrameView) -> [(osi: Int, name: String, headline: String, details: [String])] {
+    public static func tree(_ v: FrameView, words: FrameWords = .english) -> [(osi: Int, name: String, headline: String, details: [String])] {
         var rows: [(Int, String, String, [String])] = []
         if let s = v.session {
             var d = ["relative seq \(s.relativeSequence)" + (s.relativeAcknowledgment.map { ", relative ack \($0)" } ?? "")]
@@ -164,11 +160,11 @@ public enum UpperLayers {
         }
         if let f = v.format, !v.messages.isEmpty || !v.headers.isEmpty || v.switched != nil {
             var d: [String] = []
-            for h in v.headers { d.append("length header at payload offset \(h.offset): \(h.value)") }
+            for h in v.headers { d.append(words.headerAt(h.offset, h.value)) }
             if v.provisional {
-                d.append("provisional: no length format or line framing is supported by the bytes so far; the segment is shown as one message, as one recv() would read it")
+                d.append(words.provisionalDetail)
             } else if d.isEmpty {
-                d.append("no header starts in this segment")
+                d.append(words.noHeader)
             }
             if let w = v.switched { d.append("auto switched from \(w.from) to \(w.to) here: \(w.reason)") }
             let how = v.provisional ? " (guessed, provisional)" : v.guessed ? " (guessed)" : ""
@@ -183,15 +179,14 @@ public enum UpperLayers {
                 switch m.kind {
                 case .whole: t += o.string
                 case .starts:
-                    t += m.headerBytes.map { "starts: its length header is cut after \($0) bytes, more segments follow" }
-                        ?? "starts: \(m.length) bytes declared, more segments follow"
-                case .continues: t += "continues (segment \(m.part ?? 0)\(m.parts.map { " of \($0)" } ?? ""))"
-                case .ends: t += "ends (segment \(m.part ?? 0) of \(m.parts ?? 0)): " + o.string
+                    t += m.headerBytes.map(words.treeStartsCut) ?? words.treeStarts(m.length)
+                case .continues: t += words.continues(m.part ?? 0, m.parts)
+                case .ends: t += words.ends(m.part ?? 0, m.parts ?? 0) + ": " + o.string
                 }
                 if !m.problems.isEmpty { t += " [" + m.problems.map(\.rawValue).joined(separator: ", ") + "]" }
                 d.append(t)
             }
-            let headline = v.messages.count > 1 ? "\(v.messages.count) messages in one segment (sticky)" : "1 message"
+            let headline = v.messages.count > 1 ? words.sticky(v.messages.count) : words.oneMessage
             rows.append((7, "application", headline, d))
         }
         return rows

@@ -22,23 +22,44 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Run the reference chat servers and scripted clients, capture them live on lo, and explain what the capture shows.",
         discussion: """
-        Starts `serve framed` (the lesson's '!I' length header, echo) and `serve text` (lines, \
-        echo) on free ports of 127.0.0.1, captures on lo with a filter for those ports, and runs \
-        two clients: the framed one sends a message and waits for the answer, then three \
-        messages in ONE write (they arrive in one segment: sticky packets, 粘包), then a \
-        100,000-byte message (TCP splits it: 拆包), then Q; the text one does the same with \
-        lines. Then it prints every frame, the OSI layers of the sticky and of the split \
-        segment, the messages with the frames that carried them, and the ladder diagram of the \
-        framed conversation, with what each shows. The capture (demo.pcap) and the ladder as a \
-        picture (ladder.svg) are written to the output folder.
-        Then the fuzzer runs for a few seconds against the lesson's naive text server and says \
-        what it found and why; its report (fuzz-report.html, fuzz-report.json) goes to the same \
-        folder. Needs root (capture), like `live`. About 10 seconds.
+        The socket lesson, part by part, on framescope's own servers and clients, captured live \
+        on lo and explained (--lang zh: in Chinese, in the lesson's words 粘包, 拆包, 报头):
+          turns     the lesson's first chat as it is: bare text, strict turns
+          sticky    three messages in ONE write arrive in one segment (粘包)
+          split     100,000 bytes over several segments (拆包), against the MTU
+          clients   three clients talk to one server at once: one stream each
+          udp       datagrams sent back to back stay apart: no 粘包 in UDP
+          receiver  segments read late by ONE recv(): sticky at the receiver
+          mtu       100,000 bytes across a veth pair with MTU 1500 (root, netns)
+          naive     one script to serve text --naive and serve text
+          fuzz      the fuzzer against the naive text server (at most 6 s)
+        The mtu part makes two network namespaces and always removes them; where \
+        that is not allowed it says why and is skipped. \
+        Each part prints its paragraph, its frames (one line each) and its messages. sticky and \
+        split share one exchange (framed '!I' and text servers), shown with the OSI layers of \
+        the sticky and of the split segment and the ladder diagram (ladder.svg). Captures go to \
+        the output folder: demo.pcap for sticky/split, NAME.pcap for each other part; with \
+        --part NAME (one part) its capture is demo.pcap. The fuzz report is fuzz-report.html \
+        and fuzz-report.json. --step waits for Enter after each part (when standard input is a \
+        terminal). Needs root (capture), like `live`. About 10 seconds in all.
         """
     )
 
-    @Option(help: "Folder for demo.pcap and ladder.svg.")
+    @Option(help: "Folder for the captures (demo.pcap, NAME.pcap), ladder.svg and the fuzz report.")
     var out = "framescope-demo"
+
+    @Option(help: ArgumentHelp("Run only this part (or several, comma-separated): turns, sticky, split, clients, udp, receiver, mtu, naive, fuzz.", valueName: "name"))
+    var part: [String] = []
+
+    /// tools/make-captures.sh: a shorter message for the mtu sample capture (captures/mtu-1500.pcap).
+    @Option(help: .hidden)
+    var mtuBytes = 100_000
+
+    @Flag(help: "List the parts and exit.")
+    var list = false
+
+    @Flag(help: "Classroom mode: wait for Enter after each part (no wait when standard input is not a terminal).")
+    var step = false
 
     @Option(help: ArgumentHelp("Language of the explanations: en or zh (默认随 LANG；zh 用课上的术语：粘包、拆包、报头).", valueName: "lang"))
     var lang: String?
@@ -47,6 +68,8 @@ struct DemoCommand: ParsableCommand {
         if let l = lang, DemoLanguage(rawValue: l) == nil {
             throw ValidationError("--lang must be one of: \(DemoLanguage.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        _ = try selected()
+        guard (10 ... 1_000_000).contains(mtuBytes) else { throw ValidationError("--mtu-bytes must be 10 to 1000000") }
     }
 
     /// What the framed client sends, turn by turn (a turn is one write).
@@ -66,76 +89,73 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         StopSignal.install()
         let language = lang.flatMap(DemoLanguage.init(rawValue:)) ?? DemoLanguage.fromEnvironment(environment())
-        let say = language.text
-        let bang = FrameSpec.lessonDefault
-
-        // 1. The servers, as `serve` runs them (a larger message limit for the long message).
-        var framedConfig = ChatServerConfig(kind: .framed(bang, .echo))
-        framedConfig.limits.maxMessage = 1 << 20
-        framedConfig.threads = 1
-        var textConfig = ChatServerConfig(kind: .text(.echo))
-        textConfig.threads = 1
-        let framed: ChatServer, text: ChatServer
-        do {
-            framed = try ChatServer.start(framedConfig)
-            text = try ChatServer.start(textConfig)
-        } catch {
-            Terminal.error("cannot start the demo's servers on 127.0.0.1: \(error)")
-            throw ExitCode(2)
-        }
-        defer {
-            framed.shutdown()
-            text.shutdown()
-        }
-
-        // 2. The capture, filtered to the two servers.
-        let capture: LiveCapture
-        do {
-            capture = try LiveCapture(interface: "lo", bufferSize: 32 << 20, filter: "tcp port \(framed.port) or tcp port \(text.port)")
-        } catch {
-            Terminal.error(error.description)
-            throw ExitCode(2)
-        }
-        defer { capture.close() }
-        // The output folder and file first: a folder that cannot be written stops the demo here.
-        mkdir(out, 0o755)
-        let pcapPath = out + "/demo.pcap", svgPath = out + "/ladder.svg"
-        let writer: PcapWriter
-        do {
-            writer = try PcapWriter(path: pcapPath, linkType: capture.linkType, snaplen: capture.snaplen)
-        } catch {
-            Terminal.error("\(error)")
-            throw ExitCode(2)
-        }
-
-        // 3. The clients, on another thread while this one captures.
-        let clients = DemoClients.start(framedPort: framed.port, textPort: text.port, spec: bang)
-        let frames = collectFrames(from: capture, settle: 0.3, giveUp: 20, stop: { StopSignal.requested }) { clients.isFinished }
-        if !clients.isFinished { Terminal.error("the demo's clients did not finish within 20 s") }
-        if let e = clients.error { Terminal.error("the demo exchange failed: \(e)") }
-
-        var failed = clients.error != nil || !clients.isFinished
-        do {
-            for f in frames { try f.withRaw { try writer.write($0) } }
-            try writer.close()
-        } catch {
-            Terminal.error("\(error)")
-            failed = true
-        }
-
-        // 4. Everything framescope shows about it.
-        let report = DemoReport(frames: frames, framedPort: UInt16(framed.port), textPort: UInt16(text.port))
-        let sink = ByteSink()
         let style = TextStyle(colour: Terminal.colourWanted(fd: 1))
-        report.render(say: say, pcapPath: pcapPath, svgPath: svgPath, style: style, into: sink)
-        _ = sink.withBytes { Terminal.writeAll(fd: 1, $0) }
-        if let svg = report.ladderSVG(title: "framescope demo: the framed conversation"), !writeFile(svgPath, svg) {
-            Terminal.error("cannot write \(svgPath)")
-            failed = true
+        if list {
+            let names = language.parts.list
+            let text = DemoPart.allCases.map { "  " + padded($0.rawValue, 10) + (names[$0] ?? "") }.joined(separator: "\n")
+            _ = Terminal.writeAll(fd: 1, Array((text + "\n").utf8))
+            return
         }
-        // 5. The last step: the fuzzer against the lesson's naive server, for a few seconds.
-        if !StopSignal.requested && !fuzzNaiveServer(say: say, language: language, out: out, style: style) { failed = true }
+        let parts = try selected()
+        // The output folder first: a folder that cannot be written stops the demo here.
+        mkdir(out, 0o755)
+        guard access(out, W_OK) == 0 else {
+            Terminal.error("cannot write to \(out)")
+            throw ExitCode(2)
+        }
+        let ctx = DemoContext(language: language, style: style, out: out, single: parts.count == 1, mtuBytes: mtuBytes)
+        let pauses = step && isatty(0) != 0
+        var failed = false
+        var classicShown = false
+        for (i, part) in parts.enumerated() where !StopSignal.requested {
+            var ok = true
+            switch part {
+            case .turns: ok = ctx.turns()
+            case .sticky, .split:
+                if classicShown { continue }
+                classicShown = true
+                let shown = parts.filter { $0 == .sticky || $0 == .split }
+                headline(shown, ctx)
+                ok = try runClassic(ctx, showing: Set(parts).intersection([.sticky, .split]))
+            case .clients: ok = ctx.clients()
+            case .udp: ok = ctx.udp()
+            case .receiver: ok = ctx.receiver()
+            case .mtu: ok = ctx.mtu()
+            case .naive: ok = ctx.naive()
+            case .fuzz:
+                headline([.fuzz], ctx)
+                ok = fuzzNaiveServer(say: language.text, language: language, out: out, style: style)
+            }
+            if !ok { failed = true }
+            let rest = parts[(i + 1)...].filter { !(classicShown && ($0 == .sticky || $0 == .split)) }
+            if pauses, let next = rest.first, !StopSignal.requested {
+                _ = Terminal.writeAll(fd: 1, Array((language.parts.step(next) + "\n").utf8))
+                _ = readLine()
+            }
+        }
         if failed { throw ExitCode(1) }
+    }
+
+    /// `━━ part sticky: …` over the parts whose sections have numbered titles of their own.
+    func headline(_ parts: [DemoPart], _ ctx: DemoContext) {
+        let sink = ByteSink()
+        for p in parts { sink.write(ctx.text.partTitle(p, ctx.text.list[p] ?? "") + "\n") }
+        sink.write("\n")
+        ctx.emit(sink)
+    }
+
+    /// The parts named by --part (comma-separated or repeated), in the demo's order; all by default.
+    func selected() throws -> [DemoPart] {
+        let names = part.flatMap { $0.split(separator: ",").map { String($0).trimmingSpaces() } }
+        guard !names.isEmpty else { return DemoPart.allCases }
+        var wanted: Set<DemoPart> = []
+        for n in names {
+            guard let p = DemoPart(rawValue: n) else {
+                throw ValidationError("--part: no part '\(n)'; the parts are: \(DemoPart.allCases.map(\.rawValue).joined(separator: ", ")) (demo --list)")
+            }
+            wanted.insert(p)
+        }
+        return DemoPart.allCases.filter(wanted.contains)
     }
 
     /// Fuzzes an in-process `serve text --naive` (one recv() taken for one message: the

@@ -79,7 +79,8 @@ struct DemoReport {
         return FrameInfo(number: n, timestamp: f.timestamp, capturedLength: f.bytes.count, wireLength: f.len, linkType: f.linkType)
     }
 
-    func render(say: DemoText, pcapPath: String, svgPath: String, style: TextStyle, into out: ByteSink) {
+    func render(say: DemoText, parts: Set<DemoPart>, ctx: DemoContext, pcapPath: String, svgPath: String, into out: ByteSink) {
+        let style = ctx.style, words = ctx.words
         func paragraph(_ s: String) {
             out.write(wrapped(s, width: 100))
             out.write("\n\n")
@@ -90,26 +91,32 @@ struct DemoReport {
 
         title(say.everyFrame(pcapPath))
         for i in frames.indices {
-            OneLine.render(info(i + 1), decoded[i], view: views[i], style: style, into: out)
+            OneLine.render(info(i + 1), decoded[i], view: views[i], style: style, words: words, into: out)
         }
         out.write("\n")
 
-        if let n = stickyFrame {
+        if !parts.contains(.sticky) {
+            // (demo --part split: the sticky segment is not this part's subject.)
+        } else if let n = stickyFrame {
             title(say.stickyTitle(n))
             paragraph(say.sticky)
             frames[n - 1].withRaw { raw in
-                OSITree.render(info(n), decoded[n - 1], payload: raw.bytes, view: views[n - 1], style: style, into: out)
+                OSITree.render(info(n), decoded[n - 1], payload: raw.bytes, view: views[n - 1], style: style, words: words, into: out)
             }
             out.write("\n")
         } else {
             paragraph(say.noSticky)
         }
 
-        if let m = splitMessage, let first = m.frames.first {
+        if !parts.contains(.split) {
+            // (demo --part sticky.)
+        } else if let m = splitMessage, let first = m.frames.first {
             title(say.splitTitle(first, m.frames.count, m.message.body.count))
             paragraph(say.split(decoded[first - 1].payloadRange?.count ?? 0))
+            let sizes = m.frames.map { (decoded[$0 - 1].payloadRange?.count ?? 0).formatted }.joined(separator: ", ")
+            paragraph(ctx.text.splitMTU(sizes, interfaceMTU("lo") ?? 65536))
             frames[first - 1].withRaw { raw in
-                OSITree.render(info(first), decoded[first - 1], payload: raw.bytes, view: views[first - 1], style: style, into: out)
+                OSITree.render(info(first), decoded[first - 1], payload: raw.bytes, view: views[first - 1], style: style, words: words, into: out)
             }
             out.write("\n")
         } else {

@@ -44,7 +44,8 @@ struct ServeCommand: ParsableCommand {
         --naive (text, framed): the lesson's mistakes, on purpose. text: ONE read (one recv of \
         at most 1024 bytes) is taken for ONE message, so lines that arrive together (sticky \
         packets, 粘包) get ONE merged reply ('echo: a\\nb\\nc'), a line over 1024 bytes gets \
-        several, and a Q stuck to another line is missed. framed: the header is trusted — no \
+        several, and a Q stuck to another line is missed; --read-delay MS waits before each read, \
+        so lines sent one by one, in separate segments, are read together too. framed: the header is trusted — no \
         --max-message, no --read-timeout; a negative length reads as an empty message and the \
         next bytes as a header; a lying length makes the server wait (and buffer, up to a 64 MiB \
         backstop) for bytes that never come, until --idle-timeout. `framescope live` / `messages` on a capture of the \
@@ -85,6 +86,9 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "The lesson's mistakes on purpose (text, framed); see above.")
     var naive = false
 
+    @Option(help: ArgumentHelp("text --naive: wait this long before each read, as a busy server would, so lines sent one by one pile up and one read takes them together (sticky packets on the receiver's side).", valueName: "ms"))
+    var readDelay: Int?
+
     @Flag(help: "No log lines about clients on standard error.")
     var quiet = false
 
@@ -99,6 +103,10 @@ struct ServeCommand: ParsableCommand {
         }
         if let t = threads, !(1...256).contains(t) { throw ValidationError("--threads must be 1 to 256") }
         if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if let d = readDelay {
+            guard naive, kind == .text else { throw ValidationError("--read-delay needs serve text --naive (the robust server reads line by line whenever it reads)") }
+            guard (0...60_000).contains(d) else { throw ValidationError("--read-delay must be 0 to 60000 ms") }
+        }
         if naive && kind == .udp { throw ValidationError("--naive: UDP keeps message boundaries, there is no sticky-packet bug to show") }
         _ = try config()
     }
@@ -133,6 +141,7 @@ struct ServeCommand: ParsableCommand {
         c.host = host
         c.port = port ?? (kind == .udp ? 9001 : 9000)
         c.naive = naive
+        c.readDelay = readDelay.map { .milliseconds(Int64($0)) }
         c.limits.maxMessage = maxMessage
         c.limits.readTimeout = .nanoseconds(Int64(min(readTimeout, 86_400) * 1e9))
         c.limits.idleTimeout = .nanoseconds(Int64(min(idleTimeout, 86_400) * 1e9))

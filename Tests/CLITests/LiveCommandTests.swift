@@ -162,6 +162,12 @@ final class LiveCommandTests: XCTestCase {
         XCTAssertEqual(sent[1], ["hi there", "line one", "line two", "Q"])
         XCTAssertEqual(answered[0], 6, "five echoes and a bye")
         XCTAssertEqual(answered[1], 4, "three echoes and a bye")
+
+        // The other parts, each in its own capture (DemoPartsTests checks what they hold).
+        for part in ["turns", "clients", "udp", "receiver", "mtu", "naive", "fuzz"] {
+            XCTAssertTrue(r.stdout.contains("━━ part \(part):"), "no part \(part)")
+        }
+        try DemoPartsTests.checkCaptures(dir)
     }
 
     /// The explanations in the lesson's language: --lang zh, or LANG=zh_*.
@@ -169,12 +175,29 @@ final class LiveCommandTests: XCTestCase {
         guard CLI.isRoot else { throw XCTSkip("the demo captures live: needs root") }
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let r = try CLI.run(["demo", "--out", dir.path], timeout: 60, environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+        let r = try CLI.run(["demo", "--out", dir.path], timeout: 90, environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
         XCTAssertEqual(r.status, 0, r.stderr)
         for term in ["粘包", "拆包", "报头", "演示"] { XCTAssertTrue(r.stdout.contains(term), "missing \(term)") }
-        let en = try CLI.run(["demo", "--out", dir.path, "--lang", "en"], timeout: 60, environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
+        // Every part in the lesson's words, and the per-frame words too.
+        let terms: [String: [String]] = [
+            "turns": ["课上第一版聊天程序", "轮流", "暂定为 raw"],
+            "clients": ["能够接收多个客户端的请求", "第 1 条流"],
+            "udp": ["只出现在tcp协议中", "数据报就是一条消息"],
+            "receiver": ["接收端", "没有及时接收", "一次 recv()，一条消息"],
+            "mtu": ["MTU=1500字节", "tcp发多大都行 因为会在中途拆分"],
+            "naive": ["朴素的服务器", "（一次写入）"],
+            "frames": ["一个报文段里有 3 条消息（粘包", "：拆包", "长度报头在载荷偏移 0 处"],
+        ]
+        // Paragraphs are folded (CJK between any two characters): compare without white space.
+        let flat = r.stdout.filter { !$0.isWhitespace }
+        for (part, words) in terms {
+            for w in words { XCTAssertTrue(flat.contains(w.filter { !$0.isWhitespace }), "\(part): missing \(w)") }
+        }
+        XCTAssertFalse(r.stdout.contains("messages in one segment (sticky)"), "the one-line summaries speak Chinese")
+        let en = try CLI.run(["demo", "--out", dir.path, "--lang", "en", "--part", "turns"], timeout: 60,
+                             environment: ["LANG": "zh_CN.UTF-8", "LC_ALL": ""])
         XCTAssertEqual(en.status, 0, en.stderr)
-        XCTAssertFalse(en.stdout.contains("演示"), "English sentences (the lesson's terms may appear in brackets)")
+        XCTAssertFalse(en.stdout.contains("课上"), "English sentences (the lesson's terms may appear in brackets)")
         let bad = try CLI.run(["demo", "--lang", "xx"])
         XCTAssertEqual(bad.status, 64, bad.stderr)
     }

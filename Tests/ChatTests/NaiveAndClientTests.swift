@@ -21,6 +21,33 @@ final class NaiveTests: ServerTestCase {
         for word in ["one", "two", "three", "four", "five"] { XCTAssertEqual(try r.line(), "echo: \(word)") }
     }
 
+    /// `--read-delay`: lines written one by one (separate segments) are read late in one read
+    /// and answered as one merged message — sticky packets on the receiver's side; without the
+    /// delay the same lines get one answer each.
+    func testReadDelayMergesLinesSentApart() throws {
+        var c = ChatServerConfig(kind: .text(.echo))
+        c.naive = true
+        c.threads = 1
+        c.readDelay = .milliseconds(300)
+        let late = try ChatServer.start(c)
+        defer { late.shutdown(grace: .milliseconds(500)) }
+        let p = try Peer.tcp(late.port)
+        for (i, word) in ["one", "two", "three"].enumerated() {
+            if i > 0 { usleep(40_000) }
+            try p.send(word + "\n")
+        }
+        XCTAssertEqual(try p.line(), "echo: one\\ntwo\\nthree")
+        try p.send("Q\n")  // read after the delay too, and alone: the naive server sees it
+        XCTAssertEqual(try p.line(), "bye")
+
+        let prompt = try start(.text(.echo), naive: true)
+        let q = try Peer.tcp(prompt.port)
+        for word in ["one", "two"] {
+            try q.send(word + "\n")
+            XCTAssertEqual(try q.line(), "echo: \(word)")
+        }
+    }
+
     /// A Q stuck to the line before it is not seen by the naive server.
     func testNaiveMissesAStuckQuit() throws {
         let naive = try start(.text(.echo), naive: true)

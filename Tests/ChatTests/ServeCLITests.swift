@@ -153,6 +153,8 @@ final class ServeCLITests: XCTestCase {
     func testUsageErrors() throws {
         XCTAssertEqual(try run(["serve", "framed", "--framing", "auto"]).status, 64)
         XCTAssertEqual(try run(["serve", "udp", "--naive"]).status, 64)
+        XCTAssertEqual(try run(["serve", "text", "--read-delay", "300"]).status, 64, "--read-delay needs --naive")
+        XCTAssertEqual(try run(["serve", "text", "--naive", "--read-delay", "-1"]).status, 64)
         XCTAssertEqual(try run(["chat", "nowhere"]).status, 64)
         let remote = try run(["chat", "192.0.2.1:9000", "--send", "x"])
         XCTAssertEqual(remote.status, 2)
