@@ -31,7 +31,7 @@
 public struct MessageFramer: Sendable {
     public let spec: FrameSpec
 
-    private enum Phase: Sendable {
+    enum Phase: Sendable {
         /// At a message boundary, nothing buffered.
         case boundary
         /// `buffer` holds the first bytes (< width) of a header.
@@ -50,19 +50,19 @@ public struct MessageFramer: Sendable {
         case resync(probing: Bool)
     }
 
-    private var phase: Phase = .boundary
+    var phase: Phase = .boundary
     /// Set while a stream the capture began inside looks for its first boundary: a probe must
     /// then be confirmed by the segment it starts (see `confirmsBoundary`), since nothing else
     /// vouches for it and a body's bytes easily pass for a small length.
-    private var strictResync = false
-    private var buffer: [UInt8] = []
+    var strictResync = false
+    var buffer: [UInt8] = []
     /// Stream offset of the first byte of the message (or probe) in progress.
-    private var messageStart: UInt64 = 0
+    var messageStart: UInt64 = 0
     /// Next expected stream offset; nil before the first feed or gap.
-    private var position: UInt64?
-    private var nextIndex = 1
+    var position: UInt64?
+    var nextIndex = 1
     /// Captured bytes skipped while resynchronising (not part of any reported message).
-    public private(set) var skippedBytes: UInt64 = 0
+    public internal(set) var skippedBytes: UInt64 = 0
 
     /// - Precondition: `spec.kind` is not `.auto` (resolve it with `AutoFraming` first).
     /// - Parameter startsMidStream: the capture began inside the stream (no SYN seen): start by
@@ -246,101 +246,9 @@ public struct MessageFramer: Sendable {
         return [message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(), end: end, problems: overLimit ? [.lengthOverLimit] : [])]
     }
 
-    // MARK: - raw
-
-    private mutating func feedRaw(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, segmentStart: Bool, into out: inout [FramedMessage]) {
-        if segmentStart || !isRaw(phase) {
-            if case let .raw(overLimit) = phase {
-                out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(),
-                                   end: base &+ UInt64(first), problems: overLimit ? [.lengthOverLimit] : []))
-            }
-            phase = .raw(overLimit: false)
-            messageStart = base &+ UInt64(first)
-        }
-        let room = max(spec.maxMessage - buffer.count, 0)
-        let count = p.count - first
-        buffer.append(contentsOf: p[first..<(first + min(room, count))])
-        if count > room { phase = .raw(overLimit: true) }
-    }
-
-    private func isRaw(_ phase: Phase) -> Bool {
-        if case .raw = phase { return true }
-        return false
-    }
-
-    // MARK: - line
-
-    private mutating func feedLine(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, segmentStart: Bool, into out: inout [FramedMessage]) {
-        var i = first
-        let n = p.count
-        if case .resync = phase {
-            guard segmentStart && i == 0 else {
-                skippedBytes += UInt64(n - i)
-                return
-            }
-            phase = .boundary
-        }
-        while i < n {
-            let newline = firstNewline(p, from: i)
-            switch phase {
-            case .longLine:
-                guard let nl = newline else { return }  // the rest of the long line is dropped
-                out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(),
-                                   end: base &+ UInt64(nl + 1), problems: [.lengthOverLimit]))
-                phase = .boundary
-                i = nl + 1
-            case .boundary, .line:
-                if case .boundary = phase { messageStart = base &+ UInt64(i) }
-                if let nl = newline {
-                    // The line is buffer + p[i..<nl]; a final "\r" is not part of the body.
-                    let hasCR = nl > i ? p[nl - 1] == 0x0D : buffer.last == 0x0D
-                    let bodyLength = buffer.count + (nl - i) - (hasCR ? 1 : 0)
-                    let overLimit = bodyLength > spec.maxMessage
-                    let wanted = min(bodyLength, spec.maxMessage)
-                    var body = takeBuffer()
-                    if body.count > wanted { body.removeLast(body.count - wanted) }
-                    let fromFeed = wanted - body.count
-                    if fromFeed > 0 { body.append(contentsOf: p[i..<(i + fromFeed)]) }
-                    out.append(message(start: messageStart, headerLength: 0, field: nil, body: body,
-                                       end: base &+ UInt64(nl + 1), problems: overLimit ? [.lengthOverLimit] : []))
-                    phase = .boundary
-                    i = nl + 1
-                } else {
-                    // No terminator in the rest of this feed: keep at most maxMessage + 1 bytes
-                    // (a body of exactly maxMessage may still be followed by "\r\n").
-                    let (limit, overflow) = spec.maxMessage.addingReportingOverflow(1)
-                    let room = (overflow ? Int.max : limit) - buffer.count
-                    let count = n - i
-                    if count <= room {
-                        buffer.append(contentsOf: p[i..<n])
-                        phase = .line
-                    } else {
-                        let keep = max(spec.maxMessage - buffer.count, 0)
-                        buffer.append(contentsOf: p[i..<(i + keep)])
-                        if buffer.count > spec.maxMessage { buffer.removeLast(buffer.count - spec.maxMessage) }
-                        phase = .longLine
-                    }
-                    return
-                }
-            default:
-                return
-            }
-        }
-    }
-
-    private func firstNewline(_ p: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        var j = start
-        let n = p.count
-        while j < n {
-            if p[j] == 0x0A { return j }
-            j += 1
-        }
-        return nil
-    }
-
     // MARK: - length formats
 
-    private mutating func feedLength(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, width: Int, segmentStart: Bool, into out: inout [FramedMessage]) {
+    mutating func feedLength(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, width: Int, segmentStart: Bool, into out: inout [FramedMessage]) {
         var i = first
         let n = p.count
         if case let .resync(probing) = phase, segmentStart, i == 0 {
@@ -420,7 +328,7 @@ public struct MessageFramer: Sendable {
     }
 
     /// A plausible header was read from `buffer` (phase `.header`/probe): start its body.
-    private mutating func headerComplete(_ field: FrameSpec.Field, width: Int, into out: inout [FramedMessage]) {
+    mutating func headerComplete(_ field: FrameSpec.Field, width: Int, into out: inout [FramedMessage]) {
         buffer.removeAll(keepingCapacity: true)
         let declared = Int(field.declared)
         if declared == 0 {
@@ -438,7 +346,7 @@ public struct MessageFramer: Sendable {
     /// bytes (the smallest IPv4 MSS: a full segment of a message split by TCP). A small segment
     /// whose first bytes declare more than it holds is more likely the tail of a message whose
     /// start was not captured — so it is skipped rather than trusted.
-    private func confirmsBoundary(_ p: UnsafeRawBufferPointer, declared: Int64, width: Int) -> Bool {
+    func confirmsBoundary(_ p: UnsafeRawBufferPointer, declared: Int64, width: Int) -> Bool {
         let n = p.count
         let end = Int64(width) + declared
         if end == Int64(n) { return true }
@@ -449,7 +357,7 @@ public struct MessageFramer: Sendable {
     }
 
     /// A negative or over-limit length: report the header alone, then resync.
-    private mutating func badHeader(_ field: FrameSpec.Field, width: Int, into out: inout [FramedMessage]) {
+    mutating func badHeader(_ field: FrameSpec.Field, width: Int, into out: inout [FramedMessage]) {
         buffer.removeAll(keepingCapacity: true)
         let problem: FrameProblem = field.declared < 0 ? .negativeLength : .lengthOverLimit
         out.append(message(start: messageStart, headerLength: width, field: field, body: [],
@@ -462,7 +370,7 @@ public struct MessageFramer: Sendable {
     /// The body of a line cut by a gap or the end of the stream. `buffer` may hold one byte more
     /// than maxMessage (room for the `\r` of a CRLF): when that byte is `\r` it is taken for
     /// the start of the terminator, otherwise the line is over the limit.
-    private mutating func unfinishedLine() -> (body: [UInt8], overLimit: Bool) {
+    mutating func unfinishedLine() -> (body: [UInt8], overLimit: Bool) {
         var body = takeBuffer()
         guard body.count > spec.maxMessage else { return (body, false) }
         let overLimit = body.last != 0x0D
@@ -470,13 +378,13 @@ public struct MessageFramer: Sendable {
         return (body, overLimit)
     }
 
-    private mutating func takeBuffer() -> [UInt8] {
+    mutating func takeBuffer() -> [UInt8] {
         let b = buffer
         buffer = []
         return b
     }
 
-    private mutating func message(start: UInt64, headerLength: Int, field: FrameSpec.Field?, body: [UInt8],
+    mutating func message(start: UInt64, headerLength: Int, field: FrameSpec.Field?, body: [UInt8],
                                   end: UInt64, problems: [FrameProblem]) -> FramedMessage {
         defer { nextIndex += 1 }
         return FramedMessage.make(index: nextIndex, start: start, headerLength: headerLength, field: field,

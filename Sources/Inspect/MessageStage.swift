@@ -139,56 +139,6 @@ public final class MessageStage {
         if lastKey == key { lastKey = nil; lastState = nil }
     }
 
-    // MARK: The frame in hand
-
-    /// Starts the view of frame `number`: the events consumed until `endFrame` are its own.
-    public func beginFrame(_ number: Int) {
-        current = number
-        view = FrameView()
-        if !currentChunks.isEmpty { currentChunks.removeAll(keepingCapacity: true) }
-    }
-
-    /// The layers 5–7 view of the frame begun with `beginFrame`: its session facts, the headers
-    /// and messages its bytes hold, and the message it starts or continues, still in progress.
-    public func endFrame(session: SessionInfo?) -> FrameView {
-        view.session = session
-        if let s = session { pendingPiece(DirectionKey(stream: s.stream, direction: s.direction, udp: false)) }
-        current = 0
-        return view
-    }
-
-    /// The message this frame's bytes started or continue, still in progress after it.
-    func pendingPiece(_ key: DirectionKey) {
-        guard let chunk = currentChunk(key), let st = existing(key) else { return }
-        if view.format == nil, let spec = st.spec {
-            view.format = spec.description
-            view.guessed = st.guessed
-        }
-        guard let p = st.framer?.pending, p.start < chunk.end else { return }
-        // Which segment of the message this frame is: count the distinct frames that delivered
-        // its bytes, in stream order, up to this frame's chunk.
-        var part = 0
-        var i = st.chunkHead
-        var lastFrame = -1
-        while i < st.chunks.count {
-            let c = st.chunks[i]
-            if c.end > p.start, c.frame != lastFrame {
-                part += 1
-                lastFrame = c.frame
-                if c.frame == current { break }
-            }
-            i += 1
-        }
-        let startsHere = p.start >= chunk.offset
-        if startsHere, let v = p.headerValue {
-            view.headers.append(.init(offset: chunk.payloadStart + Int(p.start - chunk.offset), value: String(v)))
-        }
-        view.messages.append(.init(index: p.index, kind: startsHere ? .starts : .continues, textBytes: nil,
-                                   length: p.declaredLength ?? p.received, complete: false,
-                                   part: max(part, 1), parts: nil, problems: [],
-                                   headerBytes: p.headerValue == nil && st.spec?.headerWidth != nil ? p.received : nil))
-    }
-
     /// End of input (after the stream stage's last events): every direction is finished and
     /// its last partial message reported. The end of a capture can release a lot at once:
     /// `drain` is called with completed messages every so often, so they need not all be held.
@@ -444,44 +394,6 @@ public final class MessageStage {
         }
     }
 
-    // MARK: UDP
-
-    func datagram(_ d: UDPDatagram) {
-        let key = DirectionKey(stream: d.flow, direction: d.direction, udp: true)
-        let index = (udpMessageIndex[key] ?? 0) + 1
-        udpMessageIndex[key] = index
-        // One spec per flow: given, or guessed from its first datagram.
-        let chosen: (spec: FrameSpec, guessed: Bool)
-        if let known = udpSpecs[d.flow] {
-            chosen = known
-        } else {
-            let spec = choice.spec(serverPort: d.serverPort, clientPort: d.clientPort)
-            if case .auto = spec.kind {
-                chosen = (AutoFraming.guess(d.payload, maxMessage: spec.maxMessage).spec, true)
-            } else {
-                chosen = (spec, false)
-            }
-            udpSpecs[d.flow] = chosen
-        }
-        let (spec, guessed) = chosen
-        var m = frameDatagram(d.payload, spec: spec, index: index, offset: 0)
-        if d.claimedLength > d.payload.count, !m.problems.contains(.gap) {
-            m.complete = false
-            m.problems.append(.gap)
-        }
-        if current != 0 && d.frame == current {
-            view.transport = .udp
-            view.format = spec.description
-            view.guessed = guessed
-            if let v = m.headerValueText { view.headers.append(.init(offset: 0, value: v)) }
-            view.messages.append(.init(index: m.index, kind: .whole, textBytes: m.isValidUTF8 ? m.body : nil, length: m.declaredLength ?? m.body.count,
-                                       complete: m.complete, part: nil, parts: nil, problems: m.problems))
-        }
-        if keeps.contains(.messages) {
-            completed.append(ChatMessage(transport: .udp, stream: d.flow, direction: d.direction, message: m,
-                                         frames: d.frames, format: spec.description, guessed: guessed))
-        }
-    }
 }
 @inline(__always)
 func isAscending(_ a: [Int]) -> Bool {

@@ -1,0 +1,58 @@
+// The frame in hand: between `beginFrame` and `endFrame` the events consumed are that frame's,
+// and its layers 5–7 view (session, headers, the pieces of messages it holds) is built.
+
+import Framing
+import Streams
+import Wire
+
+extension MessageStage {
+    // MARK: The frame in hand
+
+    /// Starts the view of frame `number`: the events consumed until `endFrame` are its own.
+    public func beginFrame(_ number: Int) {
+        current = number
+        view = FrameView()
+        if !currentChunks.isEmpty { currentChunks.removeAll(keepingCapacity: true) }
+    }
+
+    /// The layers 5–7 view of the frame begun with `beginFrame`: its session facts, the headers
+    /// and messages its bytes hold, and the message it starts or continues, still in progress.
+    public func endFrame(session: SessionInfo?) -> FrameView {
+        view.session = session
+        if let s = session { pendingPiece(DirectionKey(stream: s.stream, direction: s.direction, udp: false)) }
+        current = 0
+        return view
+    }
+
+    /// The message this frame's bytes started or continue, still in progress after it.
+    func pendingPiece(_ key: DirectionKey) {
+        guard let chunk = currentChunk(key), let st = existing(key) else { return }
+        if view.format == nil, let spec = st.spec {
+            view.format = spec.description
+            view.guessed = st.guessed
+        }
+        guard let p = st.framer?.pending, p.start < chunk.end else { return }
+        // Which segment of the message this frame is: count the distinct frames that delivered
+        // its bytes, in stream order, up to this frame's chunk.
+        var part = 0
+        var i = st.chunkHead
+        var lastFrame = -1
+        while i < st.chunks.count {
+            let c = st.chunks[i]
+            if c.end > p.start, c.frame != lastFrame {
+                part += 1
+                lastFrame = c.frame
+                if c.frame == current { break }
+            }
+            i += 1
+        }
+        let startsHere = p.start >= chunk.offset
+        if startsHere, let v = p.headerValue {
+            view.headers.append(.init(offset: chunk.payloadStart + Int(p.start - chunk.offset), value: String(v)))
+        }
+        view.messages.append(.init(index: p.index, kind: startsHere ? .starts : .continues, textBytes: nil,
+                                   length: p.declaredLength ?? p.received, complete: false,
+                                   part: max(part, 1), parts: nil, problems: [],
+                                   headerBytes: p.headerValue == nil && st.spec?.headerWidth != nil ? p.received : nil))
+    }
+}
