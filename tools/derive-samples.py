@@ -3,7 +3,7 @@
 
 Each output re-wraps real frames from captures/*.pcap under another link-layer header, or builds
 a case loopback never produces by itself (IP fragments, VLAN tags, ARP, a snaplen cut), so the
-decoder is tested on every link type DESIGN.md lists. Pure Python (struct), no third-party modules.
+decoder is tested on every link type docs/DESIGN.md lists ("OSI layers"). Pure Python (struct), no third-party modules.
 """
 import struct
 import os

@@ -1,6 +1,6 @@
 // The servers' wire format in a NIO pipeline: a `ByteToMessageDecoder` and a writer, both built
 // on Framing's `FrameSpec`, so the servers, the decoder of captures and the fuzzer share one
-// definition of the format (DESIGN.md "Framing").
+// definition of the format (docs/DESIGN.md "Framing specs").
 
 import Framing
 import NIOCore

@@ -1,5 +1,5 @@
 // The limits every reference server enforces, and the one error message a client gets when it
-// breaks one (DESIGN.md "Safety and failure": bound every read, write, buffer and wait).
+// breaks one (docs/DESIGN.md "Safety": bound every read, write, buffer and wait).
 
 import NIOConcurrencyHelpers
 import NIOCore

@@ -1,5 +1,5 @@
 /// What can be wrong with one application message. The raw values are the `issues` names of
-/// DESIGN.md's `messages --json` schema, word for word.
+/// docs/DESIGN.md "Messages JSON", word for word.
 ///
 /// Two kinds of verdict, never merged (STYLE §7.5):
 /// - *missing bytes* — `truncatedHeader`, `truncatedBody` (the stream ended inside the message)

@@ -8,7 +8,7 @@ public enum ByteOrder: Sendable, Hashable {
 }
 
 /// How a byte stream is cut into application messages: the one definition of the wire format,
-/// shared by the decoder, the reference servers and the fuzzer (DESIGN.md "Framing").
+/// shared by the decoder, the reference servers and the fuzzer (docs/DESIGN.md "Framing specs").
 ///
 /// The text form follows Python's `struct` for the length formats, `[@=<>!]?[bBhHiIqQ]`:
 ///
@@ -49,7 +49,7 @@ public struct FrameSpec: Sendable, Hashable, CustomStringConvertible {
     /// The length field counts its own header bytes too (body length = field − width).
     public var lengthIncludesHeader: Bool
 
-    /// 1 MiB, DESIGN.md's default for `--max-message`.
+    /// 1 MiB, the default for `--max-message` (docs/DESIGN.md "Framing specs").
     public static let defaultMaxMessage = 1 << 20
 
     /// `!I`: a 4-byte unsigned big-endian length, the lesson's `struct.pack('!I', n)`.

@@ -2,7 +2,7 @@
 // in a TCP byte stream (or a UDP datagram), with one definition of the wire format shared by the
 // decoder, the reference chat servers and the fuzzer. Pure Swift: no Foundation, no I/O.
 //
-// A `!I` frame (Python `struct.pack('!I', len(body)) + body`, DESIGN.md's default), e.g. the
+// A `!I` frame (Python `struct.pack('!I', len(body)) + body`, docs/DESIGN.md "Framing specs"), e.g. the
 // lesson's "hello":
 //
 //    stream offset  0         1         2         3         4                       4+N

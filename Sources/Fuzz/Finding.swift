@@ -1,4 +1,4 @@
-// One bug, one finding (DESIGN.md "Fuzzer"): failures are grouped by what the target showed,
+// One bug, one finding (docs/DESIGN.md "Fuzzer"): failures are grouped by what the target showed,
 // not by the family of case that reached it. A server that allocates whatever length it is told
 // dies of one MemoryError on one line whether a boundary length, a relative length, a confused
 // protocol or a mutation told it; that is one finding reached by four families.

@@ -2,7 +2,7 @@
 // write boundaries, the close mode — and what a correct server answers on the case's own
 // connection. Pure values: the catalogue builds them, the driver plays them.
 
-/// A case family: the report's `family` and `--families` names (DESIGN.md "Fuzzer").
+/// A case family: the report's `family` and `--families` names (docs/DESIGN.md "Fuzzer").
 public enum Family: String, CaseIterable, Sendable, Hashable, Comparable {
     case boundaryLength = "boundary_length"
     case relativeLength = "relative_length"

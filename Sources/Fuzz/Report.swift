@@ -1,6 +1,6 @@
 import Render
 
-/// A fuzz run's results: the JSON report (a public contract, DESIGN.md "Fuzzer") and the
+/// A fuzz run's results: the JSON report (a public contract, docs/DESIGN.md "Fuzz report JSON") and the
 /// terminal table. Pure: the CLI decides where the bytes go.
 public struct FuzzReport: Sendable {
     public var target: String
@@ -66,7 +66,7 @@ public struct FuzzReport: Sendable {
 
     // MARK: - JSON
 
-    /// The report as one JSON object (DESIGN.md's keys first, in its order, then framescope's
+    /// The report as one JSON object, keys in docs/DESIGN.md "Fuzz report JSON"'s order (the core ones, then
     /// additions: per failure `explanations` (every language), `note`, `detail`, `case_index`,
     /// `found_after_s`, and for the first case of each distinct finding `minimized_close`,
     /// `minimized_hold_s`, `minimize_tries`, `minimize_confirmed`, `recorded_verdict`,
@@ -235,7 +235,7 @@ public struct FuzzReport: Sendable {
         out.write("}")
     }
 
-    /// One object of `findings` or `unconfirmed`: DESIGN.md's keys (`signature`, `verdict`,
+    /// One object of `findings` or `unconfirmed`: docs/DESIGN.md "Fuzz report JSON"'s keys (`signature`, `verdict`,
     /// `cause`, `families`, `cases`, `confirmed`, then the representative's `writes_hex`,
     /// `minimized_writes_hex`, `minimize_confirmed`, `pcap`, `reproduce`, `explanation`), then
     /// the representative's `case`, `close`, `detail`, `explanations`, `record_dir`, `pcap_note`.

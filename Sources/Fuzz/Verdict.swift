@@ -1,4 +1,4 @@
-/// What the oracle concluded about the target after one case (DESIGN.md "Fuzzer").
+/// What the oracle concluded about the target after one case (docs/DESIGN.md "Fuzzer").
 public enum Verdict: String, CaseIterable, Sendable, Hashable, Comparable {
     /// Still alive, answered right, in time.
     case ok

@@ -201,7 +201,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
             return nil
         }
         let width = config.spec.headerWidth ?? 0
-        // Up to 1 MiB (DESIGN's default limit: a server that answers that much is taken to have
+        // Up to 1 MiB (docs/DESIGN.md "Framing specs" default: a server that answers that much is taken to have
         // it), or what the field can declare.
         var cap = FrameSpec(config.spec.kind, maxMessage: FrameSpec.defaultMaxMessage,
                             lengthIncludesHeader: config.spec.lengthIncludesHeader).largestBody ?? FrameSpec.defaultMaxMessage

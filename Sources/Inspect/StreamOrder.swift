@@ -1,4 +1,4 @@
-// Puts messages in DESIGN.md's order — stream by stream in index order, each stream's messages
+// Puts messages in docs/DESIGN.md "Messages JSON"'s order — stream by stream in index order, each stream's messages
 // in the order they completed — while streaming: the lowest unfinished stream prints as it goes,
 // later streams are held until every stream before them has finished. UDP flows never end, so
 // their datagrams are passed on as they come.

@@ -1,7 +1,7 @@
 import Inspect
 import Wire
 
-// `--json`: one object a frame, exactly DESIGN.md's schema. Absent facts are omitted, never null;
+// `--json`: one object a frame, exactly docs/DESIGN.md "Per-frame JSON". Absent facts are omitted, never null;
 // numbers are numbers; layer objects appear in OSI order; a truncated or malformed layer still
 // appears with "error" (and "truncated": true when bytes ran out). `data` layers (bytes of an
 // unknown protocol) are not part of the schema and are left out.

@@ -10,7 +10,7 @@ import Wire
 //    "complete":true,"frames":[8,9],"header":{"format":"!I","value":5},"issues":[]}
 
 public enum MessageLines {
-    /// DESIGN.md's `messages --json` object. `text` only when the body is valid UTF-8; `hex` always;
+    /// docs/DESIGN.md "Messages JSON". `text` only when the body is valid UTF-8; `hex` always;
     /// `length` is the declared length (length framing) or the body's length (line, raw).
     public static func json(_ m: ChatMessage, into out: ByteSink) {
         let f = m.message

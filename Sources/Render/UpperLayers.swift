@@ -3,7 +3,7 @@ import Inspect
 import Streams
 import Wire
 
-// Layers 5–7 of a frame (session, framing, chat) in each output mode. DESIGN.md's JSON objects:
+// Layers 5–7 of a frame (session, framing, chat) in each output mode. docs/DESIGN.md "Per-frame JSON":
 //
 //   {"osi":5,"proto":"session","stream":0,"direction":"client_to_server","rel_seq":1,"rel_ack":1,"analysis":[]}
 //   {"osi":6,"proto":"framing","format":"!I","headers":[{"offset":0,"value":5}]}

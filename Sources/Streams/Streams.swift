@@ -72,7 +72,7 @@ public enum Direction: String, Sendable, Hashable {
     public var opposite: Direction { self == .clientToServer ? .serverToClient : .clientToServer }
 }
 
-/// Per-frame analysis flags; raw values are DESIGN.md's `session.analysis` names. The rules are
+/// Per-frame analysis flags; raw values are the `analysis` names of docs/DESIGN.md "Streams". The rules are
 /// documented where they are computed (`TCPReassembler.analyse`).
 public enum Analysis: String, Sendable, Hashable, CaseIterable {
     case retransmission

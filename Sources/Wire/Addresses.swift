@@ -1,4 +1,4 @@
-// Link and network addresses as plain values; text forms follow DESIGN.md (lower-case colon hex
+// Link and network addresses as plain values; text forms follow docs/DESIGN.md "Per-frame JSON" (lower-case colon hex
 // MACs, dotted IPv4, RFC 5952 IPv6).
 
 /// A hardware address of up to 8 bytes (Ethernet's 6, SLL's up to 8).

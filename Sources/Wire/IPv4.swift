@@ -47,7 +47,7 @@ public struct IPv4Header: Sendable, Hashable {
 
     public var isFragment: Bool { moreFragments || fragmentOffset != 0 }
 
-    /// DESIGN.md's names for IPv4 option types.
+    /// The IPv4 option names of docs/DESIGN.md "Per-frame JSON".
     public static func optionName(_ type: UInt8) -> String {
         switch type {
         case 0: return "EOL"

@@ -1,4 +1,4 @@
-// The decoded frame: a stack of layers in OSI order, as DESIGN.md's JSON schema lays them out.
+// The decoded frame: a stack of layers in OSI order, as docs/DESIGN.md "Per-frame JSON" lays them out.
 
 /// Protocol of one decoded layer. The raw value is the `proto` name of the JSON schema.
 public enum Proto: String, Sendable, Hashable, CaseIterable {
@@ -8,7 +8,7 @@ public enum Proto: String, Sendable, Hashable, CaseIterable {
     /// Bytes whose protocol framescope does not decode (unknown EtherType / IP protocol).
     case data
 
-    /// OSI layer number, as in DESIGN.md's table (ARP and ICMP are shown at layer 3).
+    /// OSI layer number, as in docs/DESIGN.md "OSI layers" (ARP and ICMP are shown at layer 3).
     public var osi: Int {
         switch self {
         case .eth, .vlan, .sll, .sll2, .null, .loop: return 2
@@ -38,7 +38,7 @@ public enum Proto: String, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// What a checksum check concluded (DESIGN.md "checksum_status").
+/// What a checksum check concluded (`checksum_status`, docs/DESIGN.md "Per-frame JSON").
 public enum ChecksumStatus: String, Sendable, Hashable {
     /// The checksum verifies.
     case good

@@ -31,7 +31,7 @@ public enum TCPOption: Sendable, Hashable {
     /// An option whose kind was captured but whose bytes were cut by the snaplen.
     case cut(kind: UInt8)
 
-    /// DESIGN.md's option names: `MSS WS SACK_PERM SACK TS NOP EOL` or `kind:N`.
+    /// The option names of docs/DESIGN.md "Per-frame JSON": `MSS WS SACK_PERM SACK TS NOP EOL` or `kind:N`.
     public var name: String {
         switch self {
         case .cut(let kind), .badLength(let kind, _): return TCPOption.name(ofKind: kind)
@@ -107,7 +107,7 @@ public struct TCPFlags: OptionSet, Sendable, Hashable {
     /// The old ECN-nonce bit (RFC 3540, historic).
     public static let ns = TCPFlags(rawValue: 0x100)
 
-    /// Names in bit order, as DESIGN.md lists them.
+    /// Names in bit order, as docs/DESIGN.md "Per-frame JSON" lists them.
     /// The flags' names in header order, as literals (renderers write them on every frame
     /// without going through String storage).
     public static let literalNames: [(TCPFlags, StaticString)] = [

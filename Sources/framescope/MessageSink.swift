@@ -41,7 +41,7 @@ final class MessageSink: @unchecked Sendable {
     }
 
     /// Prints what is ready: live, every message as soon as it is complete; from a file, in
-    /// DESIGN.md's stream order.
+    /// docs/DESIGN.md "Messages JSON"'s stream order.
     func pump() {
         Terminal.warnings(stage)
         if live {

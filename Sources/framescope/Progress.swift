@@ -3,7 +3,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// "Long work on a TTY shows progress" (DESIGN.md): while a large capture file is read, a line
+/// Long work on a terminal shows progress (docs/DESIGN.md "Terminal output"): while a large capture file is read, a line
 /// on standard error says how far the reading is, rewritten in place four times a second and
 /// wiped at the end. Only when standard error is a terminal and the line cannot get in the way
 /// of the output: the output goes elsewhere (`> file`, `| grep`), or comes only at the end

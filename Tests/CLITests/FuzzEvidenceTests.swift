@@ -37,7 +37,7 @@ final class FuzzEvidenceTests: XCTestCase {
         return Evidence(dir: dir, report: report, stdout: r.stdout, html: html)
     }
 
-    /// DESIGN.md's shape: every field, the verdict, family and close words.
+    /// docs/DESIGN.md "Fuzz report JSON"'s shape: every field, the verdict, family and close words.
     func validate(_ report: [String: Any]) {
         XCTAssertNotNil(report["target"] as? String)
         XCTAssertTrue(["tcp", "udp"].contains(report["transport"] as? String ?? ""))

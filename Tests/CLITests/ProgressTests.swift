@@ -1,7 +1,7 @@
 @testable import framescope
 import XCTest
 
-/// The progress line of long reads on a terminal (DESIGN.md "Long work on a TTY shows
+/// The progress line of long reads on a terminal (docs/DESIGN.md "Terminal output": long work on a TTY shows
 /// progress"); when it is shown depends on isatty, checked by hand (see the README).
 final class ProgressTests: XCTestCase {
     func testLine() {

@@ -65,7 +65,7 @@ final class ReplayCommandTests: XCTestCase {
             XCTAssertTrue(r.stdout.contains(", 0 different, 0 missing, 0 extra"), "\(capture): \(r.stdout)")
             XCTAssertFalse(r.stdout.contains("0 same"), "\(capture): \(r.stdout)")
         }
-        // JSON: one object a message, then DESIGN.md's summary.
+        // JSON: one object a message, then the summary (docs/DESIGN.md "Replay JSON").
         let server = try Server.framescope(["framed"])
         defer { server.stop() }
         let j = try replay("tcp-chat-ipv4.pcap", server, ["--json"])

@@ -17,7 +17,7 @@ import XCTest
 /// direction, not a flag —, window_update, window_full, zero_window_probe(_ack),
 /// keep_alive_ack, tfo_*).
 ///
-/// Known, documented differences (DESIGN.md "Streams": analysis like Wireshark's, but decided
+/// Known, documented differences (docs/DESIGN.md "Streams": analysis like Wireshark's, but decided
 /// by byte coverage, not by timing):
 /// - A segment that fills a hole below the highest sequence number seen is `out_of_order` for
 ///   framescope whatever its timing. Wireshark calls it out-of-order only when it arrives within
@@ -148,7 +148,7 @@ final class TsharkAnalysisTests: XCTestCase {
         return rows
     }
 
-    // MARK: - framescope through `read --json` (the `session` layer of DESIGN.md)
+    // MARK: - framescope through `read --json` (the `session` layer of docs/DESIGN.md "Per-frame JSON")
 
     struct SessionFacts {
         var stream: Int?
@@ -293,7 +293,7 @@ final class TsharkAnalysisTests: XCTestCase {
         XCTAssertEqual(ours, [4: ["gap"], 5: ["out_of_order"], 9: ["retransmission"]])
     }
 
-    /// DESIGN.md's `session` layer in `read --json`: stream, rel_seq, rel_ack and analysis on
+    /// The `session` layer of docs/DESIGN.md "Per-frame JSON" in `read --json`: stream, rel_seq, rel_ack and analysis on
     /// every TCP frame of every committed capture agree with tshark's.
     func testSessionLayerAgreesWithTsharkOnEveryTCPFrame() throws {
         let tshark = try CLI.requireTool("tshark")

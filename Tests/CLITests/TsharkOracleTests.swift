@@ -6,7 +6,7 @@ import XCTest
 /// file, field by field, for every layer 2–4 field of the schema. tshark is the oracle here, not a
 /// snapshot of our own output: a disagreement is a bug on one side, to be explained or fixed.
 ///
-/// Known, deliberate differences (each is DESIGN.md's rule, not tshark's):
+/// Known, deliberate differences (each is a rule of docs/DESIGN.md "Per-frame JSON", not tshark's):
 /// - a SACK option whose length is not 2 + 8n: tshark lists no option after it (its SACK
 ///   dissector throws on the half block); framescope, like tcpdump, lists the ones its length
 ///   delimits.

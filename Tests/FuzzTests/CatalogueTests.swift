@@ -141,7 +141,7 @@ final class CatalogueTests: XCTestCase {
         XCTAssertEqual(f["case"] as? String, "neg-len/1")
         XCTAssertEqual(f["writes_hex"] as? [String], c.writesHex)
         XCTAssertEqual(f["finding"] as? Int, 0)
-        // The distinct findings (issue 19): DESIGN.md's keys; nothing unconfirmed without evidence.
+        // The distinct findings (issue 19): docs/DESIGN.md "Fuzz report JSON"'s keys; nothing unconfirmed without evidence.
         let finding = try XCTUnwrap((obj["findings"] as? [[String: Any]])?.first)
         for k in ["signature", "verdict", "families", "cases", "writes_hex", "reproduce", "explanation"] { XCTAssertNotNil(finding[k], k) }
         XCTAssertEqual(finding["signature"] as? String, "ValueError: negative buffersize in recv")

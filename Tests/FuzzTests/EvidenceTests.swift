@@ -63,7 +63,7 @@ final class EvidenceTests: XCTestCase {
         XCTAssertEqual(f["minimize_tries"] as? Int, 3)
         XCTAssertEqual(f["explanation"] as? String, explanation(family: .truncatedHeader, verdict: .crash, in: .zh).text)
         XCTAssertEqual((f["explanations"] as? [String: String])?["en"], explanation(family: .truncatedHeader, verdict: .crash))
-        // DESIGN.md's keys come first, in its order.
+        // docs/DESIGN.md "Fuzz report JSON"'s keys come first, in its order.
         let text = String(decoding: r.json { _ in "x" }, as: UTF8.self)
         let order = ["\"case\"", "\"family\"", "\"verdict\"", "\"writes_hex\"", "\"close\"", "\"stderr_tail\"", "\"pcap\"",
                      "\"minimized_writes_hex\"", "\"reproduce\"", "\"explanation\""].map { text.range(of: $0)!.lowerBound }

@@ -1,7 +1,7 @@
 import Inspect
 import XCTest
 
-/// `messages` prints stream by stream (DESIGN.md) while streaming; StreamOrder decides what is
+/// `messages` prints stream by stream (docs/DESIGN.md "Messages JSON") while streaming; StreamOrder decides what is
 /// written now and what waits, and bounds what waits.
 final class StreamOrderTests: XCTestCase {
     /// Feeds (stream or nil for UDP, text) messages and stream ends; returns the output lines.

@@ -3,7 +3,7 @@ import Wire
 @testable import Streams
 import TestSupport
 
-// Memory stays under the limits on hostile input (DESIGN.md "Streams"; issue 3's adversarial
+// Memory stays under the limits on hostile input (docs/DESIGN.md "Streams"; issue 3's adversarial
 // captures): 100,000 streams each with a hole, and one stream claiming 1 GB of out-of-order data
 // (claimed with small captured payloads and sequence numbers far ahead, so the test itself stays
 // small).

@@ -76,7 +76,7 @@ final class Harness {
         events += r.finish()
     }
 
-    /// Analysis flags per frame, as DESIGN.md names them.
+    /// Analysis flags per frame, as docs/DESIGN.md "Streams" names them.
     var flags: [[String]] { infos.map { $0.analysis.map(\.rawValue) } }
 
     /// Delivered bytes of one direction, with each gap shown as `~N~`.

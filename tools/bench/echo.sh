@@ -12,7 +12,7 @@
 #              ROUND_TRIPS_PIPE (per client in the third row; default 5000),
 #              THREADS (framescope's event-loop threads; default 1, like asyncio's one loop),
 #              SKIP_BUILD=1 (use the framescope already in .build-bench).
-# Targets (DESIGN/issue 4): at 64 clients at least 5x Python's round trips/s, p99 under 5 ms.
+# Targets (issue 4; docs/DESIGN.md "Performance"): at 64 clients at least 5x Python's round trips/s, p99 under 5 ms.
 # Exits 0 when the measurements were made, whether or not the targets were met (a report).
 set -euo pipefail
 
