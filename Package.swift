@@ -32,11 +32,14 @@ let package = Package(
         .target(name: "Wire", path: "Sources/Wire"),
         // The only module that talks to libpcap (live capture, BPF) and reads/writes capture files.
         .target(name: "Capture", dependencies: ["CPcap", "Wire"], path: "Sources/Capture"),
+        // Blocking loopback client sockets with every wait bounded: the chat client, the fuzzer and
+        // replay share them, so FuzzDriver and Replay need no NIO.
+        .target(name: "Sockets", path: "Sources/Sockets"),
         // Reference chat servers (text, UDP, framed; robust and naive) on SwiftNIO and the chat client.
         .target(
             name: "Chat",
             dependencies: [
-                "Framing",
+                "Framing", "Sockets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -58,16 +61,16 @@ let package = Package(
         // The fuzzer's I/O part: playing cases on sockets, the oracle, target control, the run.
         .target(
             name: "FuzzDriver",
-            dependencies: ["Fuzz", "Framing", "Render", "Chat", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: ["Fuzz", "Framing", "Render", "Sockets", .product(name: "Subprocess", package: "swift-subprocess")],
             path: "Sources/FuzzDriver"
         ),
         // Replay: a captured conversation's client side planned from decoded frames (pure), played
         // to a live server (blocking loopback sockets), its answers compared message by message.
-        .target(name: "Replay", dependencies: ["Wire", "Streams", "Framing", "Inspect", "Chat"], path: "Sources/Replay"),
+        .target(name: "Replay", dependencies: ["Wire", "Streams", "Framing", "Inspect", "Sockets"], path: "Sources/Replay"),
         .executableTarget(
             name: "framescope",
             dependencies: [
-                "Wire", "Capture", "Render", "Chat", "Streams", "Framing", "Inspect", "Fuzz", "FuzzDriver", "Replay",
+                "Wire", "Capture", "Render", "Chat", "Sockets", "Streams", "Framing", "Inspect", "Fuzz", "FuzzDriver", "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -83,7 +86,7 @@ let package = Package(
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "Framing", "Streams", "Wire"], path: "Tests/InspectTests"),
         .testTarget(
             name: "ChatTests",
-            dependencies: ["Chat", "Framing", .product(name: "NIOCore", package: "swift-nio"), "framescope", "TestSupport"],
+            dependencies: ["Chat", "Sockets", "Framing", .product(name: "NIOCore", package: "swift-nio"), "framescope", "TestSupport"],
             path: "Tests/ChatTests"
         ),
         .testTarget(name: "FuzzTests", dependencies: ["Fuzz", "Framing", "TestSupport"], path: "Tests/FuzzTests"),

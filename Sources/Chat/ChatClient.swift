@@ -8,6 +8,7 @@ import Glibc
 import Darwin
 #endif
 import Framing
+import Sockets
 
 public struct ChatClientOptions: Sendable {
     public enum Transport: Sendable {

@@ -10,6 +10,7 @@ import Glibc
 import Darwin
 #endif
 import Framing
+import Sockets
 
 public struct LoadOptions: Sendable {
     public var address: ChatAddress

@@ -1,6 +1,6 @@
 // Playing one case on the wire, and the liveness probe: blocking sockets with every wait bounded.
 
-import Chat
+import Sockets
 import Foundation
 import Framing
 import Fuzz

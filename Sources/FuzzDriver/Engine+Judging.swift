@@ -1,7 +1,7 @@
 // How a case is judged: on parallel lanes (a quick verdict that makes it a suspect), then alone
 // with nothing else in flight, after the target settled.
 
-import Chat
+import Sockets
 import Foundation
 import Framing
 import Fuzz

@@ -1,6 +1,6 @@
 // One case on demand, outside the run: judged alone (replay, recording) and minimised.
 
-import Chat
+import Sockets
 import Foundation
 import Framing
 import Fuzz

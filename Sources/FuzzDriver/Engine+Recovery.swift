@@ -1,6 +1,6 @@
 // Keeping the target usable between cases (recovery, restarts) and watching it for leaks.
 
-import Chat
+import Sockets
 import Foundation
 import Framing
 import Fuzz

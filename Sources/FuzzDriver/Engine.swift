@@ -2,7 +2,7 @@
 // after every case, attribution of every failure to its case by running suspects alone, target
 // recovery and restarts, leak tracking, and the report.
 
-import Chat
+import Sockets
 import Foundation
 import Framing
 import Fuzz

@@ -1,4 +1,4 @@
-import Chat
+import Sockets
 import Framing
 #if canImport(Glibc)
 import Glibc

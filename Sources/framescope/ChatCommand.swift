@@ -1,6 +1,7 @@
 import ArgumentParser
 import Chat
 import Framing
+import Sockets
 #if canImport(Glibc)
 import Glibc
 #endif

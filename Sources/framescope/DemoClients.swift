@@ -10,6 +10,7 @@ import Render
 import Streams
 import Wire
 import Synchronization
+import Sockets
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -3,6 +3,7 @@ import Chat
 import Dispatch
 import Render
 import Synchronization
+import Sockets
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -7,6 +7,7 @@ import Inspect
 import Render
 import Synchronization
 import Wire
+import Sockets
 #if canImport(Glibc)
 import Glibc
 #endif

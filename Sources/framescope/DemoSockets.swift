@@ -1,4 +1,5 @@
 import Chat
+import Sockets
 #if canImport(Glibc)
 import Glibc
 #endif

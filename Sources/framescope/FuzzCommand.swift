@@ -5,6 +5,7 @@ import Foundation
 import Framing
 import Fuzz
 import FuzzDriver
+import Sockets
 #if canImport(Glibc)
 import Glibc
 #endif

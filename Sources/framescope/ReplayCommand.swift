@@ -5,6 +5,7 @@ import Framing
 import Fuzz
 import Render
 import Replay
+import Sockets
 #if canImport(Glibc)
 import Glibc
 #endif

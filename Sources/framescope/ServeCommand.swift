@@ -168,13 +168,9 @@ struct ServeCommand: ParsableCommand {
             Terminal.error("cannot serve on \(host) port \(port ?? (kind == .udp ? 9001 : 9000)): \(error)")
             throw ExitCode(2)
         }
-        // The port alone, first, flushed: scripts and tests read it.
-        _ = Terminal.writeAll(fd: 1, Array("\(server.port)\n".utf8))
-        var what = kind.rawValue
-        if kind == .framed { what += " (\(framing), \(mode))" } else if kind == .text { what += " (\(mode))" }
-        if naive { what += ", NAIVE: the lesson's bugs on purpose" }
-        Terminal.error("serving \(what) on \(server.address); Ctrl-C stops")
-
+        // SIGINT/SIGTERM go to dispatch sources, set up before the port is said: a script that
+        // reads the port and stops the server at once must find the handlers there (between
+        // SIG_IGN and a resumed source, a signal would be lost and the server never stop).
         let stopped = DispatchSemaphore(value: 0)
         var sources: [DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
@@ -187,6 +183,13 @@ struct ServeCommand: ParsableCommand {
             source.resume()
             sources.append(source)
         }
+        // The port alone, first, flushed: scripts and tests read it.
+        _ = Terminal.writeAll(fd: 1, Array("\(server.port)\n".utf8))
+        var what = kind.rawValue
+        if kind == .framed { what += " (\(framing), \(mode))" } else if kind == .text { what += " (\(mode))" }
+        if naive { what += ", NAIVE: the lesson's bugs on purpose" }
+        Terminal.error("serving \(what) on \(server.address); Ctrl-C stops")
+
         if let op = server.textOperator {
             DispatchQueue.global().async {
                 // The operator's replies; the end of input leaves the server running.

@@ -3,6 +3,7 @@ import Foundation
 import Framing
 import XCTest
 import TestSupport
+import Sockets
 
 /// `--naive` really has the lesson's bugs; the robust server does not.
 final class NaiveTests: ServerTestCase {

@@ -44,7 +44,7 @@ public struct ChatClientError: Error, CustomStringConvertible, Sendable {
     public var description: String
     /// The errno behind it (ECONNREFUSED, ETIMEDOUT, …), 0 when there is none.
     public var code: Int32
-    init(_ d: String, code: Int32 = 0) {
+    public init(_ d: String, code: Int32 = 0) {
         description = d
         self.code = code
     }
@@ -192,7 +192,7 @@ public final class ClientSocket {
         return off == bytes.count
     }
 
-    enum ReadResult {
+    public enum ReadResult {
         case bytes([UInt8])
         case closed
         case timeout
@@ -200,7 +200,7 @@ public final class ClientSocket {
     }
 
     /// Waits at most `seconds` for bytes (one `recv`, at most 64 KiB).
-    func receive(within seconds: Double) -> ReadResult {
+    public func receive(within seconds: Double) -> ReadResult {
         var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let ms = Int32(max(0, min(seconds, 3600)) * 1000)
         let ready = poll(&p, 1, ms)

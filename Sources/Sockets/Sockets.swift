@@ -1,0 +1,7 @@
+// Sockets: blocking client sockets on loopback (or, when allowed, elsewhere), every wait bounded
+// with poll(2) — a client has one conversation and nothing else to do while it waits. The chat
+// client, the fuzzer's driver and replay use it; the servers, which juggle many peers, use
+// SwiftNIO in Chat.
+//
+// Never: NIO, Foundation, threads of its own, an unbounded wait, or a non-loopback address
+// unless the caller says `allowRemote` (docs/DESIGN.md "Module map").
