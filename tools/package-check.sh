@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 passed=0
 say() { printf 'package-check: %s\n' "$*"; passed=$((passed + 1)); }
+note() { printf 'package-check: %s\n' "$*"; }  # a check not made, and why
 die() { printf 'package-check: FAILED: %s\n' "$*" >&2; exit 1; }
 
 need=()
@@ -103,7 +104,7 @@ if [ "$(id -u)" = 0 ]; then
   [ "$udp" -ge 2 ] || die "demo --part udp showed $udp UDP frames: $(head -20 "$tmp/demo.txt")"
   say "demo --part udp: $udp UDP frames, demo.pcap $(stat -c %s "$tmp/demo/demo.pcap") bytes, $((SECONDS - start)) s"
 else
-  say "demo --part udp: skipped (capturing on lo needs root)"
+  note "demo --part udp: skipped (capturing on lo needs root)"
 fi
 
 # ---- the manual page
@@ -130,8 +131,15 @@ offered=$(env -i PATH="$dir:/usr/bin:/bin" HOME="$tmp" bash -c '
   printf "%s\n" "${COMPREPLY[@]}"' _ "$comp") || die "the bash completion function failed"
 grep -qx read <<<"$offered" || die "bash completion of 'framescope re' offers '$(tr '\n' ' ' <<<"$offered")', not read"
 say "bash completion: 'framescope re' -> $(tr '\n' ' ' <<<"$offered")"
-if command -v zsh >/dev/null; then zsh -n "$dir/completions/_framescope" || die "zsh cannot parse _framescope"; fi
-if command -v fish >/dev/null; then fish -n "$dir/completions/framescope.fish" || die "fish cannot parse framescope.fish"; fi
+for sh in zsh fish; do
+  f=$dir/completions/$([ $sh = zsh ] && echo _framescope || echo framescope.fish)
+  if command -v $sh >/dev/null; then
+    $sh -n "$f" || die "$sh cannot parse $(basename "$f")"
+    say "$sh -n $(basename "$f"): parses"
+  else
+    note "$sh -n $(basename "$f"): skipped ($sh is not installed)"
+  fi
+done
 
 # ---- the Debian package
 dpkg-deb --info "$deb" >"$tmp/info.txt" || die "dpkg-deb --info failed"
@@ -169,11 +177,11 @@ say "contents: $(grep -c '^-' "$tmp/contents.txt") files: $(awk '/^-/{print $NF}
 
 # ---- install and remove, as root, on a machine where framescope is not installed
 if [ "$(id -u)" != 0 ]; then
-  say "dpkg -i: skipped (not root)"
+  note "dpkg -i: skipped (not root)"
 elif dpkg -s framescope >/dev/null 2>&1; then
-  say "dpkg -i: skipped (framescope is installed on this machine already; not touching it)"
+  note "dpkg -i: skipped (framescope is installed on this machine already; not touching it)"
 elif getent group framescope >/dev/null; then
-  say "dpkg -i: skipped (a framescope group exists already; not touching it)"
+  note "dpkg -i: skipped (a framescope group exists already; not touching it)"
 else
   installed_here=1
   timeout 120 dpkg -i "$deb" >"$tmp/dpkg.txt" 2>&1 || { cat "$tmp/dpkg.txt" >&2; die "dpkg -i failed"; }
