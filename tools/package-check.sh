@@ -196,7 +196,11 @@ else
   env -i PATH=/usr/bin:/bin sh /var/lib/dpkg/info/framescope.postinst configure >"$tmp/nosetcap.txt" 2>&1 \
     || die "postinst failed without setcap: $(cat "$tmp/nosetcap.txt")"
   grep -q 'setcap not found' "$tmp/nosetcap.txt" || die "postinst without setcap did not say so: $(cat "$tmp/nosetcap.txt")"
-  say "dpkg -i: group $(getent group framescope), $(stat -c '%U:%G %a' /usr/bin/framescope), $caps; postinst without setcap: exit 0, '$(head -1 "$tmp/nosetcap.txt")'"
+  # What the README says to do after installing libcap2-bin: the capabilities come back.
+  timeout 60 dpkg-reconfigure -f noninteractive framescope >"$tmp/reconfigure.txt" 2>&1 \
+    || die "dpkg-reconfigure framescope failed: $(cat "$tmp/reconfigure.txt")"
+  grep -q 'cap_net_admin,cap_net_raw=eip' <<<"$(getcap /usr/bin/framescope)" || die "dpkg-reconfigure did not set the capabilities again"
+  say "dpkg -i: group $(getent group framescope), $(stat -c '%U:%G %a' /usr/bin/framescope), $caps; postinst without setcap: exit 0, '$(head -1 "$tmp/nosetcap.txt")'; dpkg-reconfigure sets them again"
   timeout 120 dpkg --purge framescope >"$tmp/dpkg.txt" 2>&1 || { cat "$tmp/dpkg.txt" >&2; die "dpkg --purge failed"; }
   installed_here=0
   [ ! -e /usr/bin/framescope ] || die "dpkg --purge left /usr/bin/framescope"
