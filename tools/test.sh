@@ -17,3 +17,8 @@ export FRAMESCOPE_REQUIRE_ORACLES=1
 swift build --build-tests
 # XCTest only: --disable-swift-testing keeps a "0 tests" Swift Testing summary out of the log.
 swift test --skip-build --disable-swift-testing "$@"
+# CI only (not the developer's loop): the release packages, built and run without the toolchain.
+if [ -n "${CI:-}" ]; then
+  tools/package.sh
+  tools/package-check.sh
+fi

@@ -6,6 +6,10 @@ import Glibc
 
 @main
 struct Framescope: ParsableCommand {
+    /// The one place the version is written: `--version` prints `framescope VERSION`, and
+    /// tools/package.sh reads it from the built binary for the package names.
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "framescope",
         abstract: "See what your socket programs put on the wire, layer by layer.",
@@ -20,7 +24,7 @@ struct Framescope: ParsableCommand {
         was still output); 2 framescope could not run (no such file, bad filter, no permission, \
         no such interface, no such stream); 64 a usage error.
         """,
-        version: "0.1.0",
+        version: "framescope \(version)",
         subcommands: [ReadCommand.self, LiveCommand.self, MessagesCommand.self, FollowCommand.self, StatsCommand.self,
                       InterfacesCommand.self, ServeCommand.self, ChatCommand.self, FuzzCommand.self, ReplayCommand.self, DemoCommand.self]
     )
