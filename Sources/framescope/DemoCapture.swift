@@ -65,6 +65,20 @@ struct DemoCapture {
     init(frames: [CapturedFrame], path: String, choice: FramingChoice = DemoCapture.auto) {
         self.frames = frames
         self.path = path
+        let stage = Self.inspectAll(frames, choice: choice, views: &views, decoded: &decoded, messages: &messages)
+        notices = stage.takeNotices()
+        // As `messages` lists them: by stream, then in the order the conversation went.
+        messages.sort { ($0.transport == .udp ? 1 : 0, $0.stream, $0.frames.last ?? 0, $0.message.index)
+            < ($1.transport == .udp ? 1 : 0, $1.stream, $1.frames.last ?? 0, $1.message.index) }
+    }
+
+    /// Every frame through an inspector with views (the demo's one decoding loop): each frame's
+    /// view and layers, the messages as they complete and the last ones; `each` sees every frame
+    /// as it is decoded (number, raw frame, view, layers). Returns the message stage.
+    @discardableResult
+    static func inspectAll(_ frames: [CapturedFrame], choice: FramingChoice, views: inout [FrameView], decoded: inout [DecodedFrame],
+                           messages: inout [ChatMessage],
+                           each: (Int, RawFrame, FrameView, DecodedFrame) -> Void = { _, _, _, _ in }) -> MessageStage {
         let inspector = Inspector(framing: choice)
         let stage = inspector.messages!
         var frame = DecodedFrame()
@@ -74,15 +88,13 @@ struct DemoCapture {
                                              timestamp: raw.timestamp, into: &frame, view: true).view ?? FrameView()
                 views.append(view)
                 decoded.append(frame)
+                each(i + 1, raw, view, frame)
                 messages += stage.takeMessages()
             }
         }
         inspector.finish()
         messages += stage.takeMessages()
-        notices = stage.takeNotices()
-        // As `messages` lists them: by stream, then in the order the conversation went.
-        messages.sort { ($0.transport == .udp ? 1 : 0, $0.stream, $0.frames.last ?? 0, $0.message.index)
-            < ($1.transport == .udp ? 1 : 0, $1.stream, $1.frames.last ?? 0, $1.message.index) }
+        return stage
     }
 
     func info(_ n: Int) -> FrameInfo {

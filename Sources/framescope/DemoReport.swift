@@ -31,27 +31,20 @@ struct DemoReport {
         self.framedPort = framedPort
         self.textPort = textPort
         // The servers' formats are known: no guessing.
-        let inspector = Inspector(framing: FramingChoice(defaultSpec: FrameSpec(.raw),
-                                                         portSpecs: [framedPort: .lessonDefault, textPort: FrameSpec(.line)]))
-        let stage = inspector.messages!
-        var frame = DecodedFrame()
-        for (i, f) in frames.enumerated() {
-            f.withRaw { raw in
-                let view = inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: i + 1,
-                                             timestamp: raw.timestamp, into: &frame, view: true).view ?? FrameView()
-                views.append(view)
-                decoded.append(frame)
-                if let s = view.session, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {
-                    segments.append(LadderSegment(frame: i + 1, timestamp: raw.timestamp, direction: s.direction,
-                                                  offset: UInt64(s.relativeSequence &- 1), length: h.payloadLength,
-                                                  flags: h.flags, analysis: s.analysis))
-                    if framedStream == nil, h.sourcePort == framedPort || h.destinationPort == framedPort { framedStream = s.stream }
-                }
-                messages += stage.takeMessages()
+        var views: [FrameView] = [], decoded: [DecodedFrame] = [], messages: [ChatMessage] = []
+        var segments: [LadderSegment] = []
+        var framedStream: Int?
+        let stage = DemoCapture.inspectAll(frames, choice: FramingChoice(defaultSpec: FrameSpec(.raw),
+                                                                         portSpecs: [framedPort: .lessonDefault, textPort: FrameSpec(.line)]),
+                                           views: &views, decoded: &decoded, messages: &messages) { n, raw, view, frame in
+            if let s = view.session, case .tcp(let h)? = frame.layers.first(where: { $0.proto == .tcp })?.header {
+                segments.append(LadderSegment(frame: n, timestamp: raw.timestamp, direction: s.direction,
+                                              offset: UInt64(s.relativeSequence &- 1), length: h.payloadLength,
+                                              flags: h.flags, analysis: s.analysis))
+                if framedStream == nil, h.sourcePort == framedPort || h.destinationPort == framedPort { framedStream = s.stream }
             }
         }
-        inspector.finish()
-        messages += stage.takeMessages()
+        (self.views, self.decoded, self.messages, self.segments, self.framedStream) = (views, decoded, messages, segments, framedStream)
         messages.sort { ($0.stream, $0.frames.first ?? 0, $0.message.index) < ($1.stream, $1.frames.first ?? 0, $1.message.index) }
         if let s = framedStream {
             segments = zip(segments, segments.map { views[$0.frame - 1].session?.stream }).filter { $0.1 == s }.map(\.0)
