@@ -67,7 +67,8 @@ extension MessageStage {
             adopt(g, for: key, st)
             return
         }
-        let g = AutoFraming.guess(sample(st), maxMessage: choice.defaultSpec.maxMessage)
+        let mine = sample(st)
+        let g = AutoFraming.guess(mine, maxMessage: choice.defaultSpec.maxMessage)
         // Decide as soon as the evidence is good (a header chain or text lines), else wait
         // for more bytes, up to autoSampleBytes, or the end of the direction.
         // A lone length header announcing more bytes than have come (the first piece of a split
@@ -79,7 +80,7 @@ extension MessageStage {
         case .length: convincing = g.confidence >= 0.35
         default: convincing = g.confidence >= 0.7
         }
-        if !convincing, let turn = turnTaking(key, st) {
+        if !convincing, let turn = turnTaking(key, mine: mine) {
             adopt(turn, for: key, st)
             return
         }
@@ -97,13 +98,14 @@ extension MessageStage {
 
     /// The lesson's bare-text chat: both directions spoke, in turns, and nothing else tells the
     /// messages apart (AutoFraming.turnTaking).
-    func turnTaking(_ key: DirectionKey, _ st: DirectionState) -> FramingGuess? {
+    /// `mine`: the direction's held bytes, joined (the caller has them already).
+    func turnTaking(_ key: DirectionKey, mine: [UInt8]) -> FramingGuess? {
         guard let t = turns[key.stream], t.count >= 1, let o = existing(otherDirection(key)), o.framer == nil else { return nil }
-        return AutoFraming.turnTaking([sample(st), sample(o)], maxMessage: choice.defaultSpec.maxMessage)
+        return AutoFraming.turnTaking([mine, sample(o)], maxMessage: choice.defaultSpec.maxMessage)
     }
 
     func otherDirection(_ key: DirectionKey) -> DirectionKey {
-        DirectionKey(stream: key.stream, direction: key.direction == .clientToServer ? .serverToClient : .clientToServer, udp: key.udp)
+        DirectionKey(stream: key.stream, direction: key.direction.opposite, udp: key.udp)
     }
 
     /// Takes a guess for the stream (both directions share it), then frames the direction.
@@ -194,7 +196,7 @@ extension MessageStage {
             return FramingGuess(spec: b.guess.spec, confidence: b.guess.confidence,
                                 evidence: "the capture began mid-stream; segments that start messages frame exactly as \(b.guess.spec) (\(b.guess.evidence))")
         }
-        if best == nil, let turn = turnTaking(key, st) { return turn }
+        if best == nil, let turn = turnTaking(key, mine: sample(st)) { return turn }
         guard forced else { return nil }
         if let p = pending {
             // A header still waiting for the rest of its message when the direction ended: its

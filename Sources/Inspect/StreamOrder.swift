@@ -70,8 +70,8 @@ public struct StreamOrder {
 
     /// Moves past every stream that has ended, releasing what waited for each.
     mutating func advance(_ release: (UnsafeRawBufferPointer) -> Void) {
-        while finished.contains(next, base: next) {
-            finished.dropFirst(base: next)
+        while finished.contains(next) {
+            finished.remove(next)
             next += 1
             releaseStream(next, release)
         }
@@ -171,15 +171,14 @@ struct DenseBits {
         words[i / 64] |= 1 << UInt64(i % 64)
     }
 
-    func contains(_ n: Int, base: Int) -> Bool {
+    func contains(_ n: Int) -> Bool {
         let i = n - origin
         guard i >= 0, i / 64 < words.count else { return false }
         return words[i / 64] & (1 << UInt64(i % 64)) != 0
     }
 
-    /// Clears the bit of `base` (the lowest one that can be set).
-    mutating func dropFirst(base: Int) {
-        let i = base - origin
+    mutating func remove(_ n: Int) {
+        let i = n - origin
         guard i >= 0, i / 64 < words.count else { return }
         words[i / 64] &= ~(1 << UInt64(i % 64))
     }
