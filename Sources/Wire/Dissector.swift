@@ -88,7 +88,8 @@ public struct Dissector {
         case LinkType.ipv6.rawValue:
             next = .etherType(EtherType.ipv6, r)
         case 12, 14, LinkType.raw.rawValue:
-            switch r.u8(0).map({ $0 >> 4 }) {
+            // The version nibble, where IPv4 and IPv6 both keep it.
+            switch r.u8(IPv4Header.Field.versionIHL).map({ $0 >> 4 }) {
             case 4: next = .etherType(EtherType.ipv4, r)
             case 6: next = .etherType(EtherType.ipv6, r)
             case nil: next = .stop
