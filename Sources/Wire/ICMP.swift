@@ -83,9 +83,10 @@ public struct ICMPHeader: Sendable, Hashable {
     static func decode(_ r: ByteReader, ctx: TransportContext, v6: Bool, quotedAllowed: Bool,
                        dissector: inout Dissector) -> DecodedLayer {
         let proto: Proto = v6 ? .icmpv6 : .icmp
-        guard let type = r.u8(Field.type), let code = r.u8(Field.code), let csum = r.u16(Field.checksum) else {
-            // The type (and code) whose bytes were captured.
-            let h = ICMPHeader(type: r.u8(Field.type) ?? 0, code: r.u8(Field.code) ?? 0, checksum: 0, checksumStatus: .unverified, quoted: [],
+        // The type and code whose bytes were captured (zero when not, and then not shown).
+        let type = r.u8(Field.type) ?? 0, code = r.u8(Field.code) ?? 0
+        guard let csum = r.u16(Field.checksum) else {
+            let h = ICMPHeader(type: type, code: code, checksum: 0, checksumStatus: .unverified, quoted: [],
                                messageLength: ctx.claimedLength, capturedHeaderLength: r.count)
             return DecodedLayer(proto: proto, header: r.count > 0 ? .icmp(h) : .none,
                                 error: .truncated(layer: proto, needed: fixedLength, available: r.count), truncated: true)
@@ -104,13 +105,12 @@ public struct ICMPHeader: Sendable, Hashable {
         let error = v6 ? (1 ... 4).contains(type) : isErrorV4(type)
         let headerEnd = Field.restOfHeader.bytes.upperBound
         if echo {
-            guard let id = r.u16(Field.identifier), let seq = r.u16(Field.sequence) else {
-                h.identifier = r.u16(Field.identifier)
+            h.identifier = r.u16(Field.identifier)
+            h.sequence = r.u16(Field.sequence)
+            if h.sequence == nil {
                 return DecodedLayer(proto: proto, header: .icmp(h),
                                     error: .truncated(layer: proto, needed: headerEnd, available: r.count), truncated: true)
             }
-            h.identifier = id
-            h.sequence = seq
         } else if error && quotedAllowed && r.count > headerEnd {
             h.quoted = dissector.decodeQuoted(r.suffix(from: headerEnd), v6: v6)
         }

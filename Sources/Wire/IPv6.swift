@@ -113,30 +113,26 @@ public struct IPv6Header: Sendable, Hashable {
         }
         guard let b0 = r.u8(Field.versionClassFlow) else { return stop(.truncated(layer: .ipv6, needed: length, available: r.count)) }
         if b0 >> 4 != 6 { return stop(.malformed(layer: .ipv6, reason: "IPv6 version field is \(b0 >> 4), not 6")) }
-        let src = Field.source.bytes.lowerBound, dst = Field.destination.bytes.lowerBound
-        guard r.count >= length, let w0 = r.u32(Field.versionClassFlow), let plen = r.u16(Field.payloadLength),
-              let nh = r.u8(Field.nextHeader), let hops = r.u8(Field.hopLimit),
-              let sh = r.u64(src), let sl = r.u64(src + 8), let dh = r.u64(dst), let dl = r.u64(dst + 8)
-        else {
-            // Every field whose bytes were captured, the missing bytes read as zero.
-            func bytes(_ o: Int, _ n: Int) -> UInt64 {
-                var v: UInt64 = 0
-                for i in 0 ..< n { v = v << 8 | UInt64(r.u8(o + i) ?? 0) }
-                return v
-            }
-            let w0 = UInt32(truncatingIfNeeded: bytes(0, Field.versionClassFlow.bytes.count))
-            let nh = r.u8(Field.nextHeader) ?? 0
-            let h = IPv6Header(trafficClass: UInt8(truncatingIfNeeded: w0 >> 20), flowLabel: w0 & 0xfffff,
-                               payloadLength: r.u16(Field.payloadLength) ?? 0, nextHeader: nh, hopLimit: r.u8(Field.hopLimit) ?? 0,
-                               source: IPv6Address(high: bytes(src, 8), low: bytes(src + 8, 8)),
-                               destination: IPv6Address(high: bytes(dst, 8), low: bytes(dst + 8, 8)),
-                               extensions: [], upperProtocol: nh, capturedHeaderLength: r.count)
-            return stop(.truncated(layer: .ipv6, needed: length, available: r.count), .ipv6(h))
+        // Every field whose bytes were captured; a header cut by the capture reads the missing
+        // bytes as zero, and the printers show only the fields that are there (`has(_:)`).
+        func bytes(_ o: Int, _ n: Int) -> UInt64 {
+            var v: UInt64 = 0
+            for i in 0 ..< n { v = v << 8 | UInt64(r.u8(o + i) ?? 0) }
+            return v
         }
-
+        func address(_ f: Field) -> IPv6Address {
+            let o = f.bytes.lowerBound
+            if let high = r.u64(o), let low = r.u64(o + 8) { return IPv6Address(high: high, low: low) }
+            return IPv6Address(high: bytes(o, 8), low: bytes(o + 8, 8))
+        }
+        let w0 = r.u32(Field.versionClassFlow) ?? UInt32(truncatingIfNeeded: bytes(0, Field.versionClassFlow.bytes.count))
+        let plen = r.u16(Field.payloadLength) ?? 0, nh = r.u8(Field.nextHeader) ?? 0
         var h = IPv6Header(trafficClass: UInt8(truncatingIfNeeded: w0 >> 20), flowLabel: w0 & 0xfffff, payloadLength: plen,
-                           nextHeader: nh, hopLimit: hops, source: IPv6Address(high: sh, low: sl),
-                           destination: IPv6Address(high: dh, low: dl), extensions: [], upperProtocol: nh)
+                           nextHeader: nh, hopLimit: r.u8(Field.hopLimit) ?? 0, source: address(.source),
+                           destination: address(.destination), extensions: [], upperProtocol: nh,
+                           capturedHeaderLength: min(r.count, length))
+        guard r.count >= length else { return stop(.truncated(layer: .ipv6, needed: length, available: r.count), .ipv6(h)) }
+
         var claimed = Int(plen)
         var lengthError: DecodeError? = nil
         if plen == 0 && nh != IPProtocol.ipv6NoNext {
