@@ -13,6 +13,30 @@ public protocol FieldTable: CaseIterable, Sendable {
     var bytes: Range<Int> { get }
 }
 
+/// A header the capture may cut: it knows how many of its bytes were captured, and so which of
+/// its fields a printer may show.
+public protocol CapturedHeader {
+    associatedtype Field: FieldTable
+    /// How many bytes of the fixed header were captured; the fields past that point read as zero.
+    var capturedHeaderLength: Int { get }
+}
+
+extension CapturedHeader {
+    /// True when the field's bytes were captured.
+    @inlinable
+    public func has(_ field: Field) -> Bool { field.bytes.upperBound <= capturedHeaderLength }
+
+    /// True when the `count` bytes at `offset` were captured.
+    @inlinable
+    public func has(_ offset: Int, _ count: Int) -> Bool { offset + count <= capturedHeaderLength }
+}
+
+extension IPv4Header: CapturedHeader {}
+extension IPv6Header: CapturedHeader {}
+extension ICMPHeader: CapturedHeader {}
+extension UDPHeader: CapturedHeader {}
+extension TCPHeader: CapturedHeader {}
+
 extension ByteReader {
     // Reads at a field's first byte. Each field is read at the width its table gives it; a
     // field narrower than the read is a mistake caught by the table tests, not here.

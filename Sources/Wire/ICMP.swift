@@ -25,14 +25,6 @@ public struct ICMPHeader: Sendable, Hashable {
     /// capture cut them, in which case the fields past that point are zero and not shown.
     public var capturedHeaderLength: Int = fixedLength
 
-    /// True when the field's bytes were captured.
-    @inlinable
-    public func has(_ field: Field) -> Bool { field.bytes.upperBound <= capturedHeaderLength }
-
-    /// True when the `count` bytes at `offset` were captured.
-    @inlinable
-    public func has(_ offset: Int, _ count: Int) -> Bool { offset + count <= capturedHeaderLength }
-
     public static let fixedLength = 4
 
     /// ICMP and ICMPv6 alike. The quoted datagram of an error follows the rest of the header.

@@ -89,14 +89,6 @@ public struct IPv4Header: Sendable, Hashable {
         }
     }
 
-    /// True when the field's bytes were captured.
-    @inlinable
-    public func has(_ field: Field) -> Bool { field.bytes.upperBound <= capturedHeaderLength }
-
-    /// True when the `length` bytes at `offset` were captured.
-    @inlinable
-    public func has(_ offset: Int, _ length: Int) -> Bool { offset + length <= capturedHeaderLength }
-
     /// `wireCut`: the capture kept fewer bytes than were on the wire (snaplen), so a datagram
     /// longer than the frame was cut by the capture (`truncated`); otherwise the header claims
     /// more than was sent (`malformed`), and the bytes that are there are decoded.

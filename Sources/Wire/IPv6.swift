@@ -98,14 +98,6 @@ public struct IPv6Header: Sendable, Hashable {
 
     public var fragment: IPv6Extension? { extensions.first { $0.kind == .fragment } }
 
-    /// True when the field's bytes were captured.
-    @inlinable
-    public func has(_ field: Field) -> Bool { field.bytes.upperBound <= capturedHeaderLength }
-
-    /// True when the `count` bytes at `offset` were captured.
-    @inlinable
-    public func has(_ offset: Int, _ count: Int) -> Bool { offset + count <= capturedHeaderLength }
-
     /// `wireCut` as for IPv4: without it, a payload length past the frame is `malformed`.
     static func decode(_ r: ByteReader, wireCut: Bool, warnings: inout [String], trailer: inout Int) -> (DecodedLayer, next: NextLayer) {
         func stop(_ e: DecodeError, _ header: LayerHeader = .none) -> (DecodedLayer, next: NextLayer) {

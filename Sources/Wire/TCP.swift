@@ -108,14 +108,6 @@ public struct TCPHeader: Sendable, Hashable {
         return []
     }
 
-    /// True when the field's bytes were captured.
-    @inlinable
-    public func has(_ field: Field) -> Bool { field.bytes.upperBound <= capturedHeaderLength }
-
-    /// True when the `count` bytes at `offset` were captured.
-    @inlinable
-    public func has(_ offset: Int, _ count: Int) -> Bool { offset + count <= capturedHeaderLength }
-
     static func decode(_ r: ByteReader, ctx: TransportContext, payloadRange: inout Range<Int>?) -> DecodedLayer {
         guard r.has(Field.sourcePort.bytes.count, at: Field.sourcePort.bytes.lowerBound) else {
             return DecodedLayer(proto: .tcp, header: .none,

@@ -37,14 +37,6 @@ public struct UDPHeader: Sendable, Hashable {
         }
     }
 
-    /// True when the field's bytes were captured.
-    @inlinable
-    public func has(_ field: Field) -> Bool { field.bytes.upperBound <= capturedHeaderLength }
-
-    /// True when the `count` bytes at `offset` were captured.
-    @inlinable
-    public func has(_ offset: Int, _ count: Int) -> Bool { offset + count <= capturedHeaderLength }
-
     static func decode(_ r: ByteReader, ctx: TransportContext, payloadRange: inout Range<Int>?) -> DecodedLayer {
         // Every field whose bytes were captured (the rest zero, and not shown: `has(_:)`).
         let sp = r.u16(Field.sourcePort), len = r.u16(Field.length) ?? 0, csum = r.u16(Field.checksum) ?? 0
