@@ -18,6 +18,10 @@
 //   OSITree.swift        -V
 //   HexDump.swift        -x
 //   JSONLines.swift      --json, layers 1–4
+//   LayerPrinter.swift   sends each layer of 2–4 to its protocol's printer; what they share
+//   *Printer.swift       one protocol each (Ethernet, VLAN, LinuxSLL, LinuxSLL2, NullLoopback,
+//                        ARP, IPv4, IPv6, ICMP, TCP, UDP, Data): its one-line part, its tree
+//                        row and its JSON members
 //   UpperLayers.swift    layers 5–7 in every mode (one-line summary, tree rows, JSON objects)
 //   MessageLines.swift   `messages`, one line or one JSON object a message
 //   Ladder.swift         follow --ladder and --svg

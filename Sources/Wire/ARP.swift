@@ -23,8 +23,25 @@ public struct ARPHeader: Sendable, Hashable {
 
     public static let fixedLength = 8
 
+    /// The fixed fields; the addresses follow at offsets their lengths give.
+    public enum Field: FieldTable {
+        case hardwareType, protocolType, hardwareLength, protocolLength, opcode
+
+        @inlinable public var bytes: Range<Int> {
+            switch self {
+            case .hardwareType: 0 ..< 2
+            case .protocolType: 2 ..< 4
+            case .hardwareLength: 4 ..< 5
+            case .protocolLength: 5 ..< 6
+            case .opcode: 6 ..< 8
+            }
+        }
+    }
+
     static func decode(_ r: ByteReader) -> DecodedLayer {
-        guard let htype = r.u16(0), let ptype = r.u16(2), let hlen = r.u8(4), let plen = r.u8(5), let op = r.u16(6) else {
+        guard let htype = r.u16(Field.hardwareType), let ptype = r.u16(Field.protocolType), let hlen = r.u8(Field.hardwareLength),
+              let plen = r.u8(Field.protocolLength), let op = r.u16(Field.opcode)
+        else {
             return DecodedLayer(proto: .arp, header: .none,
                                 error: .truncated(layer: .arp, needed: fixedLength, available: r.count), truncated: true)
         }

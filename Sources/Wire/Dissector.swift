@@ -88,7 +88,8 @@ public struct Dissector {
         case LinkType.ipv6.rawValue:
             next = .etherType(EtherType.ipv6, r)
         case 12, 14, LinkType.raw.rawValue:
-            switch r.u8(0).map({ $0 >> 4 }) {
+            // The version nibble, where IPv4 and IPv6 both keep it.
+            switch r.u8(IPv4Header.Field.versionIHL).map({ $0 >> 4 }) {
             case 4: next = .etherType(EtherType.ipv4, r)
             case 6: next = .etherType(EtherType.ipv6, r)
             case nil: next = .stop
@@ -112,13 +113,12 @@ public struct Dissector {
                 next = .stop
             case .fragment(let proto, let p, var ctx, let first, let cut):
                 frame.fragmentRange = p.range
-                if first && (proto == IPProtocol.tcp || proto == IPProtocol.udp) {
+                if first, let t = TransportDecoder(ipProtocol: proto), t.hasPorts {
                     // The transport header the first fragment carries, shown for its ports; its
                     // payload is framed only from the reassembled datagram.
                     ctx.firstFragment = true
                     var ignored: Range<Int>? = nil
-                    var l = proto == IPProtocol.tcp ? TCPHeader.decode(p, ctx: ctx, payloadRange: &ignored)
-                                                    : UDPHeader.decode(p, ctx: ctx, payloadRange: &ignored)
+                    var l = decodeTransport(t, p, ctx: ctx, quotedAllowed: false, payloadRange: &ignored)
                     l.firstFragment = true
                     if cut { l.truncated = true }
                     frame.layers.append(l.at(p))
@@ -127,7 +127,8 @@ public struct Dissector {
                 }
                 next = .stop
             case .etherType(let type, let p):
-                if EtherType.isVLANTag(type) {
+                switch NetworkDecoder(etherType: type) {
+                case .vlanTag?:
                     tags += 1
                     if tags > Self.maximumVLANTags {
                         frame.layers.append(DecodedLayer(proto: .vlan, header: .none,
@@ -138,15 +139,15 @@ public struct Dissector {
                     let (l, n) = VLANTag.decode(p)
                     frame.layers.append(l.at(p))
                     next = n
-                } else if type == EtherType.ipv4 {
+                case .ipv4?:
                     let (l, n) = IPv4Header.decode(p, wireCut: wireCut, warnings: &frame.warnings, trailer: &trailer)
                     frame.layers.append(l.at(p))
                     next = n
-                } else if type == EtherType.ipv6 {
+                case .ipv6?:
                     let (l, n) = IPv6Header.decode(p, wireCut: wireCut, warnings: &frame.warnings, trailer: &trailer)
                     frame.layers.append(l.at(p))
                     next = n
-                } else if type == EtherType.arp || type == EtherType.rarp {
+                case .arp?:
                     let arp = ARPHeader.decode(p).at(p)
                     frame.layers.append(arp)
                     if case .arp(let a) = arp.header, arp.error == nil {
@@ -154,24 +155,15 @@ public struct Dissector {
                         trailer = max(0, p.count - ARPHeader.fixedLength - 2 * (Int(a.hardwareLength) + Int(a.protocolLength)))
                     }
                     next = .stop
-                } else {
+                case nil:
                     next = .data(p)
                 }
             case .ipProtocol(let proto, let p, var ctx):
                 ctx.verifiesChecksum = verifiesTransportChecksums
-                switch proto {
-                case IPProtocol.tcp:
-                    frame.layers.append(TCPHeader.decode(p, ctx: ctx, payloadRange: &frame.payloadRange).at(p))
-                case IPProtocol.udp:
-                    frame.layers.append(UDPHeader.decode(p, ctx: ctx, payloadRange: &frame.payloadRange).at(p))
-                case IPProtocol.icmp:
-                    frame.layers.append(ICMPHeader.decode(p, ctx: ctx, v6: false, quotedAllowed: true, dissector: &self).at(p))
-                case IPProtocol.icmpv6:
-                    frame.layers.append(ICMPHeader.decode(p, ctx: ctx, v6: true, quotedAllowed: true, dissector: &self).at(p))
-                case IPProtocol.ipv6NoNext:
-                    break
-                default:
-                    if p.count > 0 { frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count)).at(p)) }
+                if let t = TransportDecoder(ipProtocol: proto) {
+                    frame.layers.append(decodeTransport(t, p, ctx: ctx, quotedAllowed: true, payloadRange: &frame.payloadRange).at(p))
+                } else if proto != IPProtocol.ipv6NoNext && p.count > 0 {
+                    frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count)).at(p))
                 }
                 next = .stop
             }
@@ -189,12 +181,10 @@ public struct Dissector {
             let ctx = TransportContext(pseudo: pseudo, claimedLength: raw.count)
             var range: Range<Int>? = nil
             var layer: DecodedLayer
-            switch proto {
-            case IPProtocol.tcp: layer = TCPHeader.decode(r, ctx: ctx, payloadRange: &range)
-            case IPProtocol.udp: layer = UDPHeader.decode(r, ctx: ctx, payloadRange: &range)
-            case IPProtocol.icmp: layer = ICMPHeader.decode(r, ctx: ctx, v6: false, quotedAllowed: true, dissector: &self)
-            case IPProtocol.icmpv6: layer = ICMPHeader.decode(r, ctx: ctx, v6: true, quotedAllowed: true, dissector: &self)
-            default: layer = DecodedLayer(proto: .data, header: .data(length: raw.count))
+            if let t = TransportDecoder(ipProtocol: proto) {
+                layer = decodeTransport(t, r, ctx: ctx, quotedAllowed: true, payloadRange: &range)
+            } else {
+                layer = DecodedLayer(proto: .data, header: .data(length: raw.count))
             }
             layer.reassembledFrom = frames
             // Offsets of a reassembled layer are not positions in this frame.
@@ -223,16 +213,22 @@ public struct Dissector {
         let (l, n) = v6 ? IPv6Header.decode(r, wireCut: true, warnings: &warnings, trailer: &trailer)
                         : IPv4Header.decode(r, wireCut: true, warnings: &warnings, trailer: &trailer)
         layers.append(l.at(r))
-        if case .ipProtocol(let proto, let p, let ctx) = n {
-            switch proto {
-            case IPProtocol.tcp: layers.append(TCPHeader.decode(p, ctx: ctx, payloadRange: &ignoredRange).at(p))
-            case IPProtocol.udp: layers.append(UDPHeader.decode(p, ctx: ctx, payloadRange: &ignoredRange).at(p))
-            case IPProtocol.icmp: layers.append(ICMPHeader.decode(p, ctx: ctx, v6: false, quotedAllowed: false, dissector: &self).at(p))
-            case IPProtocol.icmpv6: layers.append(ICMPHeader.decode(p, ctx: ctx, v6: true, quotedAllowed: false, dissector: &self).at(p))
-            default: break
-            }
+        if case .ipProtocol(let proto, let p, let ctx) = n, let t = TransportDecoder(ipProtocol: proto) {
+            layers.append(decodeTransport(t, p, ctx: ctx, quotedAllowed: false, payloadRange: &ignoredRange).at(p))
         }
         return layers
+    }
+
+    /// Decodes the transport layer `t` (the IP-protocol table's answer) from `p`. `quotedAllowed`:
+    /// an ICMP error may decode the datagram it quotes (not within a quote).
+    mutating func decodeTransport(_ t: TransportDecoder, _ p: ByteReader, ctx: TransportContext, quotedAllowed: Bool,
+                                  payloadRange: inout Range<Int>?) -> DecodedLayer {
+        switch t {
+        case .tcp: return TCPHeader.decode(p, ctx: ctx, payloadRange: &payloadRange)
+        case .udp: return UDPHeader.decode(p, ctx: ctx, payloadRange: &payloadRange)
+        case .icmp: return ICMPHeader.decode(p, ctx: ctx, v6: false, quotedAllowed: quotedAllowed, dissector: &self)
+        case .icmpv6: return ICMPHeader.decode(p, ctx: ctx, v6: true, quotedAllowed: quotedAllowed, dissector: &self)
+        }
     }
 }
 

@@ -18,6 +18,18 @@ public struct EthernetHeader: Sendable, Hashable {
 
     public static let length = 14
 
+    public enum Field: FieldTable {
+        case destination, source, etherType
+
+        @inlinable public var bytes: Range<Int> {
+            switch self {
+            case .destination: 0 ..< 6
+            case .source: 6 ..< 12
+            case .etherType: 12 ..< 14
+            }
+        }
+    }
+
     /// True for the all-zero MACs Linux gives loopback frames.
     public var isLoopback: Bool { destination.isZero && source.isZero }
 
@@ -28,8 +40,8 @@ public struct EthernetHeader: Sendable, Hashable {
     }
 
     static func decode(_ r: ByteReader) -> (DecodedLayer, next: NextLayer) {
-        guard r.count >= length, let dst = HardwareAddress(r, at: 0, length: 6),
-              let src = HardwareAddress(r, at: 6, length: 6), let type = r.u16(12)
+        guard r.count >= length, let dst = HardwareAddress(r, Field.destination),
+              let src = HardwareAddress(r, Field.source), let type = r.u16(Field.etherType)
         else {
             return (DecodedLayer(proto: .eth, header: .none,
                                  error: .truncated(layer: .eth, needed: length, available: r.count), truncated: true), .stop)

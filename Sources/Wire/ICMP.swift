@@ -25,11 +25,26 @@ public struct ICMPHeader: Sendable, Hashable {
     /// capture cut them, in which case the fields past that point are zero and not shown.
     public var capturedHeaderLength: Int = fixedLength
 
-    /// True when the `count` bytes of a field at `offset` were captured.
-    @inline(__always)
-    public func has(_ offset: Int, _ count: Int) -> Bool { offset + count <= capturedHeaderLength }
-
     public static let fixedLength = 4
+
+    /// ICMP and ICMPv6 alike. The quoted datagram of an error follows the rest of the header.
+    public enum Field: FieldTable {
+        case type, code, checksum
+        /// The second word, whose meaning depends on the type (echo: identifier and sequence).
+        case restOfHeader
+        case identifier, sequence
+
+        @inlinable public var bytes: Range<Int> {
+            switch self {
+            case .type: 0 ..< 1
+            case .code: 1 ..< 2
+            case .checksum: 2 ..< 4
+            case .restOfHeader: 4 ..< 8
+            case .identifier: 4 ..< 6
+            case .sequence: 6 ..< 8
+            }
+        }
+    }
 
     public static func isErrorV4(_ type: UInt8) -> Bool { [3, 4, 5, 11, 12].contains(type) }
 
@@ -60,9 +75,10 @@ public struct ICMPHeader: Sendable, Hashable {
     static func decode(_ r: ByteReader, ctx: TransportContext, v6: Bool, quotedAllowed: Bool,
                        dissector: inout Dissector) -> DecodedLayer {
         let proto: Proto = v6 ? .icmpv6 : .icmp
-        guard let type = r.u8(0), let code = r.u8(1), let csum = r.u16(2) else {
-            // The type (and code) whose bytes were captured.
-            let h = ICMPHeader(type: r.u8(0) ?? 0, code: r.u8(1) ?? 0, checksum: 0, checksumStatus: .unverified, quoted: [],
+        // The type and code whose bytes were captured (zero when not, and then not shown).
+        let type = r.u8(Field.type) ?? 0, code = r.u8(Field.code) ?? 0
+        guard let csum = r.u16(Field.checksum) else {
+            let h = ICMPHeader(type: type, code: code, checksum: 0, checksumStatus: .unverified, quoted: [],
                                messageLength: ctx.claimedLength, capturedHeaderLength: r.count)
             return DecodedLayer(proto: proto, header: r.count > 0 ? .icmp(h) : .none,
                                 error: .truncated(layer: proto, needed: fixedLength, available: r.count), truncated: true)
@@ -79,16 +95,16 @@ public struct ICMPHeader: Sendable, Hashable {
         var h = ICMPHeader(type: type, code: code, checksum: csum, checksumStatus: status, quoted: [], messageLength: claimed)
         let echo = v6 ? (type == 128 || type == 129) : (type == 0 || type == 8)
         let error = v6 ? (1 ... 4).contains(type) : isErrorV4(type)
+        let headerEnd = Field.restOfHeader.bytes.upperBound
         if echo {
-            guard let id = r.u16(4), let seq = r.u16(6) else {
-                h.identifier = r.u16(4)
+            h.identifier = r.u16(Field.identifier)
+            h.sequence = r.u16(Field.sequence)
+            if h.sequence == nil {
                 return DecodedLayer(proto: proto, header: .icmp(h),
-                                    error: .truncated(layer: proto, needed: 8, available: r.count), truncated: true)
+                                    error: .truncated(layer: proto, needed: headerEnd, available: r.count), truncated: true)
             }
-            h.identifier = id
-            h.sequence = seq
-        } else if error && quotedAllowed && r.count > 8 {
-            h.quoted = dissector.decodeQuoted(r.suffix(from: 8), v6: v6)
+        } else if error && quotedAllowed && r.count > headerEnd {
+            h.quoted = dissector.decodeQuoted(r.suffix(from: headerEnd), v6: v6)
         }
         return DecodedLayer(proto: proto, header: .icmp(h), truncated: claimed > r.count)
     }

@@ -45,6 +45,33 @@ public struct IPv4Header: Sendable, Hashable {
 
     public static let minimumLength = 20
 
+    /// The fixed header; options run from `minimumLength` to the header length.
+    public enum Field: FieldTable {
+        /// Version (high nibble) and IHL (low nibble).
+        case versionIHL
+        /// DSCP (6 bits) and ECN (2).
+        case dscpECN
+        case totalLength, identification
+        /// Flags (3 bits) and fragment offset (13).
+        case flagsFragmentOffset
+        case ttl, protocolNumber, checksum, source, destination
+
+        @inlinable public var bytes: Range<Int> {
+            switch self {
+            case .versionIHL: 0 ..< 1
+            case .dscpECN: 1 ..< 2
+            case .totalLength: 2 ..< 4
+            case .identification: 4 ..< 6
+            case .flagsFragmentOffset: 6 ..< 8
+            case .ttl: 8 ..< 9
+            case .protocolNumber: 9 ..< 10
+            case .checksum: 10 ..< 12
+            case .source: 12 ..< 16
+            case .destination: 16 ..< 20
+            }
+        }
+    }
+
     public var isFragment: Bool { moreFragments || fragmentOffset != 0 }
 
     /// The IPv4 option names of docs/DESIGN.md "Per-frame JSON".
@@ -62,10 +89,6 @@ public struct IPv4Header: Sendable, Hashable {
         }
     }
 
-    /// True when the `length` bytes of a field at `offset` were captured.
-    @inline(__always)
-    public func has(_ offset: Int, _ length: Int) -> Bool { offset + length <= capturedHeaderLength }
-
     /// `wireCut`: the capture kept fewer bytes than were on the wire (snaplen), so a datagram
     /// longer than the frame was cut by the capture (`truncated`); otherwise the header claims
     /// more than was sent (`malformed`), and the bytes that are there are decoded.
@@ -73,18 +96,20 @@ public struct IPv4Header: Sendable, Hashable {
         func stop(_ e: DecodeError, _ header: LayerHeader = .none) -> (DecodedLayer, next: NextLayer) {
             (DecodedLayer(proto: .ipv4, header: header, error: e, truncated: e.isTruncation), .stop)
         }
-        guard let b0 = r.u8(0) else { return stop(.truncated(layer: .ipv4, needed: minimumLength, available: r.count)) }
+        guard let b0 = r.u8(Field.versionIHL) else { return stop(.truncated(layer: .ipv4, needed: minimumLength, available: r.count)) }
         let version = b0 >> 4
         if version != 4 { return stop(.malformed(layer: .ipv4, reason: "IPv4 version field is \(version), not 4")) }
         let ihl = Int(b0 & 0x0f) * 4
         // Every field whose bytes were captured, even when the header is cut (tcpdump and tshark
         // show them too).
-        let b1 = r.u8(1) ?? 0, ff = r.u16(6) ?? 0
-        var h = IPv4Header(version: version, headerLength: ihl, dscp: b1 >> 2, ecn: b1 & 3, totalLength: r.u16(2) ?? 0,
-                           identification: r.u16(4) ?? 0, dontFragment: ff & 0x4000 != 0, moreFragments: ff & 0x2000 != 0,
-                           reservedFlag: ff & 0x8000 != 0, fragmentOffset: Int(ff & 0x1fff) * 8, ttl: r.u8(8) ?? 0,
-                           protocolNumber: r.u8(9) ?? 0, checksum: r.u16(10) ?? 0, checksumStatus: .unverified,
-                           source: IPv4Address(r.u32(12) ?? 0), destination: IPv4Address(r.u32(16) ?? 0), options: [],
+        let b1 = r.u8(Field.dscpECN) ?? 0, ff = r.u16(Field.flagsFragmentOffset) ?? 0
+        var h = IPv4Header(version: version, headerLength: ihl, dscp: b1 >> 2, ecn: b1 & 3, totalLength: r.u16(Field.totalLength) ?? 0,
+                           identification: r.u16(Field.identification) ?? 0, dontFragment: ff & 0x4000 != 0,
+                           moreFragments: ff & 0x2000 != 0, reservedFlag: ff & 0x8000 != 0, fragmentOffset: Int(ff & 0x1fff) * 8,
+                           ttl: r.u8(Field.ttl) ?? 0, protocolNumber: r.u8(Field.protocolNumber) ?? 0,
+                           checksum: r.u16(Field.checksum) ?? 0, checksumStatus: .unverified,
+                           source: IPv4Address(r.u32(Field.source) ?? 0), destination: IPv4Address(r.u32(Field.destination) ?? 0),
+                           options: [],
                            capturedHeaderLength: min(r.count, minimumLength))
         guard r.count >= minimumLength else {
             return stop(.truncated(layer: .ipv4, needed: minimumLength, available: r.count), .ipv4(h))

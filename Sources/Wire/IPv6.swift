@@ -30,6 +30,28 @@ public struct IPv6Extension: Sendable, Hashable {
     public var fragmentOffset: Int = 0
     public var moreFragments: Bool = false
     public var fragmentID: UInt32 = 0
+
+    /// Bytes of a fragment header; every other extension gives its length in its second byte.
+    public static let fragmentLength = 8
+
+    /// An extension header's fields (the fragment fields only in a fragment header).
+    public enum Field: FieldTable {
+        case nextHeader
+        /// (length + 1) × 8 bytes; reserved in a fragment header.
+        case length
+        /// Fragment offset (13 bits, in 8-byte units), two reserved bits, more-fragments.
+        case fragmentOffsetFlags
+        case fragmentID
+
+        @inlinable public var bytes: Range<Int> {
+            switch self {
+            case .nextHeader: 0 ..< 1
+            case .length: 1 ..< 2
+            case .fragmentOffsetFlags: 2 ..< 4
+            case .fragmentID: 4 ..< 8
+            }
+        }
+    }
 }
 
 public struct IPv6Header: Sendable, Hashable {
@@ -49,43 +71,60 @@ public struct IPv6Header: Sendable, Hashable {
     public var capturedHeaderLength: Int = length
 
     public static let length = 40
+
+    public enum Field: FieldTable {
+        /// Version (4 bits), traffic class (8), flow label (20): the word they share.
+        case versionClassFlow
+        /// The byte pairs the traffic class and the flow label lie in (a cut header shows one
+        /// once its bytes are there).
+        case trafficClass, flowLabel
+        case payloadLength, nextHeader, hopLimit, source, destination
+
+        @inlinable public var bytes: Range<Int> {
+            switch self {
+            case .versionClassFlow: 0 ..< 4
+            case .trafficClass: 0 ..< 2
+            case .flowLabel: 1 ..< 4
+            case .payloadLength: 4 ..< 6
+            case .nextHeader: 6 ..< 7
+            case .hopLimit: 7 ..< 8
+            case .source: 8 ..< 24
+            case .destination: 24 ..< 40
+            }
+        }
+    }
     /// Bound on the extension walk (each is ≥ 8 bytes, so this is generous).
     static let maximumExtensions = 32
 
     public var fragment: IPv6Extension? { extensions.first { $0.kind == .fragment } }
-
-    /// True when the `count` bytes of a field at `offset` were captured.
-    @inline(__always)
-    public func has(_ offset: Int, _ count: Int) -> Bool { offset + count <= capturedHeaderLength }
 
     /// `wireCut` as for IPv4: without it, a payload length past the frame is `malformed`.
     static func decode(_ r: ByteReader, wireCut: Bool, warnings: inout [String], trailer: inout Int) -> (DecodedLayer, next: NextLayer) {
         func stop(_ e: DecodeError, _ header: LayerHeader = .none) -> (DecodedLayer, next: NextLayer) {
             (DecodedLayer(proto: .ipv6, header: header, error: e, truncated: e.isTruncation), .stop)
         }
-        guard let b0 = r.u8(0) else { return stop(.truncated(layer: .ipv6, needed: length, available: r.count)) }
+        guard let b0 = r.u8(Field.versionClassFlow) else { return stop(.truncated(layer: .ipv6, needed: length, available: r.count)) }
         if b0 >> 4 != 6 { return stop(.malformed(layer: .ipv6, reason: "IPv6 version field is \(b0 >> 4), not 6")) }
-        guard r.count >= length, let w0 = r.u32(0), let plen = r.u16(4), let nh = r.u8(6), let hops = r.u8(7),
-              let sh = r.u64(8), let sl = r.u64(16), let dh = r.u64(24), let dl = r.u64(32)
-        else {
-            // Every field whose bytes were captured.
-            func u64(_ o: Int) -> UInt64 {
-                var v: UInt64 = 0
-                for i in 0 ..< 8 { v = v << 8 | UInt64(r.u8(o + i) ?? 0) }
-                return v
-            }
-            let w0 = UInt32(b0) << 24 | UInt32(r.u8(1) ?? 0) << 16 | UInt32(r.u8(2) ?? 0) << 8 | UInt32(r.u8(3) ?? 0)
-            let nh = r.u8(6) ?? 0
-            let h = IPv6Header(trafficClass: UInt8(truncatingIfNeeded: w0 >> 20), flowLabel: w0 & 0xfffff,
-                               payloadLength: r.u16(4) ?? 0, nextHeader: nh, hopLimit: r.u8(7) ?? 0,
-                               source: IPv6Address(high: u64(8), low: u64(16)), destination: IPv6Address(high: u64(24), low: u64(32)),
-                               extensions: [], upperProtocol: nh, capturedHeaderLength: r.count)
-            return stop(.truncated(layer: .ipv6, needed: length, available: r.count), .ipv6(h))
+        // Every field whose bytes were captured; a header cut by the capture reads the missing
+        // bytes as zero, and the printers show only the fields that are there (`has(_:)`).
+        func bytes(_ o: Int, _ n: Int) -> UInt64 {
+            var v: UInt64 = 0
+            for i in 0 ..< n { v = v << 8 | UInt64(r.u8(o + i) ?? 0) }
+            return v
         }
-
+        func address(_ f: Field) -> IPv6Address {
+            let o = f.bytes.lowerBound
+            if let high = r.u64(o), let low = r.u64(o + 8) { return IPv6Address(high: high, low: low) }
+            return IPv6Address(high: bytes(o, 8), low: bytes(o + 8, 8))
+        }
+        let w0 = r.u32(Field.versionClassFlow) ?? UInt32(truncatingIfNeeded: bytes(0, Field.versionClassFlow.bytes.count))
+        let plen = r.u16(Field.payloadLength) ?? 0, nh = r.u8(Field.nextHeader) ?? 0
         var h = IPv6Header(trafficClass: UInt8(truncatingIfNeeded: w0 >> 20), flowLabel: w0 & 0xfffff, payloadLength: plen,
-                           nextHeader: nh, hopLimit: hops, source: IPv6Address(high: sh, low: sl),
-                           destination: IPv6Address(high: dh, low: dl), extensions: [], upperProtocol: nh)
+                           nextHeader: nh, hopLimit: r.u8(Field.hopLimit) ?? 0, source: address(.source),
+                           destination: address(.destination), extensions: [], upperProtocol: nh,
+                           capturedHeaderLength: min(r.count, length))
+        guard r.count >= length else { return stop(.truncated(layer: .ipv6, needed: length, available: r.count), .ipv6(h)) }
+
         var claimed = Int(plen)
         var lengthError: DecodeError? = nil
         if plen == 0 && nh != IPProtocol.ipv6NoNext {
@@ -120,17 +159,22 @@ public struct IPv6Header: Sendable, Hashable {
             default: break walk
             }
             walked += 1
+            let ext = payload.suffix(from: o)
             if kind == .fragment {
-                guard let fnh = payload.u8(o), let offm = payload.u16(o + 2), let fid = payload.u32(o + 4) else {
-                    return stopInChain(.truncated(layer: .ipv6, needed: length + o + 8, available: r.count))
+                let fl = IPv6Extension.fragmentLength
+                guard let fnh = ext.u8(IPv6Extension.Field.nextHeader), let offm = ext.u16(IPv6Extension.Field.fragmentOffsetFlags),
+                      let fid = ext.u32(IPv6Extension.Field.fragmentID)
+                else {
+                    return stopInChain(.truncated(layer: .ipv6, needed: length + o + fl, available: r.count))
                 }
-                h.extensions.append(IPv6Extension(kind: .fragment, nextHeader: fnh, length: 8,
+                h.extensions.append(IPv6Extension(kind: .fragment, nextHeader: fnh, length: fl,
                                                   fragmentOffset: Int(offm >> 3) * 8, moreFragments: offm & 1 != 0, fragmentID: fid))
                 next = fnh
-                o += 8
+                o += fl
             } else {
-                guard let enh = payload.u8(o), let elen = payload.u8(o + 1) else {
-                    return stopInChain(.truncated(layer: .ipv6, needed: length + o + 2, available: r.count))
+                guard let enh = ext.u8(IPv6Extension.Field.nextHeader), let elen = ext.u8(IPv6Extension.Field.length) else {
+                    return stopInChain(.truncated(layer: .ipv6, needed: length + o + IPv6Extension.Field.length.bytes.upperBound,
+                                                  available: r.count))
                 }
                 let extLen = (Int(elen) + 1) * 8
                 h.extensions.append(IPv6Extension(kind: kind, nextHeader: enh, length: extLen))

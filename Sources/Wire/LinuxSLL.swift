@@ -20,9 +20,27 @@ public struct LinuxSLLHeader: Sendable, Hashable {
 
     public static let length = 16
 
+    public enum Field: FieldTable {
+        case packetType, arphrdType, addressLength
+        /// 8 bytes, of which the address length's first are the address.
+        case address
+        case protocolType
+
+        @inlinable public var bytes: Range<Int> {
+            switch self {
+            case .packetType: 0 ..< 2
+            case .arphrdType: 2 ..< 4
+            case .addressLength: 4 ..< 6
+            case .address: 6 ..< 14
+            case .protocolType: 14 ..< 16
+            }
+        }
+    }
+
     static func decode(_ r: ByteReader) -> (DecodedLayer, next: NextLayer) {
-        guard r.count >= length, let pt = r.u16(0), let hw = r.u16(2), let alen = r.u16(4), let proto = r.u16(14),
-              let addr = HardwareAddress(r, at: 6, length: min(Int(alen), 8))
+        guard r.count >= length, let pt = r.u16(Field.packetType), let hw = r.u16(Field.arphrdType),
+              let alen = r.u16(Field.addressLength), let proto = r.u16(Field.protocolType),
+              let addr = HardwareAddress(r, at: Field.address.bytes.lowerBound, length: min(Int(alen), Field.address.bytes.count))
         else {
             return (DecodedLayer(proto: .sll, header: .none,
                                  error: .truncated(layer: .sll, needed: length, available: r.count), truncated: true), .stop)

@@ -21,10 +21,28 @@ public struct LinuxSLL2Header: Sendable, Hashable {
 
     public static let length = 20
 
+    public enum Field: FieldTable {
+        case protocolType, reserved, interfaceIndex, arphrdType, packetType, addressLength
+        /// 8 bytes, of which the address length's first are the address.
+        case address
+
+        @inlinable public var bytes: Range<Int> {
+            switch self {
+            case .protocolType: 0 ..< 2
+            case .reserved: 2 ..< 4
+            case .interfaceIndex: 4 ..< 8
+            case .arphrdType: 8 ..< 10
+            case .packetType: 10 ..< 11
+            case .addressLength: 11 ..< 12
+            case .address: 12 ..< 20
+            }
+        }
+    }
+
     static func decode(_ r: ByteReader) -> (DecodedLayer, next: NextLayer) {
-        guard r.count >= length, let proto = r.u16(0), let ifindex = r.u32(4), let hw = r.u16(8),
-              let pt = r.u8(10), let alen = r.u8(11),
-              let addr = HardwareAddress(r, at: 12, length: min(Int(alen), 8))
+        guard r.count >= length, let proto = r.u16(Field.protocolType), let ifindex = r.u32(Field.interfaceIndex),
+              let hw = r.u16(Field.arphrdType), let pt = r.u8(Field.packetType), let alen = r.u8(Field.addressLength),
+              let addr = HardwareAddress(r, at: Field.address.bytes.lowerBound, length: min(Int(alen), Field.address.bytes.count))
         else {
             return (DecodedLayer(proto: .sll2, header: .none,
                                  error: .truncated(layer: .sll2, needed: length, available: r.count), truncated: true), .stop)

@@ -16,11 +16,21 @@ public struct NullHeader: Sendable, Hashable {
 
     public static let length = 4
 
+    public enum Field: FieldTable {
+        case family
+
+        @inlinable public var bytes: Range<Int> {
+            switch self {
+            case .family: 0 ..< 4
+            }
+        }
+    }
+
     public static func isIPv6Family(_ f: UInt32) -> Bool { f == 24 || f == 28 || f == 30 || f == 10 }
 
     static func decode(_ r: ByteReader, isLoop: Bool) -> (DecodedLayer, next: NextLayer) {
         let proto: Proto = isLoop ? .loop : .null
-        guard let be = r.u32(0) else {
+        guard let be = r.u32(Field.family) else {
             return (DecodedLayer(proto: proto, header: .none,
                                  error: .truncated(layer: proto, needed: length, available: r.count), truncated: true), .stop)
         }

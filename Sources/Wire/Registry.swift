@@ -9,7 +9,7 @@ public enum EtherType {
     public static let qinq: UInt16 = 0x88a8
     public static let qinqOld: UInt16 = 0x9100
 
-    public static func isVLANTag(_ t: UInt16) -> Bool { t == vlan || t == qinq || t == qinqOld }
+    public static func isVLANTag(_ t: UInt16) -> Bool { NetworkDecoder(etherType: t) == .vlanTag }
 
     public static func name(_ t: UInt16) -> String? {
         switch t {
@@ -58,4 +58,42 @@ public enum IPProtocol {
         default: return nil
         }
     }
+}
+
+/// The EtherType table: which decoder reads the layer an EtherType names. A type not here is
+/// undecoded data. Adding a network protocol: its case here, and its decoder in `Dissector`.
+enum NetworkDecoder {
+    case vlanTag, ipv4, ipv6, arp
+
+    @inline(__always)
+    init?(etherType t: UInt16) {
+        switch t {
+        case EtherType.vlan, EtherType.qinq, EtherType.qinqOld: self = .vlanTag
+        case EtherType.ipv4: self = .ipv4
+        case EtherType.ipv6: self = .ipv6
+        case EtherType.arp, EtherType.rarp: self = .arp
+        default: return nil
+        }
+    }
+}
+
+/// The IP-protocol table: which decoder reads the layer an IP header (or an ICMP quote, or a
+/// reassembled datagram) names. A protocol not here is undecoded data. Adding a transport
+/// protocol: its case here, and its decoder in `Dissector.decodeTransport`.
+enum TransportDecoder {
+    case tcp, udp, icmp, icmpv6
+
+    @inline(__always)
+    init?(ipProtocol p: UInt8) {
+        switch p {
+        case IPProtocol.tcp: self = .tcp
+        case IPProtocol.udp: self = .udp
+        case IPProtocol.icmp: self = .icmp
+        case IPProtocol.icmpv6: self = .icmpv6
+        default: return nil
+        }
+    }
+
+    /// The header carries ports: a first fragment's is shown.
+    var hasPorts: Bool { self == .tcp || self == .udp }
 }

@@ -24,21 +24,29 @@ public struct UDPHeader: Sendable, Hashable {
 
     public static let headerLength = 8
 
-    /// True when the `count` bytes of a field at `offset` were captured.
-    @inline(__always)
-    public func has(_ offset: Int, _ count: Int) -> Bool { offset + count <= capturedHeaderLength }
+    public enum Field: FieldTable {
+        case sourcePort, destinationPort, length, checksum
+
+        @inlinable public var bytes: Range<Int> {
+            switch self {
+            case .sourcePort: 0 ..< 2
+            case .destinationPort: 2 ..< 4
+            case .length: 4 ..< 6
+            case .checksum: 6 ..< 8
+            }
+        }
+    }
 
     static func decode(_ r: ByteReader, ctx: TransportContext, payloadRange: inout Range<Int>?) -> DecodedLayer {
-        guard let sp = r.u16(0), let dp = r.u16(2), let len = r.u16(4), let csum = r.u16(6) else {
-            // The ports (and length) whose bytes were captured.
-            let h = UDPHeader(sourcePort: r.u16(0) ?? 0, destinationPort: r.u16(2) ?? 0, length: r.u16(4) ?? 0, checksum: 0,
-                              checksumStatus: .unverified, payloadLength: 0, capturedPayloadLength: 0,
-                              capturedHeaderLength: r.count)
-            return DecodedLayer(proto: .udp, header: r.count >= 2 ? .udp(h) : .none,
+        // Every field whose bytes were captured (the rest zero, and not shown: `has(_:)`).
+        let sp = r.u16(Field.sourcePort), len = r.u16(Field.length) ?? 0, csum = r.u16(Field.checksum) ?? 0
+        var h = UDPHeader(sourcePort: sp ?? 0, destinationPort: r.u16(Field.destinationPort) ?? 0, length: len, checksum: csum,
+                          checksumStatus: .unverified, payloadLength: 0, capturedPayloadLength: 0,
+                          capturedHeaderLength: min(r.count, headerLength))
+        guard r.count >= headerLength else {
+            return DecodedLayer(proto: .udp, header: sp != nil ? .udp(h) : .none,
                                 error: .truncated(layer: .udp, needed: headerLength, available: r.count), truncated: true)
         }
-        var h = UDPHeader(sourcePort: sp, destinationPort: dp, length: len, checksum: csum, checksumStatus: .unverified,
-                          payloadLength: 0, capturedPayloadLength: 0)
         var claimed = Int(len)
         if len == 0, ctx.claimedLength > 0xffff || ctx.isIPv6 {
             // RFC 2675 jumbograms (and GSO) carry 0 here; the IP layer's length stands.

@@ -14,6 +14,19 @@ public struct VLANTag: Sendable, Hashable {
 
     public static let length = 4
 
+    public enum Field: FieldTable {
+        /// Tag control information: priority (3 bits), drop eligible (1), VLAN id (12).
+        case tci
+        case etherType
+
+        @inlinable public var bytes: Range<Int> {
+            switch self {
+            case .tci: 0 ..< 2
+            case .etherType: 2 ..< 4
+            }
+        }
+    }
+
     public init(priority: UInt8, dropEligible: Bool, id: UInt16, etherType: UInt16) {
         self.priority = priority
         self.dropEligible = dropEligible
@@ -22,7 +35,7 @@ public struct VLANTag: Sendable, Hashable {
     }
 
     static func decode(_ r: ByteReader) -> (DecodedLayer, next: NextLayer) {
-        guard let tci = r.u16(0), let type = r.u16(2) else {
+        guard let tci = r.u16(Field.tci), let type = r.u16(Field.etherType) else {
             return (DecodedLayer(proto: .vlan, header: .none,
                                  error: .truncated(layer: .vlan, needed: length, available: r.count), truncated: true), .stop)
         }

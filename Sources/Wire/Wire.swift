@@ -15,6 +15,9 @@
 // 4. Each layer hands on a payload bounded by its own length field, clipped to what was captured,
 //    so padding never reaches the next layer.
 // 5. Unknown next-protocol values end decoding with a `data` layer, not an error.
+// 6. A header's field offsets are written once, in its field table (`Field.swift`); the decoder
+//    and the printers use the names. Which decoder follows an EtherType or an IP protocol is
+//    written once too, in `Registry.swift`.
 //
 // Nothing here imports libpcap, sockets or Foundation: the decoder can be tested on literal bytes
 // and fuzzed in-process.
