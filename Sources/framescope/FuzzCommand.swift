@@ -237,28 +237,13 @@ struct FuzzCommand: ParsableCommand {
             }
             fuzzCase = c
         }
-        var counts: [Verdict: Int] = [:]
-        var lines = ""
-        for i in 1 ... max(1, times) {
+        var tally = ReplayTally(fuzzCase: fuzzCase, recorded: recorded)
+        for _ in 1 ... max(1, times) {
             let j = engine.judge(fuzzCase, hold: hold, lookForLeak: recorded == .leak || recorded == nil)
-            counts[j.verdict, default: 0] += 1
-            lines += "  run \(i): \(j.verdict.rawValue)\(j.detail.isEmpty ? "" : " — \(j.detail)")\n"
-            if !j.stderrTail.isEmpty, let last = j.stderrTail.split(separator: "\n").last { lines += "         stderr: \(last)\n" }
+            tally.runs.append(.init(verdict: j.verdict, detail: j.detail, stderrTail: j.stderrTail))
         }
-        let n = max(1, times)
-        let main = counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? .ok
-        var text = "framescope fuzz --replay \(fuzzCase.id) (\(fuzzCase.family.rawValue), \(fuzzCase.close.rawValue)): \(fuzzCase.note)\n" + lines
-        let tally = Verdict.allCases.compactMap { v in counts[v].map { "\($0)/\(n) \(v.rawValue)" } }.joined(separator: ", ")
-        if let r = recorded {
-            text += "reproduced: \(counts[r] ?? 0)/\(n) \(r.rawValue) (recorded: \(r.rawValue)); all runs: \(tally)\n"
-        } else {
-            text += "verdicts: \(tally)\n"
-        }
-        if main != .ok {
-            text += "why: \(explanation(family: fuzzCase.family, verdict: main, in: language).text)\n"
-        }
-        _ = Terminal.writeAll(fd: 1, Array(text.utf8))
-        if counts.keys.contains(where: { $0 != .ok }) { throw ExitCode(1) }
+        _ = Terminal.writeAll(fd: 1, Array(tally.text(in: language).utf8))
+        if tally.failed(on: Set(Verdict.allCases.filter { $0 != .ok })) { throw ExitCode(1) }
     }
 
     func makeConfig() throws -> FuzzConfig {
@@ -359,24 +344,11 @@ struct FuzzCommand: ParsableCommand {
 
     /// The command that plays this case again, alone, against the same target (`--replay`).
     func reproducer(_ f: Failure, config: FuzzConfig, address: String) -> String {
-        var words = ["framescope", "fuzz", exec == nil ? address : self.address, udp ? "--udp" : "--tcp", "--framing", shellQuoted(framing)]
-        if lengthIncludesHeader { words.append("--length-includes-header") }
-        words += ["--max-message", String(config.maxMessage ?? config.spec.maxMessage), "--seed", String(seed),
-                  "--replay", shellQuoted(f.fuzzCase.id), "--times", "3"]
-        if oracle != "echo" { words += ["--oracle", oracle] }
-        if probe != "probe" { words += ["--probe", shellQuoted(probe)] }
-        if let e = expect { words += ["--expect", shellQuoted(e)] }
-        if let t = timeout { words += ["--timeout", String(t)] }
-        if f.fuzzCase.close == .hold { words += ["--hold", String(hold)] }
-        if let x = exec { words += ["--exec", shellQuoted(x)] }
-        if let p = pid { words += ["--pid", String(p)] }
-        if allowRemote { words.append("--allow-remote") }
-        return words.joined(separator: " ")
-    }
-
-    private func shellQuoted(_ s: String) -> String {
-        let safe = s.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=@,+".contains($0) }
-        return safe && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        var r = Reproducer(address: exec == nil ? address : self.address, framing: framing,
+                           maxMessage: config.maxMessage ?? config.spec.maxMessage, seed: seed, hold: hold)
+        (r.udp, r.lengthIncludesHeader, r.oracle, r.probe, r.expect) = (udp, lengthIncludesHeader, oracle, probe, expect)
+        (r.timeout, r.exec, r.pid, r.allowRemote) = (timeout, exec, pid, allowRemote)
+        return r.command(for: f.fuzzCase)
     }
 
     private func output(_ r: FuzzReport, config: FuzzConfig, reproduce repro: (Failure) -> String) throws {
