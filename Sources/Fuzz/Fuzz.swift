@@ -30,3 +30,6 @@
 //   CaseRecord.swift       a record folder's case.json, written and read; FuzzError
 //   ReplayTally.swift      `--replay CASE --times N`: the runs and their tally
 //   Reproducer.swift       the one-line command that replays a case; shell quoting
+//   SourceLocation.swift   a traceback's file and line in the target's own code, as a URI
+//   JUnitReport.swift      `--junit`: JUnit XML, a test case per family; XML escaping
+//   SARIFReport.swift      `--sarif`: SARIF 2.1.0, a result per distinct finding
