@@ -179,6 +179,11 @@ extension FuzzReport {
     /// The run failed (exit status 1): at least one confirmed finding. Unconfirmed findings are
     /// reported apart and do not fail the run; `failed` still says whether any case failed.
     public var hasConfirmedFailure: Bool { distinctFindings.contains { isConfirmed($0) } }
+
+    /// The run fails on these verdicts (`--fail-on`): a confirmed finding with one of them.
+    public func hasConfirmedFailure(on verdicts: Set<Verdict>) -> Bool {
+        distinctFindings.contains { isConfirmed($0) && verdicts.contains($0.verdict) }
+    }
 }
 
 extension Failure {

@@ -4,7 +4,7 @@
 // The contract every file in this module keeps (docs/DESIGN.md "Fuzzer", "Fuzz report JSON"):
 //
 // 1. No I/O, no clocks: the catalogue, the mutations, the grouping into findings and the reports
-//    are functions of their inputs; the CLI writes the reports.
+//    are functions of their inputs; the CLI writes the reports and reads the case records.
 // 2. Deterministic: the same options and seed give the same cases in the same order, and case n
 //    of the mutation family depends only on the seed, the options and n, so one case can be
 //    played again by its id.
@@ -26,3 +26,10 @@
 //   Report+Amend.swift     taking back a recorded verdict
 //   Summary.swift          the terminal summary of the findings
 //   HTMLReport.swift       the self-contained HTML page
+//   JSONValue.swift        a JSON value: pretty-printed, and parsed back (case.json, SARIF)
+//   CaseRecord.swift       a record folder's case.json, written and read; FuzzError
+//   ReplayTally.swift      `--replay CASE --times N`: the runs and their tally
+//   Reproducer.swift       the one-line command that replays a case; shell quoting
+//   SourceLocation.swift   a traceback's file and line in the target's own code, as a URI
+//   JUnitReport.swift      `--junit`: JUnit XML, a test case per family; XML escaping
+//   SARIFReport.swift      `--sarif`: SARIF 2.1.0, a result per distinct finding

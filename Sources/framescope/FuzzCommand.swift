@@ -70,9 +70,18 @@ struct FuzzCommand: ParsableCommand {
         reproducer and explanation. Explanations come in English \
         or Chinese (--lang, or LANG).
 
+        For CI: --junit FILE.xml, JUnit XML with a test case per family and a failure per distinct \
+        finding that fails the run (its reproducer and explanation in the text); --sarif \
+        FILE.sarif, SARIF 2.1.0 with a result per distinct finding, located at the target's own \
+        source line when its standard error shows a traceback (Python's File "…", line N; a \
+        sanitizer's #0 … file.c:N), relative to the current directory when the file is under it; \
+        --fail-on VERDICTS (crash,hang; or none): the verdicts whose confirmed findings set exit \
+        status 1 (default: every verdict but ok).
+
         Only loopback targets (127.0.0.0/8, ::1) unless --allow-remote. Every run is bounded by \
         --cases and --duration.
-        Exit status: 0 no confirmed finding; 1 confirmed findings; 2 usage error, or the target is unusable \
+        Exit status: 0 no confirmed finding (of the --fail-on verdicts); 1 confirmed findings \
+        (--replay: a failing verdict came back); 2 usage error, or the target is unusable \
         (nothing listening, dies at start, does not answer the probe).
         """
     )
@@ -124,6 +133,15 @@ struct FuzzCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write a report here: JSON (FILE.json) or a self-contained HTML page (FILE.html); give it twice for both.", valueName: "FILE"))
     var report: [String] = []
+
+    @Option(help: ArgumentHelp("Write a JUnit XML report here for CI: a test case per family, a failure per distinct finding that fails the run.", valueName: "FILE.xml"))
+    var junit: String?
+
+    @Option(help: ArgumentHelp("Write a SARIF 2.1.0 report here for code scanning: a result per distinct finding, at the target's source line when its stderr shows a traceback.", valueName: "FILE.sarif"))
+    var sarif: String?
+
+    @Option(help: ArgumentHelp("The verdicts that set exit status 1, comma-separated (crash,hang), or none (default: every verdict but ok).", valueName: "VERDICTS"))
+    var failOn: String?
 
     @Option(help: ArgumentHelp("For every distinct finding, a folder in DIR with case.json and exchange.pcap (the case re-run alone under a capture on lo; needs capture permission).", valueName: "DIR"))
     var record: String?
@@ -210,7 +228,7 @@ struct FuzzCommand: ParsableCommand {
             .collect(&result, reproduce: repro)
         engine.shutdown()
         try output(result, config: cfg, reproduce: repro)
-        if result.hasConfirmedFailure { throw ExitCode(1) }
+        if result.hasConfirmedFailure(on: try failingVerdicts()) { throw ExitCode(1) }
     }
 
     /// `--replay CASE`: the case (by id from this run's catalogue, or from a record folder)
@@ -237,28 +255,13 @@ struct FuzzCommand: ParsableCommand {
             }
             fuzzCase = c
         }
-        var counts: [Verdict: Int] = [:]
-        var lines = ""
-        for i in 1 ... max(1, times) {
+        var tally = ReplayTally(fuzzCase: fuzzCase, recorded: recorded)
+        for _ in 1 ... max(1, times) {
             let j = engine.judge(fuzzCase, hold: hold, lookForLeak: recorded == .leak || recorded == nil)
-            counts[j.verdict, default: 0] += 1
-            lines += "  run \(i): \(j.verdict.rawValue)\(j.detail.isEmpty ? "" : " — \(j.detail)")\n"
-            if !j.stderrTail.isEmpty, let last = j.stderrTail.split(separator: "\n").last { lines += "         stderr: \(last)\n" }
+            tally.runs.append(.init(verdict: j.verdict, detail: j.detail, stderrTail: j.stderrTail))
         }
-        let n = max(1, times)
-        let main = counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? .ok
-        var text = "framescope fuzz --replay \(fuzzCase.id) (\(fuzzCase.family.rawValue), \(fuzzCase.close.rawValue)): \(fuzzCase.note)\n" + lines
-        let tally = Verdict.allCases.compactMap { v in counts[v].map { "\($0)/\(n) \(v.rawValue)" } }.joined(separator: ", ")
-        if let r = recorded {
-            text += "reproduced: \(counts[r] ?? 0)/\(n) \(r.rawValue) (recorded: \(r.rawValue)); all runs: \(tally)\n"
-        } else {
-            text += "verdicts: \(tally)\n"
-        }
-        if main != .ok {
-            text += "why: \(explanation(family: fuzzCase.family, verdict: main, in: language).text)\n"
-        }
-        _ = Terminal.writeAll(fd: 1, Array(text.utf8))
-        if counts.keys.contains(where: { $0 != .ok }) { throw ExitCode(1) }
+        _ = Terminal.writeAll(fd: 1, Array(tally.text(in: language).utf8))
+        if tally.failed(on: try failingVerdicts()) { throw ExitCode(1) }
     }
 
     func makeConfig() throws -> FuzzConfig {
@@ -290,6 +293,8 @@ struct FuzzCommand: ParsableCommand {
             throw ValidationError("--lang must be one of: \(TextLanguage.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard (1...1000).contains(times) else { throw ValidationError("--times must be 1 to 1000") }
+        _ = try failingVerdicts()
+        if (junit != nil || sarif != nil) && (list || replay != nil) { throw ValidationError("--junit and --sarif report a run: not with --list or --replay") }
         guard (0...10_000).contains(minimizeTries) else { throw ValidationError("--minimize-tries must be 0 to 10000") }
         for r in report where !(r.hasSuffix(".json") || r.hasSuffix(".html") || r.hasSuffix(".htm")) {
             throw ValidationError("--report \(r): name a .json or an .html file")
@@ -359,24 +364,11 @@ struct FuzzCommand: ParsableCommand {
 
     /// The command that plays this case again, alone, against the same target (`--replay`).
     func reproducer(_ f: Failure, config: FuzzConfig, address: String) -> String {
-        var words = ["framescope", "fuzz", exec == nil ? address : self.address, udp ? "--udp" : "--tcp", "--framing", shellQuoted(framing)]
-        if lengthIncludesHeader { words.append("--length-includes-header") }
-        words += ["--max-message", String(config.maxMessage ?? config.spec.maxMessage), "--seed", String(seed),
-                  "--replay", shellQuoted(f.fuzzCase.id), "--times", "3"]
-        if oracle != "echo" { words += ["--oracle", oracle] }
-        if probe != "probe" { words += ["--probe", shellQuoted(probe)] }
-        if let e = expect { words += ["--expect", shellQuoted(e)] }
-        if let t = timeout { words += ["--timeout", String(t)] }
-        if f.fuzzCase.close == .hold { words += ["--hold", String(hold)] }
-        if let x = exec { words += ["--exec", shellQuoted(x)] }
-        if let p = pid { words += ["--pid", String(p)] }
-        if allowRemote { words.append("--allow-remote") }
-        return words.joined(separator: " ")
-    }
-
-    private func shellQuoted(_ s: String) -> String {
-        let safe = s.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=@,+".contains($0) }
-        return safe && !s.isEmpty ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        var r = Reproducer(address: exec == nil ? address : self.address, framing: framing,
+                           maxMessage: config.maxMessage ?? config.spec.maxMessage, seed: seed, hold: hold)
+        (r.udp, r.lengthIncludesHeader, r.oracle, r.probe, r.expect) = (udp, lengthIncludesHeader, oracle, probe, expect)
+        (r.timeout, r.exec, r.pid, r.allowRemote) = (timeout, exec, pid, allowRemote)
+        return r.command(for: f.fuzzCase)
     }
 
     private func output(_ r: FuzzReport, config: FuzzConfig, reproduce repro: (Failure) -> String) throws {
@@ -387,8 +379,19 @@ struct FuzzCommand: ParsableCommand {
         text += "\n\n" + r.tableText() + "\n"
         if let why = r.stoppedEarly { text += "\nstopped early: \(why)\n" }
         text += r.summaryText(reproduce: repro)
-        for path in report {
-            let bytes = path.hasSuffix(".json") ? r.json(reproduce: repro) : Array(r.html(reproduce: repro, spec: config.spec).utf8)
+        var files = report.map { path in
+            (path, path.hasSuffix(".json") ? r.json(reproduce: repro) : Array(r.html(reproduce: repro, spec: config.spec).utf8))
+        }
+        let failing = try failingVerdicts()
+        if let path = junit {
+            files.append((path, r.junit(families: config.catalogueOptions.applicableFamilies, failOn: failing, reproduce: repro)))
+        }
+        if let path = sarif {
+            let tool = SARIFTool(name: "framescope", version: Framescope.version, informationURI: Self.informationURI)
+            let cwd = FileManager.default.currentDirectoryPath
+            files.append((path, r.sarif(tool: tool, directory: cwd, program: targetProgram(), failOn: failing, reproduce: repro)))
+        }
+        for (path, bytes) in files {
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             guard fd >= 0, Terminal.writeAll(fd: fd, bytes) else {
                 if fd >= 0 { close(fd) }
@@ -398,7 +401,7 @@ struct FuzzCommand: ParsableCommand {
             close(fd)
             text += "\nreport: \(path)"
         }
-        if !report.isEmpty { text += "\n" }
+        if !files.isEmpty { text += "\n" }
         if let dir = record { text += "records: \(dir)\n" }
         _ = Terminal.writeAll(fd: 1, Array(text.utf8))
     }

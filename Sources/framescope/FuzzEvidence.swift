@@ -55,78 +55,13 @@ private final class ResultBox<T>: @unchecked Sendable {
     var value: T?
 }
 
-/// case.json: everything needed to look at a finding and to play it again (`--replay DIR`).
-struct CaseRecord {
-    var fuzzCase: FuzzCase
-    var verdict: Verdict
-    var hold: Double
-
-    /// The JSON document of a recorded finding.
-    static func json(_ f: Failure, evidence: FindingEvidence, hold: Double, timeout: Double, probeP50: Double,
-                     caseSeconds: Double?, reproduce: String, language: TextLanguage) -> String {
-        let c = f.fuzzCase
-        var boundaries: [Int] = []
-        var offset = 0
-        for w in c.writes {
-            offset += w.count
-            boundaries.append(offset)
-        }
-        var o: [String: Any] = [
-            "case": c.id, "family": c.family.rawValue, "verdict": f.verdict.rawValue, "note": c.note, "detail": f.detail,
-            "writes_hex": c.writesHex, "write_boundaries": boundaries, "close": c.close.rawValue, "hold_s": hold,
-            "gap_ms": c.gapMillis, "connections": c.connections, "expected_hex": c.expected.map(hex),
-            "oracle": ["timeout_s": timeout, "probe_p50_s": probeP50, "case_and_oracle_s": caseSeconds ?? 0] as [String: Any],
-            "stderr_tail": f.stderrTail, "reproduce": reproduce,
-            "explanation": explanation(family: c.family, verdict: f.verdict, in: language).text,
-        ]
-        if let p = evidence.pcap {
-            o["pcap"] = p
-            o["pcap_method"] = "the case re-run alone, captured on lo with a BPF filter on the target's port"
-        }
-        if let n = evidence.pcapNote { o["pcap_note"] = n }
-        if let v = evidence.recordedVerdict { o["recorded_verdict"] = v.rawValue }
-        if let cause = f.cause { o["cause"] = cause.rawValue }
-        if let k = evidence.confirmed { o["confirmed"] = [k.cameBack, k.played] }
-        if let m = evidence.minimized {
-            o["minimized_writes_hex"] = m.writesHex
-            o["minimized_expected_hex"] = m.expected.map(hex)
-            o["minimized_close"] = m.close.rawValue
-            o["minimized_connections"] = m.connections
-            o["minimized_gap_ms"] = m.gapMillis
-            if let h = evidence.minimizedHold { o["minimized_hold_s"] = h }
-            o["minimize_tries"] = evidence.minimizeTries
-            o["minimize_confirmed"] = evidence.minimizeConfirmed
-        }
-        let data = (try? JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
-    }
-
+extension CaseRecord {
     /// Reads DIR/case.json (or the file itself).
     static func load(_ path: String) throws -> CaseRecord {
         var isDir: ObjCBool = false
         let file = FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue ? path + "/case.json" : path
         guard let data = FileManager.default.contents(atPath: file) else { throw FuzzEvidenceError("cannot read \(file)") }
-        guard let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw FuzzEvidenceError("\(file) is not a case record (JSON object expected)")
-        }
-        func bytes(_ s: String) throws -> [UInt8] {
-            guard s.count % 2 == 0 else { throw FuzzEvidenceError("\(file): odd hex digit count") }
-            var out: [UInt8] = []
-            var it = s.makeIterator()
-            while let a = it.next(), let b = it.next() {
-                guard let v = UInt8(String([a, b]), radix: 16) else { throw FuzzEvidenceError("\(file): '\(a)\(b)' is not hex") }
-                out.append(v)
-            }
-            return out
-        }
-        guard let id = o["case"] as? String, let familyName = o["family"] as? String, let family = Family(rawValue: familyName),
-              let writes = o["writes_hex"] as? [String], let closeName = o["close"] as? String, let close = CloseMode(rawValue: closeName),
-              let verdictName = o["verdict"] as? String, let verdict = Verdict(rawValue: verdictName)
-        else { throw FuzzEvidenceError("\(file): needs case, family, verdict, writes_hex and close") }
-        let c = FuzzCase(id: id, family: family, writes: try writes.map(bytes), close: close, gapMillis: o["gap_ms"] as? Int ?? 0,
-                         connections: o["connections"] as? Int ?? 1, expected: try (o["expected_hex"] as? [String] ?? []).map(bytes),
-                         note: o["note"] as? String ?? "")
-        return CaseRecord(fuzzCase: c, verdict: verdict, hold: o["hold_s"] as? Double ?? 0.5)
+        return try CaseRecord(json: Array(data), file: file)
     }
 }
 
