@@ -65,8 +65,9 @@ let package = Package(
             path: "Sources/FuzzDriver"
         ),
         // Replay: a captured conversation's client side planned from decoded frames (pure), played
-        // to a live server (blocking loopback sockets), its answers compared message by message.
-        .target(name: "Replay", dependencies: ["Wire", "Streams", "Framing", "Inspect", "Sockets"], path: "Sources/Replay"),
+        // to a live server (blocking loopback sockets), its answers compared message by message
+        // and reported (text and JSON, rendered with Render's helpers).
+        .target(name: "Replay", dependencies: ["Wire", "Streams", "Framing", "Inspect", "Render", "Sockets"], path: "Sources/Replay"),
         .executableTarget(
             name: "framescope",
             dependencies: [

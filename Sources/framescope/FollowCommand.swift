@@ -142,14 +142,3 @@ struct TCPConversation {
         return (TCPConversation(summary: summary, messages: messages, segments: segments), failure)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-func writeFile(_ path: String, _ text: String) -> Bool {
-    guard let f = fopen(path, "w") else { return false }
-    defer { fclose(f) }
-    let bytes = Array(text.utf8)
-    return fwrite(bytes, 1, bytes.count, f) == bytes.count
-}
