@@ -91,7 +91,7 @@ let package = Package(
             path: "Tests/ChatTests"
         ),
         .testTarget(name: "FuzzTests", dependencies: ["Fuzz", "Framing", "TestSupport"], path: "Tests/FuzzTests"),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay"], path: "Tests/ReplayTests"),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Framing", "Render"], path: "Tests/ReplayTests"),
         .testTarget(
             name: "CLITests",
             dependencies: ["Wire", "Capture", "Render", "Chat", "Fuzz", "framescope", "TestSupport"],
