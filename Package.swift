@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Render", dependencies: ["Wire", "Streams", "Framing", "Inspect"], path: "Sources/Render"),
         // Framing specs, encoder and incremental framer (layers 6-7). Pure Swift, no I/O, no Foundation.
         .target(name: "Framing", path: "Sources/Framing"),
-        // TCP connection table, reassembly with analysis, IP fragment reassembly (layer 5). Pure Swift, no I/O.
+        // TCP connection table, reassembly with analysis, IP fragment reassembly, UDP flows (layer 5). Pure Swift, no I/O.
         .target(name: "Streams", dependencies: ["Wire"], path: "Sources/Streams"),
         // The layers 5-7 pipeline: decoded frames -> reassembled streams -> messages with their frames. No I/O.
         .target(name: "Inspect", dependencies: ["Wire", "Streams", "Framing"], path: "Sources/Inspect"),
