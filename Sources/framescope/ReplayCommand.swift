@@ -68,7 +68,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How long to wait for an answer.", valueName: "seconds"))
     var timeout = 2.0
 
-    @Flag(help: "One JSON object a message, then a summary (DESIGN.md's replay schema).")
+    @Flag(help: "One JSON object a comparison, then a summary (the schema: docs/DESIGN.md, 'Replay JSON', in the framescope repository).")
     var json = false
 
     @Flag(help: "Allow a target that is not on a loopback address.")
