@@ -20,6 +20,7 @@
 //   JSONLines.swift      --json, layers 1–4
 //   UpperLayers.swift    layers 5–7 in every mode (one-line summary, tree rows, JSON objects)
 //   MessageLines.swift   `messages`, one line or one JSON object a message
+//   StatsTables.swift    `stats`: protocol hierarchy, TCP conversations, message counts
 //   Ladder.swift         follow --ladder and --svg
 //   LadderLive.swift     follow --live rows
 //   ByteSink.swift       the byte buffer every renderer writes into
