@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Render", dependencies: ["Wire", "Streams", "Framing", "Inspect"], path: "Sources/Render"),
         // Framing specs, encoder and incremental framer (layers 6-7). Pure Swift, no I/O, no Foundation.
         .target(name: "Framing", path: "Sources/Framing"),
-        // TCP connection table, reassembly with analysis, IP fragment reassembly (layer 5). Pure Swift, no I/O.
+        // TCP connection table, reassembly with analysis, IP fragment reassembly, UDP flows (layer 5). Pure Swift, no I/O.
         .target(name: "Streams", dependencies: ["Wire"], path: "Sources/Streams"),
         // The layers 5-7 pipeline: decoded frames -> reassembled streams -> messages with their frames. No I/O.
         .target(name: "Inspect", dependencies: ["Wire", "Streams", "Framing"], path: "Sources/Inspect"),
@@ -65,8 +65,9 @@ let package = Package(
             path: "Sources/FuzzDriver"
         ),
         // Replay: a captured conversation's client side planned from decoded frames (pure), played
-        // to a live server (blocking loopback sockets), its answers compared message by message.
-        .target(name: "Replay", dependencies: ["Wire", "Streams", "Framing", "Inspect", "Sockets"], path: "Sources/Replay"),
+        // to a live server (blocking loopback sockets), its answers compared message by message
+        // and reported (text and JSON, rendered with Render's helpers).
+        .target(name: "Replay", dependencies: ["Wire", "Streams", "Framing", "Inspect", "Render", "Sockets"], path: "Sources/Replay"),
         .executableTarget(
             name: "framescope",
             dependencies: [
@@ -90,7 +91,7 @@ let package = Package(
             path: "Tests/ChatTests"
         ),
         .testTarget(name: "FuzzTests", dependencies: ["Fuzz", "Framing", "TestSupport"], path: "Tests/FuzzTests"),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay"], path: "Tests/ReplayTests"),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Framing", "Render"], path: "Tests/ReplayTests"),
         .testTarget(
             name: "CLITests",
             dependencies: ["Wire", "Capture", "Render", "Chat", "Fuzz", "framescope", "TestSupport"],

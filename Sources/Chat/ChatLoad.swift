@@ -83,7 +83,7 @@ public enum ChatLoad {
         // The next write of connection i: up to `depth` messages, no more than it has left.
         func send(_ i: Int) throws {
             let n = min(depth, options.roundTrips - done[i])
-            sentAt[i] = now()
+            sentAt[i] = monotonicSeconds()
             inFlight[i] = n
             let ok = n == depth ? sockets[i].sendAll(batch) : sockets[i].sendAll(Array(batch.prefix(n * frame.count)))
             guard ok else { throw ChatClientError("send failed") }
@@ -92,10 +92,10 @@ public enum ChatLoad {
         latencies.reserveCapacity(clients * options.roundTrips)
         var buffer = [UInt8](repeating: 0, count: 65536)
         var fds = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-        let start = now()
+        let start = monotonicSeconds()
         for i in 0..<clients where options.roundTrips > 0 { try send(i) }
         var active = options.roundTrips > 0 ? clients : 0
-        var lastProgress = now()
+        var lastProgress = monotonicSeconds()
         while active > 0 {
             let ready = poll(&fds, nfds_t(fds.count), 100)
             if ready < 0 {
@@ -103,7 +103,7 @@ public enum ChatLoad {
                 throw ChatClientError("poll: \(String(cString: strerror(errno)))")
             }
             if ready == 0 {
-                if now() - lastProgress > options.timeout { throw ChatClientError("no echo within \(options.timeout) s") }
+                if monotonicSeconds() - lastProgress > options.timeout { throw ChatClientError("no echo within \(options.timeout) s") }
                 continue
             }
             for i in 0..<clients where fds[i].revents != 0 {
@@ -125,7 +125,7 @@ public enum ChatLoad {
                     received[i] += take
                     k += take
                     if received[i] == frame.count {
-                        let t = now()
+                        let t = monotonicSeconds()
                         latencies.append(t - sentAt[i])
                         lastProgress = t
                         received[i] = 0
@@ -142,15 +142,9 @@ public enum ChatLoad {
                 }
             }
         }
-        let seconds = now() - start
+        let seconds = monotonicSeconds() - start
         for s in sockets { s.closeNow() }
         latencies.sort()
         return LoadResult(roundTrips: latencies.count, seconds: seconds, latencies: latencies)
-    }
-
-    private static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

@@ -88,29 +88,29 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
     /// The probe, and how long its connection took to be made (the whole timeout when it was
     /// not made: a dropped SYN is retried only after about 1 s).
     func timedProbe(timeout: Double) -> (outcome: ProbeOutcome, connectSeconds: Double) {
-        let started = Date()
+        let started = monotonicSeconds()
         let socket: ClientSocket
         do {
             socket = try connect(timeout: timeout)
         } catch let e as ChatClientError {
-            let waited = Date().timeIntervalSince(started)
+            let waited = monotonicSeconds() - started
             if e.code == ETIMEDOUT || e.code == EINPROGRESS || e.code == EAGAIN { return (.silent, waited) }
             return (.refused(e.description), waited)
         } catch {
-            return (.refused("\(error)"), Date().timeIntervalSince(started))
+            return (.refused("\(error)"), monotonicSeconds() - started)
         }
-        let connected = Date().timeIntervalSince(started)
+        let connected = monotonicSeconds() - started
         defer { socket.closeNow() }
         return (answer(on: socket, started: started, timeout: timeout), connected)
     }
 
-    private func answer(on socket: ClientSocket, started: Date, timeout: Double) -> ProbeOutcome {
-        if rule.mode == .connect && !udp { return .answered(Date().timeIntervalSince(started)) }
+    private func answer(on socket: ClientSocket, started: Double, timeout: Double) -> ProbeOutcome {
+        if rule.mode == .connect && !udp { return .answered(monotonicSeconds() - started) }
         let body = probeBody()
         var reader = AnswerReader(spec: spec, rule: rule, expected: [body], udp: udp)
         guard socket.sendAll(encode(body)) else { return .refused("the probe could not be sent: \(String(cString: strerror(errno)))") }
-        switch read(&reader, from: socket, until: started.addingTimeInterval(timeout)) {
-        case .done: return .answered(Date().timeIntervalSince(started))
+        switch read(&reader, from: socket, until: started + timeout) {
+        case .done: return .answered(monotonicSeconds() - started)
         case .mismatch(let why): return .wrong(why)
         case .ended(.closed): return .closed
         case .ended(.reset): return udp ? .refused("ICMP port unreachable") : .refused("connection reset before an answer")
@@ -127,7 +127,7 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
         let body = probeBody()
         var reader = AnswerReader(spec: spec, rule: AnswerRule(mode: .reply, expect: nil), expected: [body], udp: udp)
         guard socket.sendAll(encode(body)) else { return nil }
-        _ = read(&reader, from: socket, until: Date().addingTimeInterval(timeout))
+        _ = read(&reader, from: socket, until: monotonicSeconds() + timeout)
         return reader.lastAnswer.map { (body, $0) }
     }
 
@@ -150,7 +150,7 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
             outcome.refused = attempts.first?.error ?? "no connection"
             return outcome
         }
-        let started = Date()
+        let started = monotonicSeconds()
         for (i, w) in c.writes.enumerated() {
             if i > 0 && c.gapMillis > 0 { usleep(UInt32(c.gapMillis) * 1000) }
             for s in sockets { _ = s.sendAll(w) }  // a server that closed early makes this fail: not an error
@@ -171,9 +171,9 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
         case .rst:
             for s in sockets { s.resetOnClose() }
         case .hold:
-            let holdStarted = Date()
+            let holdStarted = monotonicSeconds()
             outcome.heldProbe = during()
-            let left = hold - Date().timeIntervalSince(holdStarted)
+            let left = hold - (monotonicSeconds() - holdStarted)
             if left > 0 { usleep(UInt32(min(left, 60) * 1_000_000)) }
         }
         return outcome
@@ -187,12 +187,12 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
         }
         let slots = Slots(n)
         @Sendable func attempt(_ i: Int) {
-            let t0 = Date()
+            let t0 = monotonicSeconds()
             do {
                 let s = try connect(timeout: 2)
-                slots.items[i] = (s, Date().timeIntervalSince(t0), nil)
+                slots.items[i] = (s, monotonicSeconds() - t0, nil)
             } catch {
-                slots.items[i] = (nil, Date().timeIntervalSince(t0), "\(error)")
+                slots.items[i] = (nil, monotonicSeconds() - t0, "\(error)")
             }
         }
         if n == 1 {
@@ -213,10 +213,10 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
         return slots.items
     }
 
-    private func readAnswers(on s: ClientSocket, expected: [[UInt8]], started: Date, deadline seconds: Double) -> AnswerOutcome {
+    private func readAnswers(on s: ClientSocket, expected: [[UInt8]], started: Double, deadline seconds: Double) -> AnswerOutcome {
         var reader = AnswerReader(spec: spec, rule: rule, expected: expected, udp: udp)
-        let end = read(&reader, from: s, until: started.addingTimeInterval(seconds))
-        let elapsed = Date().timeIntervalSince(started)
+        let end = read(&reader, from: s, until: started + seconds)
+        let elapsed = monotonicSeconds() - started
         switch end {
         case .done: return .right(elapsed)
         case .mismatch(let why): return .wrong(why)
@@ -235,10 +235,10 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
 
     /// Feeds what `s` receives to `reader` until the answers are all there or one is wrong, the
     /// peer ends, or `deadline` passes: the one read loop of the probe and of a case's answers.
-    private func read(_ reader: inout AnswerReader, from s: ClientSocket, until deadline: Date) -> ReadEnd {
+    private func read(_ reader: inout AnswerReader, from s: ClientSocket, until deadline: Double) -> ReadEnd {
         var buffer: [UInt8] = []
         while true {
-            let left = deadline.timeIntervalSinceNow
+            let left = deadline - monotonicSeconds()
             if left <= 0 { return .ended(.timeout) }
             buffer.removeAll(keepingCapacity: true)
             let got = s.receive(appendingTo: &buffer, within: left)
@@ -254,12 +254,12 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
 
     /// After a half-close: read (and drop) until the server closes its side, or `seconds` pass.
     private func drainUntilClosed(_ sockets: [ClientSocket], seconds: Double) {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = Deadline(after: seconds)
         var buffer: [UInt8] = []
         for s in sockets {
-            while deadline.timeIntervalSinceNow > 0 {
+            while !deadline.hasPassed {
                 buffer.removeAll(keepingCapacity: true)
-                if case .bytes = s.receive(appendingTo: &buffer, within: deadline.timeIntervalSinceNow) { continue }
+                if case .bytes = s.receive(appendingTo: &buffer, within: deadline.remaining) { continue }
                 break
             }
         }

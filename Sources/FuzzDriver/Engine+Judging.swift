@@ -20,7 +20,7 @@ extension FuzzEngine {
 
     /// Runs `chunk` on `jobs` lanes; each lane plays a case, then probes. A lane that sees the
     /// target down or silent stops the others from taking new cases. Results in completion order.
-    func runParallel(_ chunk: [(Int, FuzzCase)], deadline: Date) -> [LaneResult] {
+    func runParallel(_ chunk: [(Int, FuzzCase)], deadline: Double) -> [LaneResult] {
         final class Shared: @unchecked Sendable {  // guarded by `lock`
             let lock = Mutex<Void>(())
             var next = 0
@@ -37,7 +37,7 @@ extension FuzzEngine {
                 defer { group.leave() }
                 while true {
                     let slot: Int? = shared.lock.withLock { _ in
-                        guard !shared.stop, shared.next < chunk.count, Date() < deadline, !isCancelled else { return nil }
+                        guard !shared.stop, shared.next < chunk.count, monotonicSeconds() < deadline, !isCancelled else { return nil }
                         shared.next += 1
                         return shared.next - 1
                     }
@@ -104,7 +104,7 @@ extension FuzzEngine {
             for _ in 0..<500 where t.lastExit == nil { usleep(2000) }
         }
         // Keep what the target said about this case, and when, before a restart clears it.
-        if v != .ok { pending[c.id] = (target?.stderrText ?? "", Date().timeIntervalSince(started), cause) }
+        if v != .ok { pending[c.id] = (target?.stderrText ?? "", monotonicSeconds() - started, cause) }
         return (v, d)
     }
 

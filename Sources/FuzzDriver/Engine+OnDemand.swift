@@ -28,7 +28,7 @@ extension FuzzEngine {
     /// just did that with `recoverTarget()`, so the case's connection is the first one), lets
     /// the target settle, probes it, and gives the verdict. `hold` overrides the run's hold time.
     public func judge(_ c: FuzzCase, hold: Double? = nil, recovered: Bool = false, lookForLeak: Bool = false) -> Judgement {
-        let t0 = Date()
+        let t0 = monotonicSeconds()
         let saved = holdTime
         if let h = hold { holdTime = h }
         defer { holdTime = saved }
@@ -37,7 +37,7 @@ extension FuzzEngine {
         // A leak is not seen in one run: with `lookForLeak` (a leak finding played again), an
         // ok case is played three more times with the target's files and memory watched.
         if v == .ok, lookForLeak, !c.exclusive, let detail = leakDetail(c) { (v, d) = (.leak, detail) }
-        return Judgement(verdict: v, detail: d, stderrTail: evidence?.stderr ?? "", seconds: Date().timeIntervalSince(t0),
+        return Judgement(verdict: v, detail: d, stderrTail: evidence?.stderr ?? "", seconds: monotonicSeconds() - t0,
                          cause: evidence?.cause)
     }
 
@@ -84,7 +84,7 @@ extension FuzzEngine {
     /// verdict (and `cause`, when given) comes back on 2 of at most 3 plays, each play a try;
     /// bounded by `maxTries` and `seconds`. The result is run once more to confirm it reproduces.
     public func minimize(_ original: FuzzCase, verdict: Verdict, cause: Cause? = nil, maxTries: Int, seconds: Double) -> Minimized {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = Deadline(after: seconds)
         var tries = 0
         var cutShort: String?
         var best = original
@@ -94,7 +94,7 @@ extension FuzzEngine {
         let judgesAnswers = !original.expected.isEmpty
         func budgetLeft() -> Bool {
             if tries >= maxTries { cutShort = cutShort ?? "\(maxTries) tries"; return false }
-            if Date() >= deadline { cutShort = cutShort ?? "\(Int(seconds)) s"; return false }
+            if deadline.hasPassed { cutShort = cutShort ?? "\(Int(seconds)) s"; return false }
             return !isCancelled
         }
         func fails(_ c: FuzzCase, hold h: Double? = nil) -> Bool {
@@ -231,7 +231,7 @@ extension FuzzEngine {
     func finish(_ c: FuzzCase, index: Int, verdict: Verdict, detail: String) {
         report.record(c.family, verdict)
         if verdict != .ok {
-            let evidence = pending.removeValue(forKey: c.id) ?? (target?.stderrText ?? "", Date().timeIntervalSince(started), nil)
+            let evidence = pending.removeValue(forKey: c.id) ?? (target?.stderrText ?? "", monotonicSeconds() - started, nil)
             var failure = Failure(fuzzCase: c, index: index, verdict: verdict, detail: detail, stderrTail: evidence.stderr,
                                   foundAfter: evidence.at)
             failure.cause = evidence.cause

@@ -18,9 +18,9 @@ extension FuzzEngine {
     /// when it is gone or stays silent. False when it did not recover.
     @discardableResult
     func recover() -> Bool {
-        let deadline = Date().addingTimeInterval(recoverSeconds)
-        var silentSince: Date?
-        while Date() < deadline {
+        let deadline = Deadline(after: recoverSeconds)
+        var silentSince: Double?
+        while !deadline.hasPassed {
             if let t = target, !t.isRunning {
                 guard restart() else { return false }
                 continue
@@ -30,8 +30,8 @@ extension FuzzEngine {
             if case .silent = p {
                 // A target we started and that stays silent is restarted: on its second silent
                 // probe (a hang does not end by itself, and every second waited is lost).
-                silentSince = silentSince ?? Date()
-                if target != nil, Date().timeIntervalSince(silentSince!) >= timeout {
+                silentSince = silentSince ?? monotonicSeconds()
+                if target != nil, monotonicSeconds() - silentSince! >= timeout {
                     guard restart() else { return false }
                     silentSince = nil
                     continue
@@ -70,9 +70,9 @@ extension FuzzEngine {
     func checkLeak(recent: [(Int, FuzzCase)]) {
         guard let p = pid, let base = leakBase, let now = ProcStats.sample(p) else { return }
         guard now.fds >= base.fds + 8 || now.rssBytes >= base.rssBytes + 64 << 20 else { return }
-        let started = Date()
+        let started = monotonicSeconds()
         var found = 0
-        for (idx, c) in recent.reversed() where Date().timeIntervalSince(started) < 15 && found < 3 && !c.exclusive {
+        for (idx, c) in recent.reversed() where monotonicSeconds() - started < 15 && found < 3 && !c.exclusive {
             guard let detail = leakDetail(c) else { continue }
             found += 1
             // Replace the case's verdict: it ran as ok, it leaks.

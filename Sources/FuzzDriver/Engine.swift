@@ -63,7 +63,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
     var latencyP50 = 0.001
     var perFrame = 0.00001
     var holdTime = 0.5
-    var started = Date()
+    var started = monotonicSeconds()
     var leakBase: ProcSample?
     var report: FuzzReport!
     var progressCounts: [Verdict: Int] = [:]
@@ -94,7 +94,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
 
     public var progress: FuzzProgress {
         progressLock.withLock { _ in
-            FuzzProgress(done: doneCount, total: totalCount, elapsed: Date().timeIntervalSince(started), counts: progressCounts)
+            FuzzProgress(done: doneCount, total: totalCount, elapsed: monotonicSeconds() - started, counts: progressCounts)
         }
     }
 
@@ -135,8 +135,8 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
 
     /// Waits until a connection is accepted (TCP) or the probe answers (UDP).
     func waitAccepting(seconds: Double) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
+        let deadline = Deadline(after: seconds)
+        while !deadline.hasPassed {
             if let t = target, !t.isRunning {
                 throw TargetError("the target `\(t.command)` \(t.lastExit ?? "ended") before accepting connections" + Self.lastWords(t))
             }
@@ -237,7 +237,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
 
     /// Runs the catalogue; the report is complete whatever stopped it.
     public func run() -> FuzzReport {
-        started = Date()
+        started = monotonicSeconds()
         var limit = config.maxMessage ?? config.spec.maxMessage
         var learned = false
         if config.maxMessage == nil, let l = learnLimit() {
@@ -254,7 +254,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         let total = catalogue.count(limit: config.cases)
         progressLock.withLock { _ in totalCount = total }
         leakBase = pid.flatMap(ProcStats.sample)
-        let deadline = started.addingTimeInterval(config.duration)
+        let deadline = started + config.duration
         log(String(format: "baseline: probe p50 %.2f ms; timeout %.0f ms; hold %.2f s; %d cases, %d at once",
                    latencyP50 * 1000, timeout * 1000, holdTime, total, max(1, config.jobs)))
         var index = 0
@@ -262,7 +262,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         // The last cases of the previous chunk that passed: a crash they caused can surface only
         // when the next chunk starts (or after the run's last probe), so they stay suspects.
         var carried: [(Int, FuzzCase)] = []
-        while index < total && Date() < deadline && !isCancelled {
+        while index < total && monotonicSeconds() < deadline && !isCancelled {
             if needsRecovery {
                 needsRecovery = false
                 if !recover() {
@@ -333,7 +333,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
                 ? "interrupted after \(report.cases) of \(total) cases"
                 : "--duration (\(Int(config.duration)) s) ran out after \(report.cases) of \(total) cases"
         }
-        report.duration = Date().timeIntervalSince(started)
+        report.duration = monotonicSeconds() - started
         report.restarts = restarts
         return report
     }

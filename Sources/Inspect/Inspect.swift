@@ -11,8 +11,8 @@
 // 2. A stage belongs to one reading loop: not shared between threads. `PipelineEvent` is the
 //    seam where `messages` on a file hands work to a second thread, and both ways give the same
 //    messages.
-// 3. Memory is bounded on any capture: the stream stage by Streams' limits, UDP flows by
-//    `UDPFlowTable`'s bound, held output by `StreamOrder`'s bound and the spill store.
+// 3. Memory is bounded on any capture: the stream stage by Streams' limits (UDP flows by its
+//    `UDPFlowTable`'s bound), held output by `StreamOrder`'s bound and the spill store.
 // 4. Framing comes from the Framing module only (`MessageFramer`, `AutoFraming`); this module
 //    decides which spec applies where and what each frame shows, never how bytes are cut.
 // 5. The words and orders it produces are contracts: messages in stream order, `auto`'s
@@ -28,4 +28,3 @@
 //   FrameView.swift           layers 5–7 of one frame
 //   ChatMessage.swift         one message with where it was captured
 //   StreamOrder.swift         stream order while streaming, bounded, with a spill store
-//   UDPFlowTable.swift        UDP datagrams grouped into flows

@@ -24,6 +24,7 @@
 //                        row and its JSON members
 //   UpperLayers.swift    layers 5–7 in every mode (one-line summary, tree rows, JSON objects)
 //   MessageLines.swift   `messages`, one line or one JSON object a message
+//   StatsTables.swift    `stats`: protocol hierarchy, TCP conversations, message counts
 //   Ladder.swift         follow --ladder and --svg
 //   LadderLive.swift     follow --live rows
 //   ByteSink.swift       the byte buffer every renderer writes into

@@ -11,11 +11,13 @@
 // 3. The comparison is message by message, aligned on the longest run of identical messages:
 //    `same`, `different` (with the first differing byte), `missing`, `extra`.
 // 4. Targets are loopback addresses unless --allow-remote.
+// 5. The report (text, and JSON as docs/DESIGN.md "Replay JSON" says) is rendered here into a
+//    `ByteSink`; the CLI writes it and maps the outcomes to an exit status.
 //
-// Not yet: it depends on Chat (and so on SwiftNIO) for its client sockets, and the CLI renders
-// its report and JSON (docs/DESIGN.md "Not yet true").
+// Never: SwiftNIO (the sockets and the clock are the Sockets module's), a wait without a bound.
 //
 // Files:
 //   ReplayPlan.swift     conversations from a capture's frames
 //   ReplayPlayer.swift   a conversation played to a server
 //   Comparison.swift     captured answers against replayed ones
+//   ReplayReport.swift   the outcomes as text or JSON lines

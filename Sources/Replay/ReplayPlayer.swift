@@ -62,10 +62,10 @@ public struct ReplayPlayer: Sendable {
         var ended = false
         // Reads what comes within `seconds` (until `want` answers are in, when given).
         func read(for seconds: Double, want: Int?) {
-            let deadline = now() + seconds
+            let deadline = Deadline(after: seconds)
             while !ended {
                 if let w = want, answers.count >= w { return }
-                let left = deadline - now()
+                let left = deadline.remaining
                 if left <= 0 { return }
                 var chunk: [UInt8] = []
                 switch socket.receive(appendingTo: &chunk, within: left) {
@@ -135,11 +135,5 @@ public struct ReplayPlayer: Sendable {
         out.replayed = answers
         out.comparisons = compareMessages(captured: c.serverMessages.map(\.body), replayed: answers)
         return out
-    }
-
-    func now() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }

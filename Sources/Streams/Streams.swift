@@ -1,5 +1,6 @@
 // Streams: framescope's layer 5. TCP connection table, per-direction reassembly with Wireshark-like
-// analysis, and IPv4/IPv6 fragment reassembly. Segments in, facts and in-order bytes out.
+// analysis, IPv4/IPv6 fragment reassembly, and the UDP flow table (datagrams grouped into flows
+// by the same `FlowKey` as TCP's connections). Segments in, facts and in-order bytes out.
 //
 // The contract every file in this module keeps (after smoltcp's src/wire/mod.rs and gopacket's
 // tcpassembly/assembly.go):
@@ -11,7 +12,8 @@
 //    finite defaults. Everything held between calls — out-of-order pieces, known-missing ranges,
 //    the tail kept to detect conflicting retransmissions, streams, fragments — is charged against
 //    one of them. A limit that is hit produces a `.gap` (bytes skipped, never silently lost) and a
-//    `.warning` naming the limit, once per stream and limit.
+//    `.warning` naming the limit, once per stream and limit. The UDP flow table holds no bytes;
+//    past `maxFlows` it forgets the least recently seen flows and says which.
 // 3. Event order (gopacket's documented callback order): per stream, `.opened` comes first; then
 //    per direction `.data` and `.gap` strictly in stream order, offsets contiguous (each event
 //    starts where the previous one of that direction ended); then `.ended` exactly once per

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Capture
 import Inspect
+import Sockets
 import Streams
 import Wire
 #if canImport(Glibc)
@@ -97,7 +98,7 @@ struct CaptureInput {
 /// Where frames come from: a file, or a live capture that ends on --duration, Ctrl-C or SIGTERM.
 enum FrameSource {
     case file(CaptureInput)
-    case liveCapture(LiveCapture, deadline: Double?, counter: Counter)
+    case liveCapture(LiveCapture, deadline: Deadline?, counter: Counter)
 
     final class Counter {
         var frames = 0
@@ -118,7 +119,7 @@ enum FrameSource {
                                           filter: expression.isEmpty ? nil : expression, immediate: immediate)
             Terminal.error("listening on \(interface), link type \(capture.linkType.name), snaplen \(capture.snaplen)"
                            + (expression.isEmpty ? "" : ", filter \"\(expression)\""))
-            return .liveCapture(capture, deadline: duration.map { monotonicSeconds() + $0 }, counter: Counter())
+            return .liveCapture(capture, deadline: duration.map { Deadline(after: $0) }, counter: Counter())
         } catch {
             Terminal.error(error.description)
             throw ExitCode(2)
@@ -135,7 +136,7 @@ enum FrameSource {
             // ring block is handed over when full or when the timeout retires it) are still
             // read, so the file has everything that arrived before the stop; then the end.
             while true {
-                if counter.stoppedAt == nil && (StopSignal.requested || deadline.map { monotonicSeconds() >= $0 } == true) {
+                if counter.stoppedAt == nil && (StopSignal.requested || deadline?.hasPassed == true) {
                     var now = timespec()
                     clock_gettime(CLOCK_REALTIME, &now)
                     counter.stoppedAt = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)

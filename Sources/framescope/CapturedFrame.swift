@@ -7,6 +7,7 @@ import Dispatch
 import Framing
 import Inspect
 import Render
+import Sockets
 import Streams
 import Wire
 import Synchronization
@@ -21,8 +22,8 @@ func collectFrames(from capture: LiveCapture, settle: Double, giveUp: Double, ma
                    stop: () -> Bool = { false }, isDone: () -> Bool) -> [CapturedFrame] {
     var frames: [CapturedFrame] = []
     var finishedAt: Double? = nil
-    let deadline = monotonicSeconds() + giveUp
-    while !stop(), monotonicSeconds() < deadline {
+    let deadline = Deadline(after: giveUp)
+    while !stop(), !deadline.hasPassed {
         if finishedAt == nil, isDone() { finishedAt = monotonicSeconds() }
         if let f = finishedAt, monotonicSeconds() - f > settle { break }
         guard let next = try? capture.next() else { break }

@@ -7,6 +7,7 @@ import Capture
 import Foundation
 import Inspect
 import Render
+import Sockets
 
 /// Two namespaces joined by a veth pair: client side `a` (10.77.0.1), server side `b`
 /// (10.77.0.2), MTU 1500, segmentation offload off. `remove()` deletes both (and the pair).
@@ -95,16 +96,16 @@ final class Helper: @unchecked Sendable {
 
     /// Polls until the process ended; false after `seconds`.
     func wait(_ seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
+        let deadline = Deadline(after: seconds)
+        while process.isRunning, !deadline.hasPassed { usleep(20_000) }
         if !process.isRunning { usleep(20_000) }  // the pipes' last bytes
         return !process.isRunning
     }
 
     /// Polls until `condition` holds; false after `seconds` or when the process ended first.
     func await(_ seconds: Double, _ condition: (Helper) -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
+        let deadline = Deadline(after: seconds)
+        while !deadline.hasPassed {
             if condition(self) { return true }
             if !process.isRunning { return condition(self) }
             usleep(20_000)

@@ -92,8 +92,8 @@ extension DemoContext {
                     if let l = line { guard client.sendAll(Array(l.utf8)) else { throw DemoError("send failed") } }
                 }
                 client.closeNow()  // the server said Q: the conversation is over
-                let deadline = monotonicSeconds() + 5
-                while !served.isFinished, monotonicSeconds() < deadline { usleep(10_000) }
+                let deadline = Deadline(after: 5)
+                while !served.isFinished, !deadline.hasPassed { usleep(10_000) }
                 if let e = served.error { throw DemoError(e) }
             }
             open(.turns, text.turnsTitle(port), text.turns, into: sink)

@@ -69,10 +69,10 @@ func demoRecv(_ fd: Int32, within seconds: Double) throws -> [UInt8] {
 /// after the first, or `limit` seconds passed; the lines without their `\n`.
 func demoLines(_ socket: ClientSocket, expected: Int, quiet: Double = 0.3, limit: Double = 3) -> [String] {
     var buffer: [UInt8] = []
-    let deadline = monotonicSeconds() + limit
+    let deadline = Deadline(after: limit)
     func lines() -> [String] { buffer.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) } }
-    while monotonicSeconds() < deadline, !(buffer.last == 0x0A && lines().count >= expected) {
-        let wait = buffer.isEmpty ? deadline - monotonicSeconds() : quiet
+    while !deadline.hasPassed, !(buffer.last == 0x0A && lines().count >= expected) {
+        let wait = buffer.isEmpty ? deadline.remaining : quiet
         switch socket.receive(appendingTo: &buffer, within: max(0.01, wait)) {
         case .bytes: continue
         case .timeout where !buffer.isEmpty: return lines()

@@ -56,7 +56,7 @@ struct MessagesCommand: ParsableCommand {
 
     @OptionGroup var framing: FramingOptions
 
-    @Flag(help: "One JSON object a message (DESIGN.md's messages schema).")
+    @Flag(help: "One JSON object a message (the schema: docs/DESIGN.md, 'Messages JSON', in the framescope repository).")
     var json = false
 
     @Option(help: "Only this TCP stream (its index).")

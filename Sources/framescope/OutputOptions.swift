@@ -17,7 +17,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: [.customShort("x"), .long], help: "Add a hex and ASCII dump of each frame, marking where each layer starts.")
     var hex = false
 
-    @Flag(name: .long, help: "One JSON object a line, per DESIGN.md's schema (see README, 'JSON output').")
+    @Flag(name: .long, help: "One JSON object a frame, one a line (the schema: README, 'JSON output'; docs/DESIGN.md, 'Per-frame JSON', in the framescope repository).")
     var json = false
 
     @Option(name: [.customShort("c"), .long], help: "Stop after this many frames (after the filter).")

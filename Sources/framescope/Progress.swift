@@ -1,4 +1,5 @@
 import Synchronization
+import Sockets
 #if canImport(Glibc)
 import Glibc
 #endif

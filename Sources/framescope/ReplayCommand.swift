@@ -2,7 +2,6 @@ import ArgumentParser
 import Capture
 import Chat
 import Framing
-import Fuzz
 import Render
 import Replay
 import Sockets
@@ -69,7 +68,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How long to wait for an answer.", valueName: "seconds"))
     var timeout = 2.0
 
-    @Flag(help: "One JSON object a message, then a summary (DESIGN.md's replay schema).")
+    @Flag(help: "One JSON object a comparison, then a summary (the schema: docs/DESIGN.md, 'Replay JSON', in the framescope repository).")
     var json = false
 
     @Flag(help: "Allow a target that is not on a loopback address.")
@@ -135,58 +134,10 @@ struct ReplayCommand: ParsableCommand {
         } else {
             outcomes = play()
         }
-        report(outcomes)
+        let out = ByteSink()
+        ReplayReport.render(outcomes, json: json, byMessage: byMessage, udp: udp, into: out)
+        _ = out.withBytes { Terminal.writeAll(fd: 1, $0) }
         if outcomes.contains(where: \.couldNotRun) { throw ExitCode(2) }
         if outcomes.contains(where: { o in o.problem != nil || o.comparisons.contains { $0.verdict != .same } }) { throw ExitCode(1) }
-    }
-
-    func report(_ outcomes: [ReplayOutcome]) {
-        var counts: [MessageVerdict: Int] = [:]
-        let out = ByteSink()
-        for o in outcomes {
-            let c = o.conversation
-            if !json {
-                out.write("\(c.transport == .tcp ? "stream" : "udp flow") \(c.stream) (client \(c.client) ⇄ server \(c.server), framing \(c.spec)): ")
-                out.write("\(o.sent) of \(o.toSend) \(byMessage ? "messages" : "writes") sent, \(o.replayed.count) answer\(o.replayed.count == 1 ? "" : "s") (\(c.serverMessages.count) captured)\n")
-                if c.skippedBytes > 0 { out.write("  \(c.skippedBytes) client bytes were not captured: not sent\n") }
-                if c.midStream { out.write("  the capture began inside this stream: its first bytes were sent as captured\n") }
-            }
-            for m in o.comparisons {
-                counts[m.verdict, default: 0] += 1
-                if json {
-                    out.write("{\"stream\":\(c.stream),\"direction\":\"server_to_client\",\"index\":\(m.index),\"verdict\":\"\(m.verdict.rawValue)\"")
-                    if let b = m.captured { out.write(",\"captured_hex\":\"\(hex(b))\"") }
-                    if let b = m.replayed { out.write(",\"replayed_hex\":\"\(hex(b))\"") }
-                    if let d = m.firstDifference { out.write(",\"first_difference\":\(d)") }
-                    out.write("}\n")
-                    continue
-                }
-                out.write("  #\(m.index) \(m.verdict.rawValue)")
-                switch m.verdict {
-                case .same: out.write(" " + MessageLines.quoted(m.captured ?? [], limit: 60))
-                case .different:
-                    out.write(" at byte \(m.firstDifference ?? 0): captured \(MessageLines.quoted(m.captured ?? [], limit: 60)), replayed \(MessageLines.quoted(m.replayed ?? [], limit: 60))")
-                case .missing: out.write(": captured \(MessageLines.quoted(m.captured ?? [], limit: 60)), nothing came")
-                case .extra: out.write(": replayed \(MessageLines.quoted(m.replayed ?? [], limit: 60)), not in the capture")
-                }
-                out.write("\n")
-            }
-            if let p = o.problem {
-                if json {
-                    out.write("{\"stream\":\(c.stream),\"problem\":")
-                    out.jsonString(p)
-                    out.write("}\n")
-                } else {
-                    out.write("  \(p)\n")
-                }
-            }
-        }
-        let n = outcomes.count
-        if json {
-            out.write("{\"summary\":{\"streams\":\(n),\"same\":\(counts[.same] ?? 0),\"different\":\(counts[.different] ?? 0),\"missing\":\(counts[.missing] ?? 0),\"extra\":\(counts[.extra] ?? 0)}}\n")
-        } else {
-            out.write("total: \(n) \(udp ? "flow" : "stream")\(n == 1 ? "" : "s"), " + MessageVerdict.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ") + "\n")
-        }
-        _ = out.withBytes { Terminal.writeAll(fd: 1, $0) }
     }
 }

@@ -24,104 +24,22 @@ struct StatsCommand: ParsableCommand {
 
     @OptionGroup var framing: FramingOptions
 
-    struct Conversation {
-        var frames = [0, 0]
-        var bytes = [0, 0]
-        var first: Timestamp?
-        var last: Timestamp?
-    }
-
     func run() throws {
         let input = try CaptureInput(file: file, filter: filter, outputAtEnd: true)
         defer { input.close() }
         let inspector = try framing.inspector()
         guard let stage = inspector.messages else { return }
-        var hierarchy: [String: (frames: Int, bytes: Int)] = [:]
-        var order: [String] = []
-        var conversations: [Int: Conversation] = [:]
-        var total = 0, totalBytes = 0
+        var tables = StatsTables()
         let (messages, failure) = input.inspectAll(inspector) { raw, session, frame in
-            total += 1
-            totalBytes += raw.len
-            var path = ""
-            // The frame's own layers (a reassembled datagram's transport layer is counted as
-            // the datagram's, not as this frame's).
-            for l in frame.layers where l.proto != .data && l.reassembledFrom == nil {
-                path += path.isEmpty ? l.proto.rawValue : " > " + l.proto.rawValue
-                if hierarchy[path] == nil { order.append(path) }
-                hierarchy[path, default: (0, 0)].frames += 1
-                hierarchy[path, default: (0, 0)].bytes += raw.len
-            }
-            if let s = session {
-                var c = conversations[s.stream] ?? Conversation()
-                let d = s.direction == .clientToServer ? 0 : 1
-                c.frames[d] += 1
-                c.bytes[d] += raw.len
-                if c.first == nil { c.first = raw.timestamp }
-                c.last = raw.timestamp
-                conversations[s.stream] = c
-            }
+            tables.add(length: raw.len, timestamp: raw.timestamp, session: session, frame: frame)
         }
-
-        var text = "\(total) frames, \(totalBytes) bytes\n\nProtocol hierarchy (frames, bytes)\n"
-        for p in order.sorted() {
-            let h = hierarchy[p]!
-            let parts = p.split(separator: ">")
-            let depth = parts.count - 1
-            let name = parts.last.map { $0.trimmingPrefix(" ") }.map(String.init) ?? p
-            text += String(repeating: "  ", count: depth + 1) + name + "  \(h.frames) frames, \(h.bytes) bytes\n"
-        }
-        text += "\nTCP conversations\n"
-        text += "  stream  client → server                                frames →/←   bytes →/←     duration  messages →/←  sticky  split  malformed\n"
-        var backwards: [Int] = []
-        for s in stage.summaries where s.transport == .tcp {
-            let c = conversations[s.stream] ?? Conversation()
-            let ms = messages.filter { $0.transport == .tcp && $0.stream == s.stream }
-            let counts = Self.counts(ms)
-            let dur: Double = {
-                guard let a = c.first, let b = c.last else { return 0 }
-                return Double(b.seconds - a.seconds) + (Double(b.nanoseconds) - Double(a.nanoseconds)) / 1e9
-            }()
-            if dur < 0 { backwards.append(s.stream) }
-            let e = s.endpoints
-            let ends = "\(e.client):\(e.clientPort) → \(e.server):\(e.serverPort)"
-            text += "  \(pad(String(s.stream), 6))  \(pad(ends, 45))  \(pad("\(c.frames[0])/\(c.frames[1])", 11))  \(pad("\(c.bytes[0])/\(c.bytes[1])", 12))  \(pad(Self.format3(dur) + " s", 9))  \(pad("\(counts.c2s)/\(counts.s2c)", 12))  \(pad(String(counts.sticky), 6))  \(pad(String(counts.split), 5))  \(counts.malformed)\n"
-        }
-        let udp = messages.filter { $0.transport == .udp }
-        if !udp.isEmpty {
-            let flows = Set(udp.map(\.stream)).count
-            let c = Self.counts(udp)
-            text += "\nUDP: \(flows) flow\(flows == 1 ? "" : "s"), \(udp.count) datagrams (\(c.c2s) →, \(c.s2c) ←), \(c.malformed) with problems\n"
-        }
-        let all = Self.counts(messages.filter { $0.transport == .tcp })
-        text += "\nMessages: \(all.c2s + all.s2c) over TCP; \(all.sticky) in segments shared with another message (sticky, 粘包), \(all.split) split over several segments (拆包), \(all.malformed) with problems\n"
-        _ = Terminal.writeAll(fd: 1, Array(text.utf8))
-        if !backwards.isEmpty {
-            Terminal.error("warning: the timestamps go backwards in stream\(backwards.count == 1 ? "" : "s") \(backwards.prefix(20).map(String.init).joined(separator: ", "))\(backwards.count > 20 ? ", …" : ""): \(backwards.count == 1 ? "its last frame is" : "their last frames are") older than the first, so the duration shows negative (a merged file, a clock step, or a damaged capture)")
-        }
+        let out = ByteSink()
+        let backwards = tables.render(summaries: stage.summaries, messages: messages, into: out)
+        _ = out.withBytes { Terminal.writeAll(fd: 1, $0) }
+        if let warning = StatsTables.backwardsWarning(backwards) { Terminal.error(warning) }
         if let f = failure {
             Terminal.error(f.description)
             throw ExitCode(1)
         }
-    }
-
-    static func counts(_ ms: [ChatMessage]) -> (c2s: Int, s2c: Int, sticky: Int, split: Int, malformed: Int) {
-        var r = (c2s: 0, s2c: 0, sticky: 0, split: 0, malformed: 0)
-        for m in ms {
-            if m.direction == .clientToServer { r.c2s += 1 } else { r.s2c += 1 }
-            if !m.stickyFrames.isEmpty { r.sticky += 1 }
-            if m.frames.count > 1 { r.split += 1 }
-            if !m.message.problems.isEmpty { r.malformed += 1 }
-        }
-        return r
-    }
-
-    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
-
-    /// Seconds with three decimals; negative durations (timestamps that go backwards) keep
-    /// their sign, and values past what an Int holds in milliseconds are shown in e-notation.
-    static func format3(_ d: Double) -> String {
-        if let text = threeDecimals(d) { return text }
-        return d.isFinite ? (d < 0 ? "-" : "") + String(format: "%.3e", abs(d)) : "?"
     }
 }

@@ -1,5 +1,6 @@
 @testable import framescope
 import Foundation
+import Render
 import XCTest
 
 /// Issue 10, item 1: timestamps that go backwards, repeat, sit at zero, reach 2106 (the largest a
@@ -70,9 +71,13 @@ final class HostileTimestampTests: XCTestCase {
         let row = try XCTUnwrap(r.stdout.split(separator: "\n").first { $0.contains("127.0.0.1") && $0.contains(" s ") }, r.stdout)
         XCTAssertTrue(row.contains(" -"), "a negative duration is shown with its sign: \(row)")
         XCTAssertTrue(r.stderr.contains("warning: the timestamps go backwards in streams 0, 1: their last frames are older than the first"), r.stderr)
-        XCTAssertEqual(StatsCommand.format3(-0.5), "-0.500")
-        XCTAssertEqual(StatsCommand.format3(4_294_967_295.5), "4294967295.500")
-        XCTAssertEqual(StatsCommand.format3(.infinity), "?")
-        XCTAssertEqual(StatsCommand.format3(-1e300), "-1.000e+300")
+        XCTAssertEqual(StatsTables.format3(-0.5), "-0.500")
+        XCTAssertEqual(StatsTables.format3(4_294_967_295.5), "4294967295.500")
+        XCTAssertEqual(StatsTables.format3(.infinity), "?")
+        XCTAssertEqual(StatsTables.format3(-1e300), "-1.000e+300")
+        // e-notation as Foundation's String(format:) wrote it before the tables moved to Render.
+        for d in [1e19, 9.2233720368547758e15, -123_456_789_012_345_678.9, .greatestFiniteMagnitude] {
+            XCTAssertEqual(StatsTables.format3(d), (d < 0 ? "-" : "") + String(format: "%.3e", abs(d)))
+        }
     }
 }

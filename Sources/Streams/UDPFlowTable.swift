@@ -1,36 +1,31 @@
-import Streams
 import Wire
 
-/// UDP "conversations": datagrams grouped by their normalised 4-tuple, numbered in order of the
-/// first datagram, whose sender counts as the client. Bounded: past `maxFlows` the least recently
-/// seen tenth is forgotten (a flow seen again later gets a new index).
-struct UDPFlowTable {
-    struct Key: Hashable {
-        var a: IPAddress, aPort: UInt16, b: IPAddress, bPort: UInt16
-        init(_ s: IPAddress, _ sp: UInt16, _ d: IPAddress, _ dp: UInt16) {
-            if (s, sp) < (d, dp) { (a, aPort, b, bPort) = (s, sp, d, dp) } else { (a, aPort, b, bPort) = (d, dp, s, sp) }
-        }
-    }
-
-    struct Flow {
-        var index: Int
-        var client: IPAddress
-        var clientPort: UInt16
-        var serverPort: UInt16
+/// UDP "conversations": datagrams grouped by their 4-tuple (a `FlowKey`, the key of TCP's
+/// connection table: both directions find the same entry), numbered in order of the first
+/// datagram, whose sender counts as the client. Bounded: past `maxFlows` the least recently seen
+/// tenth is forgotten (a flow seen again later gets a new index).
+public struct UDPFlowTable {
+    public struct Flow {
+        public var index: Int
+        public var client: IPAddress
+        public var clientPort: UInt16
+        public var serverPort: UInt16
         /// The frame of its last datagram.
-        var last: Int
+        public var last: Int
     }
 
-    var maxFlows = 20_000
-    private var flows: [Key: Flow] = [:]
+    public var maxFlows = 20_000
+    private var flows: [FlowKey: Flow] = [:]
     private var nextIndex = 0
+
+    public init() {}
 
     /// The flow of a datagram from `src:sp` to `dst:dp` seen in `frame`, its direction, and the
     /// flows forgotten to make room for it (empty nearly always).
-    mutating func flow(src: IPAddress, sp: UInt16, dst: IPAddress, dp: UInt16, frame: Int)
+    public mutating func flow(src: IPAddress, sp: UInt16, dst: IPAddress, dp: UInt16, frame: Int)
         -> (flow: Flow, direction: Direction, forgotten: [Int])
     {
-        let key = Key(src, sp, dst, dp)
+        let key = FlowKey(Endpoint(address: src, port: sp), Endpoint(address: dst, port: dp))
         var forgotten: [Int] = []
         var flow: Flow
         if let f = flows[key] {
