@@ -199,17 +199,13 @@ struct FuzzCommand: ParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(2)
         }
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { engine.cancel() }
-            source.resume()
-            sources.append(source)
+        StopSignal.install(restart: true)
+        Thread.detachNewThread {
+            StopSignal.wait()
+            engine.cancel()
         }
         if let what = replay {
             defer { engine.shutdown() }
-            _ = sources
             try runReplay(what, engine: engine, config: config, language: language)
             return
         }
@@ -217,7 +213,6 @@ struct FuzzCommand: ParsableCommand {
         var result = engine.run()
         ticker?.cancel()
         Progress.clear()
-        _ = sources
         result.language = language
         var cfg = config
         cfg.maxMessage = result.limit

@@ -168,21 +168,9 @@ struct ServeCommand: ParsableCommand {
             Terminal.error("cannot serve on \(host) port \(port ?? (kind == .udp ? 9001 : 9000)): \(error)")
             throw ExitCode(2)
         }
-        // SIGINT/SIGTERM go to dispatch sources, set up before the port is said: a script that
-        // reads the port and stops the server at once must find the handlers there (between
-        // SIG_IGN and a resumed source, a signal would be lost and the server never stop).
-        let stopped = DispatchSemaphore(value: 0)
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)  // delivered to the dispatch source instead
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                server.shutdown()
-                stopped.signal()
-            }
-            source.resume()
-            sources.append(source)
-        }
+        // SIGINT/SIGTERM are caught before the port is said: a script that reads the port and
+        // stops the server at once must find the handler there.
+        StopSignal.install(restart: true)
         // The port alone, first, flushed: scripts and tests read it.
         _ = Terminal.writeAll(fd: 1, Array("\(server.port)\n".utf8))
         var what = kind.rawValue
@@ -196,8 +184,8 @@ struct ServeCommand: ParsableCommand {
                 while let line = readLine(strippingNewline: true) { op.say(line) }
             }
         }
-        stopped.wait()
-        _ = sources
+        StopSignal.wait()
+        server.shutdown()
         Self.heard.drain()
         Self.errors.drain()
         Terminal.error("stopped")
