@@ -77,8 +77,9 @@ let package = Package(
             ],
             path: "Sources/framescope"
         ),
-        // What the test targets share: a seeded generator and blocking loopback sockets (raw peers).
-        .target(name: "TestSupport", dependencies: ["Fuzz"], path: "Tests/TestSupport"),
+        // What the test targets share: a seeded generator, blocking loopback sockets (raw peers), bytes
+        // through MessageFramer.
+        .target(name: "TestSupport", dependencies: ["Fuzz", "Framing"], path: "Tests/TestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"], path: "Tests/WireTests"),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"], path: "Tests/CaptureTests"),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Wire", "Capture", "Framing", "Inspect", "Streams", "TestSupport"], path: "Tests/RenderTests", exclude: ["Golden"]),
@@ -87,7 +88,12 @@ let package = Package(
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "Framing", "Streams", "Wire"], path: "Tests/InspectTests"),
         .testTarget(
             name: "ChatTests",
-            dependencies: ["Chat", "Sockets", "Framing", .product(name: "NIOCore", package: "swift-nio"), "framescope", "TestSupport"],
+            dependencies: [
+                "Chat", "Sockets", "Framing", .product(name: "NIOCore", package: "swift-nio"), "framescope", "TestSupport",
+                // EmbeddedChannel and ByteToMessageDecoderVerifier: the servers' decoder without sockets.
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
             path: "Tests/ChatTests"
         ),
         .testTarget(name: "FuzzTests", dependencies: ["Fuzz", "Framing", "TestSupport"], path: "Tests/FuzzTests"),

@@ -10,8 +10,8 @@
 // 2. Every read, write, buffer and wait is bounded (ServerLimits); a peer that went away is an
 //    error on its connection, never a signal (the commands ignore SIGPIPE).
 // 3. The wire format comes from the Framing module's `FrameSpec`, the definition the decoder and
-//    the fuzzer use. (FrameCodec still re-implements the framer's checks: docs/DESIGN.md
-//    "Not yet true".)
+//    the fuzzer use, and so does every framing decision: FrameCodec's decoder drives
+//    `FrameSpec.step`, as `MessageFramer` does (docs/DESIGN.md "Framing specs").
 // 4. --naive breaks the rules on purpose, and only the rules the lesson breaks.
 // 5. Servers bind 127.0.0.1 unless told otherwise; the client refuses non-loopback addresses
 //    unless --allow-remote.

@@ -1,13 +1,14 @@
 // The servers' wire format in a NIO pipeline: a `ByteToMessageDecoder` and a writer, both built
 // on Framing's `FrameSpec`, so the servers, the decoder of captures and the fuzzer share one
-// definition of the format (docs/DESIGN.md "Framing specs").
+// definition of the format (docs/DESIGN.md "Framing specs"). The decoder is a thin adapter: every
+// framing decision is `FrameSpec.step` / `FrameSpec.unfinished`, the ones `MessageFramer` takes.
 
 import Framing
 import NIOCore
 
 /// What the decoder hands to a server's handler: a whole message, or the reason the connection
 /// must end.
-enum ChatInbound {
+enum ChatInbound: Equatable {
     /// `body` without its header or line terminator; `frame` the message as it came on the
     /// wire, header included, when that is exactly what `FrameWriter` makes of `body` (a length
     /// format whose header declared the body's length — not a naive negative one): an echo or a
@@ -16,7 +17,8 @@ enum ChatInbound {
     case violation(ChatViolation)
 }
 
-/// Cuts a TCP byte stream into messages by a length format (`!I`, `<i`, `H`, …) or `line`.
+/// Cuts a TCP byte stream into messages by a length format (`!I`, `<i`, `H`, …) or `line`, with
+/// Framing's rules (`FrameSpec.step`), on the bytes NIO has buffered.
 ///
 /// Robust (the default), the read-exactly contract of the lesson's fix, with limits:
 /// - a length header is read from its `width` bytes only; a negative value or one above
@@ -34,6 +36,7 @@ enum ChatInbound {
 struct FrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ChatInbound
 
+    /// The server's spec; naive: with no limit (`maxMessage` = `Int.max`).
     let spec: FrameSpec
     let naive: Bool
     let readTimeout: TimeAmount?
@@ -45,15 +48,11 @@ struct FrameDecoder: ByteToMessageDecoder {
     /// - Precondition: `spec` is a length format or `line` (the CLI refuses `raw` and `auto`).
     init(spec: FrameSpec, naive: Bool, readTimeout: TimeAmount?) {
         precondition(spec.headerWidth != nil || spec.kind == .line, "FrameDecoder needs a length format or line")
-        self.spec = spec
+        var s = spec
+        if naive { s.maxMessage = Int.max }
+        self.spec = s
         self.naive = naive
         self.readTimeout = naive ? nil : readTimeout
-    }
-
-    private enum Step {
-        case message(body: ByteBuffer, frame: ByteBuffer?)
-        case needMore
-        case violation(ChatViolation)
     }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
@@ -61,25 +60,27 @@ struct FrameDecoder: ByteToMessageDecoder {
             buffer.moveReaderIndex(to: buffer.writerIndex)
             return .needMoreData
         }
-        let step: Step
-        if let width = spec.headerWidth {
-            step = nextLengthFramed(&buffer, width: width)
-        } else {
-            step = nextLine(&buffer)
-        }
-        switch step {
-        case let .message(body, frame):
-            cancelTimer()
-            context.fireChannelRead(Self.wrapInboundOut(.message(body: body, frame: frame)))
+        let scanned = self.scanned
+        switch buffer.withUnsafeReadableBytes({ spec.step($0, scanned: scanned) }) {
+        case let .message(cut):
+            self.scanned = 0
+            guard let frame = buffer.readSlice(length: cut.length ?? 0),
+                  let body = frame.getSlice(at: frame.readerIndex + cut.headerLength, length: cut.bodyLength)
+            else { return .needMoreData }  // unreachable: the step saw these bytes
+            // A line is written anew ("\n" whether "\r\n" came or not); a length message as it came.
+            deliver(context, body: body, frame: cut.headerLength > 0 ? frame : nil)
             return .continue
-        case .needMore:
-            if buffer.readableBytes > 0 { armTimer(context) }
+        case let .problem(.negativeLength, cut) where naive:
+            // The lesson's loop: a negative length reads nothing; the next bytes are a header.
+            buffer.moveReaderIndex(forwardBy: cut.headerLength)
+            deliver(context, body: buffer.getSlice(at: buffer.readerIndex, length: 0) ?? ByteBuffer(), frame: nil)
+            return .continue
+        case let .problem(problem, cut):
+            violation(context, .framing(problem, value: cut.declared, bound: Int64(spec.maxMessage)), buffer: &buffer)
             return .needMoreData
-        case let .violation(v):
-            failed = true
-            cancelTimer()
-            buffer.moveReaderIndex(to: buffer.writerIndex)
-            context.fireChannelRead(Self.wrapInboundOut(.violation(v)))
+        case .needMore:
+            self.scanned = buffer.readableBytes
+            if buffer.readableBytes > 0 { armTimer(context) }
             return .needMoreData
         }
     }
@@ -88,22 +89,15 @@ struct FrameDecoder: ByteToMessageDecoder {
         let state = try decode(context: context, buffer: &buffer)
         cancelTimer()
         if state == .continue { return .continue }
-        let left = buffer.readableBytes
-        guard left > 0, !failed else { return .needMoreData }
-        failed = true
-        let v: ChatViolation
-        if let width = spec.headerWidth {
-            if left < width {
-                v = .truncatedHeader(got: left, of: width)
-            } else {
-                let declared = buffer.withUnsafeReadableBytes { spec.declaredLength(header: $0) } ?? 0
-                v = .truncatedBody(got: left - width, of: declared)
-            }
-        } else {
-            v = .truncatedBody(got: left, of: -1)
+        guard buffer.readableBytes > 0, !failed else { return .needMoreData }
+        // The stream ended inside a message: how many of its bytes came, of how many.
+        let v: ChatViolation = buffer.withUnsafeReadableBytes { p in
+            let missing = spec.unfinished(count: p.count, last: p.last, missing: .truncatedBody).last ?? .truncatedBody
+            guard let width = spec.headerWidth else { return .framing(missing, value: Int64(p.count), bound: -1) }
+            if missing == .truncatedHeader { return .framing(missing, value: Int64(p.count), bound: Int64(width)) }
+            return .framing(missing, value: Int64(p.count - width), bound: spec.declaredLength(header: p) ?? 0)
         }
-        buffer.moveReaderIndex(to: buffer.writerIndex)
-        context.fireChannelRead(Self.wrapInboundOut(.violation(v)))
+        violation(context, v, buffer: &buffer)
         return .needMoreData
     }
 
@@ -111,49 +105,17 @@ struct FrameDecoder: ByteToMessageDecoder {
         cancelTimer()
     }
 
-    // MARK: - framing
-
-    private mutating func nextLengthFramed(_ buffer: inout ByteBuffer, width: Int) -> Step {
-        let readable = buffer.readableBytes
-        guard readable >= width,
-              let declared = buffer.withUnsafeReadableBytes({ spec.declaredLength(header: $0) })
-        else { return .needMore }
-        let length: Int
-        if naive {
-            length = declared < 0 ? 0 : Int(clamping: declared)
-        } else {
-            if declared < 0 { return .violation(.negativeLength(declared)) }
-            if declared > Int64(spec.maxMessage) { return .violation(.lengthOverLimit(declared, limit: spec.maxMessage)) }
-            length = Int(declared)
-        }
-        guard readable - width >= length,
-              let frame = buffer.readSlice(length: width + length),
-              let body = frame.getSlice(at: frame.readerIndex + width, length: length)
-        else { return .needMore }
-        return .message(body: body, frame: declared == Int64(length) ? frame : nil)
+    private mutating func deliver(_ context: ChannelHandlerContext, body: ByteBuffer, frame: ByteBuffer?) {
+        cancelTimer()
+        context.fireChannelRead(Self.wrapInboundOut(.message(body: body, frame: frame)))
     }
 
-    private mutating func nextLine(_ buffer: inout ByteBuffer) -> Step {
-        let view = buffer.readableBytesView
-        let from = view.index(view.startIndex, offsetBy: min(scanned, view.count))
-        guard let newline = view[from...].firstIndex(of: UInt8(ascii: "\n")) else {
-            scanned = view.count
-            // maxMessage + 1: room for the "\r" of a CRLF after a body of exactly maxMessage.
-            if !naive, view.count > spec.maxMessage &+ 1 {
-                return .violation(.lengthOverLimit(Int64(view.count), limit: spec.maxMessage))
-            }
-            return .needMore
-        }
-        scanned = 0
-        var length = newline - view.startIndex
-        if length > 0, view[newline - 1] == UInt8(ascii: "\r") { length -= 1 }
-        if !naive, length > spec.maxMessage {
-            return .violation(.lengthOverLimit(Int64(length), limit: spec.maxMessage))
-        }
-        guard let body = buffer.getSlice(at: buffer.readerIndex, length: length),
-              buffer.readSlice(length: newline + 1 - buffer.readerIndex) != nil
-        else { return .needMore }
-        return .message(body: body, frame: nil)  // written anew: "\n" whether "\r\n" came or not
+    /// The connection must end: everything else the peer sends is dropped unread.
+    private mutating func violation(_ context: ChannelHandlerContext, _ v: ChatViolation, buffer: inout ByteBuffer) {
+        failed = true
+        cancelTimer()
+        buffer.moveReaderIndex(to: buffer.writerIndex)
+        context.fireChannelRead(Self.wrapInboundOut(.violation(v)))
     }
 
     // MARK: - read timeout

@@ -3,6 +3,7 @@
 // the server's other messages, then a half-close (`endConversation`) — or at once when the client
 // already closed mid-message.
 
+import Framing
 import NIOCore
 
 protocol RobustChatHandler: AnyObject, ChannelInboundHandler where OutboundOut == ByteBuffer {
@@ -53,7 +54,7 @@ extension RobustChatHandler {
         closing = true
         willEnd(context)
         switch v {
-        case .truncatedBody, .truncatedHeader:
+        case .framing(.truncatedBody, _, _), .framing(.truncatedHeader, _, _):
             log("\(context.peerName): \(v.message) (the client closed mid-message)")
             context.close(promise: nil)
         default:

@@ -1,6 +1,7 @@
 // The limits every reference server enforces, and the one error message a client gets when it
 // breaks one (docs/DESIGN.md "Safety": bound every read, write, buffer and wait).
 
+import Framing
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -33,35 +34,35 @@ public struct ServerLimits: Sendable, Hashable {
 /// framed like every other message of that server (a line for `serve text`, a length-prefixed
 /// body for `serve framed`, a datagram for `serve udp`).
 public enum ChatViolation: Sendable, Hashable, CustomStringConvertible {
-    /// A signed length field held a negative value.
-    case negativeLength(Int64)
-    /// A declared length (or a line without `\n` so far) above the limit.
-    case lengthOverLimit(Int64, limit: Int)
+    /// A framing rule broken, named by Framing's `FrameProblem` (the `issues` names of
+    /// `framescope messages --json`), with its numbers: for `negativeLength` the declared length
+    /// (`bound` unused); for `lengthOverLimit` the declared length (or the line's bytes so far)
+    /// and the limit; for `truncatedHeader`/`truncatedBody` the bytes that came and the bytes
+    /// expected (-1 for a line) — those two are only logged, the client is gone; for
+    /// `invalidUTF8` (text mode, UDP) none.
+    case framing(FrameProblem, value: Int64 = 0, bound: Int64 = 0)
     /// A message started and did not complete in time.
     case readTimeout(TimeAmount)
     /// Nothing arrived for this long.
     case idleTimeout(TimeAmount)
-    /// Text mode: a line that is not UTF-8.
-    case invalidUTF8
     /// Past `--max-connections`.
     case tooManyConnections(Int)
-    /// The stream ended inside a message (header `got` of `of` bytes, or body `got` of `of`);
-    /// only logged — the client is gone.
-    case truncatedHeader(got: Int, of: Int)
-    case truncatedBody(got: Int, of: Int64)
 
     /// `error: negative_length -5`, `error: length_over_limit 70000 > 65536`, … — the issue
     /// names of `framescope messages --json`, then the numbers.
     public var message: String {
         switch self {
-        case let .negativeLength(v): return "error: negative_length \(v)"
-        case let .lengthOverLimit(v, limit): return "error: length_over_limit \(v) > \(limit)"
+        case let .framing(problem, value, bound):
+            let name = "error: \(problem.rawValue)"
+            switch problem {
+            case .negativeLength: return "\(name) \(value)"
+            case .lengthOverLimit: return "\(name) \(value) > \(bound)"
+            case .truncatedHeader, .truncatedBody: return "\(name) \(value) of \(bound) bytes"
+            case .invalidUTF8, .gap, .lengthMismatch: return name
+            }
         case let .readTimeout(t): return "error: read_timeout message not complete after \(seconds(t)) s"
         case let .idleTimeout(t): return "error: idle_timeout nothing received for \(seconds(t)) s"
-        case .invalidUTF8: return "error: invalid_utf8"
         case let .tooManyConnections(n): return "error: too_many_connections \(n) already connected"
-        case let .truncatedHeader(got, of): return "error: truncated_header \(got) of \(of) bytes"
-        case let .truncatedBody(got, of): return "error: truncated_body \(got) of \(of) bytes"
         }
     }
 

@@ -52,7 +52,7 @@ final class TextChatHandler: RobustChatHandler, OperatedConversation {
             fail(context, v)
         case let .message(body, _):
             guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
-                fail(context, .invalidUTF8)
+                fail(context, .framing(.invalidUTF8))
                 return
             }
             if isQuit(body) {

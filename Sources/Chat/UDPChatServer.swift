@@ -1,6 +1,7 @@
 // `serve udp`: the lesson's datagram chat (recvfrom / sendto). No connection: each datagram is
 // one message, and each reply goes back to the address that datagram came from.
 
+import Framing
 import NIOCore
 import NIOPosix
 
@@ -50,12 +51,12 @@ final class UDPChatHandler: ChannelInboundHandler {
         if isQuit(body) {
             reply = "bye"
         } else if body.readableBytes > limits.maxMessage {
-            reply = ChatViolation.lengthOverLimit(Int64(body.readableBytes), limit: limits.maxMessage).message
+            reply = ChatViolation.framing(.lengthOverLimit, value: Int64(body.readableBytes), bound: Int64(limits.maxMessage)).message
             log("\(describe(envelope.remoteAddress)): \(reply)")
         } else if let text = String(validating: body.readableBytesView, as: UTF8.self) {
             reply = "echo: " + text
         } else {
-            reply = ChatViolation.invalidUTF8.message
+            reply = ChatViolation.framing(.invalidUTF8).message
             log("\(describe(envelope.remoteAddress)): \(reply)")
         }
         guard context.channel.isWritable else {

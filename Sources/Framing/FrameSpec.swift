@@ -161,7 +161,7 @@ public struct FrameSpec: Sendable, Hashable, CustomStringConvertible {
     // MARK: - Internals shared with the framer, the guesser and the datagram framer
 
     /// One length field read from header bytes.
-    struct Field {
+    struct Field: Sendable, Hashable {
         /// The field's bits, zero-extended.
         var bits: UInt64
         /// The field as the format reads it (signed or unsigned), saturated into Int64.
@@ -191,6 +191,19 @@ public struct FrameSpec: Sendable, Hashable, CustomStringConvertible {
         for i in 0..<width {
             let shift = order == .big ? UInt64(width - 1 - i) * 8 : UInt64(i) * 8
             bits |= UInt64(p[offset + i]) << shift
+        }
+        return makeField(bits: bits, width: width, signed: signed)
+    }
+
+    /// Reads a field whose bytes are `held` then `more` (a header split between two buffers);
+    /// nil when they hold fewer than `headerWidth` bytes together.
+    func readField(_ held: UnsafeRawBufferPointer, _ more: UnsafeRawBufferPointer) -> Field? {
+        guard case let .length(width, signed, order, _) = kind, held.count + more.count >= width else { return nil }
+        var bits: UInt64 = 0
+        for i in 0..<width {
+            let byte = i < held.count ? held[i] : more[i - held.count]
+            let shift = order == .big ? UInt64(width - 1 - i) * 8 : UInt64(i) * 8
+            bits |= UInt64(byte) << shift
         }
         return makeField(bits: bits, width: width, signed: signed)
     }

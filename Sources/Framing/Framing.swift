@@ -23,6 +23,8 @@
 //   FrameSpec.swift      spec grammar ([@=<>!]?[bBhHiIqQ], line, raw, auto), encoder, header reader
 //   FramingChoice.swift  default + per-port specs (--framing 9000='!I')
 //   FramedMessage.swift  one message, its offsets and problems
+//   FramingStep.swift    the one framing step (need more / a message / a problem) and the
+//                        end-of-stream issues, driven by MessageFramer and the servers' decoder
 //   MessageFramer.swift  incremental framer for one stream direction (resync and gap rules)
 //   Datagram.swift       UDP: one datagram, one message
 //   AutoFraming.swift    `auto`: guess a stream's framing from its first bytes

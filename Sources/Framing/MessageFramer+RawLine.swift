@@ -37,45 +37,42 @@ extension MessageFramer {
             phase = .boundary
         }
         while i < n {
-            let newline = firstNewline(p, from: i)
             switch phase {
             case .longLine:
-                guard let nl = newline else { return }  // the rest of the long line is dropped
+                guard let nl = firstNewline(p, from: i) else { return }  // the rest of the long line is dropped
                 out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(),
                                    end: base &+ UInt64(nl + 1), problems: [.lengthOverLimit]))
                 phase = .boundary
                 i = nl + 1
             case .boundary, .line:
                 if case .boundary = phase { messageStart = base &+ UInt64(i) }
-                if let nl = newline {
-                    // The line is buffer + p[i..<nl]; a final "\r" is not part of the body.
-                    let hasCR = nl > i ? p[nl - 1] == 0x0D : buffer.last == 0x0D
-                    let bodyLength = buffer.count + (nl - i) - (hasCR ? 1 : 0)
-                    let overLimit = bodyLength > spec.maxMessage
-                    let wanted = min(bodyLength, spec.maxMessage)
+                // The line so far is buffer + p[i...]; `buffer` holds no "\n".
+                let held = buffer.count
+                let step = buffer.withUnsafeBytes { spec.step(UnsafeRawBufferPointer(rebasing: p[i..<n]), held: $0, scanned: held) }
+                switch step {
+                case let .problem(_, cut) where cut.length == nil:
+                    // Over the limit with no "\n" yet: keep the first maxMessage bytes, drop the
+                    // rest of the line.
+                    let keep = max(spec.maxMessage - buffer.count, 0)
+                    buffer.append(contentsOf: p[i..<(i + keep)])
+                    if buffer.count > spec.maxMessage { buffer.removeLast(buffer.count - spec.maxMessage) }
+                    phase = .longLine
+                    return
+                case let .message(cut), let .problem(_, cut):
+                    let next = i + (cut.length ?? 0) - held
                     var body = takeBuffer()
-                    if body.count > wanted { body.removeLast(body.count - wanted) }
-                    let fromFeed = wanted - body.count
+                    if body.count > cut.bodyLength { body.removeLast(body.count - cut.bodyLength) }
+                    let fromFeed = cut.bodyLength - body.count
                     if fromFeed > 0 { body.append(contentsOf: p[i..<(i + fromFeed)]) }
+                    let overLimit = if case .problem = step { true } else { false }
                     out.append(message(start: messageStart, headerLength: 0, field: nil, body: body,
-                                       end: base &+ UInt64(nl + 1), problems: overLimit ? [.lengthOverLimit] : []))
+                                       end: base &+ UInt64(next), problems: overLimit ? [.lengthOverLimit] : []))
                     phase = .boundary
-                    i = nl + 1
-                } else {
-                    // No terminator in the rest of this feed: keep at most maxMessage + 1 bytes
-                    // (a body of exactly maxMessage may still be followed by "\r\n").
-                    let (limit, overflow) = spec.maxMessage.addingReportingOverflow(1)
-                    let room = (overflow ? Int.max : limit) - buffer.count
-                    let count = n - i
-                    if count <= room {
-                        buffer.append(contentsOf: p[i..<n])
-                        phase = .line
-                    } else {
-                        let keep = max(spec.maxMessage - buffer.count, 0)
-                        buffer.append(contentsOf: p[i..<(i + keep)])
-                        if buffer.count > spec.maxMessage { buffer.removeLast(buffer.count - spec.maxMessage) }
-                        phase = .longLine
-                    }
+                    i = next
+                case .needMore:
+                    // No terminator yet; at most maxMessage + 1 bytes held (the step said so).
+                    buffer.append(contentsOf: p[i..<n])
+                    phase = .line
                     return
                 }
             default:

@@ -4,9 +4,11 @@
 /// segments (split) both come out as whole messages, and how the bytes were cut never changes
 /// what comes out.
 ///
-/// An explicit state machine (see `Phase`). What it holds is bounded by
-/// `maxMessage + 9` bytes whatever the input (`bufferedBytes`):
-/// - a length header is read from its `width` bytes only (`FrameSpec.readField`), and the body
+/// An explicit state machine (see `Phase`) driving Framing's one framing step (`FrameSpec.step`,
+/// the decisions the servers' decoder takes too) over segments: a message inside one feed is cut
+/// straight from it, the start of one is held until the step's need-more is met. What it holds
+/// is bounded by `maxMessage + 9` bytes whatever the input (`bufferedBytes`):
+/// - a length header is read from its `width` bytes only (`FrameSpec.step`), and the body
 ///   is collected only after the declared length was found plausible (0...maxMessage); a
 ///   negative or over-limit length is reported at once, as an incomplete message holding just
 ///   the header, and nothing of its size is ever allocated;
@@ -184,21 +186,18 @@ public struct MessageFramer: Sendable {
         case .boundary:
             out.append(message(start: gapStart, headerLength: 0, field: nil, body: [], end: end, problems: [.gap]))
         case .header:
-            out.append(message(start: messageStart, headerLength: buffer.count, field: nil, body: [], end: end, problems: [.gap]))
+            out.append(message(start: messageStart, headerLength: buffer.count, field: nil, body: [], end: end,
+                               problems: spec.unfinished(count: buffer.count, last: buffer.last, missing: .gap)))
             buffer.removeAll()
         case let .body(field, declared):
             let headerLength = spec.headerWidth ?? 0
             let declaredEnd = messageStart &+ UInt64(headerLength) &+ UInt64(declared)
+            let problems = spec.unfinished(count: headerLength + buffer.count, last: buffer.last, missing: .gap)
             out.append(message(start: messageStart, headerLength: headerLength, field: field, body: takeBuffer(),
-                               end: min(declaredEnd, end), problems: [.gap]))
-        case .line:
-            let (body, overLimit) = unfinishedLine()
-            out.append(message(start: messageStart, headerLength: 0, field: nil, body: body, end: end, problems: overLimit ? [.lengthOverLimit, .gap] : [.gap]))
-        case .longLine:
-            out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(), end: end, problems: [.lengthOverLimit, .gap]))
-        case let .raw(overLimit):
-            out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(), end: end,
-                               problems: overLimit ? [.lengthOverLimit, .gap] : [.gap]))
+                               end: min(declaredEnd, end), problems: problems))
+        case .line, .longLine, .raw:
+            let (body, problems) = unfinishedBody(missing: .gap)
+            out.append(message(start: messageStart, headerLength: 0, field: nil, body: body, end: end, problems: problems))
         case .resync:
             skippedBytes += UInt64(buffer.count)
             buffer.removeAll()
@@ -217,17 +216,15 @@ public struct MessageFramer: Sendable {
         case .boundary:
             break
         case .header:
-            out.append(message(start: messageStart, headerLength: buffer.count, field: nil, body: [], end: end, problems: [.truncatedHeader]))
+            out.append(message(start: messageStart, headerLength: buffer.count, field: nil, body: [], end: end,
+                               problems: spec.unfinished(count: buffer.count, last: buffer.last, missing: .truncatedBody)))
         case let .body(field, _):
-            out.append(message(start: messageStart, headerLength: spec.headerWidth ?? 0, field: field, body: takeBuffer(), end: end, problems: [.truncatedBody]))
-        case .line:
-            let (body, overLimit) = unfinishedLine()
-            out.append(message(start: messageStart, headerLength: 0, field: nil, body: body, end: end,
-                               problems: overLimit ? [.lengthOverLimit, .truncatedBody] : [.truncatedBody]))
-        case .longLine:
-            out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(), end: end, problems: [.lengthOverLimit, .truncatedBody]))
-        case let .raw(overLimit):
-            out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(), end: end, problems: overLimit ? [.lengthOverLimit] : []))
+            let width = spec.headerWidth ?? 0
+            let problems = spec.unfinished(count: width + buffer.count, last: buffer.last, missing: .truncatedBody)
+            out.append(message(start: messageStart, headerLength: width, field: field, body: takeBuffer(), end: end, problems: problems))
+        case .line, .longLine, .raw:
+            let (body, problems) = unfinishedBody(missing: .truncatedBody)
+            out.append(message(start: messageStart, headerLength: 0, field: nil, body: body, end: end, problems: problems))
         case .resync:
             skippedBytes += UInt64(buffer.count)
         }
@@ -268,11 +265,14 @@ public struct MessageFramer: Sendable {
                 buffer.append(contentsOf: p[i..<(i + take)])
                 i += take
                 guard buffer.count == width else { return }
-                if let field = spec.readField(buffer), spec.isPlausible(field.declared),
-                   !strictResync || (probeStart == 0 && confirmsBoundary(p, declared: field.declared, width: width)) {
+                let probe = buffer.withUnsafeBytes { spec.step($0) }
+                let cut: MessageCut? = switch probe {
+                case let .message(c), let .needMore(_, c?): c
+                default: nil
+                }
+                if let cut, !strictResync || (probeStart == 0 && confirmsBoundary(p, declared: cut.declared, width: width)) {
                     strictResync = false
-                    phase = .header  // resume: the probe is this message's header
-                    headerComplete(field, width: width, into: &out)
+                    headerComplete(cut, width: width, into: &out)  // resume: the probe is this message's header
                 } else {
                     skippedBytes += UInt64(buffer.count)
                     buffer.removeAll(keepingCapacity: true)
@@ -280,39 +280,54 @@ public struct MessageFramer: Sendable {
                 }
             case .boundary:
                 messageStart = base &+ UInt64(i)
-                guard n - i >= width, let field = spec.readField(p, at: i) else {
-                    buffer.append(contentsOf: p[i..<n])
-                    phase = .header
-                    return
-                }
-                i += width
-                guard spec.isPlausible(field.declared) else {
-                    badHeader(field, width: width, into: &out)
-                    continue
-                }
-                let declared = Int(field.declared)
-                if n - i >= declared {
+                let rest = UnsafeRawBufferPointer(rebasing: p[i..<n])
+                switch spec.step(rest) {
+                case let .message(cut):
                     // Fast path: the whole message is in this feed.
-                    out.append(message(start: messageStart, headerLength: width, field: field, body: Array(p[i..<(i + declared)]),
-                                       end: base &+ UInt64(i + declared), problems: []))
-                    i += declared
-                } else {
-                    buffer.append(contentsOf: p[i..<n])
-                    phase = .body(field, declared: declared)
+                    let bodyStart = i + width
+                    i = bodyStart + cut.bodyLength
+                    out.append(message(start: messageStart, headerLength: width, field: cut.field, body: Array(p[bodyStart..<i]),
+                                       end: base &+ UInt64(i), problems: []))
+                case let .problem(problem, cut):
+                    i += width
+                    badHeader(problem, cut, into: &out)
+                case let .needMore(_, cut):
+                    if let cut {
+                        buffer.append(contentsOf: p[(i + width)..<n])
+                        phase = .body(cut.field!, declared: cut.bodyLength)
+                    } else {
+                        buffer.append(contentsOf: rest)
+                        phase = .header
+                    }
                     return
                 }
             case .header:
-                let take = min(width - buffer.count, n - i)
-                buffer.append(contentsOf: p[i..<(i + take)])
-                i += take
-                guard buffer.count == width, let field = spec.readField(buffer) else { return }
-                buffer.removeAll(keepingCapacity: true)
-                if spec.isPlausible(field.declared) {
-                    headerComplete(field, width: width, into: &out)
-                } else {
-                    badHeader(field, width: width, into: &out)
+                // `buffer` holds the header's first bytes, `p[i...]` the rest of what came.
+                let held = buffer.count
+                let step = buffer.withUnsafeBytes { spec.step(UnsafeRawBufferPointer(rebasing: p[i..<n]), held: $0) }
+                let bodyStart = i + width - held
+                switch step {
+                case let .message(cut):
+                    buffer.removeAll(keepingCapacity: true)
+                    i = bodyStart + cut.bodyLength
+                    out.append(message(start: messageStart, headerLength: width, field: cut.field, body: Array(p[bodyStart..<i]),
+                                       end: base &+ UInt64(i), problems: []))
+                    phase = .boundary
+                case let .problem(problem, cut):
+                    i = bodyStart
+                    badHeader(problem, cut, into: &out)
+                case let .needMore(_, cut):
+                    if let cut {
+                        buffer.removeAll(keepingCapacity: true)
+                        buffer.append(contentsOf: p[bodyStart..<n])
+                        phase = .body(cut.field!, declared: cut.bodyLength)
+                    } else {
+                        buffer.append(contentsOf: p[i..<n])
+                    }
+                    return
                 }
             case let .body(field, declared):
+                // The step's need-more is exact: `declared` body bytes make the message.
                 let take = min(declared - buffer.count, n - i)
                 buffer.append(contentsOf: p[i..<(i + take)])
                 i += take
@@ -327,16 +342,15 @@ public struct MessageFramer: Sendable {
         }
     }
 
-    /// A plausible header was read from `buffer` (phase `.header`/probe): start its body.
-    mutating func headerComplete(_ field: FrameSpec.Field, width: Int, into out: inout [FramedMessage]) {
+    /// A probe's plausible header was read from `buffer`: start its body.
+    mutating func headerComplete(_ cut: MessageCut, width: Int, into out: inout [FramedMessage]) {
         buffer.removeAll(keepingCapacity: true)
-        let declared = Int(field.declared)
-        if declared == 0 {
-            out.append(message(start: messageStart, headerLength: width, field: field, body: [],
+        if cut.bodyLength == 0 {
+            out.append(message(start: messageStart, headerLength: width, field: cut.field, body: [],
                                end: messageStart &+ UInt64(width), problems: []))
             phase = .boundary
         } else {
-            phase = .body(field, declared: declared)
+            phase = .body(cut.field!, declared: cut.bodyLength)
         }
     }
 
@@ -352,30 +366,34 @@ public struct MessageFramer: Sendable {
         if end == Int64(n) { return true }
         if end > Int64(n) { return n >= 536 }
         let next = Int(end)
-        guard n - next >= width, let field = spec.readField(p, at: next) else { return false }
-        return spec.isPlausible(field.declared)
+        guard n - next >= width else { return false }
+        if case .problem = spec.step(UnsafeRawBufferPointer(rebasing: p[next..<n])) { return false }
+        return true
     }
 
-    /// A negative or over-limit length: report the header alone, then resync.
-    mutating func badHeader(_ field: FrameSpec.Field, width: Int, into out: inout [FramedMessage]) {
+    /// A negative or over-limit length (the step's problem): report the header alone, then resync.
+    mutating func badHeader(_ problem: FrameProblem, _ cut: MessageCut, into out: inout [FramedMessage]) {
         buffer.removeAll(keepingCapacity: true)
-        let problem: FrameProblem = field.declared < 0 ? .negativeLength : .lengthOverLimit
-        out.append(message(start: messageStart, headerLength: width, field: field, body: [],
-                           end: messageStart &+ UInt64(width), problems: [problem]))
+        out.append(message(start: messageStart, headerLength: cut.headerLength, field: cut.field, body: [],
+                           end: messageStart &+ UInt64(cut.headerLength), problems: [problem]))
         phase = .resync(probing: false)
     }
 
     // MARK: - helpers
 
-    /// The body of a line cut by a gap or the end of the stream. `buffer` may hold one byte more
-    /// than maxMessage (room for the `\r` of a CRLF): when that byte is `\r` it is taken for
-    /// the start of the terminator, otherwise the line is over the limit.
-    mutating func unfinishedLine() -> (body: [UInt8], overLimit: Bool) {
+    /// The body and problems of a line or raw message cut by a gap or the end of the stream
+    /// (`FrameSpec.unfinished` decides). For `.line`, `buffer` may hold one byte more than
+    /// maxMessage (room for the `\r` of a CRLF), which is never part of the body.
+    mutating func unfinishedBody(missing: FrameProblem) -> (body: [UInt8], problems: [FrameProblem]) {
         var body = takeBuffer()
-        guard body.count > spec.maxMessage else { return (body, false) }
-        let overLimit = body.last != 0x0D
-        body.removeLast(body.count - spec.maxMessage)
-        return (body, overLimit)
+        let dropped: Bool  // bytes past the limit were dropped: the message was longer than it holds
+        switch phase {
+        case .longLine, .raw(overLimit: true): dropped = true
+        default: dropped = false
+        }
+        let problems = spec.unfinished(count: dropped ? Int.max : body.count, last: dropped ? nil : body.last, missing: missing)
+        if body.count > spec.maxMessage { body.removeLast(body.count - spec.maxMessage) }
+        return (body, problems)
     }
 
     mutating func takeBuffer() -> [UInt8] {

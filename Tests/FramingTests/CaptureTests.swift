@@ -1,5 +1,6 @@
 import XCTest
 @testable import Framing
+import TestSupport
 
 /// The lesson's real capture, framed as it came (one message a segment), coalesced (sticky) and
 /// split across segments.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Framing
+import TestSupport
 
 final class LineFramingTests: XCTestCase {
     func testCRLFIsStrippedAndOffsetsIncludeTheTerminator() {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Framing
+import TestSupport
 
 /// Each problem kind, for the input that causes it.
 final class ProblemTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Framing
+import TestSupport
 
 /// Encode then frame, for every format × byte order × signedness, fed all at once, one byte at a
 /// time and one message at a time (NIO's ByteToMessageDecoderVerifier).

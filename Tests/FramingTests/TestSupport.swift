@@ -13,19 +13,6 @@ func spec(_ text: String, maxMessage: Int = 1 << 20, includesHeader: Bool = fals
     }
 }
 
-/// Feeds `segments` in order (each one a segment start, offsets contiguous) and finishes.
-func frame(_ spec: FrameSpec, segments: [[UInt8]], finish: Bool = true) -> [FramedMessage] {
-    var framer = MessageFramer(spec: spec)
-    var out: [FramedMessage] = []
-    var offset: UInt64 = 0
-    for segment in segments {
-        out += framer.feed(segment, at: offset)
-        offset += UInt64(segment.count)
-    }
-    if finish { out += framer.finish() }
-    return out
-}
-
 /// Cuts `bytes` at the given sorted cut points.
 func cut(_ bytes: [UInt8], at points: [Int]) -> [[UInt8]] {
     var pieces: [[UInt8]] = []
