@@ -39,8 +39,15 @@ final class ReplayCommandTests: XCTestCase {
             try Server(executable: try CLI.requireTool("python3"), ["-c", script])
         }
 
-        func stop() {
+        /// SIGTERM, then a bounded wait: a server that ignores it is a failure, not a hung suite.
+        func stop(file: StaticString = #filePath, line: UInt = #line) {
             if process.isRunning { process.terminate() }
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                XCTFail("the server did not stop within 10 s of SIGTERM", file: file, line: line)
+            }
             process.waitUntilExit()
         }
     }
