@@ -52,5 +52,17 @@ public struct FrameView: Sendable, Hashable {
 
     public init() {}
 
+    /// Back to `FrameView()`, keeping the storage of its lists for the next frame.
+    public mutating func reset() {
+        session = nil
+        transport = .tcp
+        format = nil
+        guessed = false
+        provisional = false
+        switched = nil
+        if !headers.isEmpty { headers.removeAll(keepingCapacity: true) }
+        if !messages.isEmpty { messages.removeAll(keepingCapacity: true) }
+    }
+
     public var isEmpty: Bool { session == nil && format == nil && messages.isEmpty }
 }

@@ -11,7 +11,9 @@ extension MessageStage {
     /// Starts the view of frame `number`: the events consumed until `endFrame` are its own.
     public func beginFrame(_ number: Int) {
         current = number
-        view = FrameView()
+        // Cleared in place: the caller let go of the last frame's view, so its lists' storage
+        // serves this frame's (no allocation per frame).
+        view.reset()
         if !currentChunks.isEmpty { currentChunks.removeAll(keepingCapacity: true) }
     }
 
@@ -27,8 +29,8 @@ extension MessageStage {
     /// The message this frame's bytes started or continue, still in progress after it.
     func pendingPiece(_ key: DirectionKey) {
         guard let chunk = currentChunk(key), let st = existing(key) else { return }
-        if view.format == nil, let spec = st.spec {
-            view.format = spec.description
+        if view.format == nil, st.spec != nil {
+            view.format = st.formatText
             view.guessed = st.guessed
         }
         guard let p = st.framer?.pending, p.start < chunk.end else { return }

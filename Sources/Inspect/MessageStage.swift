@@ -280,7 +280,7 @@ public final class MessageStage {
             hold(key, st, offset: offset, bytes: bytes, frame: frame, segmentStart: segmentStart)
             return
         }
-        scratch.removeAll(keepingCapacity: true)
+        if !scratch.isEmpty { scratch.removeAll(keepingCapacity: true) }
         bytes.withUnsafeBytes { st.framer!.feed($0, at: offset, segmentStart: segmentStart, into: &scratch) }
         // `raw`: every segment is a message, complete at the segment's end (a data event is the
         // rest of one segment), not at the next one's start.
@@ -346,20 +346,37 @@ public final class MessageStage {
         if st.startsMidStream && !st.skipReported { reportMidStreamSkip(key, st, ended: false) }
         guard !messages.isEmpty else { return }
         for m in messages {
+            // Under `raw`, what was already emitted as provisional messages is not emitted again.
+            let keepsIt = keeps.contains(.messages) && m.end > st.provisionalEnd
+            // The message's frames (and its sticky ones) are gathered only when it is kept; the
+            // frame view needs only how many there are and where the frame in hand falls among
+            // them in ascending order (its first index there: how many are below it).
             var frames: [Int] = []
             var sticky: [Int] = []
+            var lastFrame: Int? = nil
+            var lastSticky: Int? = nil
+            var count = 0, below = 0
+            var hasCurrent = false
             var i = st.chunkHead
             while i < st.chunks.count {
                 let c = st.chunks[i]
                 if c.offset >= m.end { break }
                 if c.end > m.start {
-                    if frames.last != c.frame { frames.append(c.frame) }
+                    if lastFrame != c.frame {
+                        lastFrame = c.frame
+                        count += 1
+                        if c.frame < current { below += 1 } else if c.frame == current { hasCurrent = true }
+                        if keepsIt { frames.append(c.frame) }
+                    }
                     // Sticky: the segment also holds another message — the previous one ending in
                     // it, or the next one starting after this one's end (bytes a bad header made
                     // the framer skip are no message, hence the clean-message condition).
                     let before = c.offset < m.start && st.lastMessageEnd > c.offset
                     let after = c.end > m.end && m.problems.isEmpty
-                    if before || after, sticky.last != c.frame { sticky.append(c.frame) }
+                    if keepsIt, before || after, lastSticky != c.frame {
+                        lastSticky = c.frame
+                        sticky.append(c.frame)
+                    }
                 }
                 i += 1
             }
@@ -370,12 +387,10 @@ public final class MessageStage {
                 st.chunks.removeFirst(st.chunkHead)
                 st.chunkHead = 0
             }
-            var sortedFrames = frames
-            if !isAscending(sortedFrames) { sortedFrames.sort() }
-            if current != 0, let k = sortedFrames.firstIndex(of: current) {
-                let n = sortedFrames.count
-                if view.format == nil, let spec = st.spec {
-                    view.format = spec.description
+            if current != 0, hasCurrent {
+                let n = count, k = below
+                if view.format == nil, st.spec != nil {
+                    view.format = st.formatText
                     view.guessed = st.guessed
                 }
                 if let chunk = currentChunk(key), m.headerLength > 0, m.start >= chunk.offset, m.start < chunk.end,
@@ -386,11 +401,12 @@ public final class MessageStage {
                                            textBytes: m.isValidUTF8 ? m.body : nil, length: m.declaredLength ?? m.body.count, complete: m.complete,
                                            part: n > 1 ? k + 1 : nil, parts: n > 1 ? n : nil, problems: m.problems))
             }
-            // Under `raw`, what was already emitted as provisional messages is not emitted again.
-            guard keeps.contains(.messages), m.end > st.provisionalEnd else { continue }
+            guard keepsIt else { continue }
+            if !isAscending(frames) { frames.sort() }
+            if !isAscending(sticky) { sticky.sort() }
             completed.append(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
-                                         message: m, frames: sortedFrames, format: st.formatText,
-                                         guessed: st.guessed, stickyFrames: isAscending(sticky) ? sticky : sticky.sorted()))
+                                         message: m, frames: frames, format: st.formatText,
+                                         guessed: st.guessed, stickyFrames: sticky))
         }
     }
 

@@ -59,14 +59,17 @@ public final class TCPReassembler {
     /// Hands each pending event to `body`, then clears them, reusing the buffer (no allocation).
     /// `body` must not call back into this reassembler.
     public func drainEvents(_ body: (StreamEvent) throws -> Void) rethrows {
+        // Most segments produce no event, and most others one: nothing is copied or cleared for
+        // nothing, and each event is moved out (no retain and release of its bytes).
+        if engine.out.pending.isEmpty { return }
         var events: [StreamEvent] = []
         swap(&events, &engine.out.pending)
         defer {
-            // `events` is unique again here: clearing it keeps its capacity for the next segment.
-            events.removeAll(keepingCapacity: true)
+            // `events` is empty and unique again here: its capacity serves the next segment.
             swap(&events, &engine.out.pending)
         }
-        for e in events { try body(e) }
+        if events.count > 1 { events.reverse() }
+        while let e = events.popLast() { try body(e) }
     }
 
     /// End of capture: delivers whatever can be delivered, reports the remaining holes as gaps,

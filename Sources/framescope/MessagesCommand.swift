@@ -148,7 +148,7 @@ struct MessagesCommand: ParsableCommand {
         while !printer.outputClosed {
             do {
                 guard let raw = try input.next() else { return nil }
-                inspector.inspect(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: input.frameNumber, timestamp: raw.timestamp, into: &frame)
+                inspector.feed(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: input.frameNumber, timestamp: raw.timestamp, into: &frame)
                 after()
             } catch {
                 return error

@@ -47,7 +47,12 @@ final class MessagesOrderTests: XCTestCase {
         let deadline = Date().addingTimeInterval(30)
         while p.isRunning && Date() < deadline && !sawSpill {
             let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(p.processIdentifier)/fd")) ?? []
-            sawSpill = fds.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(p.processIdentifier)/fd/\($0)"))?.contains("framescope-spill") == true }
+            // The spill file: named framescope-spill-… until it is unlinked, or (O_TMPFILE) never
+            // named, "#inode (deleted)" in the temporary directory.
+            sawSpill = fds.contains {
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(p.processIdentifier)/fd/\($0)") else { return false }
+                return target.contains("framescope-spill") || target.hasPrefix(tmp.path + "/#")
+            }
             if !sawSpill { usleep(2_000) }
         }
         if p.isRunning { kill(p.processIdentifier, SIGKILL) }
