@@ -31,7 +31,7 @@ let package = Package(
         // Pure Swift decoder: bytes in, layers out. No libpcap, no sockets, no Foundation networking.
         .target(name: "Wire", path: "Sources/Wire"),
         // The only module that talks to libpcap (live capture, BPF) and reads/writes capture files.
-        .target(name: "Capture", dependencies: ["CPcap", "Wire"], path: "Sources/Capture"),
+        .target(name: "Capture", dependencies: ["CPcap", "Wire", "Sockets"], path: "Sources/Capture"),
         // Blocking loopback client sockets with every wait bounded: the chat client, the fuzzer and
         // replay share them, so FuzzDriver and Replay need no NIO.
         .target(name: "Sockets", path: "Sources/Sockets"),

@@ -23,5 +23,6 @@
 //   PcapFileReader.swift  native pcap and pcapng reader
 //   PcapWriter.swift      classic pcap writer, and a ring of files like tcpdump -C -W
 //   RawFrame.swift        what every source hands out
+//   Recording.swift       frames collected on `lo` while some work runs (replay -w, fuzz records, demo)
 //   FileIO.swift          open/read/write/close with EINTR loops
 //   PcapError.swift       the module's one error type

@@ -15,46 +15,6 @@ import Wire
 // re-run is the only way to hold exactly this case's connection and the probe that judged it,
 // and it checks once more that the finding reproduces.
 
-/// Captures on `lo` with a BPF filter while `work` runs on another thread, then writes what was
-/// captured to `path`. Returns `work`'s result and the frames written, or why nothing could be
-/// captured (no permission: the reason says how to grant it).
-enum LoopbackRecorder {
-    static func record<T: Sendable>(filter: String, path: String, work: @escaping @Sendable () -> T) -> (T, frames: Int, error: String?) {
-        let capture: LiveCapture
-        do {
-            capture = try LiveCapture(interface: "lo", bufferSize: 8 << 20, timeoutMilliseconds: 50, filter: filter)
-        } catch {
-            return (work(), 0, error.description)
-        }
-        defer { capture.close() }
-        let box = ResultBox<T>()
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            box.value = work()
-            done.signal()
-        }
-        var finished = false
-        let frames = collectFrames(from: capture, settle: 0.2, giveUp: 120, maxFrames: 200_000) {
-            if !finished { finished = done.wait(timeout: .now()) == .success }
-            return finished
-        }
-        if !finished { done.wait() }
-        do {
-            let writer = try PcapWriter(path: path, linkType: capture.linkType, snaplen: capture.snaplen)
-            for f in frames { try f.withRaw { try writer.write($0) } }
-            try writer.close()
-        } catch {
-            return (box.value!, 0, "\(error)")
-        }
-        return (box.value!, frames.count, nil)
-    }
-}
-
-/// A value written once by a worker thread and read after it signalled.
-private final class ResultBox<T>: @unchecked Sendable {
-    var value: T?
-}
-
 extension CaseRecord {
     /// Reads DIR/case.json (or the file itself).
     static func load(_ path: String) throws -> CaseRecord {
