@@ -18,6 +18,7 @@
 //   FuzzCase.swift         a case: bytes, write boundaries, close mode; families
 //   Catalogue.swift        the deterministic catalogue for a spec
 //   Mutator.swift          seeded random mutation
+//   FromCapture.swift      a captured conversation as the seed (`--from`); CaseSource
 //   FrameSpec+Fuzz.swift   messages past the limit, for the fuzzer only
 //   Verdict.swift          verdicts, causes, failures, explanations
 //   Finding.swift          failures grouped into findings by signature
