@@ -79,6 +79,11 @@ struct ConversationProbe: Sendable {
         let seconds = monotonicSeconds() - started
         if o.couldNotRun { return (.refused(o.problem ?? "could not connect"), seconds) }
         let captured = conversation.serverMessages.count
+        // A reset before the answers are all in is a refusal, as for the probe of the other
+        // oracles: the server died (or is dying) under it.
+        if o.reset && o.replayed.count < captured {
+            return (.refused("the connection was reset after \(o.replayed.count) of the \(captured) captured answers"), 0)
+        }
         if o.replayed.isEmpty && captured > 0 {
             // Nothing came: silent when every write went out, else the server ended the connection.
             return (o.sent == o.toSend ? .silent : .closed, 0)
