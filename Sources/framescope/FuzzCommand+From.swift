@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import Framing
 import Fuzz
+import FuzzDriver
 import Replay
 
 /// A capture read once into its conversations, as `replay` plans them (Replay's planner); a
@@ -25,6 +26,29 @@ func plannedConversations(file: String, framing: FramingChoice) throws -> [Repla
 }
 
 extension FuzzCommand {
+    /// `fuzz --help`'s paragraph on `--from` and `--oracle replay`.
+    static let fromDiscussion = """
+        --from FILE [--stream N] seeds the cases with a captured conversation (a TCP stream, or a \
+        UDP flow with --udp; the first with client messages unless --stream says), framed as \
+        --framing says or as auto finds it in the capture. Case from/k:ID plays the client's \
+        messages before message k exactly as captured (their write boundaries kept), then, in \
+        message k's place, catalogue case ID (from/3:cut-header-1/1), message k itself at other \
+        write boundaries (own-dribble, own-split, own-sticky: these must get the captured \
+        answers), or message k mutated (from/k:mut/N); every k, so a bug behind a login is \
+        reached. The answers the capture shows before message k must come as captured. \
+        --oracle replay (the default with --from): after every case a fresh connection replays \
+        the whole conversation unmutated, as replay does, and must get the captured answers, \
+        compared as replay compares them; alive but answering differently is wrong. Before the \
+        run the conversation is replayed twice: a server that does not answer it the same way \
+        both times, or not as captured (timestamps, random ids, a counter), is said on standard \
+        error and judged with --oracle reply instead: as many answers as captured, whatever \
+        their bytes. Minimisation may drop earlier messages the bug does not need.
+        """
+
+    static func limitNotLearned(_ config: FuzzConfig) -> String {
+        "with --from the server's limit is not learned (its messages need not be echoed); the limit-relative cases use \(config.spec.maxMessage) bytes (--max-message to say it)"
+    }
+
     /// `--from FILE [--stream N]`: the chosen TCP stream (or UDP flow with `--udp`) with client
     /// messages, framed as `--framing` says or as `auto` finds it; the first one without
     /// `--stream`. A capture that cannot be read or has no such stream is a usage error (exit 2).

@@ -48,21 +48,7 @@ struct FuzzCommand: ParsableCommand {
         standard error is split by family. A finding whose case, played alone again, comes back \
         fewer than 2 times of 3 is listed apart as unconfirmed and does not fail the run.
 
-        --from FILE [--stream N] seeds the cases with a captured conversation (a TCP stream, or a \
-        UDP flow with --udp; the first with client messages unless --stream says), framed as \
-        --framing says or as auto finds it in the capture. Case from/k:ID plays the client's \
-        messages before message k exactly as captured (their write boundaries kept), then, in \
-        message k's place, catalogue case ID (from/3:cut-header-1/1), message k itself at other \
-        write boundaries (own-dribble, own-split, own-sticky: these must get the captured \
-        answers), or message k mutated (from/k:mut/N); every k, so a bug behind a login is \
-        reached. The answers the capture shows before message k must come as captured. \
-        --oracle replay (the default with --from): after every case a fresh connection replays \
-        the whole conversation unmutated, as replay does, and must get the captured answers, \
-        compared as replay compares them; alive but answering differently is wrong. Before the \
-        run the conversation is replayed twice: a server that does not answer it the same way \
-        both times, or not as captured (timestamps, random ids, a counter), is said on standard \
-        error and judged with --oracle reply instead: as many answers as captured, whatever \
-        their bytes. Minimisation may drop earlier messages the bug does not need.
+        \(fromDiscussion)
 
         Without --max-message the server's limit is learned first: the largest valid message it \
         answers right, by a bounded search; the limit-relative cases use it.
@@ -212,9 +198,7 @@ struct FuzzCommand: ParsableCommand {
             printList(config)
             return
         }
-        if config.from != nil && config.maxMessage == nil {
-            Terminal.error("with --from the server's limit is not learned (its messages need not be echoed); the limit-relative cases use \(config.spec.maxMessage) bytes (--max-message to say it)")
-        }
+        if config.from != nil && config.maxMessage == nil { Terminal.error(Self.limitNotLearned(config)) }
         let language = lang.flatMap(TextLanguage.init(rawValue:)) ?? TextLanguage.fromEnvironment(ProcessInfo.processInfo.environment)
         let quiet = self.quiet
         let engine = FuzzEngine(config: config) { line in if !quiet { Progress.clear(); Terminal.error(line) } }
