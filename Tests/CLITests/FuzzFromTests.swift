@@ -82,6 +82,29 @@ final class FuzzFromTests: XCTestCase {
         }
     }
 
+    /// A seed that cannot be had, and options that need --from, are usage errors: exit 2.
+    func testUsageErrorsAboutTheSeedExitTwo() throws {
+        let line = CLI.capture("line-chat.pcap")
+        let runs: [([String], String)] = [
+            (["--oracle", "replay"], "replay needs --from"),
+            (["--stream", "1"], "--stream chooses a stream of --from"),
+            (["--from", "/nonexistent/x.pcap"], "cannot open"),
+            (["--from", line, "--stream", "7"], "no TCP stream 7 with client messages (these have: 0)"),
+            (["--from", line, "--udp"], "no UDP flow with client messages"),
+            (["--from", line, "--expect", "x"], "--expect needs --oracle echo or reply"),
+        ]
+        for (args, said) in runs {
+            let r = try CLI.run(["fuzz", "127.0.0.1:9", "--list"] + args)
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(said), "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stdout, "", "\(args)")
+        }
+        // The capture's framing is found there (line), and the ids name k.
+        let list = try CLI.run(["fuzz", "127.0.0.1:9", "--list", "--from", line, "--families", "line"])
+        XCTAssertEqual(list.status, 0, list.stderr)
+        XCTAssertTrue(list.stdout.contains(" from/5:no-newline/1 line fin "), list.stdout)
+    }
+
     // MARK: - a bug behind a login
 
     func testALoginCapturedLiveLetsTheFuzzerReachTheBugBehindIt() throws {
