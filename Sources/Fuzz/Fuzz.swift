@@ -25,6 +25,7 @@
 //   Evidence.swift         what is kept per finding (minimised input, pcap, record)
 //   Report.swift           the run's results and the JSON report; the terminal table
 //   Report+Amend.swift     taking back a recorded verdict
+//   Report+From.swift      the oracle of a `--from` run, in the JSON report
 //   Summary.swift          the terminal summary of the findings
 //   HTMLReport.swift       the self-contained HTML page
 //   JSONValue.swift        a JSON value: pretty-printed, and parsed back (case.json, SARIF)

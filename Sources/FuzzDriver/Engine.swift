@@ -264,6 +264,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         let catalogue = config.caseSource(options)
         report = FuzzReport(target: currentAddress?.description ?? config.address.description, transport: config.udp ? "udp" : "tcp",
                             format: config.spec.description, seed: config.seed, limit: limit, limitLearned: learned)
+        if let probe = driver.conversationProbe { (report.oracle, report.oracleFallback) = (probe.exact ? "replay" : "reply", probe.fallback) }
         let total = catalogue.count(limit: config.cases)
         progressLock.withLock { _ in totalCount = total }
         leakBase = pid.flatMap(ProcStats.sample)

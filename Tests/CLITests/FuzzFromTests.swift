@@ -168,6 +168,8 @@ final class FuzzFromTests: XCTestCase {
         XCTAssertEqual(fixed.status, 0, fixed.stdout + fixed.stderr)
         XCTAssertEqual(fixed.failures.count, 0, "\(fixed.failures)")
         XCTAssertFalse(fixed.stderr.contains("falling back"), fixed.stderr)
+        XCTAssertEqual(fixed.report["oracle"] as? String, "replay")
+        XCTAssertNil(fixed.report["oracle_fallback"])
     }
 
     // MARK: - answers that change every time
@@ -186,6 +188,8 @@ final class FuzzFromTests: XCTestCase {
         XCTAssertTrue(said.first?.contains("the same way twice") ?? false, run.stderr)
         XCTAssertEqual(run.failures.count, 0, "\(run.failures)")
         XCTAssertGreaterThan(run.report["cases"] as? Int ?? 0, 0)
+        XCTAssertEqual(run.report["oracle"] as? String, "reply")
+        XCTAssertTrue((run.report["oracle_fallback"] as? String ?? "").contains("the same way twice"), "\(run.report)")
     }
 
     // MARK: - a line-framed conversation
