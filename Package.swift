@@ -58,10 +58,11 @@ let package = Package(
         .target(name: "Inspect", dependencies: ["Wire", "Streams", "Framing"], path: "Sources/Inspect"),
         // The fuzzer's pure part: case catalogue, mutations, case identity, verdicts, the report.
         .target(name: "Fuzz", dependencies: ["Framing", "Render"], path: "Sources/Fuzz"),
-        // The fuzzer's I/O part: playing cases on sockets, the oracle, target control, the run.
+        // The fuzzer's I/O part: playing cases on sockets, the oracle, target control, the run;
+        // Replay plays a captured conversation as the oracle of `fuzz --from`.
         .target(
             name: "FuzzDriver",
-            dependencies: ["Fuzz", "Framing", "Render", "Sockets", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: ["Fuzz", "Framing", "Render", "Sockets", "Replay", .product(name: "Subprocess", package: "swift-subprocess")],
             path: "Sources/FuzzDriver"
         ),
         // Replay: a captured conversation's client side planned from decoded frames (pure), played

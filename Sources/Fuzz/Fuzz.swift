@@ -18,12 +18,14 @@
 //   FuzzCase.swift         a case: bytes, write boundaries, close mode; families
 //   Catalogue.swift        the deterministic catalogue for a spec
 //   Mutator.swift          seeded random mutation
+//   FromCapture.swift      a captured conversation as the seed (`--from`); CaseSource
 //   FrameSpec+Fuzz.swift   messages past the limit, for the fuzzer only
 //   Verdict.swift          verdicts, causes, failures, explanations
 //   Finding.swift          failures grouped into findings by signature
 //   Evidence.swift         what is kept per finding (minimised input, pcap, record)
 //   Report.swift           the run's results and the JSON report; the terminal table
 //   Report+Amend.swift     taking back a recorded verdict
+//   Report+From.swift      the oracle of a `--from` run, in the JSON report
 //   Summary.swift          the terminal summary of the findings
 //   HTMLReport.swift       the self-contained HTML page
 //   JSONValue.swift        a JSON value: pretty-printed, and parsed back (case.json, SARIF)

@@ -15,15 +15,19 @@ struct Mutator: Sendable {
                 0xffff_ffff, .max, l &- 1, l, l &+ 1, UInt64(bitPattern: -1), UInt64(bitPattern: -2)]
     }
 
-    func mutation(_ n: Int) -> FuzzCase {
-        var rng = SeededGenerator(seed: options.seed &* 0x2545_F491_4F6C_DD1D ^ UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9)
+    /// Mutation `n`: of 1 to 3 small random valid messages, or (`base`, for `fuzz --from`) of
+    /// one captured message as it was on the wire; `salt` tells bases apart.
+    func mutation(_ n: Int, base: [UInt8]? = nil, salt: UInt64 = 0) -> FuzzCase {
+        var rng = SeededGenerator(seed: options.seed &* 0x2545_F491_4F6C_DD1D ^ UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9 ^ salt &* 0xD1B5_4A32_D192_ED03)
         _ = rng.next()
         // 1 to 3 valid messages of 0 to 24 printable bytes (about 20-byte frames).
         var messages: [[UInt8]] = []
-        for _ in 0..<Int.random(in: 1...3, using: &rng) {
-            messages.append((0..<Int.random(in: 0...24, using: &rng)).map { _ in UInt8.random(in: 0x21...0x7e, using: &rng) })
+        if base == nil {
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                messages.append((0..<Int.random(in: 0...24, using: &rng)).map { _ in UInt8.random(in: 0x21...0x7e, using: &rng) })
+            }
         }
-        let frames = messages.map { encode($0) }
+        let frames = base.map { [$0] } ?? messages.map { encode($0) }
         var bytes = frames.flatMap { $0 }
         var done: [String] = []
         for _ in 0..<Int.random(in: 1...3, using: &rng) {
@@ -56,7 +60,7 @@ struct Mutator: Sendable {
             }
         }
         return FuzzCase(id: "mut/\(n)", family: .mutation, writes: writes, close: close,
-                        note: "\(messages.count) valid message(s), then: " + done.joined(separator: "; "))
+                        note: (base == nil ? "\(messages.count) valid message(s), then: " : "mutated: ") + done.joined(separator: "; "))
     }
 
     func encode(_ body: [UInt8]) -> [UInt8] { spec.frameIgnoringLimit(body) ?? body }

@@ -21,6 +21,9 @@ public struct FuzzReport: Sendable {
     public var restarts = 0
     /// Why the run ended before its case count, if it did (`the target did not recover …`).
     public var stoppedEarly: String?
+    /// The oracle that judged the run and why `replay` fell back, with `--from` (Report+From.swift).
+    public var oracle: String?
+    public var oracleFallback: String?
     /// Evidence for each distinct finding, by the case id of its first failure.
     public var evidence: [String: FindingEvidence] = [:]
     /// The language of the `explanation` field (both languages are in `explanations`).
@@ -219,6 +222,7 @@ public struct FuzzReport: Sendable {
             out.write(", \"stopped_early\": ")
             out.jsonString(s)
         }
+        writeOracle(out)
         out.write("}\n")
         return out.withBytes { Array($0) }
     }

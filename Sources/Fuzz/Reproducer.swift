@@ -19,6 +19,9 @@ public struct Reproducer: Sendable {
     public var exec: String?
     public var pid: Int32?
     public var allowRemote = false
+    /// `--from FILE` and `--stream N`: the captured conversation the case ids are of.
+    public var from: String?
+    public var stream: Int?
 
     public init(address: String, framing: String, maxMessage: Int, seed: UInt64, hold: Double) {
         self.address = address
@@ -32,6 +35,7 @@ public struct Reproducer: Sendable {
     /// for a POSIX shell where it needs it.
     public func command(for c: FuzzCase) -> String {
         var words = ["framescope", "fuzz", address, udp ? "--udp" : "--tcp", "--framing", shellQuoted(framing)]
+        if let f = from { words += ["--from", shellQuoted(f)] + (stream.map { ["--stream", String($0)] } ?? []) }
         if lengthIncludesHeader { words.append("--length-includes-header") }
         words += ["--max-message", String(maxMessage), "--seed", String(seed), "--replay", shellQuoted(c.id), "--times", "3"]
         if oracle != "echo" { words += ["--oracle", oracle] }

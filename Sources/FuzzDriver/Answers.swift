@@ -8,12 +8,16 @@ import Render
 
 /// `--oracle`: what counts as a right answer.
 public enum OracleMode: String, Sendable, CaseIterable {
-    /// The same body back, framed the same way (the reference servers' echo).
+    /// The same body back, framed the same way (the reference servers' echo). (With `--from`,
+    /// and with `replay`, a case's `expected` are the answers themselves: the capture's.)
     case echo
     /// Any well-formed message back (one per message sent); with `--expect`, that text.
     case reply
     /// Only that connections are accepted.
     case connect
+    /// `--from`: the captured conversation replayed on a fresh connection gets the captured
+    /// answers (the default with `--from`).
+    case replay
 }
 
 /// What a right answer to `body` is.
@@ -40,7 +44,7 @@ struct AnswerRule: Sendable {
             }
             return out
         }
-        return mode == .echo ? body : nil
+        return mode == .echo || mode == .replay ? body : nil
     }
 }
 

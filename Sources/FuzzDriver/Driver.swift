@@ -52,8 +52,10 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
     var endpoints: [ClientEndpoint]
     let spec: FrameSpec
     let udp: Bool
-    let rule: AnswerRule
+    var rule: AnswerRule  // set before the run: `fuzz --from` may fall back to `reply`
     let probeText: String
+    /// `fuzz --from`: the probe is the captured conversation, replayed (ReplayOracle.swift).
+    var conversationProbe: ConversationProbe?
     private let nonceLock = Mutex<Void>(())
     private var nonceCounter: UInt64 = 0
     private let nonceSalt = UInt64.random(in: 0...UInt64.max)
@@ -88,6 +90,7 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
     /// The probe, and how long its connection took to be made (the whole timeout when it was
     /// not made: a dropped SYN is retried only after about 1 s).
     func timedProbe(timeout: Double) -> (outcome: ProbeOutcome, connectSeconds: Double) {
+        if let c = conversationProbe { return c.play(endpoints: endpoints, timeout: timeout) }
         let started = monotonicSeconds()
         let socket: ClientSocket
         do {

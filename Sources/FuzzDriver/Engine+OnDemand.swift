@@ -91,7 +91,13 @@ extension FuzzEngine {
         var hold = holdTime
         // The valid messages a right server answers, for candidates with other bytes: what the
         // framing finds in them (only when the original judged its own answers).
-        let judgesAnswers = !original.expected.isEmpty
+        // With `--from` the right answers are the capture's, known only for the writes as
+        // captured: a candidate with other writes is judged by the oracle alone.
+        let judgesAnswers = !original.expected.isEmpty && config.from == nil
+        func expected(_ c: FuzzCase) -> [[UInt8]] {
+            if judgesAnswers { return Self.validBodies(in: c, spec: config.spec, udp: config.udp) }
+            return c.writes == original.writes ? original.expected : []
+        }
         func budgetLeft() -> Bool {
             if tries >= maxTries { cutShort = cutShort ?? "\(maxTries) tries"; return false }
             if deadline.hasPassed { cutShort = cutShort ?? "\(Int(seconds)) s"; return false }
@@ -101,7 +107,7 @@ extension FuzzEngine {
             guard budgetLeft() else { return false }
             tries += 1
             var candidate = c
-            if judgesAnswers { candidate.expected = Self.validBodies(in: c, spec: config.spec, udp: config.udp) }
+            candidate.expected = expected(c)
             candidate.id = original.id + "~min\(tries)"
             func same() -> Bool {
                 let j = judge(candidate, hold: h, lookForLeak: verdict == .leak)
@@ -155,7 +161,7 @@ extension FuzzEngine {
             while h / 2 >= max(0.05, timeout * 2) && fails(best, hold: h / 2) { h /= 2 }
             hold = h
         }
-        if judgesAnswers { best.expected = Self.validBodies(in: best, spec: config.spec, udp: config.udp) }
+        best.expected = expected(best)
         // Confirm: the minimised case alone, once more, outside the budget.
         tries += 1
         var confirm = best

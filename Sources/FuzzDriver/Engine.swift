@@ -6,6 +6,7 @@ import Sockets
 import Foundation
 import Framing
 import Fuzz
+import Replay
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -34,6 +35,8 @@ public struct FuzzConfig: Sendable {
     public var timeout: Double?
     /// How long hold cases keep their connections open (at least twice the timeout).
     public var hold = 0.5
+    /// `--from`: the captured conversation that seeds the cases and, replayed, is the oracle.
+    public var from: ReplayConversation?
 
     public init(address: ChatAddress, spec: FrameSpec) {
         self.address = address
@@ -119,7 +122,9 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         driver = Driver(endpoints: endpoints, spec: config.spec, udp: config.udp,
                         rule: AnswerRule(mode: config.oracle, expect: config.expect), probeText: config.probe)
         currentAddress = address
+        installConversationProbe()
         if target != nil { try waitAccepting(seconds: 10) }
+        checkConversationStability()
         try baseline()
     }
 
@@ -141,7 +146,11 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
                 throw TargetError("the target `\(t.command)` \(t.lastExit ?? "ended") before accepting connections" + Self.lastWords(t))
             }
             if config.udp {
-                if driver.probe(timeout: 0.2).isAnswered { return }
+                // Any answer says it is up; a wrong one is the baseline's to report.
+                switch driver.probe(timeout: 0.2) {
+                case .answered, .wrong: return
+                default: break
+                }
             } else if let s = try? driver.connect(timeout: 0.5) {
                 s.closeNow()
                 return
@@ -167,6 +176,8 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
                 throw TargetError("\(currentAddress!) accepts but did not answer probe \(i + 1) within 2 s; check --framing, --oracle and --expect")
             case .closed:
                 throw TargetError("\(currentAddress!) closed the probe's connection without answering; check --framing, --oracle and --expect")
+            case .wrong(let why) where driver.conversationProbe != nil:
+                throw TargetError("\(currentAddress!) does not answer the captured conversation as the oracle expects (\(driver.rule.mode == .reply ? "reply" : "replay")): \(why)")
             case .wrong(let why):
                 var hint = ""
                 if let (sent, got) = driver.sampleAnswer(timeout: 2), let s = String(validating: sent, as: UTF8.self),
@@ -182,7 +193,7 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         timeout = config.timeout ?? min(2, max(0.2, p99 * 20 + 0.05))
         holdTime = max(config.hold, 2 * timeout + 0.05)
         // The cost of one more message in a write, for judging the case's own answers.
-        if config.oracle != .connect && !config.udp && config.spec.kind != .raw {
+        if config.oracle != .connect && !config.udp && config.spec.kind != .raw && config.from == nil {
             let bodies = (0..<50).map { Array("baseline \($0)".utf8) }
             let c = FuzzCase(id: "baseline", family: .writeBoundaries, writes: [bodies.flatMap { driver.encode($0) }], close: .fin,
                              expected: bodies, note: "")
@@ -195,6 +206,8 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
     /// tries); `nil` when it cannot be learned with this oracle.
     func learnLimit() -> Int? {
         guard config.oracle != .connect, config.spec.kind != .raw || config.udp else { return nil }
+        // A captured conversation's server need not echo, nor answer before its login.
+        if config.from != nil { return nil }
         // With any answer taken as right, a refusal ("error: too long") looks like an answer.
         if config.oracle == .reply && config.expect == nil {
             log("the server's limit is not learned with --oracle reply and no --expect (a refusal is an answer too); the limit-relative cases use --max-message's default, \(config.spec.maxMessage) bytes")
@@ -248,9 +261,10 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         self.limit = limit
         var options = config.catalogueOptions
         options.limit = limit
-        let catalogue = Catalogue(options)
+        let catalogue = config.caseSource(options)
         report = FuzzReport(target: currentAddress?.description ?? config.address.description, transport: config.udp ? "udp" : "tcp",
                             format: config.spec.description, seed: config.seed, limit: limit, limitLearned: learned)
+        if let probe = driver.conversationProbe { (report.oracle, report.oracleFallback) = (probe.exact ? "replay" : "reply", probe.fallback) }
         let total = catalogue.count(limit: config.cases)
         progressLock.withLock { _ in totalCount = total }
         leakBase = pid.flatMap(ProcStats.sample)

@@ -13,7 +13,9 @@
 // 4. --exec runs `/bin/sh -c 'exec CMD'` in its own process group; a restart or the end of the run
 //    stops the whole group, and its pipes are always drained.
 // 5. The cases, the verdict and cause names and the report's shape come from the Fuzz module;
-//    answers are cut into messages by the Framing module. This module plays and observes.
+//    answers are cut into messages by the Framing module; with --from, the captured
+//    conversation is planned, played and compared by the Replay module. This module plays and
+//    observes.
 //
 // Not yet: it depends on Chat (and so on SwiftNIO) for its client sockets, and imports Foundation
 // (docs/DESIGN.md "Not yet true").
@@ -24,6 +26,7 @@
 //   Engine+OnDemand.swift   one case on demand: replay, recording, minimisation
 //   Engine+Recovery.swift   recovery, restarts, leak watch
 //   Driver.swift            one case on the wire; the probe
-//   Answers.swift           judging answers (--oracle echo|reply|connect)
+//   Answers.swift           judging answers (--oracle echo|reply|connect|replay)
+//   ReplayOracle.swift      --from: the seed from a captured conversation, the conversation as the probe
 //   ExecTarget.swift        --exec: start, drain, signal, reap
 //   ProcStats.swift         what /proc says about the target

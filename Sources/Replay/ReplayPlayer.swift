@@ -25,6 +25,8 @@ public struct ReplayOutcome: Sendable {
     public var problem: String?
     /// The replay could not start (nothing listening, refused): exit status 2.
     public var couldNotRun = false
+    /// The server reset the connection (or, UDP, an ICMP unreachable came).
+    public var reset = false
 }
 
 /// Plays conversations to a live server on blocking sockets; every wait is bounded.
@@ -90,6 +92,7 @@ public struct ReplayPlayer: Sendable {
                     }
                 case .reset:
                     ended = true
+                    out.reset = true
                     if out.problem == nil {
                         out.problem = c.transport == .udp && out.sent <= 1 && answers.isEmpty
                             ? "nothing listening (ICMP port unreachable)" : "the server reset the connection after \(out.sent) of \(units.count) writes"

@@ -5,6 +5,7 @@ import Foundation
 import Framing
 import Fuzz
 import FuzzDriver
+import Replay
 import Sockets
 #if canImport(Glibc)
 import Glibc
@@ -46,6 +47,8 @@ struct FuzzCommand: ParsableCommand {
         reached by several families is one finding that lists them; only a crash with nothing on \
         standard error is split by family. A finding whose case, played alone again, comes back \
         fewer than 2 times of 3 is listed apart as unconfirmed and does not fail the run.
+
+        \(fromDiscussion)
 
         Without --max-message the server's limit is learned first: the largest valid message it \
         answers right, by a bounded search; the limit-relative cases use it.
@@ -95,8 +98,14 @@ struct FuzzCommand: ParsableCommand {
     @Flag(help: "UDP: one datagram per message.")
     var udp = false
 
-    @Option(help: ArgumentHelp("The target's framing: a struct-style length format ('!I', '<i', 'H', 'Q', …), line, or raw (unframed).", valueName: "SPEC"))
-    var framing = "!I"
+    @Option(help: ArgumentHelp("The target's framing: a struct-style length format ('!I', '<i', 'H', 'Q', …), line, or raw (unframed); default '!I', or with --from the capture's (auto: as guessed there).", valueName: "SPEC"))
+    var framing: String?
+
+    @Option(help: ArgumentHelp("Seed the cases with a captured conversation (pcap/pcapng): its client messages before message k replayed as captured, message k mutated, for every k; its answers are the oracle (see above).", valueName: "FILE"))
+    var from: String?
+
+    @Option(help: "With --from: this TCP stream (or UDP flow with --udp); default the first with client messages.")
+    var stream: Int?
 
     @Option(help: "The server's largest message body, for the limit-relative cases (default: learn it).")
     var maxMessage: Int?
@@ -122,8 +131,8 @@ struct FuzzCommand: ParsableCommand {
     @Option(help: "The target's process id, to watch it for crashes and leaks.")
     var pid: Int32?
 
-    @Option(help: "echo, reply or connect (see above).")
-    var oracle = "echo"
+    @Option(help: "echo, reply, connect, or with --from replay (see above); default echo, with --from replay.")
+    var oracle: String?
 
     @Option(help: ArgumentHelp("The probe message's text (a nonce is appended).", valueName: "TEXT"))
     var probe = "probe"
@@ -189,6 +198,7 @@ struct FuzzCommand: ParsableCommand {
             printList(config)
             return
         }
+        if config.from != nil && config.maxMessage == nil { Terminal.error(Self.limitNotLearned(config)) }
         let language = lang.flatMap(TextLanguage.init(rawValue:)) ?? TextLanguage.fromEnvironment(ProcessInfo.processInfo.environment)
         let quiet = self.quiet
         let engine = FuzzEngine(config: config) { line in if !quiet { Progress.clear(); Terminal.error(line) } }
@@ -199,6 +209,8 @@ struct FuzzCommand: ParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(2)
         }
+        // Said even with --quiet: it changes what the verdicts mean.
+        if let why = engine.oracleFallback { Terminal.error("fuzz --from: \(why); falling back to --oracle reply (any well-formed answers, as many as captured)") }
         StopSignal.install(restart: true)
         Thread.detachNewThread {
             StopSignal.wait()
@@ -244,7 +256,7 @@ struct FuzzCommand: ParsableCommand {
             var options = config.catalogueOptions
             options.families = []
             options.limit = config.maxMessage ?? config.spec.maxMessage
-            guard let c = Catalogue(options).case(id: what) else {
+            guard let c = config.caseSource(options).case(id: what) else {
                 Terminal.error("--replay: no case '\(what)' in the catalogue for \(config.udp ? "UDP" : "TCP") with --framing \(config.spec), --seed \(config.seed), --max-message \(options.limit) (list them with --list; or give a record folder)")
                 throw ExitCode(2)
             }
@@ -268,15 +280,21 @@ struct FuzzCommand: ParsableCommand {
         guard let addr = parsed else { throw ValidationError("'\(address)' is not HOST:PORT (127.0.0.1:9000, [::1]:9000)") }
         if addr.port == 0 && exec == nil && !list { throw ValidationError("port 0 means 'read it from the target', which needs --exec") }
         if let m = maxMessage, !(0...(1 << 30)).contains(m) { throw ValidationError("--max-message must be 0 to 1073741824") }
-        let spec: FrameSpec
+        var spec: FrameSpec
         do {
-            spec = try FrameSpec(parsing: framing, maxMessage: maxMessage ?? FrameSpec.defaultMaxMessage, lengthIncludesHeader: lengthIncludesHeader)
+            spec = try FrameSpec(parsing: framing ?? (from == nil ? "!I" : "auto"), maxMessage: maxMessage ?? FrameSpec.defaultMaxMessage, lengthIncludesHeader: lengthIncludesHeader)
         } catch {
             throw ValidationError(error.description)
         }
+        if stream != nil && from == nil { throw ValidationError("--stream chooses a stream of --from FILE") }
+        let captured = try from.map { try seedConversation($0, maxMessage: maxMessage ?? FrameSpec.defaultMaxMessage) }
+        if let c = captured { spec = c.spec.kind == .auto ? FrameSpec(.raw, maxMessage: spec.maxMessage) : c.spec }
         if spec.kind == .auto { throw ValidationError("--framing auto only guesses when reading; say the target's format ('!I', line, …)") }
-        guard let mode = OracleMode(rawValue: oracle) else { throw ValidationError("--oracle: echo, reply or connect, not '\(oracle)'") }
-        if expect != nil && mode == .connect { throw ValidationError("--expect needs --oracle echo or reply") }
+        let oracleName = oracle ?? (from == nil ? "echo" : "replay")
+        guard let mode = OracleMode(rawValue: oracleName), mode != .replay || from != nil else {
+            throw ValidationError("--oracle: echo, reply or connect\(from == nil ? "" : " or replay"), not '\(oracleName)'\(oracleName == "replay" ? " (replay needs --from FILE)" : "")")
+        }
+        if expect != nil && (mode == .connect || mode == .replay) { throw ValidationError("--expect needs --oracle echo or reply") }
         guard (1...10_000_000).contains(cases) else { throw ValidationError("--cases must be 1 to 10000000") }
         guard duration > 0 && duration <= 86_400 else { throw ValidationError("--duration must be more than 0 and at most 86400 seconds") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be 1 to 64") }
@@ -312,7 +330,8 @@ struct FuzzCommand: ParsableCommand {
             var all = c.catalogueOptions
             all.families = []
             let applicable = all.applicableFamilies
-            if c.catalogueOptions.applicableFamilies.isEmpty {
+            // (With --from, message k cut at other write boundaries is write_boundaries on any TCP framing.)
+            if c.catalogueOptions.applicableFamilies.isEmpty && !(captured != nil && !udp && set.contains(.writeBoundaries)) {
                 throw ValidationError("--families: none of these applies to \(udp ? "UDP" : "TCP") with --framing \(spec); these do: \(applicable.map(\.rawValue).joined(separator: ", "))")
             }
         }
@@ -325,11 +344,12 @@ struct FuzzCommand: ParsableCommand {
         c.jobs = jobs
         c.timeout = timeout
         c.hold = hold
+        c.from = captured
         return c
     }
 
     private func printList(_ config: FuzzConfig) {
-        let catalogue = Catalogue(config.catalogueOptions)
+        let catalogue = config.caseSource(config.catalogueOptions)
         var text = ""
         for i in 0..<catalogue.count(limit: config.cases) {
             guard let c = catalogue.case(i) else { break }
@@ -359,10 +379,11 @@ struct FuzzCommand: ParsableCommand {
 
     /// The command that plays this case again, alone, against the same target (`--replay`).
     func reproducer(_ f: Failure, config: FuzzConfig, address: String) -> String {
-        var r = Reproducer(address: exec == nil ? address : self.address, framing: framing,
+        // (With --from and no --framing, the framing the capture was found to have.)
+        var r = Reproducer(address: exec == nil ? address : self.address, framing: framing ?? config.spec.description,
                            maxMessage: config.maxMessage ?? config.spec.maxMessage, seed: seed, hold: hold)
-        (r.udp, r.lengthIncludesHeader, r.oracle, r.probe, r.expect) = (udp, lengthIncludesHeader, oracle, probe, expect)
-        (r.timeout, r.exec, r.pid, r.allowRemote) = (timeout, exec, pid, allowRemote)
+        (r.udp, r.lengthIncludesHeader, r.oracle, r.probe, r.expect) = (udp, lengthIncludesHeader, oracle ?? (from == nil ? "echo" : "replay"), probe, expect)
+        (r.timeout, r.exec, r.pid, r.allowRemote, r.from, r.stream) = (timeout, exec, pid, allowRemote, from, stream)
         return r.command(for: f.fuzzCase)
     }
 

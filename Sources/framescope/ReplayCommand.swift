@@ -97,21 +97,7 @@ struct ReplayCommand: ParsableCommand {
             throw ExitCode(2)
         }
         // The plan: the capture read once.
-        let input = try CaptureInput(file: file, filter: [], outputAtEnd: true)
-        let planner = ReplayPlanner(framing: try framing.choice())
-        var failure: PcapError?
-        while true {
-            do {
-                guard let raw = try input.next() else { break }
-                planner.add(raw.bytes, linkType: raw.linkType, wireLength: raw.len, number: input.frameNumber, timestamp: raw.timestamp)
-            } catch {
-                failure = error
-                break
-            }
-        }
-        input.close()
-        if let f = failure { Terminal.error("\(f.description) (replaying what was read before it)") }
-        let chosen = planner.finish().filter {
+        let chosen = try plannedConversations(file: file, framing: try framing.choice()).filter {
             $0.transport == (udp ? .udp : .tcp) && (stream == nil || $0.stream == stream) && !$0.writes.isEmpty
         }
         guard !chosen.isEmpty else {
