@@ -13,8 +13,10 @@ public final class ByteSink {
     @exclusivity(unchecked) public private(set) var count: Int
     // The text of the last second formatted by `clock`/`rfc3339` (frames come in time order,
     // so most frames reuse it).
+    // Raw storage, not an Array: an Array in a class property costs a retain, a release and
+    // a uniqueness check on every frame.
     @exclusivity(unchecked) private var cachedSecond: Int64 = .min
-    @exclusivity(unchecked) private var cachedText = [UInt8](repeating: 0, count: 19)
+    private let cachedText = UnsafeMutablePointer<UInt8>.allocate(capacity: 19)
 
     public init(capacity: Int = 1 << 16) {
         self.capacity = max(capacity, 64)
@@ -22,7 +24,10 @@ public final class ByteSink {
         self.count = 0
     }
 
-    deinit { base.deallocate() }
+    deinit {
+        base.deallocate()
+        cachedText.deallocate()
+    }
 
     public func removeAll() { count = 0 }
 
@@ -119,6 +124,10 @@ public final class ByteSink {
             byte(UInt8(truncatingIfNeeded: value) &+ 0x30)
             return
         }
+        if value < 100 {
+            pair(Int(truncatingIfNeeded: value))
+            return
+        }
         let digits = Self.digitCount(value)
         reserve(digits)
         let table = Self.pairs.utf8Start
@@ -152,11 +161,46 @@ public final class ByteSink {
         count += digits
     }
 
+    /// The two digits of `v` (0–99), from the table.
+    @inline(__always)
+    private func pair(_ v: Int) {
+        reserve(2)
+        let table = Self.pairs.utf8Start
+        base[count] = table[2 * v]
+        base[count + 1] = table[2 * v + 1]
+        count += 2
+    }
+
+    /// 0–255 in decimal, without the general path's digit count and divisions (an IPv4
+    /// address is four of these, and every frame prints two addresses).
+    @inline(__always)
+    private func octet(_ v: UInt32) {
+        if v < 10 {
+            byte(UInt8(truncatingIfNeeded: v) &+ 0x30)
+        } else if v < 100 {
+            pair(Int(v))
+        } else {
+            byte(UInt8(truncatingIfNeeded: v / 100) &+ 0x30)
+            pair(Int(v % 100))
+        }
+    }
+
     /// `value` with exactly `width` digits, zero-padded (for times).
     public func zeroPadded(_ value: Int, width: Int) {
         reserve(width)
         var v = value
         var i = count + width - 1
+        if v >= 0 {
+            // Two digits at a time from the table (a fraction of a second has six or nine).
+            let table = Self.pairs.utf8Start
+            while i > count {
+                let r = v % 100
+                v /= 100
+                base[i - 1] = table[2 * r]
+                base[i] = table[2 * r + 1]
+                i -= 2
+            }
+        }
         while i >= count {
             base[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
             v /= 10
@@ -195,12 +239,20 @@ public final class ByteSink {
 
     /// `HH:MM:SS.ffffff` (UTC), the fraction as precise as the source.
     public func clock(_ t: Timestamp) {
-        let before = count
-        dateAndTime(t.secondsAsRead)
-        // Keep only the time of day: drop the date and "T" just written (8 bytes remain).
-        let start = count - 8
-        (base + before).update(from: base + start, count: 8)
-        count = before + 8
+        let seconds = t.secondsAsRead
+        if seconds == cachedSecond {
+            // The time of day is the cached text's last 8 bytes.
+            reserve(8)
+            (base + count).update(from: cachedText + 11, count: 8)
+            count += 8
+        } else {
+            let before = count
+            dateAndTime(seconds)
+            // Keep only the time of day: drop the date and "T" just written (8 bytes remain).
+            let start = count - 8
+            (base + before).update(from: base + start, count: 8)
+            count = before + 8
+        }
         fraction(t)
     }
 
@@ -227,11 +279,11 @@ public final class ByteSink {
             zeroPadded(c.second, width: 2)
             if count - start == 19 {
                 cachedSecond = seconds
-                cachedText.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: base + start, count: 19)) }
+                cachedText.update(from: base + start, count: 19)
             }
             return
         }
-        cachedText.withUnsafeBytes { (base + count).update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: 19) }
+        (base + count).update(from: cachedText, count: 19)
         count += 19
     }
 
@@ -299,13 +351,13 @@ public final class ByteSink {
     }
 
     public func ipv4(_ a: IPv4Address) {
-        unsignedDecimal(UInt64(a.value >> 24))
+        octet(a.value >> 24)
         byte(UInt8(ascii: "."))
-        unsignedDecimal(UInt64(a.value >> 16 & 0xff))
+        octet(a.value >> 16 & 0xff)
         byte(UInt8(ascii: "."))
-        unsignedDecimal(UInt64(a.value >> 8 & 0xff))
+        octet(a.value >> 8 & 0xff)
         byte(UInt8(ascii: "."))
-        unsignedDecimal(UInt64(a.value & 0xff))
+        octet(a.value & 0xff)
     }
 
     public func ipv6(_ a: IPv6Address) {

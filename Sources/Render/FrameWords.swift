@@ -3,27 +3,29 @@
 // print what they always did; `framescope demo --lang zh` passes the lesson's Chinese terms (粘包,
 // 拆包, 报头), which live with the demo's other texts (Sources/framescope/DemoText.swift).
 
-public struct FrameWords: Sendable {
+/// A class, not a struct: every frame's summary is handed the words, and a struct of thirteen
+/// closures and strings cost a retain and a release of each on every hand-over.
+public final class FrameWords: Sendable {
     /// ` 3 messages in one segment (sticky):` — the one-line summary's head (the colon is added).
-    public var sticky: @Sendable (_ count: Int) -> String
+    public let sticky: @Sendable (_ count: Int) -> String
     /// `starts (100000 bytes)` / `starts (header cut after 2 bytes)`.
-    public var starts: @Sendable (_ length: Int) -> String
-    public var startsCut: @Sendable (_ headerBytes: Int) -> String
+    public let starts: @Sendable (_ length: Int) -> String
+    public let startsCut: @Sendable (_ headerBytes: Int) -> String
     /// `: split, more segments follow` after the only message of a segment that starts one.
-    public var splitFollows: String
+    public let splitFollows: String
     /// `continues (segment 2 of 3)`, `ends (segment 3 of 3)`; `parts` is nil while unknown.
-    public var continues: @Sendable (_ part: Int, _ parts: Int?) -> String
-    public var ends: @Sendable (_ part: Int, _ parts: Int) -> String
+    public let continues: @Sendable (_ part: Int, _ parts: Int?) -> String
+    public let ends: @Sendable (_ part: Int, _ parts: Int) -> String
     /// ` (provisional raw)` after a segment `auto` shows as one message before choosing.
-    public var provisional: String
+    public let provisional: String
     /// The tree: `length header at payload offset 0: 5`, and the rows around it.
-    public var headerAt: @Sendable (_ offset: Int, _ value: String) -> String
-    public var noHeader: String
-    public var provisionalDetail: String
-    public var treeStarts: @Sendable (_ length: Int) -> String
-    public var treeStartsCut: @Sendable (_ headerBytes: Int) -> String
+    public let headerAt: @Sendable (_ offset: Int, _ value: String) -> String
+    public let noHeader: String
+    public let provisionalDetail: String
+    public let treeStarts: @Sendable (_ length: Int) -> String
+    public let treeStartsCut: @Sendable (_ headerBytes: Int) -> String
     /// The application row's headline for one message.
-    public var oneMessage: String
+    public let oneMessage: String
 
     public init(sticky: @escaping @Sendable (Int) -> String, starts: @escaping @Sendable (Int) -> String,
                 startsCut: @escaping @Sendable (Int) -> String, splitFollows: String,

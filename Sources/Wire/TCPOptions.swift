@@ -134,6 +134,19 @@ public struct TCPOptions: Sequence, Sendable, Hashable {
 
     public var isEmpty: Bool { byteCount == 0 && cutKind == nil }
 
+    /// The timestamp's value and echo reply when the options are exactly NOP, NOP, timestamp —
+    /// what Linux sends on every segment after the handshake — and nil for any other list. The
+    /// printers' way past the iterator for the one list nearly every frame carries.
+    public var nopNopTimestamp: (value: UInt32, echoReply: UInt32)? {
+        guard byteCount == 12, cutKind == nil,
+              raw[0] == TCPOptionKind.noOperation.rawValue, raw[1] == TCPOptionKind.noOperation.rawValue,
+              raw[2] == TCPOptionKind.timestamp.rawValue, raw[3] == 10 else { return nil }
+        var v: UInt32 = 0, e: UInt32 = 0
+        for i in 4 ..< 8 { v = v << 8 | UInt32(raw[i]) }
+        for i in 8 ..< 12 { e = e << 8 | UInt32(raw[i]) }
+        return (v, e)
+    }
+
     public static func == (a: TCPOptions, b: TCPOptions) -> Bool {
         guard a.byteCount == b.byteCount, a.cutKind == b.cutKind, a.cutTimestampValue == b.cutTimestampValue else { return false }
         for i in 0 ..< a.byteCount where a.raw[i] != b.raw[i] { return false }
