@@ -35,13 +35,17 @@ public enum JSONLines {
 
     @discardableResult
     static func layers(_ layers: [DecodedLayer], into out: ByteSink) -> Bool {
-        var first = true
-        for l in layers where l.proto != .data {
-            if !first { out.byte(UInt8(ascii: ",")) }
-            first = false
-            layer(l, into: out)
+        // Each layer lent from the array's storage: `for l in layers` copied every one (its
+        // header's bytes and a retain and release of its error text).
+        layers.withUnsafeBufferPointer { ls in
+            var first = true
+            for i in ls.indices where ls[i].proto != .data {
+                if !first { out.byte(UInt8(ascii: ",")) }
+                first = false
+                layer(ls[i], into: out)
+            }
+            return !first
         }
-        return !first
     }
 
     static func layer(_ l: DecodedLayer, into out: ByteSink) {
