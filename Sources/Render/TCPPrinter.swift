@@ -119,8 +119,9 @@ enum TCPPrinter {
         row.details.append(TreeText.payload(h.payloadLength, captured: h.capturedPayloadLength, firstFragment: l.firstFragment))
     }
 
-    /// True when it said the payload was cut.
-    static func json(_ h: TCPHeader, _ l: DecodedLayer, into out: ByteSink) -> Bool {
+    /// True when it said the payload was cut. `firstFragment` and `failed` (an error on the
+    /// layer) are the layer's.
+    static func json(_ h: TCPHeader, firstFragment: Bool, failed: Bool, into out: ByteSink) -> Bool {
         out.write(",\"src_port\":")
         out.decimal(h.sourcePort)
         guard h.capturedHeaderLength >= TCPHeader.minimumLength else {
@@ -131,7 +132,7 @@ enum TCPPrinter {
             if h.has(.dataOffset) {
                 out.write(",\"header_length\":")
                 out.decimal(h.headerLength)
-                if h.headerLength >= TCPHeader.minimumLength && !l.firstFragment {
+                if h.headerLength >= TCPHeader.minimumLength && !firstFragment {
                     out.write(",\"payload_length\":")
                     out.decimal(h.payloadLength)
                 }
@@ -175,7 +176,7 @@ enum TCPPrinter {
         out.write(",\"payload_length\":")
         out.decimal(h.payloadLength)
         if !h.options.isEmpty { jsonOptions(h, into: out) }
-        let payloadTruncated = h.capturedPayloadLength < h.payloadLength && l.error == nil && !l.firstFragment
+        let payloadTruncated = h.capturedPayloadLength < h.payloadLength && !failed && !firstFragment
         if payloadTruncated {
             out.write(",\"truncated\":true,\"captured_payload_length\":")
             out.decimal(h.capturedPayloadLength)

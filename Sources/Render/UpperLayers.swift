@@ -117,7 +117,7 @@ public enum UpperLayers {
         out.write(" |")
         if v.messages.count > 1 {
             out.byte(UInt8(ascii: " "))
-            out.write(words.sticky(v.messages.count))
+            words.writeSticky(v.messages.count, out)
             out.byte(UInt8(ascii: ":"))
         }
         for (i, m) in v.messages.enumerated() {
@@ -130,14 +130,14 @@ public enum UpperLayers {
                 quote(m.textBytes, length: m.length, into: out)
             case .starts:
                 out.byte(UInt8(ascii: " "))
-                out.write(m.headerBytes.map(words.startsCut) ?? words.starts(m.length))
+                words.writeStarts(m.length, headerBytes: m.headerBytes, out)
                 if v.messages.count == 1 { out.write(words.splitFollows) }
             case .continues:
                 out.byte(UInt8(ascii: " "))
-                out.write(words.continues(m.part ?? 0, m.parts))
+                words.writeContinues(m.part ?? 0, m.parts, out)
             case .ends:
                 out.byte(UInt8(ascii: " "))
-                out.write(words.ends(m.part ?? 0, m.parts ?? 0))
+                words.writeEnds(m.part ?? 0, m.parts ?? 0, out)
                 out.byte(UInt8(ascii: " "))
                 quote(m.textBytes, length: m.length, into: out)
             }
