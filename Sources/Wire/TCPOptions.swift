@@ -127,7 +127,8 @@ public struct TCPOptions: Sequence, Sendable, Hashable {
     init(_ r: ByteReader, cutKind: UInt8?) {
         self.init()
         let n = Swift.min(r.count, 40)
-        for i in 0 ..< n { raw[i] = r.u8(i) ?? 0 }
+        let bytes = r.bytes
+        for i in 0 ..< n { raw[i] = bytes[i] }
         byteCount = n
         self.cutKind = cutKind
     }
