@@ -223,6 +223,11 @@ extension TCPHeader {
     /// `end` is where the capture ended, and an option cut by it ends the list quietly as `.cut`
     /// (the caller reports the truncation).
     static func parseOptions(_ r: ByteReader, end: Int, stopAtCut: Bool = false) -> (options: TCPOptions, error: DecodeError?) {
+        // NOP, NOP, timestamp and nothing else (Linux, every segment after the handshake): valid
+        // as it stands, so kept without the walk below.
+        if end == minimumLength + 12, let w = r.window(minimumLength, 12), w.u32(0) == 0x0101_080a {
+            return (TCPOptions(w, cutKind: nil), nil)
+        }
         var o = minimumLength
         var error: DecodeError? = nil
         var cutKind: UInt8? = nil
