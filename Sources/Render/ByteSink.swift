@@ -13,8 +13,10 @@ public final class ByteSink {
     @exclusivity(unchecked) public private(set) var count: Int
     // The text of the last second formatted by `clock`/`rfc3339` (frames come in time order,
     // so most frames reuse it).
+    // Raw storage, not an Array: an Array in a class property costs a retain, a release and
+    // a uniqueness check on every frame.
     @exclusivity(unchecked) private var cachedSecond: Int64 = .min
-    @exclusivity(unchecked) private var cachedText = [UInt8](repeating: 0, count: 19)
+    private let cachedText = UnsafeMutablePointer<UInt8>.allocate(capacity: 19)
 
     public init(capacity: Int = 1 << 16) {
         self.capacity = max(capacity, 64)
@@ -22,7 +24,10 @@ public final class ByteSink {
         self.count = 0
     }
 
-    deinit { base.deallocate() }
+    deinit {
+        base.deallocate()
+        cachedText.deallocate()
+    }
 
     public func removeAll() { count = 0 }
 
@@ -119,8 +124,19 @@ public final class ByteSink {
             byte(UInt8(truncatingIfNeeded: value) &+ 0x30)
             return
         }
+        if value < 100 {
+            reserve(2)
+            let p = base + count, table = Self.pairs.utf8Start
+            p[0] = table[2 * Int(value)]
+            p[1] = table[2 * Int(value) + 1]
+            count += 2
+            return
+        }
         let digits = Self.digitCount(value)
         reserve(digits)
+        // Locals, not the properties: a store through the byte pointer may alias them, so the
+        // compiler would load `base` again after every digit.
+        let p = base
         let table = Self.pairs.utf8Start
         var v = value
         var i = count + digits
@@ -128,8 +144,8 @@ public final class ByteSink {
             let r = Int(v % 100)
             v /= 100
             i -= 2
-            base[i] = table[2 * r]
-            base[i + 1] = table[2 * r + 1]
+            p[i] = table[2 * r]
+            p[i + 1] = table[2 * r + 1]
         }
         // The rest in 32 bits (cheaper division): all of most numbers.
         var w = UInt32(truncatingIfNeeded: v)
@@ -137,19 +153,37 @@ public final class ByteSink {
             let r = Int(w % 100)
             w /= 100
             i -= 2
-            base[i] = table[2 * r]
-            base[i + 1] = table[2 * r + 1]
+            p[i] = table[2 * r]
+            p[i + 1] = table[2 * r + 1]
         }
-        v = UInt64(w)
-        if v >= 10 {
-            i -= 2
-            base[i] = table[2 * Int(v)]
-            base[i + 1] = table[2 * Int(v) + 1]
+        if w >= 10 {
+            p[i - 2] = table[2 * Int(w)]
+            p[i - 1] = table[2 * Int(w) + 1]
         } else {
-            i -= 1
-            base[i] = UInt8(truncatingIfNeeded: v) &+ 0x30
+            p[i - 1] = UInt8(truncatingIfNeeded: w) &+ 0x30
         }
         count += digits
+    }
+
+    /// 0–255 in decimal at `p`, without the general path's digit count and divisions (an IPv4
+    /// address is four of these, and every frame prints two addresses). Returns the byte after.
+    @inline(__always)
+    private static func octet(_ v: UInt32, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let table = pairs.utf8Start
+        if v < 10 {
+            p[0] = UInt8(truncatingIfNeeded: v) &+ 0x30
+            return p + 1
+        }
+        if v < 100 {
+            p[0] = table[2 * Int(v)]
+            p[1] = table[2 * Int(v) + 1]
+            return p + 2
+        }
+        let r = Int(v % 100)
+        p[0] = UInt8(truncatingIfNeeded: v / 100) &+ 0x30
+        p[1] = table[2 * r]
+        p[2] = table[2 * r + 1]
+        return p + 3
     }
 
     /// `value` with exactly `width` digits, zero-padded (for times).
@@ -157,19 +191,32 @@ public final class ByteSink {
         reserve(width)
         var v = value
         var i = count + width - 1
-        while i >= count {
-            base[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+        let p = base, first = count
+        if v >= 0 {
+            // Two digits at a time from the table (a fraction of a second has six or nine).
+            let table = Self.pairs.utf8Start
+            while i > first {
+                let r = v % 100
+                v /= 100
+                p[i - 1] = table[2 * r]
+                p[i] = table[2 * r + 1]
+                i -= 2
+            }
+        }
+        while i >= first {
+            p[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
             v /= 10
             i -= 1
         }
-        count += width
+        count = first + width
     }
 
     @inline(__always)
     public func hexByte(_ b: UInt8) {
         reserve(2)
-        base[count] = Self.hexDigit(b >> 4)
-        base[count + 1] = Self.hexDigit(b & 0xf)
+        let p = base + count
+        p[0] = Self.hexDigit(b >> 4)
+        p[1] = Self.hexDigit(b & 0xf)
         count += 2
     }
 
@@ -195,12 +242,20 @@ public final class ByteSink {
 
     /// `HH:MM:SS.ffffff` (UTC), the fraction as precise as the source.
     public func clock(_ t: Timestamp) {
-        let before = count
-        dateAndTime(t.secondsAsRead)
-        // Keep only the time of day: drop the date and "T" just written (8 bytes remain).
-        let start = count - 8
-        (base + before).update(from: base + start, count: 8)
-        count = before + 8
+        let seconds = t.secondsAsRead
+        if seconds == cachedSecond {
+            // The time of day is the cached text's last 8 bytes.
+            reserve(8)
+            (base + count).update(from: cachedText + 11, count: 8)
+            count += 8
+        } else {
+            let before = count
+            dateAndTime(seconds)
+            // Keep only the time of day: drop the date and "T" just written (8 bytes remain).
+            let start = count - 8
+            (base + before).update(from: base + start, count: 8)
+            count = before + 8
+        }
         fraction(t)
     }
 
@@ -227,11 +282,11 @@ public final class ByteSink {
             zeroPadded(c.second, width: 2)
             if count - start == 19 {
                 cachedSecond = seconds
-                cachedText.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: base + start, count: 19)) }
+                cachedText.update(from: base + start, count: 19)
             }
             return
         }
-        cachedText.withUnsafeBytes { (base + count).update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: 19) }
+        (base + count).update(from: cachedText, count: 19)
         count += 19
     }
 
@@ -263,17 +318,27 @@ public final class ByteSink {
 
     /// A JSON string literal from bytes known to be valid UTF-8 (no String is built).
     public func jsonUTF8(_ bytes: [UInt8]) {
-        jsonEscaped(bytes)
+        bytes.withUnsafeBufferPointer { jsonEscaped($0) }
     }
 
     /// A JSON string literal, escaped per RFC 8259.
     public func jsonString(_ s: String) {
-        jsonEscaped(s.utf8)
+        var s = s
+        s.withUTF8 { jsonEscaped($0) }
     }
 
-    private func jsonEscaped<S: Sequence<UInt8>>(_ bytes: S) {
+    private func jsonEscaped(_ bytes: UnsafeBufferPointer<UInt8>) {
         byte(UInt8(ascii: "\""))
-        for b in bytes {
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            // A run that needs no escaping is copied at once.
+            let runStart = i
+            while i < n, bytes[i] >= 0x20, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\") { i += 1 }
+            if i > runStart { append(UnsafeBufferPointer(rebasing: bytes[runStart ..< i])) }
+            guard i < n else { break }
+            let b = bytes[i]
+            i += 1
             switch b {
             case UInt8(ascii: "\""): write("\\\"")
             case UInt8(ascii: "\\"): write("\\\\")
@@ -290,22 +355,34 @@ public final class ByteSink {
     }
 
     public func hardwareAddress(_ a: HardwareAddress) {
+        guard a.length > 0 else { return }
+        reserve(3 * a.length)
+        var p = base + count
         var i = 0
         while i < a.length {
-            if i > 0 { byte(UInt8(ascii: ":")) }
-            hexByte(UInt8(truncatingIfNeeded: a.value >> UInt64(8 * (a.length - 1 - i))))
+            if i > 0 {
+                p[0] = UInt8(ascii: ":")
+                p += 1
+            }
+            let b = UInt8(truncatingIfNeeded: a.value >> UInt64(8 * (a.length - 1 - i)))
+            p[0] = Self.hexDigit(b >> 4)
+            p[1] = Self.hexDigit(b & 0xf)
+            p += 2
             i += 1
         }
+        count = p - base
     }
 
     public func ipv4(_ a: IPv4Address) {
-        unsignedDecimal(UInt64(a.value >> 24))
-        byte(UInt8(ascii: "."))
-        unsignedDecimal(UInt64(a.value >> 16 & 0xff))
-        byte(UInt8(ascii: "."))
-        unsignedDecimal(UInt64(a.value >> 8 & 0xff))
-        byte(UInt8(ascii: "."))
-        unsignedDecimal(UInt64(a.value & 0xff))
+        reserve(15)
+        var p = Self.octet(a.value >> 24, at: base + count)
+        p[0] = UInt8(ascii: ".")
+        p = Self.octet(a.value >> 16 & 0xff, at: p + 1)
+        p[0] = UInt8(ascii: ".")
+        p = Self.octet(a.value >> 8 & 0xff, at: p + 1)
+        p[0] = UInt8(ascii: ".")
+        p = Self.octet(a.value & 0xff, at: p + 1)
+        count = p - base
     }
 
     public func ipv6(_ a: IPv6Address) {

@@ -35,25 +35,35 @@ public enum JSONLines {
 
     @discardableResult
     static func layers(_ layers: [DecodedLayer], into out: ByteSink) -> Bool {
-        var first = true
-        for l in layers where l.proto != .data {
-            if !first { out.byte(UInt8(ascii: ",")) }
-            first = false
-            layer(l, into: out)
+        // Each layer lent from the array's storage: `for l in layers` copied every one (its
+        // header's bytes and a retain and release of its error text).
+        layers.withUnsafeBufferPointer { ls in
+            guard var l = ls.baseAddress else { return false }
+            var first = true
+            for _ in ls.indices {
+                if l.pointee.proto != .data {
+                    if !first { out.byte(UInt8(ascii: ",")) }
+                    first = false
+                    layer(l, into: out)
+                }
+                l += 1
+            }
+            return !first
         }
-        return !first
     }
 
-    static func layer(_ l: DecodedLayer, into out: ByteSink) {
+    /// The layer at `p`, read in place (a copy of a layer costs a retain and release of its
+    /// error text, on every layer of every frame).
+    static func layer(_ p: UnsafePointer<DecodedLayer>, into out: ByteSink) {
         out.write("{\"osi\":")
-        out.decimal(l.osi)
+        out.decimal(p.pointee.osi)
         out.write(",\"proto\":\"")
-        out.write(l.proto.rawValue)
+        out.write(p.pointee.proto.rawValue)
         out.byte(UInt8(ascii: "\""))
         // The protocol's members (LayerPrinter.swift sends the layer to its printer).
-        let payloadTruncated = LayerPrinter.json(l, into: out)
-        if l.firstFragment { out.write(",\"first_fragment\":true") }
-        if let frames = l.reassembledFrom {
+        let payloadTruncated = LayerPrinter.json(p, into: out)
+        if p.pointee.firstFragment { out.write(",\"first_fragment\":true") }
+        if let frames = p.pointee.reassembledFrom {
             out.write(",\"reassembled_from\":[")
             for (i, n) in frames.enumerated() {
                 if i > 0 { out.byte(UInt8(ascii: ",")) }
@@ -61,11 +71,11 @@ public enum JSONLines {
             }
             out.byte(UInt8(ascii: "]"))
         }
-        if let e = l.error {
+        if let e = p.pointee.error {
             out.write(",\"error\":")
             out.jsonString(e.description)
         }
-        if l.truncated && !payloadTruncated { out.write(",\"truncated\":true") }
+        if p.pointee.truncated && !payloadTruncated { out.write(",\"truncated\":true") }
         out.byte(UInt8(ascii: "}"))
     }
 }

@@ -11,9 +11,9 @@ import Wire
 // and its case in each of the three dispatches below.
 
 enum LayerPrinter {
-    /// Writes the layer's part of the one-line summary.
-    static func oneLine(_ frame: DecodedFrame, _ li: Int, _ line: inout OneLineState, _ out: ByteSink) {
-        switch frame.layers[li].header {
+    /// Writes the part of the one-line summary of the layer at `l` (one of `frame`'s).
+    static func oneLine(_ l: UnsafePointer<DecodedLayer>, _ frame: DecodedFrame, _ line: inout OneLineState, _ out: ByteSink) {
+        switch l.pointee.header {
         case .eth(let h): EthernetPrinter.oneLine(h, out)
         case .vlan(let t): VLANPrinter.oneLine(t, out)
         case .sll(let h): LinuxSLLPrinter.oneLine(h, out)
@@ -22,7 +22,7 @@ enum LayerPrinter {
         case .ipv4(let h): IPv4Printer.oneLine(h, &line, out)
         case .ipv6(let h): IPv6Printer.oneLine(h, &line, out)
         case .arp(let h): ARPPrinter.oneLine(h, &line, out)
-        case .icmp(let h): ICMPPrinter.oneLine(h, v6: frame.layers[li].proto == .icmpv6, &line, out)
+        case .icmp(let h): ICMPPrinter.oneLine(h, v6: l.pointee.proto == .icmpv6, &line, out)
         case .tcp(let h): TCPPrinter.oneLine(h, &line, out)
         case .udp(let h): UDPPrinter.oneLine(h, &line, out)
         case .data(let n): DataPrinter.oneLine(n, frame, &line, out)
@@ -50,9 +50,10 @@ enum LayerPrinter {
     }
 
     /// Writes the layer's JSON members after `"osi"` and `"proto"`. True when the transport
-    /// payload was cut and the printer said so (`"truncated"` is then not repeated).
-    static func json(_ l: DecodedLayer, into out: ByteSink) -> Bool {
-        switch l.header {
+    /// payload was cut and the printer said so (`"truncated"` is then not repeated). The layer
+    /// is read in place: passing it by value copied it (its error text retained and released).
+    static func json(_ l: UnsafePointer<DecodedLayer>, into out: ByteSink) -> Bool {
+        switch l.pointee.header {
         case .none, .data: return false
         case .eth(let h): EthernetPrinter.json(h, into: out)
         case .vlan(let t): VLANPrinter.json(t, into: out)
@@ -63,8 +64,8 @@ enum LayerPrinter {
         case .ipv6(let h): IPv6Printer.json(h, into: out)
         case .arp(let h): ARPPrinter.json(h, into: out)
         case .icmp(let h): ICMPPrinter.json(h, into: out)
-        case .tcp(let h): return TCPPrinter.json(h, l, into: out)
-        case .udp(let h): return UDPPrinter.json(h, l, into: out)
+        case .tcp(let h): return TCPPrinter.json(h, firstFragment: l.pointee.firstFragment, failed: l.pointee.failed, into: out)
+        case .udp(let h): return UDPPrinter.json(h, firstFragment: l.pointee.firstFragment, failed: l.pointee.failed, into: out)
         }
         return false
     }

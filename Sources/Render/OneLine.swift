@@ -22,14 +22,19 @@ public enum OneLine {
         var line = OneLineState(style: style,
                                 endsInFirstFragment: !frame.layers.isEmpty && frame.layers[frame.layers.count - 1].firstFragment)
         var deferredErrors = false
-        for li in frame.layers.indices {
-            line.isLastDecoded = li == lastDecoded
-            line.isFirstFragment = frame.layers[li].firstFragment
-            LayerPrinter.oneLine(frame, li, &line, out)
-            // A layer whose error did not stop decoding (a bad option, a length past the frame)
-            // has its error said after the layers that follow it.
-            if frame.layers[li].error != nil {
-                if li >= lastDecoded { layerError(frame.layers[li].error!, style, out) } else { deferredErrors = true }
+        // Each layer read in place in the array's storage (a copy costs its header's bytes).
+        frame.layers.withUnsafeBufferPointer { layers in
+            guard let first = layers.baseAddress else { return }
+            for li in layers.indices {
+                let l = first + li
+                line.isLastDecoded = li == lastDecoded
+                line.isFirstFragment = l.pointee.firstFragment
+                LayerPrinter.oneLine(l, frame, &line, out)
+                // A layer whose error did not stop decoding (a bad option, a length past the
+                // frame) has its error said after the layers that follow it.
+                if l.pointee.failed {
+                    if li >= lastDecoded { layerError(l.pointee.error!, style, out) } else { deferredErrors = true }
+                }
             }
         }
         if deferredErrors {

@@ -28,6 +28,6 @@
 //   Ladder.swift         follow --ladder and --svg
 //   LadderLive.swift     follow --live rows
 //   ByteSink.swift       the byte buffer every renderer writes into
-//   FrameWords.swift     the per-frame words (English; the demo passes Chinese)
+//   FrameWords.swift     the per-frame words (English, written straight into the sink; the demo passes Chinese)
 //   DisplayWidth.swift   terminal columns of text (wide CJK characters)
 //   Style.swift          colour on or off

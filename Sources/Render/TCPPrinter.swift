@@ -12,14 +12,20 @@ enum TCPPrinter {
         line.proto("TCP", out)
         line.wroteProto = true
         guard h.capturedHeaderLength >= TCPHeader.minimumLength else { return }
-        out.write(" [")
-        var first = true
-        for (f, name) in TCPFlags.literalNames where h.flags.contains(f) {
-            if !first { out.write(", ") }
-            first = false
-            out.write(name)
+        // The two sets nearly every frame has, as one literal each; the others name by name.
+        switch h.flags.rawValue & 0xff {
+        case TCPFlags.ack.rawValue: out.write(" [ACK] seq ")
+        case TCPFlags([.psh, .ack]).rawValue: out.write(" [PSH, ACK] seq ")
+        default:
+            out.write(" [")
+            var first = true
+            for (f, name) in TCPFlags.literalNames where h.flags.contains(f) {
+                if !first { out.write(", ") }
+                first = false
+                out.write(name)
+            }
+            out.write("] seq ")
         }
-        out.write("] seq ")
         out.decimal(h.sequence)
         if h.flags.contains(.ack) {
             out.write(" ack ")
@@ -40,6 +46,13 @@ enum TCPPrinter {
 
     /// `MSS 65495,SACK_PERM,TS 1/0,NOP,WS 7`: the options with their values.
     static func options(_ options: TCPOptions, _ out: ByteSink) {
+        if let ts = options.nopNopTimestamp {
+            out.write("NOP,NOP,TS ")
+            out.decimal(ts.value)
+            out.byte(UInt8(ascii: "/"))
+            out.decimal(ts.echoReply)
+            return
+        }
         for (i, o) in options.enumerated() {
             if i > 0 { out.byte(UInt8(ascii: ",")) }
             switch o {
@@ -106,8 +119,9 @@ enum TCPPrinter {
         row.details.append(TreeText.payload(h.payloadLength, captured: h.capturedPayloadLength, firstFragment: l.firstFragment))
     }
 
-    /// True when it said the payload was cut.
-    static func json(_ h: TCPHeader, _ l: DecodedLayer, into out: ByteSink) -> Bool {
+    /// True when it said the payload was cut. `firstFragment` and `failed` (an error on the
+    /// layer) are the layer's.
+    static func json(_ h: TCPHeader, firstFragment: Bool, failed: Bool, into out: ByteSink) -> Bool {
         out.write(",\"src_port\":")
         out.decimal(h.sourcePort)
         guard h.capturedHeaderLength >= TCPHeader.minimumLength else {
@@ -118,7 +132,7 @@ enum TCPPrinter {
             if h.has(.dataOffset) {
                 out.write(",\"header_length\":")
                 out.decimal(h.headerLength)
-                if h.headerLength >= TCPHeader.minimumLength && !l.firstFragment {
+                if h.headerLength >= TCPHeader.minimumLength && !firstFragment {
                     out.write(",\"payload_length\":")
                     out.decimal(h.payloadLength)
                 }
@@ -137,16 +151,21 @@ enum TCPPrinter {
         out.decimal(h.acknowledgment)
         out.write(",\"header_length\":")
         out.decimal(h.headerLength)
-        out.write(",\"flags\":[")
-        var first = true
-        for (f, name) in TCPFlags.literalNames where h.flags.contains(f) {
-            if !first { out.byte(UInt8(ascii: ",")) }
-            first = false
-            out.byte(UInt8(ascii: "\""))
-            out.write(name)
-            out.byte(UInt8(ascii: "\""))
+        switch h.flags.rawValue & 0xff {
+        case TCPFlags.ack.rawValue: out.write(",\"flags\":[\"ACK\"],\"window\":")
+        case TCPFlags([.psh, .ack]).rawValue: out.write(",\"flags\":[\"PSH\",\"ACK\"],\"window\":")
+        default:
+            out.write(",\"flags\":[")
+            var first = true
+            for (f, name) in TCPFlags.literalNames where h.flags.contains(f) {
+                if !first { out.byte(UInt8(ascii: ",")) }
+                first = false
+                out.byte(UInt8(ascii: "\""))
+                out.write(name)
+                out.byte(UInt8(ascii: "\""))
+            }
+            out.write("],\"window\":")
         }
-        out.write("],\"window\":")
         out.decimal(h.window)
         out.write(",\"checksum\":")
         out.decimal(h.checksum)
@@ -157,7 +176,7 @@ enum TCPPrinter {
         out.write(",\"payload_length\":")
         out.decimal(h.payloadLength)
         if !h.options.isEmpty { jsonOptions(h, into: out) }
-        let payloadTruncated = h.capturedPayloadLength < h.payloadLength && l.error == nil && !l.firstFragment
+        let payloadTruncated = h.capturedPayloadLength < h.payloadLength && !failed && !firstFragment
         if payloadTruncated {
             out.write(",\"truncated\":true,\"captured_payload_length\":")
             out.decimal(h.capturedPayloadLength)
@@ -166,6 +185,14 @@ enum TCPPrinter {
     }
 
     static func jsonOptions(_ h: TCPHeader, into out: ByteSink) {
+        if let ts = h.options.nopNopTimestamp {
+            // What the general path below writes for this list, without parsing it four times.
+            out.write(",\"options\":[\"NOP\",\"NOP\",\"TS\"],\"ts_val\":")
+            out.decimal(ts.value)
+            out.write(",\"ts_ecr\":")
+            out.decimal(ts.echoReply)
+            return
+        }
         out.write(",\"options\":")
         out.jsonNames(h.options) { $0.name }
         // The first of each option (a repeated option would repeat a key).

@@ -28,8 +28,9 @@ enum UDPPrinter {
             + TreeText.payload(h.payloadLength, captured: h.capturedPayloadLength, firstFragment: l.firstFragment))
     }
 
-    /// True when it said the payload was cut.
-    static func json(_ h: UDPHeader, _ l: DecodedLayer, into out: ByteSink) -> Bool {
+    /// True when it said the payload was cut. `firstFragment` and `failed` (an error on the
+    /// layer) are the layer's.
+    static func json(_ h: UDPHeader, firstFragment: Bool, failed: Bool, into out: ByteSink) -> Bool {
         out.write(",\"src_port\":")
         out.decimal(h.sourcePort)
         guard h.has(.destinationPort), h.has(.length), h.has(.checksum) else {
@@ -48,7 +49,7 @@ enum UDPPrinter {
         out.write(h.checksumStatus.rawValue)
         out.write("\",\"payload_length\":")
         out.decimal(h.payloadLength)
-        let payloadTruncated = h.capturedPayloadLength < h.payloadLength && l.error == nil && !l.firstFragment
+        let payloadTruncated = h.capturedPayloadLength < h.payloadLength && !failed && !firstFragment
         if payloadTruncated {
             out.write(",\"truncated\":true,\"captured_payload_length\":")
             out.decimal(h.capturedPayloadLength)

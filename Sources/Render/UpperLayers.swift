@@ -116,7 +116,9 @@ public enum UpperLayers {
         guard !v.messages.isEmpty else { return }
         out.write(" |")
         if v.messages.count > 1 {
-            out.write(" " + words.sticky(v.messages.count) + ":")
+            out.byte(UInt8(ascii: " "))
+            words.writeSticky(v.messages.count, out)
+            out.byte(UInt8(ascii: ":"))
         }
         for (i, m) in v.messages.enumerated() {
             if i > 0 { out.byte(UInt8(ascii: ",")) }
@@ -127,12 +129,16 @@ public enum UpperLayers {
                 out.byte(UInt8(ascii: " "))
                 quote(m.textBytes, length: m.length, into: out)
             case .starts:
-                out.write(" " + (m.headerBytes.map(words.startsCut) ?? words.starts(m.length)))
+                out.byte(UInt8(ascii: " "))
+                words.writeStarts(m.length, headerBytes: m.headerBytes, out)
                 if v.messages.count == 1 { out.write(words.splitFollows) }
             case .continues:
-                out.write(" " + words.continues(m.part ?? 0, m.parts))
+                out.byte(UInt8(ascii: " "))
+                words.writeContinues(m.part ?? 0, m.parts, out)
             case .ends:
-                out.write(" " + words.ends(m.part ?? 0, m.parts ?? 0) + " ")
+                out.byte(UInt8(ascii: " "))
+                words.writeEnds(m.part ?? 0, m.parts ?? 0, out)
+                out.byte(UInt8(ascii: " "))
                 quote(m.textBytes, length: m.length, into: out)
             }
             problemList(m.problems, style: style, into: out)

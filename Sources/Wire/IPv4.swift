@@ -38,7 +38,7 @@ public struct IPv4Header: Sendable, Hashable {
     public var source: IPv4Address
     public var destination: IPv4Address
     /// Option type numbers in order (EOL ends the list).
-    public var options: [UInt8]
+    public var options: IPv4Options
     /// How many bytes of the fixed header were captured: < 20 only when the capture cut it, in
     /// which case the fields past that point are zero and must not be shown (`has(_:)`).
     public var capturedHeaderLength: Int = minimumLength
@@ -167,8 +167,8 @@ public struct IPv4Header: Sendable, Hashable {
     /// is type, length (≥ 2), data. Stops at EOL or at a length that cannot be (the error). With
     /// `cut`, `end` is where the capture ended inside the options: an option it cuts is listed
     /// by its type and is no error (the caller reports the truncation).
-    static func parseOptions(_ r: ByteReader, end: Int, cut: Bool = false) -> (types: [UInt8], error: DecodeError?) {
-        var types: [UInt8] = []
+    static func parseOptions(_ r: ByteReader, end: Int, cut: Bool = false) -> (types: IPv4Options, error: DecodeError?) {
+        var types = IPv4Options()
         var o = minimumLength
         while o < end, let type = r.u8(o) {
             if type <= 1 { types.append(type) }
@@ -190,5 +190,47 @@ public struct IPv4Header: Sendable, Hashable {
             o += Int(len)
         }
         return (types, nil)
+    }
+}
+
+
+/// The option types of one IPv4 header, in order. The options take at most 40 bytes and each
+/// type at least one, so the types are kept inline: a decoded header holds no array, and copying
+/// a layer copies plain bytes (no retain and release on every frame).
+public struct IPv4Options: RandomAccessCollection, ExpressibleByArrayLiteral, Sendable, Hashable {
+    /// The most types 40 bytes of options can hold.
+    public static let capacity = 40
+
+    private var types: InlineArray<40, UInt8>
+    public private(set) var endIndex: Int
+
+    public init() {
+        types = InlineArray(repeating: 0)
+        endIndex = 0
+    }
+
+    public init(arrayLiteral elements: UInt8...) {
+        self.init()
+        for t in elements { append(t) }
+    }
+
+    public var startIndex: Int { 0 }
+
+    public subscript(i: Int) -> UInt8 {
+        precondition(i >= 0 && i < endIndex, "IPv4 option index out of range")
+        return types[i]
+    }
+
+    mutating func append(_ type: UInt8) {
+        precondition(endIndex < Self.capacity, "more IPv4 option types than 40 bytes hold")
+        types[endIndex] = type
+        endIndex += 1
+    }
+
+    public static func == (a: IPv4Options, b: IPv4Options) -> Bool { a.elementsEqual(b) }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(endIndex)
+        for t in self { h.combine(t) }
     }
 }

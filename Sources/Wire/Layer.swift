@@ -86,6 +86,12 @@ public struct DecodedLayer: Sendable, Hashable {
     public var firstFragment: Bool = false
 
     public var osi: Int { proto.osi }
+
+    /// True when the layer has an error (read without copying the error's text).
+    public var failed: Bool {
+        if case .none = error { return false }
+        return true
+    }
 }
 
 extension DecodedLayer {

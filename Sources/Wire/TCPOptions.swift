@@ -127,12 +127,26 @@ public struct TCPOptions: Sequence, Sendable, Hashable {
     init(_ r: ByteReader, cutKind: UInt8?) {
         self.init()
         let n = Swift.min(r.count, 40)
-        for i in 0 ..< n { raw[i] = r.u8(i) ?? 0 }
+        let bytes = r.bytes
+        for i in 0 ..< n { raw[i] = bytes[i] }
         byteCount = n
         self.cutKind = cutKind
     }
 
     public var isEmpty: Bool { byteCount == 0 && cutKind == nil }
+
+    /// The timestamp's value and echo reply when the options are exactly NOP, NOP, timestamp —
+    /// what Linux sends on every segment after the handshake — and nil for any other list. The
+    /// printers' way past the iterator for the one list nearly every frame carries.
+    public var nopNopTimestamp: (value: UInt32, echoReply: UInt32)? {
+        guard byteCount == 12, cutKind == nil,
+              raw[0] == TCPOptionKind.noOperation.rawValue, raw[1] == TCPOptionKind.noOperation.rawValue,
+              raw[2] == TCPOptionKind.timestamp.rawValue, raw[3] == 10 else { return nil }
+        var v: UInt32 = 0, e: UInt32 = 0
+        for i in 4 ..< 8 { v = v << 8 | UInt32(raw[i]) }
+        for i in 8 ..< 12 { e = e << 8 | UInt32(raw[i]) }
+        return (v, e)
+    }
 
     public static func == (a: TCPOptions, b: TCPOptions) -> Bool {
         guard a.byteCount == b.byteCount, a.cutKind == b.cutKind, a.cutTimestampValue == b.cutTimestampValue else { return false }
@@ -209,6 +223,11 @@ extension TCPHeader {
     /// `end` is where the capture ended, and an option cut by it ends the list quietly as `.cut`
     /// (the caller reports the truncation).
     static func parseOptions(_ r: ByteReader, end: Int, stopAtCut: Bool = false) -> (options: TCPOptions, error: DecodeError?) {
+        // NOP, NOP, timestamp and nothing else (Linux, every segment after the handshake): valid
+        // as it stands, so kept without the walk below.
+        if end == minimumLength + 12, let w = r.window(minimumLength, 12), w.u32(0) == 0x0101_080a {
+            return (TCPOptions(w, cutKind: nil), nil)
+        }
         var o = minimumLength
         var error: DecodeError? = nil
         var cutKind: UInt8? = nil

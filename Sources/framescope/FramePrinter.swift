@@ -19,7 +19,9 @@ final class FramePrinter {
     let style: TextStyle
     let interactive: Bool
     private let inspector: Inspector
-    private var frame = DecodedFrame()
+    // Not checked for exclusive access at run time: only `handle` uses it, on one thread, and
+    // the checks cost more than the copying they guarded (four a frame).
+    @exclusivity(unchecked) private var frame = DecodedFrame()
     private let sink = ByteSink(capacity: 1 << 17)
     private(set) var outputClosed = false
 

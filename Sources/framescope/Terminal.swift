@@ -53,8 +53,15 @@ enum Terminal {
     /// first 20 of each, then a line that more were left out (one adversarial capture can hit a
     /// limit 100,000 times).
     static func warnings(_ stage: MessageStage) {
-        say(stage.takeNotices(), "note: ", count: &shownNotices, "more streams settled their framing; further notes are not shown")
-        say(stage.takeWarnings(), "warning: ", count: &shownWarnings, "more limits were hit; further warnings are not shown")
+        // Called on every frame, and nearly always with nothing to say: the counters (globals,
+        // checked for exclusive access at run time) are touched only when there is.
+        let notices = stage.takeNotices(), warnings = stage.takeWarnings()
+        if !notices.isEmpty {
+            say(notices, "note: ", count: &shownNotices, "more streams settled their framing; further notes are not shown")
+        }
+        if !warnings.isEmpty {
+            say(warnings, "warning: ", count: &shownWarnings, "more limits were hit; further warnings are not shown")
+        }
     }
 
     private static func say(_ lines: [String], _ prefix: String, count: inout Int, _ more: String) {
