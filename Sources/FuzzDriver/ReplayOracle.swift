@@ -131,7 +131,7 @@ extension FuzzEngine {
         let second = probe.replay(driver.endpoints, timeout: 2)
         // An unusable target is the baseline's to report.
         guard !first.couldNotRun && !second.couldNotRun else { return }
-        if first.replayed != second.replayed {
+        if first.replayedWithoutOwnPort != second.replayedWithoutOwnPort {
             let i = zip(first.replayed, second.replayed).enumerated().first { $0.element.0 != $0.element.1 }?.offset
                 ?? min(first.replayed.count, second.replayed.count)
             let said = { (a: [[UInt8]]) in i < a.count ? preview(a[i]) : "nothing" }

@@ -24,6 +24,8 @@ public struct ReplayConversation: Sendable {
     public var client: String
     public var server: String
     public var serverPort: UInt16
+    /// The client's port in the capture: answers that carry it as text are compared without it.
+    public var clientPort: UInt16?
     public var writes: [ReplayWrite] = []
     /// The client's messages as captured, each the bytes it had on the wire (header included).
     public var clientMessages: [[UInt8]] = []
@@ -76,7 +78,7 @@ public final class ReplayPlanner {
                 conversations[k] = ReplayConversation(
                     transport: .tcp, stream: s, client: Self.endpoint(ep.client, ep.clientPort),
                     server: Self.endpoint(ep.server, ep.serverPort), serverPort: ep.serverPort,
-                    spec: choice.spec(serverPort: ep.serverPort, clientPort: ep.clientPort))
+                    clientPort: ep.clientPort, spec: choice.spec(serverPort: ep.serverPort, clientPort: ep.clientPort))
                 order.append(k)
             case .stream(.midStream(let s, .clientToServer)):
                 conversations[Self.key(.tcp, s)]?.midStream = true
@@ -95,7 +97,8 @@ public final class ReplayPlanner {
                 if conversations[k] == nil {
                     conversations[k] = ReplayConversation(
                         transport: .udp, stream: d.flow, client: "port \(d.clientPort)", server: "port \(d.serverPort)",
-                        serverPort: d.serverPort, spec: choice.spec(serverPort: d.serverPort, clientPort: d.clientPort))
+                        serverPort: d.serverPort, clientPort: d.clientPort,
+                        spec: choice.spec(serverPort: d.serverPort, clientPort: d.clientPort))
                     order.append(k)
                 }
                 if d.direction == .clientToServer {

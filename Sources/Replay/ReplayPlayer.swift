@@ -27,6 +27,15 @@ public struct ReplayOutcome: Sendable {
     public var couldNotRun = false
     /// The server reset the connection (or, UDP, an ICMP unreachable came).
     public var reset = false
+    /// The replay's own client port (a new connection's), for comparing answers that carry it.
+    public var clientPort: UInt16?
+
+    /// The replayed answers with this replay's own client port masked (`maskingPort`): two
+    /// replays of one conversation can be compared with each other this way.
+    public var replayedWithoutOwnPort: [[UInt8]] {
+        guard let p = clientPort else { return replayed }
+        return replayed.map { maskingPort($0, p) }
+    }
 }
 
 /// Plays conversations to a live server on blocking sockets; every wait is bounded.
@@ -57,6 +66,7 @@ public struct ReplayPlayer: Sendable {
             return out
         }
         defer { socket.closeNow() }
+        out.clientPort = socket.localPort
         var received: [UInt8] = []
         var datagrams: [[UInt8]] = []
         var framer = c.spec.kind == .auto ? MessageFramer(spec: FrameSpec(.raw)) : MessageFramer(spec: c.spec)
@@ -136,7 +146,8 @@ public struct ReplayPlayer: Sendable {
             out.problem = "\(answers.count) of the \(all) captured answers came within \(timeout) s"
         }
         out.replayed = answers
-        out.comparisons = compareMessages(captured: c.serverMessages.map(\.body), replayed: answers)
+        let ports = c.clientPort.flatMap { captured in out.clientPort.map { (captured: captured, replayed: $0) } }
+        out.comparisons = compareMessages(captured: c.serverMessages.map(\.body), replayed: answers, ports: ports)
         return out
     }
 }

@@ -147,6 +147,69 @@ final class ReplayCommandTests: XCTestCase {
         XCTAssertTrue(remote.stderr.contains("loopback"), remote.stderr)
     }
 
+    /// A server whose answers carry the client's own port ("127.0.0.1:54321 said: …"): a replay
+    /// is a new connection with a new port, so its answers differ from the capture's exactly
+    /// there, and that is no difference. Recorded once with -w (so the capture's answers carry
+    /// that run's port), then replayed from the recording: every answer `same`; and the masking
+    /// is not blanket — a server that also adds a counter still differs.
+    func testAnswersThatCarryTheClientsOwnPortAreTheSame() throws {
+        guard CLI.isRoot else { throw XCTSkip("-w captures on lo: needs root") }
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func portServer(counter: Bool) throws -> Server {
+            let script = """
+            import socket, struct, sys, threading
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(('127.0.0.1', 0)); s.listen(16)
+            print(s.getsockname()[1], flush=True)
+            count = [0]
+            def exactly(c, n):
+                b = b''
+                while len(b) < n:
+                    x = c.recv(n - len(b))
+                    if not x: return None
+                    b += x
+                return b
+            def serve(c, peer):
+                while True:
+                    h = exactly(c, 4)
+                    if h is None: break
+                    body = exactly(c, struct.unpack('!I', h)[0])
+                    if body is None: break
+                    count[0] += 1
+                    extra = (' #%d' % count[0]) if COUNTER else ''
+                    a = ('%s:%d said%s: ' % (peer[0], peer[1], extra)).encode() + body
+                    c.sendall(struct.pack('!I', len(a)) + a)
+                c.close()
+            while True:
+                c, peer = s.accept()
+                threading.Thread(target=serve, args=(c, peer), daemon=True).start()
+            """
+            return try Server.python(script.replacingOccurrences(of: "COUNTER", with: counter ? "True" : "False"))
+        }
+        let server = try portServer(counter: false)
+        defer { server.stop() }
+        let recorded = dir.appendingPathComponent("recorded.pcap").path
+        let first = try replay("tcp-chat-ipv4.pcap", server, ["-w", recorded])
+        XCTAssertEqual(first.status, 1, "the committed capture's answers are echoes: \(first.stdout)")
+        let again = try CLI.run(["replay", recorded, "--to", "127.0.0.1:\(server.port)", "--timeout", "1", "--json"], timeout: 60)
+        XCTAssertEqual(again.status, 0, again.stdout + again.stderr)
+        let lines = try again.stdout.split(separator: "\n").map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let answers = lines.filter { $0["verdict"] != nil }
+        XCTAssertEqual(answers.count, 4, again.stdout)
+        XCTAssertTrue(answers.allSatisfy { $0["verdict"] as? String == "same" }, again.stdout)
+        // The bytes themselves did differ (other ports): the report keeps them as they came.
+        XCTAssertTrue(answers.contains { $0["captured_hex"] as? String != $0["replayed_hex"] as? String }, again.stdout)
+
+        let counting = try portServer(counter: true)
+        defer { counting.stop() }
+        let recorded2 = dir.appendingPathComponent("recorded2.pcap").path
+        _ = try replay("tcp-chat-ipv4.pcap", counting, ["-w", recorded2])
+        let differs = try CLI.run(["replay", recorded2, "--to", "127.0.0.1:\(counting.port)", "--timeout", "1"], timeout: 60)
+        XCTAssertEqual(differs.status, 1, differs.stdout + differs.stderr)
+        XCTAssertTrue(differs.stdout.contains("different"), differs.stdout)
+    }
+
     /// `--timing original` keeps the captured gaps and the write boundaries: measured on the
     /// replay's own capture (-w).
     func testOriginalTimingKeepsGapsAndBoundaries() throws {

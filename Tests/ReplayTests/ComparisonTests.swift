@@ -21,4 +21,19 @@ final class ComparisonTests: XCTestCase {
         // A shorter side differs at its end.
         XCTAssertEqual(verdicts(["abc"], ["ab"]), ["different 1@2"])
     }
+
+    /// The client's own port is masked only where it stands alone as decimal text, and only
+    /// answers that differ nowhere else become the same.
+    func testTheClientsOwnPortIsMaskedWhereItStandsAlone() {
+        let masked = maskingPort(Array("a:5432 b:54321 c:15432 5432".utf8), 5432)
+        XCTAssertEqual(masked, Array("a:".utf8) + [0xFF] + Array(" b:54321 c:15432 ".utf8) + [0xFF])
+        let captured = [Array("127.0.0.1:40000 said: hi".utf8), Array("40000 is 40000".utf8)]
+        let replayed = [Array("127.0.0.1:51515 said: hi".utf8), Array("51515 is 40000".utf8)]
+        let plain = compareMessages(captured: captured, replayed: replayed)
+        XCTAssertEqual(plain.map(\.verdict), [.different, .different])
+        let own = compareMessages(captured: captured, replayed: replayed, ports: (captured: 40000, replayed: 51515))
+        // The second answer says the captured port where the replay's belongs: still different.
+        XCTAssertEqual(own.map(\.verdict), [.same, .different])
+        XCTAssertEqual(own[0].replayed, replayed[0], "the report keeps the bytes as they came")
+    }
 }
