@@ -5,6 +5,7 @@
 import Framing
 import Fuzz
 import Render
+import Replay
 
 /// `--oracle`: what counts as a right answer.
 public enum OracleMode: String, Sendable, CaseIterable {
@@ -67,6 +68,10 @@ struct AnswerReader {
     private(set) var state: State = .pending
     /// The body of the last answer judged, right or wrong.
     private(set) var lastAnswer: [UInt8]?
+    /// With `--from`: the client's port in the capture and this connection's. A framed answer
+    /// that carries the client's own port as text is compared with it masked on each side, as
+    /// `replay` compares (`maskingPort`); raw TCP answers are compared as they are.
+    var ownPorts: (captured: UInt16, connection: UInt16)?
 
     init(spec: FrameSpec, rule: AnswerRule, expected: [[UInt8]], udp: Bool) {
         var s = spec
@@ -114,7 +119,8 @@ struct AnswerReader {
             state = .mismatch("answer \(n + 1) is malformed (\(m.problems.map(\.rawValue).joined(separator: ", "))): \(preview(m.body))")
             return
         }
-        if let want = rule.wanted(for: expected[n]), want != m.body {
+        if let want = rule.wanted(for: expected[n]), want != m.body,
+           ownPorts.map({ maskingPort(want, $0.captured) != maskingPort(m.body, $0.connection) }) ?? true {
             state = .mismatch("answer \(n + 1) of \(expected.count): expected \(preview(want)), got \(preview(m.body))")
             return
         }

@@ -218,6 +218,9 @@ final class Driver: @unchecked Sendable {  // immutable after init but for `endp
 
     private func readAnswers(on s: ClientSocket, expected: [[UInt8]], started: Double, deadline seconds: Double) -> AnswerOutcome {
         var reader = AnswerReader(spec: spec, rule: rule, expected: expected, udp: udp)
+        if let captured = conversationProbe?.conversation.clientPort, let own = s.localPort {
+            reader.ownPorts = (captured, own)
+        }
         let end = read(&reader, from: s, until: started + seconds)
         let elapsed = monotonicSeconds() - started
         switch end {

@@ -192,6 +192,53 @@ final class FuzzFromTests: XCTestCase {
         XCTAssertTrue((run.report["oracle_fallback"] as? String ?? "").contains("the same way twice"), "\(run.report)")
     }
 
+    /// A correct server whose answers carry the client's own port ("127.0.0.1:40000 said: one"):
+    /// every connection has another port, so neither the case's own answers nor the replayed
+    /// conversation may count that as a difference — no finding, and no fallback to `reply`.
+    func testAnswersCarryingTheClientsPortAreNoDifference() throws {
+        _ = try CLI.requireTool("python3")
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = dir.appendingPathComponent("port_chat.py").path
+        try """
+        import socket, struct, threading
+        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('127.0.0.1', 0)); s.listen(64)
+        print(s.getsockname()[1], flush=True)
+        def exactly(c, n):
+            b = b''
+            while len(b) < n:
+                x = c.recv(n - len(b))
+                if not x: return None
+                b += x
+            return b
+        def serve(c, peer):
+            while True:
+                h = exactly(c, 4)
+                if h is None: break
+                (n,) = struct.unpack('!I', h)
+                if n > 65536: break
+                body = exactly(c, n)
+                if body is None: break
+                a = ('%s:%d said: ' % peer).encode() + body
+                c.sendall(struct.pack('!I', len(a)) + a)
+            c.close()
+        while True:
+            c, peer = s.accept()
+            threading.Thread(target=serve, args=(c, peer), daemon=True).start()
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+        let file = dir.appendingPathComponent("port.pcap").path
+        try Self.conversationPcap([(Self.framed("one"), Self.framed("127.0.0.1:40000 said: one")),
+                                   (Self.framed("two"), Self.framed("127.0.0.1:40000 said: two"))], to: file)
+        let run = try fuzz(["127.0.0.1:0", "--from", file, "--exec", "python3 \(script) 0",
+                            "--families", "write_boundaries,boundary_length", "--max-message", "65536", "--duration", "60"])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        XCTAssertEqual(run.failures.count, 0, "\(run.failures)")
+        XCTAssertFalse(run.stderr.contains("falling back"), run.stderr)
+        XCTAssertEqual(run.report["oracle"] as? String, "replay")
+        XCTAssertGreaterThan(run.report["cases"] as? Int ?? 0, 0)
+    }
+
     // MARK: - a line-framed conversation
 
     func testALineConversationSeedsTheTextServers() throws {
