@@ -27,6 +27,8 @@ struct ReplayCommand: ParsableCommand {
         The answers are framed with the capture's framing (--framing, or the format guessed per \
         stream) and compared with the captured server messages: same, different (the offset of \
         the first differing byte, both sides quoted), missing, extra; per stream and in total. \
+        An answer that differs only where it carries the client's own port as text (the replay's \
+        connection has another) is the same. \
         --udp replays UDP flows instead: each client datagram, each answer compared.
 
         -w FILE captures the replay itself on lo (filtered to the target's port), to read, follow \
