@@ -15,7 +15,7 @@ case "$H" in
   frame) MODULES="Wire Streams Framing Inspect Render" ;;
   framer) MODULES="Framing" ;;
   streams) MODULES="Wire Streams Framing Inspect" ;;
-  file) MODULES="Wire Streams Framing Inspect Render Capture" ;;
+  file) MODULES="Wire Streams Framing Inspect Render Sockets Capture" ;;
   *) echo "no harness $H (frame, framer, streams, file)" >&2; exit 2 ;;
 esac
 FLAGS=(-O -swift-version 6 -sanitize=fuzzer,address -parse-as-library -I "$OUT/obj" -I Sources/CPcap)
