@@ -60,7 +60,8 @@ enum StopSignal {
         let fd = stopPipeRead.load(ordering: .acquiring)
         while !requested {
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if fd < 0 || poll(&p, 1, 500) <= 0 { continue }
+            // A negative fd (no pipe) is ignored by poll, which then only waits out the half second.
+            if poll(&p, 1, 500) <= 0 || fd < 0 { continue }
             var sink = [UInt8](repeating: 0, count: 16)
             _ = read(fd, &sink, sink.count)
         }
