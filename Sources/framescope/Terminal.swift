@@ -75,8 +75,8 @@ enum Terminal {
         }
     }
 
-    // Only touched by the thread that frames the messages (the reading loop, or `messages`'
-    // print queue), one at a time.
+    // Only touched by the thread that frames the messages (the reading loop, `messages`' print
+    // queue, or `read`'s rendering queue), one at a time.
     nonisolated(unsafe) static var shownWarnings = 0
     nonisolated(unsafe) static var shownNotices = 0
 
