@@ -59,7 +59,16 @@ final class DecimalTests: XCTestCase {
             let out = ByteSink()
             out.unsignedDecimal(v)
             XCTAssertEqual(out.string, String(v))
-            XCTAssertEqual(ByteSink.digitCount(v), String(v).count, "\(v)")
+        }
+        // Every width, at random (the writer cuts numbers into blocks of eight and four).
+        var rng = SystemRandomNumberGenerator()
+        for bits in 0 ... 64 {
+            for _ in 0 ..< 200 {
+                let v = bits == 64 ? rng.next() : rng.next() & ((UInt64(1) << UInt64(bits)) - 1)
+                let out = ByteSink()
+                out.unsignedDecimal(v)
+                XCTAssertEqual(out.string, String(v))
+            }
         }
         let out = ByteSink()
         out.decimal(-42)
