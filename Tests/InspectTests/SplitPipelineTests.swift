@@ -106,6 +106,69 @@ final class SplitPipelineTests: XCTestCase {
         XCTAssertGreaterThan(checked, 100, "the captures carry messages")
     }
 
+    /// `read` on a file splits at the same seam, frame by frame: the reading half keeps each
+    /// frame's session facts and where its events end; the other half begins the frame, consumes
+    /// its events and ends it. Every frame's view, note and warning must be one inspector's.
+    func testEveryCaptureEveryFramingSameFrameViews() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.captures.path)
+            .filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted()
+        var viewsWithMessages = 0
+        for name in names {
+            let fs = try frames(name)
+            for spec in [["auto"], ["!I"], ["line"], ["raw"]] {
+                let choice = try FramingChoice(parsing: spec)
+                // One thread.
+                let whole = Inspector(framing: choice, keeps: [])
+                var oneViews: [FrameView?] = [], oneSaid: [[String]] = []
+                var f = DecodedFrame()
+                for (i, raw) in fs.enumerated() {
+                    let view = raw.bytes.withUnsafeBytes { b in
+                        whole.inspect(b, linkType: raw.linkType, wireLength: nil, number: i + 1, timestamp: raw.timestamp,
+                                      into: &f, view: true).view
+                    }
+                    oneViews.append(view)
+                    oneSaid.append(whole.messages!.takeNotices() + whole.messages!.takeWarnings())
+                }
+                whole.finish()
+                oneSaid.append(whole.messages!.takeNotices() + whole.messages!.takeWarnings())
+                // Two halves, the events handed over in batches of a few frames.
+                let front = Inspector(framing: nil), back = MessageStage(framing: choice, keeps: [])
+                var twoViews: [FrameView?] = [], twoSaid: [[String]] = []
+                var sessions: [SessionInfo?] = [], ends: [Int] = [], numbers: [Int] = []
+                func hand(last: Bool) {
+                    let events = front.streams.takeEvents()
+                    var e = 0
+                    for (k, number) in numbers.enumerated() {
+                        back.beginFrame(number)
+                        while e < ends[k] { back.consume(events[e]); e += 1 }
+                        twoViews.append(back.endFrame(session: sessions[k]))
+                        twoSaid.append(back.takeNotices() + back.takeWarnings())
+                    }
+                    if last {
+                        back.consume(events[e...])
+                        back.finish()
+                        twoSaid.append(back.takeNotices() + back.takeWarnings())
+                    }
+                    sessions = []; ends = []; numbers = []
+                }
+                for (i, raw) in fs.enumerated() {
+                    sessions.append(raw.bytes.withUnsafeBytes { b in
+                        front.inspect(b, linkType: raw.linkType, wireLength: nil, number: i + 1, timestamp: raw.timestamp, into: &f).session
+                    })
+                    ends.append(front.streams.eventCount)
+                    numbers.append(i + 1)
+                    if numbers.count == 5 { hand(last: false) }
+                }
+                front.finish()
+                hand(last: true)
+                XCTAssertEqual(twoViews, oneViews, "\(name) \(spec)")
+                XCTAssertEqual(twoSaid, oneSaid, "\(name) \(spec)")
+                viewsWithMessages += oneViews.filter { !($0?.messages.isEmpty ?? true) }.count
+            }
+        }
+        XCTAssertGreaterThan(viewsWithMessages, 100, "the captures' frames carry messages")
+    }
+
     /// Limits hit in the reassembling half surface as warnings of the framing half.
     func testLimitWarningsCrossTheSplit() throws {
         var limits = ReassemblyLimits()
