@@ -220,11 +220,12 @@ extension MessageStage {
         st.heldBytes = 0
         for h in held {
             if let g = h.gap {
-                emit(key, st.framer!.gap(at: h.offset, length: g))
+                var out = st.framer!.gap(at: h.offset, length: g)
+                emit(key, st, &out)
             } else {
                 var out = st.framer!.feed(h.bytes, at: h.offset, segmentStart: h.segmentStart)
                 if spec.kind == .raw { out += st.framer!.endOfSegment() }
-                emit(key, out)
+                emit(key, st, &out)
             }
         }
         // The other direction follows the same guess.
