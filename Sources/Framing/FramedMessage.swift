@@ -87,24 +87,44 @@ public struct FramedMessage: Sendable, Hashable {
     }
 }
 
+extension UnsafeRawBufferPointer {
+    /// The bytes at `range` in a new array (from a typed buffer: one allocation and one copy).
+    func copyBytes(_ range: Range<Int>) -> [UInt8] {
+        guard !range.isEmpty else { return [] }
+        return Array(UnsafeBufferPointer(start: (baseAddress! + range.lowerBound).assumingMemoryBound(to: UInt8.self), count: range.count))
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends the bytes of `p` at `range` (copied at once, where appending a slice of raw
+    /// bytes went byte by byte).
+    mutating func append(_ p: UnsafeRawBufferPointer, _ range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        append(contentsOf: UnsafeBufferPointer(start: (p.baseAddress! + range.lowerBound).assumingMemoryBound(to: UInt8.self), count: range.count))
+    }
+}
+
 /// True when `bytes` are valid UTF-8 (RFC 3629), without building a String.
 func isUTF8(_ bytes: [UInt8]) -> Bool {
     bytes.withUnsafeBufferPointer { p in
-        // ASCII prefix eight bytes at a time (chat text is mostly ASCII), then byte by byte from
-        // the first byte with its high bit set.
         let n = p.count
+        guard let base = p.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
         var i = 0
-        if let base = p.baseAddress {
-            let raw = UnsafeRawPointer(base)
-            while i + 8 <= n, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
-        }
-        while i < n, p[i] < 0x80 { i += 1 }
-        if i == n { return true }
-        // RFC 3629's table: the lead byte gives the length and the range of the second byte
-        // (no overlongs, no surrogates, nothing above U+10FFFF); later bytes are 80...BF.
         while i < n {
+            // ASCII eight bytes at a time (chat text is mostly ASCII, between its other
+            // characters too): a word with a high bit set is passed up to its first such byte.
+            if i &+ 8 <= n {
+                let high = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080
+                if high == 0 { i &+= 8; continue }
+                i &+= high.trailingZeroBitCount &>> 3
+            } else if p[i] < 0x80 {
+                i &+= 1
+                continue
+            }
             let b = p[i]
-            if b < 0x80 { i += 1; continue }
+            // RFC 3629's table: the lead byte gives the length and the range of the second byte
+            // (no overlongs, no surrogates, nothing above U+10FFFF); later bytes are 80...BF.
             let need: Int
             var low: UInt8 = 0x80, high: UInt8 = 0xBF
             switch b {
