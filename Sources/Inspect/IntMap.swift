@@ -9,6 +9,7 @@ struct IntMap<Value> {
     private var keys: [Int]
     private var values: [Value?]
     private(set) var count = 0
+    var isEmpty: Bool { count == 0 }
     /// 64 - log2(capacity): the hash's top bits are the slot.
     private var shift: UInt64
     private var mask: Int { keys.count - 1 }
@@ -55,6 +56,28 @@ struct IntMap<Value> {
             values[-1 - i] = v
             count += 1
         }
+    }
+
+    /// Runs `body` on the value of `key` in place (made by `make` first when there is none):
+    /// one lookup, and no copy of a value such as an array being appended to.
+    @inline(__always)
+    mutating func update<R>(_ key: Int, default make: () -> Value, _ body: (inout Value) -> R) -> R {
+        var i = find(key)
+        if i < 0 {
+            self[key] = make()
+            i = find(key)
+        }
+        return body(&values[i]!)
+    }
+
+    /// Empty again (the storage keeps its size).
+    mutating func removeAll() {
+        guard count > 0 else { return }
+        for i in keys.indices where keys[i] >= 0 {
+            keys[i] = -1
+            values[i] = nil
+        }
+        count = 0
     }
 
     @discardableResult

@@ -33,8 +33,8 @@ public final class MessageStage {
     @exclusivity(unchecked) var warnings: [String] = []
     /// Warnings not kept (past the first 256 since the last `takeWarnings()`).
     @exclusivity(unchecked) public private(set) var warningsDropped = 0
-    @exclusivity(unchecked) var udpMessageIndex: [DirectionKey: Int] = [:]
-    @exclusivity(unchecked) var udpSpecs: [Int: (spec: FrameSpec, guessed: Bool)] = [:]
+    /// UDP flows seen (and not forgotten), by flow index.
+    @exclusivity(unchecked) var udpFlows = IntMap<UDPFlow>()
     /// Auto-detection looks at up to this many bytes of a direction before it decides.
     @exclusivity(unchecked) public var autoSampleBytes = 512
     /// Bytes held by undecided `auto` directions, all streams together; past
@@ -185,11 +185,7 @@ public final class MessageStage {
         case .stream(let s): handle(s)
         case .datagram(let d): datagram(d)
         case .forgotFlows(let flows):
-            for f in flows {
-                udpSpecs[f] = nil
-                udpMessageIndex[DirectionKey(stream: f, direction: .clientToServer, udp: true)] = nil
-                udpMessageIndex[DirectionKey(stream: f, direction: .serverToClient, udp: true)] = nil
-            }
+            for f in flows { udpFlows.removeValue(forKey: f) }
         }
     }
 

@@ -22,7 +22,8 @@ public protocol SpillStore: AnyObject {
 
 public struct StreamOrder {
     var next = 0
-    var held: [Int: [UInt8]] = [:]
+    /// Rendered bytes held in memory, by stream.
+    var held = IntMap<[UInt8]>()
     /// Streams that ended while an earlier one was open, one bit each from `next`.
     var finished = DenseBits()
     public private(set) var heldBytes = 0
@@ -55,7 +56,7 @@ public struct StreamOrder {
     /// Keeps the rendered bytes of a message of `stream` until the streams before it finished.
     /// `release` gets bytes that must be written now (past the bound, when nothing can be spilled).
     public mutating func hold(_ stream: Int, _ bytes: UnsafeRawBufferPointer, release: (UnsafeRawBufferPointer) -> Void) {
-        held[stream, default: []].append(contentsOf: bytes)
+        held.update(stream, default: { [] }) { $0.append(contentsOf: bytes) }
         heldBytes += bytes.count
         guard heldBytes > limitBytes else { return }
         if !spillAll() { releaseAll(breaking: true, release) }
@@ -79,7 +80,7 @@ public struct StreamOrder {
 
     /// End of input: everything still held, TCP streams in index order.
     public mutating func finishAll(release: (UnsafeRawBufferPointer) -> Void) {
-        let last = max(held.keys.max() ?? -1, spillBase + tails.count - 1)
+        let last = max(held.allKeys.max() ?? -1, spillBase + tails.count - 1)
         if next <= last {
             for s in next...last { releaseStream(s, release) }
         }
@@ -118,7 +119,7 @@ public struct StreamOrder {
     /// (then nothing moved that was not recorded).
     mutating func spillAll() -> Bool {
         guard let spill else { return false }
-        for s in held.keys.sorted() {
+        for s in held.allKeys.sorted() {
             let bytes = held[s]!
             if s < spillBase {
                 // Only reached when a stream below the base holds bytes: cannot happen (the base
@@ -151,7 +152,7 @@ public struct StreamOrder {
 
     mutating func releaseAll(breaking: Bool, _ release: (UnsafeRawBufferPointer) -> Void) {
         if breaking && !held.isEmpty { orderBroken = true }
-        for s in held.keys.sorted() { held[s]!.withUnsafeBytes(release) }
+        for s in held.allKeys.sorted() { held[s]!.withUnsafeBytes(release) }
         held.removeAll()
         heldBytes = 0
     }
