@@ -68,8 +68,8 @@ public struct FramedMessage: Sendable, Hashable {
     /// `headerValue.description` only for unsigned 8-byte values above `Int64.max`.
     public var headerValueText: String? {
         guard let value = headerValue else { return nil }
-        if value == Int64.max, let bits = headerRawValue, bits > UInt64(Int64.max) { return bits.description }
-        return value.description
+        if value == Int64.max, let bits = headerRawValue, bits > UInt64(Int64.max) { return decimalText(bits, negative: false) }
+        return decimalText(value)
     }
 
     /// Builds a message, deciding `text` and `invalid_utf8` from the body: `invalid_utf8` is
@@ -84,6 +84,29 @@ public struct FramedMessage: Sendable, Hashable {
                              headerValue: field?.value, headerRawValue: field?.bits,
                              declaredLength: field.map { Int(clamping: $0.declared) },
                              body: body, end: end, complete: complete, problems: problems, isValidUTF8: valid)
+    }
+}
+
+/// `value` in decimal, as `value.description` writes it, without the generic integer printer
+/// (a frame view shows a header value for every message).
+public func decimalText(_ value: Int64) -> String {
+    decimalText(value.magnitude, negative: value < 0)
+}
+
+func decimalText(_ magnitude: UInt64, negative: Bool) -> String {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+        var i = 20
+        var v = magnitude
+        repeat {
+            i &-= 1
+            buffer[i] = 0x30 &+ UInt8(truncatingIfNeeded: v % 10)
+            v /= 10
+        } while v != 0
+        if negative {
+            i &-= 1
+            buffer[i] = UInt8(ascii: "-")
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: buffer[i ..< 20]), as: UTF8.self)
     }
 }
 
