@@ -223,9 +223,10 @@ extension MessageStage {
                 var out = st.framer!.gap(at: h.offset, length: g)
                 emit(key, st, &out)
             } else {
-                var out = st.framer!.feed(h.bytes, at: h.offset, segmentStart: h.segmentStart)
-                if spec.kind == .raw { out += st.framer!.endOfSegment() }
-                emit(key, st, &out)
+                // Into the stage's reused list (`emit` leaves it empty).
+                h.bytes.withUnsafeBytes { st.framer!.feed($0, at: h.offset, segmentStart: h.segmentStart, into: &scratch) }
+                if st.isRaw { scratch += st.framer!.endOfSegment() }
+                emit(key, st, &scratch)
             }
         }
         // The other direction follows the same guess.
