@@ -3,12 +3,61 @@
 public struct FramingGuess: Sendable, Hashable {
     public var spec: FrameSpec
     public var confidence: Double
-    public var evidence: String
+    /// The line, written when it is read: `auto` guesses on every new stream and the line is
+    /// shown only in notices, `follow` and `stats`.
+    public var evidence: String {
+        get { reason.text }
+        set { reason = .text(newValue) }
+    }
+    var reason: Reason
 
     public init(spec: FrameSpec, confidence: Double, evidence: String) {
+        self.init(spec: spec, confidence: confidence, reason: .text(evidence))
+    }
+
+    init(spec: FrameSpec, confidence: Double, reason: Reason) {
         self.spec = spec
         self.confidence = confidence
-        self.evidence = evidence
+        self.reason = reason
+    }
+
+    /// The same guess: same spec, confidence and evidence line.
+    public static func == (a: FramingGuess, b: FramingGuess) -> Bool {
+        a.spec == b.spec && a.confidence == b.confidence && a.evidence == b.evidence
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(spec)
+        h.combine(confidence)
+        h.combine(evidence)
+    }
+
+    /// What `evidence` says, kept as the numbers of `AutoFraming.guess`'s usual findings.
+    enum Reason: Sendable {
+        case text(String)
+        /// `directions`: how many samples (said when more than one).
+        case lines(count: Int, crlf: Bool, allTerminated: Bool, total: Int, directions: Int)
+        case chain(messages: Int, spec: FrameSpec, exact: Bool, covered: Int, total: Int, directions: Int)
+        case noChain(total: Int, directions: Int, text: Bool)
+
+        var text: String {
+            switch self {
+            case let .text(s):
+                return s
+            case let .lines(count, crlf, allTerminated, total, directions):
+                let tail = allTerminated ? "" : "; the last line is not finished"
+                return "\(count) line\(count == 1 ? "" : "s") of UTF-8 text ending in \\n\(crlf ? " (CRLF)" : "") in \(total) bytes\(Self.dirs(directions))\(tail)"
+            case let .chain(messages, spec, exact, covered, total, directions):
+                let noun = "header\(messages == 1 ? "" : "s") of \(spec)"
+                return exact
+                    ? "\(messages) \(noun) chain exactly through \(total) bytes\(Self.dirs(directions))"
+                    : "\(messages) \(noun) chain through \(covered) of \(total) bytes\(Self.dirs(directions)); the sample ends inside the next message"
+            case let .noChain(total, directions, text):
+                return "no length format chains through the \(total) bytes\(Self.dirs(directions)) and they are \(text ? "UTF-8 text without newlines" : "bytes"): raw, one message per segment"
+            }
+        }
+
+        static func dirs(_ n: Int) -> String { n > 1 ? " in \(n) directions" : "" }
     }
 }
 
@@ -52,15 +101,13 @@ public enum AutoFraming {
         guard total > 0 else {
             return FramingGuess(spec: raw, confidence: 0, evidence: "no bytes yet: raw until there are")
         }
-        let dirs = samples.count > 1 ? " in \(samples.count) directions" : ""
 
         if let lines = lineEvidence(samples) {
             let spec = FrameSpec(.line, maxMessage: maxMessage)
             let confidence = (lines.count >= 2 ? 0.9 : 0.7) * (lines.allTerminated ? 1 : 0.8)
-            let crlf = lines.crlf ? " (CRLF)" : ""
-            let tail = lines.allTerminated ? "" : "; the last line is not finished"
             return FramingGuess(spec: spec, confidence: confidence,
-                                evidence: "\(lines.count) line\(lines.count == 1 ? "" : "s") of UTF-8 text ending in \\n\(crlf) in \(total) bytes\(dirs)\(tail)")
+                                reason: .lines(count: lines.count, crlf: lines.crlf, allTerminated: lines.allTerminated,
+                                               total: total, directions: samples.count))
         }
 
         var best: (spec: FrameSpec, chain: Chain)?
@@ -74,11 +121,9 @@ public enum AutoFraming {
             var confidence = 1 - 1 / Double(1 << min(chain.nonEmpty + 1, 10))
             if !chain.exact { confidence *= 0.8 }
             if chain.nonEmpty == 0 { confidence = 0.2 }
-            let noun = "header\(messages == 1 ? "" : "s") of \(spec)"
-            let evidence = chain.exact
-                ? "\(messages) \(noun) chain exactly through \(total) bytes\(dirs)"
-                : "\(messages) \(noun) chain through \(chain.covered) of \(total) bytes\(dirs); the sample ends inside the next message"
-            return FramingGuess(spec: spec, confidence: min(confidence, 0.99), evidence: evidence)
+            return FramingGuess(spec: spec, confidence: min(confidence, 0.99),
+                                reason: .chain(messages: messages, spec: spec, exact: chain.exact, covered: chain.covered,
+                                               total: total, directions: samples.count))
         }
 
         for spec in candidates(maxMessage: maxMessage) where (spec.headerWidth ?? 0) >= 4 {
@@ -88,9 +133,8 @@ public enum AutoFraming {
                                     evidence: "1 header of \(spec) declares \(field.declared) bytes, more than the \(total)-byte sample holds: a guess")
             }
         }
-        let what = samples.allSatisfy { isUTF8($0) } ? "UTF-8 text without newlines" : "bytes"
         return FramingGuess(spec: raw, confidence: 0.3,
-                            evidence: "no length format chains through the \(total) bytes\(dirs) and they are \(what): raw, one message per segment")
+                            reason: .noChain(total: total, directions: samples.count, text: samples.allSatisfy { isUTF8($0) }))
     }
 
     /// Candidate length formats in preference order (the lesson's `!I` first). A 4-byte
@@ -138,7 +182,7 @@ public enum AutoFraming {
             var whole = 0
             var wholeNonEmpty = 0
             while pos < sample.count {
-                guard let field = spec.readField(sample[pos...]) else {
+                guard let field = sample.withUnsafeBytes({ spec.readField($0, at: pos) }) else {
                     chain.exact = false  // the sample ends inside a header
                     break
                 }

@@ -45,6 +45,8 @@ public func frameDatagram(_ bytes: [UInt8], spec: FrameSpec, index: Int, offset:
         body = body.prefix(spec.maxMessage)
         if !problems.contains(.lengthOverLimit) { problems.append(.lengthOverLimit) }
     }
+    // The whole datagram (raw, the usual guess) is the body as it is: no copy.
+    let whole = body.count == bytes.count
     return FramedMessage.make(index: index, start: offset, headerLength: headerLength, field: field,
-                              body: Array(body), end: end, problems: problems)
+                              body: whole ? bytes : Array(body), end: end, problems: problems)
 }

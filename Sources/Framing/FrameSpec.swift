@@ -187,10 +187,26 @@ public struct FrameSpec: Sendable, Hashable, CustomStringConvertible {
     /// Reads a field straight from raw memory at `offset` (caller checked the bounds).
     func readField(_ p: UnsafeRawBufferPointer, at offset: Int) -> Field? {
         guard case let .length(width, signed, order, _) = kind, offset >= 0, p.count - offset >= width else { return nil }
+        // One load of the field's width (every frame reads a header), the generic loop for
+        // any other width.
         var bits: UInt64 = 0
-        for i in 0..<width {
-            let shift = order == .big ? UInt64(width - 1 - i) * 8 : UInt64(i) * 8
-            bits |= UInt64(p[offset + i]) << shift
+        switch width {
+        case 1:
+            bits = UInt64(p[offset])
+        case 2:
+            let v = p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)
+            bits = UInt64(order == .big ? UInt16(bigEndian: v) : UInt16(littleEndian: v))
+        case 4:
+            let v = p.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+            bits = UInt64(order == .big ? UInt32(bigEndian: v) : UInt32(littleEndian: v))
+        case 8:
+            let v = p.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            bits = order == .big ? UInt64(bigEndian: v) : UInt64(littleEndian: v)
+        default:
+            for i in 0..<width {
+                let shift = order == .big ? UInt64(width - 1 - i) * 8 : UInt64(i) * 8
+                bits |= UInt64(p[offset + i]) << shift
+            }
         }
         return makeField(bits: bits, width: width, signed: signed)
     }

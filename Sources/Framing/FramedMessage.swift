@@ -68,8 +68,8 @@ public struct FramedMessage: Sendable, Hashable {
     /// `headerValue.description` only for unsigned 8-byte values above `Int64.max`.
     public var headerValueText: String? {
         guard let value = headerValue else { return nil }
-        if value == Int64.max, let bits = headerRawValue, bits > UInt64(Int64.max) { return bits.description }
-        return value.description
+        if value == Int64.max, let bits = headerRawValue, bits > UInt64(Int64.max) { return decimalText(bits, negative: false) }
+        return decimalText(value)
     }
 
     /// Builds a message, deciding `text` and `invalid_utf8` from the body: `invalid_utf8` is
@@ -87,24 +87,67 @@ public struct FramedMessage: Sendable, Hashable {
     }
 }
 
+/// `value` in decimal, as `value.description` writes it, without the generic integer printer
+/// (a frame view shows a header value for every message).
+public func decimalText(_ value: Int64) -> String {
+    decimalText(value.magnitude, negative: value < 0)
+}
+
+func decimalText(_ magnitude: UInt64, negative: Bool) -> String {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+        var i = 20
+        var v = magnitude
+        repeat {
+            i &-= 1
+            buffer[i] = 0x30 &+ UInt8(truncatingIfNeeded: v % 10)
+            v /= 10
+        } while v != 0
+        if negative {
+            i &-= 1
+            buffer[i] = UInt8(ascii: "-")
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: buffer[i ..< 20]), as: UTF8.self)
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// The bytes at `range` in a new array (from a typed buffer: one allocation and one copy).
+    func copyBytes(_ range: Range<Int>) -> [UInt8] {
+        guard !range.isEmpty else { return [] }
+        return Array(UnsafeBufferPointer(start: (baseAddress! + range.lowerBound).assumingMemoryBound(to: UInt8.self), count: range.count))
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends the bytes of `p` at `range` (copied at once, where appending a slice of raw
+    /// bytes went byte by byte).
+    mutating func append(_ p: UnsafeRawBufferPointer, _ range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        append(contentsOf: UnsafeBufferPointer(start: (p.baseAddress! + range.lowerBound).assumingMemoryBound(to: UInt8.self), count: range.count))
+    }
+}
+
 /// True when `bytes` are valid UTF-8 (RFC 3629), without building a String.
 func isUTF8(_ bytes: [UInt8]) -> Bool {
     bytes.withUnsafeBufferPointer { p in
-        // ASCII prefix eight bytes at a time (chat text is mostly ASCII), then byte by byte from
-        // the first byte with its high bit set.
         let n = p.count
+        guard let base = p.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
         var i = 0
-        if let base = p.baseAddress {
-            let raw = UnsafeRawPointer(base)
-            while i + 8 <= n, raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
-        }
-        while i < n, p[i] < 0x80 { i += 1 }
-        if i == n { return true }
-        // RFC 3629's table: the lead byte gives the length and the range of the second byte
-        // (no overlongs, no surrogates, nothing above U+10FFFF); later bytes are 80...BF.
         while i < n {
+            // ASCII eight bytes at a time (chat text is mostly ASCII, between its other
+            // characters too): a word with a high bit set is passed up to its first such byte.
+            if i &+ 8 <= n {
+                let high = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080
+                if high == 0 { i &+= 8; continue }
+                i &+= high.trailingZeroBitCount &>> 3
+            } else if p[i] < 0x80 {
+                i &+= 1
+                continue
+            }
             let b = p[i]
-            if b < 0x80 { i += 1; continue }
+            // RFC 3629's table: the lead byte gives the length and the range of the second byte
+            // (no overlongs, no surrogates, nothing above U+10FFFF); later bytes are 80...BF.
             let need: Int
             var low: UInt8 = 0x80, high: UInt8 = 0xBF
             switch b {

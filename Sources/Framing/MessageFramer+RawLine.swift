@@ -15,7 +15,7 @@ extension MessageFramer {
         }
         let room = max(spec.maxMessage - buffer.count, 0)
         let count = p.count - first
-        buffer.append(contentsOf: p[first..<(first + min(room, count))])
+        buffer.append(p, first..<(first + min(room, count)))
         if count > room { phase = .raw(overLimit: true) }
     }
 
@@ -54,7 +54,7 @@ extension MessageFramer {
                     // Over the limit with no "\n" yet: keep the first maxMessage bytes, drop the
                     // rest of the line.
                     let keep = max(spec.maxMessage - buffer.count, 0)
-                    buffer.append(contentsOf: p[i..<(i + keep)])
+                    buffer.append(p, i..<(i + keep))
                     if buffer.count > spec.maxMessage { buffer.removeLast(buffer.count - spec.maxMessage) }
                     phase = .longLine
                     return
@@ -63,7 +63,7 @@ extension MessageFramer {
                     var body = takeBuffer()
                     if body.count > cut.bodyLength { body.removeLast(body.count - cut.bodyLength) }
                     let fromFeed = cut.bodyLength - body.count
-                    if fromFeed > 0 { body.append(contentsOf: p[i..<(i + fromFeed)]) }
+                    if fromFeed > 0 { body.append(p, i..<(i + fromFeed)) }
                     let overLimit = if case .problem = step { true } else { false }
                     out.append(message(start: messageStart, headerLength: 0, field: nil, body: body,
                                        end: base &+ UInt64(next), problems: overLimit ? [.lengthOverLimit] : []))
@@ -71,7 +71,7 @@ extension MessageFramer {
                     i = next
                 case .needMore:
                     // No terminator yet; at most maxMessage + 1 bytes held (the step said so).
-                    buffer.append(contentsOf: p[i..<n])
+                    buffer.append(p, i..<n)
                     phase = .line
                     return
                 }

@@ -262,7 +262,7 @@ public struct MessageFramer: Sendable {
             case .resync(probing: true):
                 let probeStart = i - buffer.count
                 let take = min(width - buffer.count, n - i)
-                buffer.append(contentsOf: p[i..<(i + take)])
+                buffer.append(p, i..<(i + take))
                 i += take
                 guard buffer.count == width else { return }
                 let probe = buffer.withUnsafeBytes { spec.step($0) }
@@ -286,14 +286,14 @@ public struct MessageFramer: Sendable {
                     // Fast path: the whole message is in this feed.
                     let bodyStart = i + width
                     i = bodyStart + cut.bodyLength
-                    out.append(message(start: messageStart, headerLength: width, field: cut.field, body: Array(p[bodyStart..<i]),
+                    out.append(message(start: messageStart, headerLength: width, field: cut.field, body: p.copyBytes(bodyStart..<i),
                                        end: base &+ UInt64(i), problems: []))
                 case let .problem(problem, cut):
                     i += width
                     badHeader(problem, cut, into: &out)
                 case let .needMore(_, cut):
                     if let cut {
-                        buffer.append(contentsOf: p[(i + width)..<n])
+                        buffer.append(p, (i + width)..<n)
                         phase = .body(cut.field!, declared: cut.bodyLength)
                     } else {
                         buffer.append(contentsOf: rest)
@@ -310,7 +310,7 @@ public struct MessageFramer: Sendable {
                 case let .message(cut):
                     buffer.removeAll(keepingCapacity: true)
                     i = bodyStart + cut.bodyLength
-                    out.append(message(start: messageStart, headerLength: width, field: cut.field, body: Array(p[bodyStart..<i]),
+                    out.append(message(start: messageStart, headerLength: width, field: cut.field, body: p.copyBytes(bodyStart..<i),
                                        end: base &+ UInt64(i), problems: []))
                     phase = .boundary
                 case let .problem(problem, cut):
@@ -319,17 +319,17 @@ public struct MessageFramer: Sendable {
                 case let .needMore(_, cut):
                     if let cut {
                         buffer.removeAll(keepingCapacity: true)
-                        buffer.append(contentsOf: p[bodyStart..<n])
+                        buffer.append(p, bodyStart..<n)
                         phase = .body(cut.field!, declared: cut.bodyLength)
                     } else {
-                        buffer.append(contentsOf: p[i..<n])
+                        buffer.append(p, i..<n)
                     }
                     return
                 }
             case let .body(field, declared):
                 // The step's need-more is exact: `declared` body bytes make the message.
                 let take = min(declared - buffer.count, n - i)
-                buffer.append(contentsOf: p[i..<(i + take)])
+                buffer.append(p, i..<(i + take))
                 i += take
                 if buffer.count == declared {
                     out.append(message(start: messageStart, headerLength: width, field: field, body: takeBuffer(),

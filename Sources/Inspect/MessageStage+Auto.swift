@@ -220,11 +220,13 @@ extension MessageStage {
         st.heldBytes = 0
         for h in held {
             if let g = h.gap {
-                emit(key, st.framer!.gap(at: h.offset, length: g))
+                var out = st.framer!.gap(at: h.offset, length: g)
+                emit(key, st, &out)
             } else {
-                var out = st.framer!.feed(h.bytes, at: h.offset, segmentStart: h.segmentStart)
-                if spec.kind == .raw { out += st.framer!.endOfSegment() }
-                emit(key, out)
+                // Into the stage's reused list (`emit` leaves it empty).
+                h.bytes.withUnsafeBytes { st.framer!.feed($0, at: h.offset, segmentStart: h.segmentStart, into: &scratch) }
+                if st.isRaw { scratch += st.framer!.endOfSegment() }
+                emit(key, st, &scratch)
             }
         }
         // The other direction follows the same guess.

@@ -50,7 +50,7 @@ extension MessageStage {
         }
         let startsHere = p.start >= chunk.offset
         if startsHere, let v = p.headerValue {
-            view.headers.append(.init(offset: chunk.payloadStart + Int(p.start - chunk.offset), value: String(v)))
+            view.headers.append(.init(offset: chunk.payloadStart + Int(p.start - chunk.offset), value: decimalText(v)))
         }
         view.messages.append(.init(index: p.index, kind: startsHere ? .starts : .continues, textBytes: nil,
                                    length: p.declaredLength ?? p.received, complete: false,

@@ -8,24 +8,44 @@ import Wire
 extension MessageStage {
     // MARK: UDP
 
+    /// A UDP flow's framing (one spec per flow: given, or guessed from its first datagram) and
+    /// its message count in each direction.
+    final class UDPFlow {
+        let spec: FrameSpec
+        let guessed: Bool
+        /// `spec`'s description, made once.
+        let format: String
+        @exclusivity(unchecked) var sent: (clientToServer: Int, serverToClient: Int) = (0, 0)
+
+        init(spec: FrameSpec, guessed: Bool) {
+            self.spec = spec
+            self.guessed = guessed
+            self.format = spec.description
+        }
+    }
+
     func datagram(_ d: UDPDatagram) {
-        let key = DirectionKey(stream: d.flow, direction: d.direction, udp: true)
-        let index = (udpMessageIndex[key] ?? 0) + 1
-        udpMessageIndex[key] = index
-        // One spec per flow: given, or guessed from its first datagram.
-        let chosen: (spec: FrameSpec, guessed: Bool)
-        if let known = udpSpecs[d.flow] {
-            chosen = known
+        let flow: UDPFlow
+        if let known = udpFlows[d.flow] {
+            flow = known
         } else {
             let spec = choice.spec(serverPort: d.serverPort, clientPort: d.clientPort)
             if case .auto = spec.kind {
-                chosen = (AutoFraming.guess(d.payload, maxMessage: spec.maxMessage).spec, true)
+                flow = UDPFlow(spec: AutoFraming.guess(d.payload, maxMessage: spec.maxMessage).spec, guessed: true)
             } else {
-                chosen = (spec, false)
+                flow = UDPFlow(spec: spec, guessed: false)
             }
-            udpSpecs[d.flow] = chosen
+            udpFlows[d.flow] = flow
         }
-        let (spec, guessed) = chosen
+        let index: Int
+        if d.direction == .clientToServer {
+            flow.sent.clientToServer += 1
+            index = flow.sent.clientToServer
+        } else {
+            flow.sent.serverToClient += 1
+            index = flow.sent.serverToClient
+        }
+        let spec = flow.spec, guessed = flow.guessed
         var m = frameDatagram(d.payload, spec: spec, index: index, offset: 0)
         if d.claimedLength > d.payload.count, !m.problems.contains(.gap) {
             m.complete = false
@@ -33,7 +53,7 @@ extension MessageStage {
         }
         if current != 0 && d.frame == current {
             view.transport = .udp
-            view.format = spec.description
+            view.format = flow.format
             view.guessed = guessed
             if let v = m.headerValueText { view.headers.append(.init(offset: 0, value: v)) }
             view.messages.append(.init(index: m.index, kind: .whole, textBytes: m.isValidUTF8 ? m.body : nil, length: m.declaredLength ?? m.body.count,
@@ -41,7 +61,7 @@ extension MessageStage {
         }
         if keeps.contains(.messages) {
             completed.append(ChatMessage(transport: .udp, stream: d.flow, direction: d.direction, message: m,
-                                         frames: d.frames, format: spec.description, guessed: guessed))
+                                         frames: d.frames, format: flow.format, guessed: guessed))
         }
     }
 }

@@ -13,7 +13,8 @@ import Wire
 /// runtime exclusivity checks, which cost more than the work they guarded on the per-frame path.
 public final class MessageStage {
     let choice: FramingChoice
-    @exclusivity(unchecked) var directions: [DirectionKey: DirectionState] = [:]
+    /// The TCP directions with state, by `DirectionKey.code`.
+    @exclusivity(unchecked) var directions = IntMap<DirectionState>()
     @exclusivity(unchecked) var streams: [Int: StreamSummary] = [:]
     @exclusivity(unchecked) var completed: [ChatMessage] = []
     @exclusivity(unchecked) var endedDirections: [Int: Int] = [:]
@@ -23,9 +24,6 @@ public final class MessageStage {
     @exclusivity(unchecked) var view = FrameView()
     /// The framer's output for one delivery, reused from one to the next.
     @exclusivity(unchecked) var scratch: [FramedMessage] = []
-    // The direction the last event was for: consecutive events are nearly always for the same one.
-    @exclusivity(unchecked) var lastKey: DirectionKey? = nil
-    @exclusivity(unchecked) var lastState: DirectionState? = nil
     // Usually one entry: a small array beats hashing the key for every frame.
     @exclusivity(unchecked) var currentChunks: [(key: DirectionKey, offset: UInt64, end: UInt64, payloadStart: Int)] = []
     /// What is kept besides the per-frame views: completed messages for `takeMessages()` (not
@@ -35,8 +33,8 @@ public final class MessageStage {
     @exclusivity(unchecked) var warnings: [String] = []
     /// Warnings not kept (past the first 256 since the last `takeWarnings()`).
     @exclusivity(unchecked) public private(set) var warningsDropped = 0
-    @exclusivity(unchecked) var udpMessageIndex: [DirectionKey: Int] = [:]
-    @exclusivity(unchecked) var udpSpecs: [Int: (spec: FrameSpec, guessed: Bool)] = [:]
+    /// UDP flows seen (and not forgotten), by flow index.
+    @exclusivity(unchecked) var udpFlows = IntMap<UDPFlow>()
     /// Auto-detection looks at up to this many bytes of a direction before it decides.
     @exclusivity(unchecked) public var autoSampleBytes = 512
     /// Bytes held by undecided `auto` directions, all streams together; past
@@ -79,6 +77,20 @@ public final class MessageStage {
         static func == (a: DirectionKey, b: DirectionKey) -> Bool {
             a.stream == b.stream && a.direction == b.direction && a.udp == b.udp
         }
+
+        /// A TCP direction as one number, ordered by stream then client→server first: the key
+        /// of `directions`.
+        var code: Int { stream &* 2 | (direction == .clientToServer ? 0 : 1) }
+
+        init(stream: Int, direction: Direction, udp: Bool) {
+            self.stream = stream
+            self.direction = direction
+            self.udp = udp
+        }
+
+        init(code: Int) {
+            self.init(stream: code >> 1, direction: code & 1 == 0 ? .clientToServer : .serverToClient, udp: false)
+        }
     }
 
     struct Chunk {
@@ -91,9 +103,16 @@ public final class MessageStage {
     /// only (no dynamic exclusivity checks, as for the pipeline).
     final class DirectionState {
         @exclusivity(unchecked) var framer: MessageFramer?
-        @exclusivity(unchecked) var spec: FrameSpec? { didSet { formatText = spec?.description ?? "?" } }
+        @exclusivity(unchecked) var spec: FrameSpec? {
+            didSet {
+                formatText = spec?.description ?? "?"
+                isRaw = spec?.kind == .raw
+            }
+        }
         /// `spec`'s description, made once (every message carries it).
         @exclusivity(unchecked) private(set) var formatText = "?"
+        /// `spec` is `raw` (every segment one message).
+        @exclusivity(unchecked) private(set) var isRaw = false
         @exclusivity(unchecked) var guessed = false
         // Auto: events held until the format is chosen.
         @exclusivity(unchecked) var held: [(offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool, gap: UInt64?)] = []
@@ -116,34 +135,29 @@ public final class MessageStage {
     }
 
     func state(_ key: DirectionKey) -> DirectionState {
-        if let s = existing(key) { return s }
+        if let s = directions[key.code] { return s }
         let s = DirectionState()
-        directions[key] = s
-        lastKey = key
-        lastState = s
+        directions[key.code] = s
         return s
     }
 
-    /// The direction's state if it has one; remembers the last one looked up.
+    /// The direction's state if it has one.
     @inline(__always)
     func existing(_ key: DirectionKey) -> DirectionState? {
-        if lastKey == key { return lastState }
-        let s = directions[key]
-        if s != nil { lastKey = key; lastState = s }
-        return s
+        directions[key.code]
     }
 
     /// Forgets a direction (it ended).
     func remove(_ key: DirectionKey) {
-        directions[key] = nil
-        if lastKey == key { lastKey = nil; lastState = nil }
+        directions.removeValue(forKey: key.code)
     }
 
     /// End of input (after the stream stage's last events): every direction is finished and
     /// its last partial message reported. The end of a capture can release a lot at once:
     /// `drain` is called with completed messages every so often, so they need not all be held.
     public func finish(drain: ([ChatMessage]) -> Void = { _ in }) {
-        let keys = directions.keys.sorted(by: { ($0.stream, $0.direction.rawValue) < ($1.stream, $1.direction.rawValue) })
+        // By stream, client→server first (the codes' order).
+        let keys = directions.allKeys.sorted().map { DirectionKey(code: $0) }
         var i = 0
         while i < keys.count {
             // Both directions of a stream, then their last messages in conversation order.
@@ -171,11 +185,7 @@ public final class MessageStage {
         case .stream(let s): handle(s)
         case .datagram(let d): datagram(d)
         case .forgotFlows(let flows):
-            for f in flows {
-                udpSpecs[f] = nil
-                udpMessageIndex[DirectionKey(stream: f, direction: .clientToServer, udp: true)] = nil
-                udpMessageIndex[DirectionKey(stream: f, direction: .serverToClient, udp: true)] = nil
-            }
+            for f in flows { udpFlows.removeValue(forKey: f) }
         }
     }
 
@@ -280,12 +290,12 @@ public final class MessageStage {
             hold(key, st, offset: offset, bytes: bytes, frame: frame, segmentStart: segmentStart)
             return
         }
-        if !scratch.isEmpty { scratch.removeAll(keepingCapacity: true) }
+        // (`emit` leaves `scratch` empty.)
         bytes.withUnsafeBytes { st.framer!.feed($0, at: offset, segmentStart: segmentStart, into: &scratch) }
         // `raw`: every segment is a message, complete at the segment's end (a data event is the
         // rest of one segment), not at the next one's start.
-        if st.spec?.kind == .raw { scratch += st.framer!.endOfSegment() }
-        emit(key, scratch)
+        if st.isRaw { scratch += st.framer!.endOfSegment() }
+        emit(key, st, &scratch)
     }
 
     func currentChunk(_ key: DirectionKey) -> (key: DirectionKey, offset: UInt64, end: UInt64, payloadStart: Int)? {
@@ -301,7 +311,8 @@ public final class MessageStage {
             st.held.append((offset, [], 0, true, length))
             return
         }
-        emit(key, st.framer!.gap(at: offset, length: length))
+        var out = st.framer!.gap(at: offset, length: length)
+        emit(key, st, &out)
     }
 
     /// Makes the direction's framer when its spec is given; false while `auto` has not decided.
@@ -319,8 +330,8 @@ public final class MessageStage {
     func finishDirection(_ key: DirectionKey) {
         guard let st = existing(key), st.framer != nil else { return }
         reportMidStreamSkip(key, st, ended: true)  // before finish() resets the framer
-        let msgs = st.framer!.finish()
-        emit(key, msgs)
+        var msgs = st.framer!.finish()
+        emit(key, st, &msgs)
     }
 
     /// Once per direction the capture began inside: how many bytes were skipped before the first
@@ -341,17 +352,22 @@ public final class MessageStage {
         note(text)
     }
 
-    func emit(_ key: DirectionKey, _ messages: [FramedMessage]) {
-        guard let st = existing(key) else { return }
+    /// The direction's messages just framed, each told its frames: into the frame view and
+    /// `completed`. Takes them out of `messages` (moved, not copied), which is left empty.
+    func emit(_ key: DirectionKey, _ st: DirectionState, _ messages: inout [FramedMessage]) {
         if st.startsMidStream && !st.skipReported { reportMidStreamSkip(key, st, ended: false) }
         guard !messages.isEmpty else { return }
-        for m in messages {
+        // Last to first is the order `popLast` moves them out in; reversed, it is theirs.
+        if messages.count > 1 { messages.reverse() }
+        while let m = messages.popLast() {
             // Under `raw`, what was already emitted as provisional messages is not emitted again.
             let keepsIt = keeps.contains(.messages) && m.end > st.provisionalEnd
             // The message's frames (and its sticky ones) are gathered only when it is kept; the
             // frame view needs only how many there are and where the frame in hand falls among
             // them in ascending order (its first index there: how many are below it).
             var frames: [Int] = []
+            // One allocation: the frames are at most the chunks not yet used up.
+            if keepsIt { frames.reserveCapacity(st.chunks.count - st.chunkHead) }
             var sticky: [Int] = []
             var lastFrame: Int? = nil
             var lastSticky: Int? = nil
@@ -383,7 +399,12 @@ public final class MessageStage {
             st.lastMessageEnd = m.end
             // Chunks wholly before the end of this message are used up.
             while st.chunkHead < st.chunks.count, st.chunks[st.chunkHead].end <= m.end { st.chunkHead += 1 }
-            if st.chunkHead > 64, st.chunkHead * 2 > st.chunks.count {
+            if st.chunkHead == st.chunks.count {
+                // All used up (the usual case: a message ends with its segment): the list starts
+                // again in its own storage.
+                st.chunks.removeAll(keepingCapacity: true)
+                st.chunkHead = 0
+            } else if st.chunkHead > 64, st.chunkHead * 2 > st.chunks.count {
                 st.chunks.removeFirst(st.chunkHead)
                 st.chunkHead = 0
             }

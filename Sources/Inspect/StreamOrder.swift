@@ -22,7 +22,9 @@ public protocol SpillStore: AnyObject {
 
 public struct StreamOrder {
     var next = 0
-    var held: [Int: [UInt8]] = [:]
+    /// Rendered bytes held in memory, by stream. (Buffers of their own: the order is one
+    /// sink's, never copied while in use.)
+    var held = IntMap<HeldBytes>()
     /// Streams that ended while an earlier one was open, one bit each from `next`.
     var finished = DenseBits()
     public private(set) var heldBytes = 0
@@ -55,7 +57,7 @@ public struct StreamOrder {
     /// Keeps the rendered bytes of a message of `stream` until the streams before it finished.
     /// `release` gets bytes that must be written now (past the bound, when nothing can be spilled).
     public mutating func hold(_ stream: Int, _ bytes: UnsafeRawBufferPointer, release: (UnsafeRawBufferPointer) -> Void) {
-        held[stream, default: []].append(contentsOf: bytes)
+        held.update(stream, default: { HeldBytes() }) { $0.append(bytes) }
         heldBytes += bytes.count
         guard heldBytes > limitBytes else { return }
         if !spillAll() { releaseAll(breaking: true, release) }
@@ -79,7 +81,7 @@ public struct StreamOrder {
 
     /// End of input: everything still held, TCP streams in index order.
     public mutating func finishAll(release: (UnsafeRawBufferPointer) -> Void) {
-        let last = max(held.keys.max() ?? -1, spillBase + tails.count - 1)
+        let last = max(held.allKeys.max() ?? -1, spillBase + tails.count - 1)
         if next <= last {
             for s in next...last { releaseStream(s, release) }
         }
@@ -110,7 +112,7 @@ public struct StreamOrder {
         }
         if let bytes = held.removeValue(forKey: stream) {
             heldBytes -= bytes.count
-            bytes.withUnsafeBytes(release)
+            bytes.withBytes(release)
         }
     }
 
@@ -118,7 +120,7 @@ public struct StreamOrder {
     /// (then nothing moved that was not recorded).
     mutating func spillAll() -> Bool {
         guard let spill else { return false }
-        for s in held.keys.sorted() {
+        for s in held.allKeys.sorted() {
             let bytes = held[s]!
             if s < spillBase {
                 // Only reached when a stream below the base holds bytes: cannot happen (the base
@@ -130,7 +132,7 @@ public struct StreamOrder {
             record.reserveCapacity(16 + bytes.count)
             withUnsafeBytes(of: tails[s - spillBase]) { record += $0 }
             withUnsafeBytes(of: Int64(bytes.count)) { record += $0 }
-            record += bytes
+            bytes.withBytes { record += $0 }
             guard let offset = spill.append(record) else { return false }
             tails[s - spillBase] = offset
             spilledBytes += bytes.count
@@ -151,9 +153,42 @@ public struct StreamOrder {
 
     mutating func releaseAll(breaking: Bool, _ release: (UnsafeRawBufferPointer) -> Void) {
         if breaking && !held.isEmpty { orderBroken = true }
-        for s in held.keys.sorted() { held[s]!.withUnsafeBytes(release) }
+        for s in held.allKeys.sorted() { held[s]!.withBytes(release) }
         held.removeAll()
         heldBytes = 0
+    }
+}
+
+/// One stream's held output: a growable buffer a message's rendered bytes are appended to with
+/// one copy (an array's append of raw bytes cost several times the copy).
+final class HeldBytes {
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 64) {
+        self.capacity = capacity
+        base = .allocate(byteCount: capacity, alignment: 1)
+    }
+
+    deinit { base.deallocate() }
+
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let from = bytes.baseAddress, !bytes.isEmpty else { return }
+        if count + bytes.count > capacity {
+            let grown = max(capacity * 2, count + bytes.count)
+            let new = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 1)
+            new.copyMemory(from: base, byteCount: count)
+            base.deallocate()
+            base = new
+            capacity = grown
+        }
+        (base + count).copyMemory(from: from, byteCount: bytes.count)
+        count += bytes.count
+    }
+
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 }
 

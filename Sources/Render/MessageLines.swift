@@ -126,24 +126,39 @@ public enum MessageLines {
             var chars = 0
             var i = 0
             let n = p.count
+            let raw = UnsafeRawPointer(p.baseAddress)
             while i < n {
                 // A run of bytes copied as they are: printable ASCII but the quote and backslash,
                 // and (in valid UTF-8) the bytes of multi-byte characters. Characters are counted
-                // at the first byte of each UTF-8 sequence.
+                // at the first byte of each UTF-8 sequence. Eight plain bytes are taken at once
+                // while the limit leaves room for their characters; a word that is not all plain
+                // is walked byte by byte before the next word is tried.
                 let runStart = i
-                while i < n {
-                    let b = p[i]
-                    if b >= 0x80 {
-                        guard valid else { break }
-                        if b & 0xc0 != 0x80 {
-                            if chars >= limit { break }
+                run: while i < n {
+                    var stop = n
+                    if let raw, i &+ 8 <= n, chars < limit {
+                        if let k = plainCharacters(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), utf8: valid),
+                           chars &+ k <= limit {
+                            i &+= 8
+                            chars &+= k
+                            continue
+                        }
+                        stop = i &+ 8
+                    }
+                    while i < stop {
+                        let b = p[i]
+                        if b >= 0x80 {
+                            guard valid else { break run }
+                            if b & 0xc0 != 0x80 {
+                                if chars >= limit { break run }
+                                chars += 1
+                            }
+                        } else {
+                            guard b >= 0x20, b != 0x7f, b != 0x22, b != 0x5c, chars < limit else { break run }
                             chars += 1
                         }
-                    } else {
-                        guard b >= 0x20, b != 0x7f, b != 0x22, b != 0x5c, chars < limit else { break }
-                        chars += 1
+                        i += 1
                     }
-                    i += 1
                 }
                 if i > runStart { out.append(UnsafeBufferPointer(rebasing: p[runStart ..< i])) }
                 guard i < n else { break }
@@ -164,6 +179,28 @@ public enum MessageLines {
             }
         }
         out.byte(UInt8(ascii: "\""))
+    }
+
+    /// How many characters the eight bytes of `w` begin when `quoted` copies them all as they
+    /// are — each is printable ASCII other than the quote and the backslash (0x20...0x7e but
+    /// 0x22, 0x5c), or, in valid UTF-8 (`utf8`), a byte of a multi-byte character — else nil.
+    /// Characters are counted at every byte that is not a continuation byte (10xxxxxx).
+    /// Each test works on the low seven bits of every byte, where adding a constant below 0x80
+    /// carries into the byte's own high bit and never into the next byte: `b + 0x60` reaches it
+    /// exactly when b >= 0x20, `b + 1` when b == 0x7f, `(b ^ c) + 0x7f` unless b == c.
+    @inline(__always)
+    static func plainCharacters(_ w: UInt64, utf8: Bool) -> Int? {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        let highBits = w & high
+        if !utf8 && highBits != 0 { return nil }
+        let a = w & ~high
+        let escaped = ~(a &+ 0x60 &* ones) | (a &+ ones) | ~((a ^ (0x22 &* ones)) &+ 0x7f &* ones)
+            | ~((a ^ (0x5c &* ones)) &+ 0x7f &* ones)
+        // Bytes with their high bit set are a multi-byte character's, copied as they are.
+        guard escaped & high & ~highBits == 0 else { return nil }
+        // One bit per continuation byte (bit 7 set, bit 6 clear), summed by a multiply.
+        let continuation = (highBits & ~(w << 1)) >> 7
+        return 8 &- Int(truncatingIfNeeded: (continuation &* ones) >> 56)
     }
 
     /// The body as text, escaped, cut at `limit` characters.

@@ -125,10 +125,11 @@ struct MessagesCommand: ParsableCommand {
         let slots = DispatchSemaphore(value: inFlight)
         func hand() {
             guard streams.eventCount > 0 else { return }
-            let batch = streams.takeEvents()
+            // Boxed, so the print queue takes the only reference and can move the events out.
+            let batch = EventBatch(streams.takeEvents())
             slots.wait()
             queue.async {
-                sink.consume(batch)
+                sink.consume(batch.take())
                 slots.signal()
             }
         }
@@ -158,6 +159,20 @@ struct MessagesCommand: ParsableCommand {
     }
 }
 
+
+/// A batch of events on its way to the print queue, which takes them (`take`) so that they are
+/// its alone.
+final class EventBatch: @unchecked Sendable {  // handed over once: the reading thread never touches it again
+    private var events: [PipelineEvent]
+
+    init(_ events: [PipelineEvent]) { self.events = events }
+
+    func take() -> [PipelineEvent] {
+        var out: [PipelineEvent] = []
+        swap(&out, &events)
+        return out
+    }
+}
 
 extension PcapError {
     var isBadFilter: Bool {

@@ -44,6 +44,32 @@ final class QuotedTextTests: XCTestCase {
             XCTAssertEqual(quoted(Array(text.utf8), limit: limit, valid: true), MessageLines.quoted(Array(text.utf8), limit: limit), text.debugDescription)
         }
     }
+
+    /// Long plain runs (taken eight bytes at a time) broken by escapes, multi-byte characters and
+    /// invalid bytes at every position, and limits that fall inside and beside those runs.
+    func testLongRunsAgreeWithScalarRendering() {
+        var rng = SplitMix64(seed: 7)
+        func next() -> UInt64 { rng.next() }
+        // (Bytes that are not UTF-8 make both renderers escape every byte but printable ASCII,
+        // the String one as \xNN even for a newline, a quote or a backslash: those are left out
+        // there.)
+        let rareText: [[UInt8]] = [[0x22], [0x5c], [0x0a], [0x09], [0x1f], [0x7f], Array("é".utf8), Array("😀".utf8)]
+        let rareBytes: [[UInt8]] = [[0x1f], [0x7f], Array("é".utf8), [0xff], [0xc3]]
+        for round in 0 ..< 3000 {
+            let rare = round % 2 == 0 ? rareText : rareBytes
+            var bytes: [UInt8] = []
+            for _ in 0 ..< Int(next() % 120) {
+                if next() % 12 == 0 {
+                    bytes += rare[Int(next() % UInt64(rare.count))]
+                } else {
+                    let b = UInt8(0x20 + next() % 0x5f)  // space ... tilde
+                    bytes.append(round % 2 == 1 && (b == 0x22 || b == 0x5c) ? 0x78 : b)
+                }
+            }
+            let limit = Int(next() % 90)
+            XCTAssertEqual(quoted(bytes, limit: limit), MessageLines.quoted(bytes, limit: limit), bytes.description)
+        }
+    }
 }
 
 /// ByteSink's decimal writer against the standard library, around every power of ten.

@@ -1,0 +1,36 @@
+import XCTest
+@testable import Inspect
+
+/// `IntMap` (the message stage's per-direction table) held against `Dictionary` through random
+/// inserts, updates and removals, with keys crowded into few home slots so probe runs wrap and
+/// removals shift entries back.
+final class IntMapTests: XCTestCase {
+    func testAgreesWithDictionary() {
+        var rng = SystemRandomNumberGenerator()
+        for keySpace in [8, 40, 1000, 100_000] {
+            var map = IntMap<Int>()
+            var model: [Int: Int] = [:]
+            for step in 0 ..< 20_000 {
+                let key = Int.random(in: 0 ..< keySpace, using: &rng)
+                switch Int.random(in: 0 ..< 10, using: &rng) {
+                case 0 ..< 5:
+                    map[key] = step
+                    model[key] = step
+                case 5 ..< 8:
+                    XCTAssertEqual(map.removeValue(forKey: key), model.removeValue(forKey: key))
+                default:
+                    XCTAssertEqual(map[key], model[key])
+                }
+                XCTAssertEqual(map.count, model.count)
+            }
+            for key in 0 ..< min(keySpace, 2000) { XCTAssertEqual(map[key], model[key], "key \(key)") }
+            XCTAssertEqual(map.allKeys.sorted(), model.keys.sorted())
+            XCTAssertEqual(map.allValues.sorted(), model.values.sorted())
+            // Emptied again, then refilled: nothing of the old entries answers.
+            for key in model.keys { map[key] = nil }
+            XCTAssertEqual(map.count, 0)
+            XCTAssertEqual(map.allKeys, [])
+            for key in 0 ..< 100 { XCTAssertNil(map[key]) }
+        }
+    }
+}
