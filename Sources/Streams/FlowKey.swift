@@ -30,15 +30,42 @@ struct FlowKey: Hashable {
     /// One combine of two words for the common IPv4 case (equal keys hash equally: `==` is the
     /// synthesized one over the same fields).
     func hash(into hasher: inout Hasher) {
-        let ports = UInt32(low.port) << 16 | UInt32(high.port)
-        switch (low.address, high.address) {
+        hasher.combine(Self.mix(self, seed: 0))
+    }
+
+    /// What the connection table's dictionary calls on every segment: the key folded by two
+    /// full-width multiplies under the table's seed, instead of a `Hasher` (SipHash, whose
+    /// finalisation cost more than the rest of the lookup). The seed is the dictionary's own,
+    /// random per process, so a capture cannot choose keys that collide.
+    func _rawHashValue(seed: Int) -> Int {
+        Int(truncatingIfNeeded: Self.mix(self, seed: UInt64(truncatingIfNeeded: seed)))
+    }
+
+    @inline(__always)
+    static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (hi, lo) = a.multipliedFullWidth(by: b)
+        return hi ^ lo
+    }
+
+    @inline(__always)
+    static func words(_ a: IPAddress) -> (UInt64, UInt64) {
+        switch a {
+        case .v4(let v): return (UInt64(v.value), 0x6a09_e667_f3bc_c909)
+        case .v6(let v): return (v.high, v.low)
+        }
+    }
+
+    static func mix(_ k: FlowKey, seed: UInt64) -> UInt64 {
+        let ports = UInt64(k.low.port) << 16 | UInt64(k.high.port)
+        switch (k.low.address, k.high.address) {
         case (.v4(let a), .v4(let b)):
-            hasher.combine(UInt64(a.value) << 32 | UInt64(b.value))
-            hasher.combine(ports)
+            let h = fold(UInt64(a.value) << 32 ^ UInt64(b.value) ^ seed ^ 0xa076_1d64_78bd_642f, ports ^ 0xe703_7ed1_a0b4_28db)
+            return fold(h ^ 0x8ebc_6af0_9c88_c6e3, seed ^ 0x5899_65cc_7537_4cc3)
         default:
-            hasher.combine(low.address)
-            hasher.combine(high.address)
-            hasher.combine(ports)
+            let (a0, a1) = words(k.low.address), (b0, b1) = words(k.high.address)
+            var h = fold(a0 ^ seed ^ 0xa076_1d64_78bd_642f, a1 ^ 0xe703_7ed1_a0b4_28db)
+            h = fold(h ^ b0 ^ 0x8ebc_6af0_9c88_c6e3, b1 ^ 0x5899_65cc_7537_4cc3)
+            return fold(h ^ ports ^ 0x1d8e_4e27_c47d_124f, seed ^ 0xa076_1d64_78bd_642f)
         }
     }
 }
