@@ -153,17 +153,30 @@ final class FramePrinter: @unchecked Sendable {
     /// nothing more is said.
     private func render(_ batch: FrameBatch, last: Bool) {
         if outputClosed { return }
-        // Through buffer pointers: each frame and event is borrowed where it lies, not copied
-        // out of its array (a copy retains and releases every list in it).
+        // The events are this side's alone: each is moved out to the message stage (an empty
+        // placeholder left behind), not copied (a retain and a release of its bytes). The frames
+        // are borrowed where they lie, not copied out of their array (a copy retains and
+        // releases every list in them).
+        var events: [PipelineEvent] = []
+        swap(&events, &batch.events)
         batch.frames.withUnsafeBufferPointer { frames in
-            batch.events.withUnsafeBufferPointer { events in
+            events.withUnsafeMutableBufferPointer { events in
                 batch.bytes.withUnsafeBytes { bytes in
                     var e = 0
+                    func consume(upTo end: Int, _ m: MessageStage) {
+                        guard let first = events.baseAddress else { return }
+                        while e < end {
+                            let event = (first + e).move()
+                            (first + e).initialize(to: .forgotFlows([]))
+                            m.consume(event)
+                            e += 1
+                        }
+                    }
                     for i in 0..<batch.count {
                         var view: FrameView? = nil
                         if let m = stage {
                             m.beginFrame(batch.infos[i].number)
-                            while e < batch.eventEnds[i] { m.consume(events[e]); e += 1 }
+                            consume(upTo: batch.eventEnds[i], m)
                             view = m.endFrame(session: batch.sessions[i])
                             Terminal.warnings(m)
                         }
@@ -173,7 +186,7 @@ final class FramePrinter: @unchecked Sendable {
                         if outputClosed { return }
                     }
                     guard last, let m = stage else { return }
-                    while e < events.count { m.consume(events[e]); e += 1 }
+                    consume(upTo: events.count, m)
                     m.finish()
                     Terminal.warnings(m)
                 }
@@ -245,7 +258,7 @@ private final class FrameBatch: @unchecked Sendable {
     /// before decoding into it).
     func clear() {
         count = 0
-        events = []
+        if !events.isEmpty { events = [] }  // (left only when the output closed)
         if !bytes.isEmpty {
             bytes.removeAll(keepingCapacity: true)
             for i in ranges.indices { ranges[i] = nil }
