@@ -128,17 +128,20 @@ public final class StreamStage {
                 // payload is then all missing, which the reassembler reports as a gap. A header with a
                 // bad option whose length still delimits it feeds it too (its payload range is set).
                 guard let s = src, let d = dst, h.capturedHeaderLength >= 20, h.headerLength >= 20 else { break }
-                let feed = { (payload: UnsafeRawBufferPointer) -> SessionInfo in
-                    let seg = TCPSegment(frame: number, timestamp: timestamp, source: s, sourcePort: h.sourcePort,
-                                         destination: d, destinationPort: h.destinationPort, sequence: h.sequence,
-                                         acknowledgment: h.acknowledgment, flags: h.flags, window: h.window,
-                                         payloadLength: h.payloadLength, payload: payload)
-                    return self.reassembler.process(seg)
-                }
+                var seg = TCPSegment(frame: number, timestamp: timestamp, source: s, sourcePort: h.sourcePort,
+                                     destination: d, destinationPort: h.destinationPort, sequence: h.sequence,
+                                     acknowledgment: h.acknowledgment, flags: h.flags, window: h.window,
+                                     payloadLength: h.payloadLength, payload: UnsafeRawBufferPointer(start: nil, count: 0))
                 if let r = frame.reassembledPayload {
-                    session = r.withUnsafeBytes(feed)
+                    session = r.withUnsafeBytes { p in
+                        seg.payload = p
+                        return reassembler.process(seg)
+                    }
                 } else {
-                    session = feed(frame.payloadRange.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) } ?? UnsafeRawBufferPointer(start: nil, count: 0))
+                    // The common case, without a closure (whose context cost a retain and a
+                    // release on every segment).
+                    if let range = frame.payloadRange { seg.payload = UnsafeRawBufferPointer(rebasing: bytes[range]) }
+                    session = reassembler.process(seg)
                 }
                 reassembler.drainEvents { add(.stream($0)) }
             case .udp(let h) where frame.layers[i].error == nil && !frame.layers[i].firstFragment:

@@ -109,7 +109,7 @@ public struct IPv4Header: Sendable, Hashable {
                            ttl: r.u8(Field.ttl) ?? 0, protocolNumber: r.u8(Field.protocolNumber) ?? 0,
                            checksum: r.u16(Field.checksum) ?? 0, checksumStatus: .unverified,
                            source: IPv4Address(r.u32(Field.source) ?? 0), destination: IPv4Address(r.u32(Field.destination) ?? 0),
-                           options: [],
+                           options: IPv4Options(),
                            capturedHeaderLength: min(r.count, minimumLength))
         guard r.count >= minimumLength else {
             return stop(.truncated(layer: .ipv4, needed: minimumLength, available: r.count), .ipv4(h))

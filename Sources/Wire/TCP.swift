@@ -17,19 +17,21 @@
 //  |                    Options (data offset > 5)                  |
 //  +---------------------------------------------------------------+
 
+/// The flags are computed and inlinable, not stored constants: the reassembler tests several on
+/// every segment, and a stored constant of another module is read through its lazy accessor.
 public struct TCPFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public static let fin = TCPFlags(rawValue: 0x01)
-    public static let syn = TCPFlags(rawValue: 0x02)
-    public static let rst = TCPFlags(rawValue: 0x04)
-    public static let psh = TCPFlags(rawValue: 0x08)
-    public static let ack = TCPFlags(rawValue: 0x10)
-    public static let urg = TCPFlags(rawValue: 0x20)
-    public static let ece = TCPFlags(rawValue: 0x40)
-    public static let cwr = TCPFlags(rawValue: 0x80)
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public static var fin: TCPFlags { TCPFlags(rawValue: 0x01) }
+    @inlinable public static var syn: TCPFlags { TCPFlags(rawValue: 0x02) }
+    @inlinable public static var rst: TCPFlags { TCPFlags(rawValue: 0x04) }
+    @inlinable public static var psh: TCPFlags { TCPFlags(rawValue: 0x08) }
+    @inlinable public static var ack: TCPFlags { TCPFlags(rawValue: 0x10) }
+    @inlinable public static var urg: TCPFlags { TCPFlags(rawValue: 0x20) }
+    @inlinable public static var ece: TCPFlags { TCPFlags(rawValue: 0x40) }
+    @inlinable public static var cwr: TCPFlags { TCPFlags(rawValue: 0x80) }
     /// The old ECN-nonce bit (RFC 3540, historic).
-    public static let ns = TCPFlags(rawValue: 0x100)
+    @inlinable public static var ns: TCPFlags { TCPFlags(rawValue: 0x100) }
 
     /// Names in bit order, as docs/DESIGN.md "Per-frame JSON" lists them.
     /// The flags' names in header order, as literals (renderers write them on every frame
