@@ -40,3 +40,20 @@ public struct StreamSummary: Sendable, Hashable {
     /// The spec `format` names, for the stream's other direction (no re-parsing).
     var spec: FrameSpec? = nil
 }
+
+extension Array where Element == PipelineEvent {
+    /// Hands the events at `range` to `body` one by one, each moved out of the array with an
+    /// empty placeholder left in its slot: an event read from an array it stays in is copied,
+    /// a retain and a release of its bytes. For a batch its reader has to itself.
+    @inlinable
+    public mutating func moveOut(_ range: Range<Int>, _ body: (PipelineEvent) -> Void) {
+        withUnsafeMutableBufferPointer { slots in
+            guard let first = slots.baseAddress else { return }
+            for i in range.clamped(to: 0 ..< slots.count) {
+                let e = (first + i).move()
+                (first + i).initialize(to: .forgotFlows([]))
+                body(e)
+            }
+        }
+    }
+}

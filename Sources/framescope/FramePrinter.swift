@@ -93,8 +93,7 @@ final class FramePrinter: @unchecked Sendable {
         if let b = filling {
             batch = b
         } else {
-            slots.wait()
-            batch = spare.withLock { $0.popLast() } ?? FrameBatch(capacity: Self.framesPerBatch)
+            batch = emptyBatch()
             filling = batch
         }
         let i = batch.count
@@ -125,6 +124,13 @@ final class FramePrinter: @unchecked Sendable {
                   wireLength: raw.len, linkType: raw.linkType, interfaceIndex: raw.interfaceIndex)
     }
 
+    /// A batch to fill, once fewer than `batchesInFlight` are out: a spare one, or a new one
+    /// while there are not yet that many.
+    private func emptyBatch() -> FrameBatch {
+        slots.wait()
+        return spare.withLock { $0.popLast() } ?? FrameBatch(capacity: Self.framesPerBatch)
+    }
+
     /// Hands the batch being filled, with the stream stage's events so far, to the rendering
     /// queue. `last`: the end of input (the stream stage's last events are in the batch; the
     /// message stage then finishes too).
@@ -134,8 +140,7 @@ final class FramePrinter: @unchecked Sendable {
             batch = b
             filling = nil
         } else if last {
-            slots.wait()
-            batch = spare.withLock { $0.popLast() } ?? FrameBatch(capacity: Self.framesPerBatch)
+            batch = emptyBatch()
         } else {
             return
         }
@@ -153,43 +158,32 @@ final class FramePrinter: @unchecked Sendable {
     /// nothing more is said.
     private func render(_ batch: FrameBatch, last: Bool) {
         if outputClosed { return }
-        // The events are this side's alone: each is moved out to the message stage (an empty
-        // placeholder left behind), not copied (a retain and a release of its bytes). The frames
-        // are borrowed where they lie, not copied out of their array (a copy retains and
-        // releases every list in them).
+        // The events are this side's alone: each is moved out to the message stage, not copied.
+        // The frames are borrowed where they lie, not copied out of their array (a copy retains
+        // and releases every list in them).
         var events: [PipelineEvent] = []
         swap(&events, &batch.events)
         batch.frames.withUnsafeBufferPointer { frames in
-            events.withUnsafeMutableBufferPointer { events in
-                batch.bytes.withUnsafeBytes { bytes in
-                    var e = 0
-                    func consume(upTo end: Int, _ m: MessageStage) {
-                        guard let first = events.baseAddress else { return }
-                        while e < end {
-                            let event = (first + e).move()
-                            (first + e).initialize(to: .forgotFlows([]))
-                            m.consume(event)
-                            e += 1
-                        }
+            batch.bytes.withUnsafeBytes { bytes in
+                var e = 0
+                for i in 0..<batch.count {
+                    var view: FrameView? = nil
+                    if let m = stage {
+                        m.beginFrame(batch.infos[i].number)
+                        events.moveOut(e ..< batch.eventEnds[i]) { m.consume($0) }
+                        e = batch.eventEnds[i]
+                        view = m.endFrame(session: batch.sessions[i])
+                        Terminal.warnings(m)
                     }
-                    for i in 0..<batch.count {
-                        var view: FrameView? = nil
-                        if let m = stage {
-                            m.beginFrame(batch.infos[i].number)
-                            consume(upTo: batch.eventEnds[i], m)
-                            view = m.endFrame(session: batch.sessions[i])
-                            Terminal.warnings(m)
-                        }
-                        let payload = batch.ranges[i].map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }
-                            ?? UnsafeRawBufferPointer(start: nil, count: 0)
-                        render(batch.infos[i], frames[i], view: view, bytes: payload)
-                        if outputClosed { return }
-                    }
-                    guard last, let m = stage else { return }
-                    consume(upTo: events.count, m)
-                    m.finish()
-                    Terminal.warnings(m)
+                    let payload = batch.ranges[i].map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }
+                        ?? UnsafeRawBufferPointer(start: nil, count: 0)
+                    render(batch.infos[i], frames[i], view: view, bytes: payload)
+                    if outputClosed { return }
                 }
+                guard last, let m = stage else { return }
+                events.moveOut(e ..< events.count) { m.consume($0) }
+                m.finish()
+                Terminal.warnings(m)
             }
         }
     }

@@ -30,22 +30,15 @@ final class MessageSink: @unchecked Sendable {
     }
 
     /// Frames a batch of events from the reading half, then prints what became ready. The
-    /// batch is taken: each event is moved out of it to the stage (an event read from an array
-    /// it stays in is copied, a retain and a release of its bytes), and an empty placeholder is
-    /// left in its slot.
+    /// batch is taken: each event is moved out of it to the stage, not copied.
     func consume(_ batch: consuming [PipelineEvent]) {
         guard !printer.outputClosed else { return }
         var events = batch
         // Event by event, as the one-thread loop pumps frame by frame: where UDP datagrams fall
         // among the TCP messages must not depend on how the events were batched.
-        events.withUnsafeMutableBufferPointer { slots in
-            guard let first = slots.baseAddress else { return }
-            for i in 0 ..< slots.count {
-                let e = (first + i).move()
-                (first + i).initialize(to: .forgotFlows([]))
-                stage.consume(e)
-                pump()
-            }
+        events.moveOut(events.indices) {
+            stage.consume($0)
+            pump()
         }
     }
 
