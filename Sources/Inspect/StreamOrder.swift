@@ -22,9 +22,8 @@ public protocol SpillStore: AnyObject {
 
 public struct StreamOrder {
     var next = 0
-    /// Rendered bytes held in memory, by stream. (Buffers of their own: the order is one
-    /// sink's, never copied while in use.)
-    var held = IntMap<HeldBytes>()
+    /// Rendered bytes held in memory, by stream.
+    var held = IntMap<[UInt8]>()
     /// Streams that ended while an earlier one was open, one bit each from `next`.
     var finished = DenseBits()
     public private(set) var heldBytes = 0
@@ -57,7 +56,8 @@ public struct StreamOrder {
     /// Keeps the rendered bytes of a message of `stream` until the streams before it finished.
     /// `release` gets bytes that must be written now (past the bound, when nothing can be spilled).
     public mutating func hold(_ stream: Int, _ bytes: UnsafeRawBufferPointer, release: (UnsafeRawBufferPointer) -> Void) {
-        held.update(stream, default: { HeldBytes() }) { $0.append(bytes) }
+        // Typed, so the append is one copy (raw bytes are appended one by one).
+        held.update(stream, default: { [] }) { $0.append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self)) }
         heldBytes += bytes.count
         guard heldBytes > limitBytes else { return }
         if !spillAll() { releaseAll(breaking: true, release) }
@@ -112,7 +112,7 @@ public struct StreamOrder {
         }
         if let bytes = held.removeValue(forKey: stream) {
             heldBytes -= bytes.count
-            bytes.withBytes(release)
+            bytes.withUnsafeBytes(release)
         }
     }
 
@@ -132,7 +132,7 @@ public struct StreamOrder {
             record.reserveCapacity(16 + bytes.count)
             withUnsafeBytes(of: tails[s - spillBase]) { record += $0 }
             withUnsafeBytes(of: Int64(bytes.count)) { record += $0 }
-            bytes.withBytes { record += $0 }
+            record += bytes
             guard let offset = spill.append(record) else { return false }
             tails[s - spillBase] = offset
             spilledBytes += bytes.count
@@ -153,42 +153,9 @@ public struct StreamOrder {
 
     mutating func releaseAll(breaking: Bool, _ release: (UnsafeRawBufferPointer) -> Void) {
         if breaking && !held.isEmpty { orderBroken = true }
-        for s in held.allKeys.sorted() { held[s]!.withBytes(release) }
+        for s in held.allKeys.sorted() { held[s]!.withUnsafeBytes(release) }
         held.removeAll()
         heldBytes = 0
-    }
-}
-
-/// One stream's held output: a growable buffer a message's rendered bytes are appended to with
-/// one copy (an array's append of raw bytes cost several times the copy).
-final class HeldBytes {
-    private var base: UnsafeMutableRawPointer
-    private var capacity: Int
-    private(set) var count = 0
-
-    init(capacity: Int = 64) {
-        self.capacity = capacity
-        base = .allocate(byteCount: capacity, alignment: 1)
-    }
-
-    deinit { base.deallocate() }
-
-    func append(_ bytes: UnsafeRawBufferPointer) {
-        guard let from = bytes.baseAddress, !bytes.isEmpty else { return }
-        if count + bytes.count > capacity {
-            let grown = max(capacity * 2, count + bytes.count)
-            let new = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 1)
-            new.copyMemory(from: base, byteCount: count)
-            base.deallocate()
-            base = new
-            capacity = grown
-        }
-        (base + count).copyMemory(from: from, byteCount: bytes.count)
-        count += bytes.count
-    }
-
-    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 }
 
