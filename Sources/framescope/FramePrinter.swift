@@ -253,9 +253,7 @@ private final class FrameBatch: @unchecked Sendable {
     func clear() {
         count = 0
         if !events.isEmpty { events = [] }  // (left only when the output closed)
-        if !bytes.isEmpty {
-            bytes.removeAll(keepingCapacity: true)
-            for i in ranges.indices { ranges[i] = nil }
-        }
+        // (`ranges` need no clearing: when bytes are kept, every frame sets its own.)
+        if !bytes.isEmpty { bytes.removeAll(keepingCapacity: true) }
     }
 }
