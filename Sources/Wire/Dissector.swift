@@ -207,24 +207,26 @@ public struct Dissector {
     /// as the quote goes (usually 8 bytes of transport header), appended to `frame.quoted`;
     /// returns their indices there. No quoting within a quote.
     static func decodeQuoted(_ r: ByteReader, v6: Bool, into frame: inout DecodedFrame) -> Range<Int> {
-        let start = frame.quoted.endIndex
+        if frame.quoted == nil { frame.quoted = [] }
+        let start = frame.quoted!.endIndex
         var warnings: [String] = []
         var trailer = 0
         var ignoredRange: Range<Int>? = nil
         // A quote is cut on purpose (the IP header and 8 bytes): what it lacks was cut, not lied about.
-        let n = v6 ? IPv6Header.decode(r, wireCut: true, into: &frame.quoted, extensions: &frame.ipv6Extensions,
+        let n = v6 ? IPv6Header.decode(r, wireCut: true, into: &frame.quoted!, extensions: &frame.ipv6Extensions,
                                        warnings: &warnings, trailer: &trailer)
-                   : IPv4Header.decode(r, wireCut: true, into: &frame.quoted, warnings: &warnings, trailer: &trailer)
+                   : IPv4Header.decode(r, wireCut: true, into: &frame.quoted!, warnings: &warnings, trailer: &trailer)
         if case .ipProtocol(let proto, let p, let ctx) = n, let t = TransportDecoder(ipProtocol: proto) {
             var l = decodeTransport(t, p, ctx: ctx, quotedAllowed: false, payloadRange: &ignoredRange, frame: &frame)
             l.offset = p.start
-            frame.quoted.append(l)
+            frame.quoted!.append(l)
         }
-        return start ..< frame.quoted.endIndex
+        return start ..< frame.quoted!.endIndex
     }
 
     /// Decodes the transport layer `t` (the IP-protocol table's answer) from `p`. `quotedAllowed`:
     /// an ICMP error may decode the datagram it quotes (not within a quote) into `frame.quoted`.
+    @inline(__always)
     static func decodeTransport(_ t: TransportDecoder, _ p: ByteReader, ctx: TransportContext, quotedAllowed: Bool,
                                 payloadRange: inout Range<Int>?, frame: inout DecodedFrame) -> DecodedLayer {
         switch t {

@@ -108,7 +108,7 @@ public struct IPv6Header: Sendable, Hashable, BitwiseCopyable {
     /// `wireCut` as for IPv4: without it, a payload length past the frame is `malformed`.
     /// Appends the layer at `r` to `layers` and its extension headers to `extensions`, and says
     /// what follows.
-    static func decode(_ r: ByteReader, wireCut: Bool, into layers: inout [DecodedLayer], extensions: inout [IPv6Extension],
+    static func decode(_ r: ByteReader, wireCut: Bool, into layers: inout [DecodedLayer], extensions: inout [IPv6Extension]?,
                        warnings: inout [String], trailer: inout Int) -> NextLayer {
         func stop(_ e: DecodeError, _ header: LayerHeader = .none) -> NextLayer {
             layers.append(DecodedLayer(proto: .ipv6, header: header, error: e, truncated: e.isTruncation, offset: r.start))
@@ -135,7 +135,12 @@ public struct IPv6Header: Sendable, Hashable, BitwiseCopyable {
                            destination: address(.destination), fragment: nil,
                            upperProtocol: nh,
                            capturedHeaderLength: min(r.count, length))
-        h.extensions = extensions.endIndex ..< extensions.endIndex
+        let firstExtension = extensions?.endIndex ?? 0
+        h.extensions = firstExtension ..< firstExtension
+        func keep(_ e: IPv6Extension) {
+            if extensions == nil { extensions = [e] } else { extensions!.append(e) }
+            h.extensions = firstExtension ..< extensions!.endIndex
+        }
         guard r.count >= length else { return stop(.truncated(layer: .ipv6, needed: length, available: r.count), .ipv6(h)) }
 
         var claimed = Int(plen)
@@ -182,8 +187,7 @@ public struct IPv6Header: Sendable, Hashable, BitwiseCopyable {
                 }
                 let f = IPv6Extension(kind: .fragment, nextHeader: fnh, length: fl,
                                       fragmentOffset: Int(offm >> 3) * 8, moreFragments: offm & 1 != 0, fragmentID: fid)
-                extensions.append(f)
-                h.extensions = h.extensions.lowerBound ..< extensions.endIndex
+                keep(f)
                 if h.fragment == nil { h.fragment = f }
                 next = fnh
                 o += fl
@@ -193,8 +197,7 @@ public struct IPv6Header: Sendable, Hashable, BitwiseCopyable {
                                                   available: r.count))
                 }
                 let extLen = (Int(elen) + 1) * 8
-                extensions.append(IPv6Extension(kind: kind, nextHeader: enh, length: extLen))
-                h.extensions = h.extensions.lowerBound ..< extensions.endIndex
+                keep(IPv6Extension(kind: kind, nextHeader: enh, length: extLen))
                 if !payload.has(extLen, at: o) {
                     if o + extLen > claimed {
                         return stopInChain(.malformed(layer: .ipv6, reason: .ipv6ExtensionPastPayload(kind: kind, length: extLen, payload: claimed)))

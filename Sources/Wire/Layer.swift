@@ -123,10 +123,11 @@ public struct DecodedFrame: Sendable, Hashable {
     /// lies in the captured frame, for defragmentation.
     public var fragmentRange: Range<Int>?
     /// The layers of the datagrams ICMP errors quote; each `ICMPHeader.quoted` is a range of it.
-    public var quoted: [DecodedLayer]
+    /// Nil when there are none, as in most frames: copying a frame then counts no reference.
+    public var quoted: [DecodedLayer]?
     /// The extension headers of the frame's IPv6 headers (quoted ones included); each
-    /// `IPv6Header.extensions` is a range of it.
-    public var ipv6Extensions: [IPv6Extension]
+    /// `IPv6Header.extensions` is a range of it. Nil when there are none.
+    public var ipv6Extensions: [IPv6Extension]?
 
     public init() {
         layers = []
@@ -136,16 +137,17 @@ public struct DecodedFrame: Sendable, Hashable {
         reassembledPayload = nil
         reassembledFrom = nil
         fragmentRange = nil
-        quoted = []
-        ipv6Extensions = []
+        quoted = nil
+        ipv6Extensions = nil
     }
 
     public mutating func reset() {
-        // Plain-byte layers: emptying the array keeps its storage and visits no layer.
-        layers.removeAll(keepingCapacity: true)
+        // Plain-byte layers: dropping them only lowers the count (a few a frame; cheaper than
+        // `removeAll(keepingCapacity:)`'s general range replacement).
+        while !layers.isEmpty { layers.removeLast() }
         if !warnings.isEmpty { warnings.removeAll(keepingCapacity: true) }
-        if !quoted.isEmpty { quoted.removeAll(keepingCapacity: true) }
-        if !ipv6Extensions.isEmpty { ipv6Extensions.removeAll(keepingCapacity: true) }
+        if quoted != nil { quoted = nil }
+        if ipv6Extensions != nil { ipv6Extensions = nil }
         payloadRange = nil
         trailerLength = 0
         if reassembledPayload != nil { reassembledPayload = nil }
@@ -154,10 +156,10 @@ public struct DecodedFrame: Sendable, Hashable {
     }
 
     /// The layers of the datagram the ICMP error `h` (one of this frame's headers) quotes.
-    public func quoted(by h: ICMPHeader) -> ArraySlice<DecodedLayer> { quoted[h.quoted] }
+    public func quoted(by h: ICMPHeader) -> ArraySlice<DecodedLayer> { quoted?[h.quoted] ?? [] }
 
     /// The extension headers of `h` (one of this frame's IPv6 headers), in order.
-    public func extensions(of h: IPv6Header) -> ArraySlice<IPv6Extension> { ipv6Extensions[h.extensions] }
+    public func extensions(of h: IPv6Header) -> ArraySlice<IPv6Extension> { ipv6Extensions?[h.extensions] ?? [] }
 
     /// The first error of the frame (decoding stopped there, or went on past a bad option).
     public var error: DecodeError? { layers.first(where: { $0.error != nil })?.error }

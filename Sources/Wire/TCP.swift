@@ -133,6 +133,9 @@ public struct TCPHeader: Sendable, Hashable, BitwiseCopyable {
                          capturedHeaderLength: min(r.count, minimumLength))
     }
 
+    // Inlined into the dissector, so the layer is built where the caller keeps it (not built
+    // here and copied out, on every TCP segment).
+    @inline(__always)
     static func decode(_ r: ByteReader, ctx: TransportContext, payloadRange: inout Range<Int>?) -> DecodedLayer {
         guard r.has(Field.sourcePort.bytes.count, at: Field.sourcePort.bytes.lowerBound) else {
             return DecodedLayer(proto: .tcp, header: .none,
