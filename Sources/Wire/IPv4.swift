@@ -90,6 +90,7 @@ public struct IPv4Header: Sendable, Hashable, BitwiseCopyable {
     }
 
     /// The fixed header's fields, all in `r` (`r.count` ≥ `minimumLength`).
+    @inline(__always)
     static func wholeFields(_ r: ByteReader, version: UInt8, headerLength ihl: Int) -> IPv4Header {
         let b1 = r.u8(whole: Field.dscpECN), ff = r.u16(whole: Field.flagsFragmentOffset)
         return IPv4Header(version: version, headerLength: ihl, dscp: b1 >> 2, ecn: b1 & 3, totalLength: r.u16(whole: Field.totalLength),
@@ -220,11 +221,13 @@ public struct IPv4Options: RandomAccessCollection, ExpressibleByArrayLiteral, Se
     public static let capacity = 40
 
     private var types: InlineArray<40, UInt8>
-    public private(set) var endIndex: Int
+    public var endIndex: Int { Int(count8) }
+    // One byte (at most 40), as TCPOptions keeps its count.
+    private var count8: UInt8
 
     public init() {
         types = InlineArray(repeating: 0)
-        endIndex = 0
+        count8 = 0
     }
 
     public init(arrayLiteral elements: UInt8...) {
@@ -242,7 +245,7 @@ public struct IPv4Options: RandomAccessCollection, ExpressibleByArrayLiteral, Se
     mutating func append(_ type: UInt8) {
         precondition(endIndex < Self.capacity, "more IPv4 option types than 40 bytes hold")
         types[endIndex] = type
-        endIndex += 1
+        count8 += 1
     }
 
     public static func == (a: IPv4Options, b: IPv4Options) -> Bool { a.elementsEqual(b) }

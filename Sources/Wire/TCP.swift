@@ -111,6 +111,7 @@ public struct TCPHeader: Sendable, Hashable, BitwiseCopyable {
     }
 
     /// The fixed header's fields, all in `r` (`r.count` ≥ `minimumLength`).
+    @inline(__always)
     static func wholeFields(_ r: ByteReader) -> TCPHeader {
         let offsetByte = r.u8(whole: Field.dataOffset), flagByte = r.u8(whole: Field.flags)
         return TCPHeader(sourcePort: r.u16(whole: Field.sourcePort), destinationPort: r.u16(whole: Field.destinationPort),

@@ -111,7 +111,10 @@ public struct SACKBlock: Sendable, Hashable {
 public struct TCPOptions: Sequence, Sendable, Hashable, BitwiseCopyable {
     var raw: InlineArray<40, UInt8>
     /// How many option bytes are kept.
-    public private(set) var byteCount: Int
+    public var byteCount: Int { Int(keptCount) }
+    // One byte (at most 40): it keeps a TCP header, and so every layer, small enough to be
+    // copied by a few moves instead of a call to memcpy.
+    private var keptCount: UInt8
     /// The kind of an option the capture cut off after the kept bytes.
     public private(set) var cutKind: UInt8?
     /// When the cut option is a timestamp whose value (but not its echo reply) was captured.
@@ -119,18 +122,19 @@ public struct TCPOptions: Sequence, Sendable, Hashable, BitwiseCopyable {
 
     public init() {
         raw = InlineArray(repeating: 0)
-        byteCount = 0
+        keptCount = 0
         cutKind = nil
         cutTimestampValue = nil
     }
 
     /// Keeps the (validated) option bytes of `r`, at most 40, in place of empty options.
+    @inline(__always)
     mutating func keep(_ r: ByteReader, cutKind: UInt8?) {
         let n = Swift.min(r.count, 40)
         let bytes = UnsafeRawBufferPointer(rebasing: r.bytes[0 ..< n])
         // One copy of the bytes into the inline storage (40 plain bytes).
         withUnsafeMutableBytes(of: &raw) { $0.copyMemory(from: bytes) }
-        byteCount = n
+        keptCount = UInt8(n)
         self.cutKind = cutKind
     }
 
@@ -223,13 +227,19 @@ extension TCPHeader {
     /// wrong for its kind) is malformed, and the options before it are kept. With `stopAtCut`,
     /// `end` is where the capture ended, and an option cut by it ends the list quietly as `.cut`
     /// (the caller reports the truncation).
+    @inline(__always)
     static func parseOptions(_ r: ByteReader, end: Int, stopAtCut: Bool = false, into options: inout TCPOptions) -> DecodeError? {
         // NOP, NOP, timestamp and nothing else (Linux, every segment after the handshake): valid
-        // as it stands, so kept without the walk below.
+        // as it stands, so kept without the walk (inlined, for every segment that carries it).
         if end == minimumLength + 12, let w = r.window(minimumLength, 12), w.u32(0) == 0x0101_080a {
             options.keep(w, cutKind: nil)
             return nil
         }
+        return walkOptions(r, end: end, stopAtCut: stopAtCut, into: &options)
+    }
+
+    /// `parseOptions` past its shortcut: every option in turn.
+    static func walkOptions(_ r: ByteReader, end: Int, stopAtCut: Bool, into options: inout TCPOptions) -> DecodeError? {
         var o = minimumLength
         var error: DecodeError? = nil
         var cutKind: UInt8? = nil
