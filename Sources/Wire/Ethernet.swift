@@ -41,15 +41,16 @@ public struct EthernetHeader: Sendable, Hashable, BitwiseCopyable {
 
     /// Appends the layer at `r` to `layers` and says what follows.
     static func decode(_ r: ByteReader, into layers: inout [DecodedLayer]) -> NextLayer {
-        guard r.count >= length, let dst = HardwareAddress(r, Field.destination),
-              let src = HardwareAddress(r, Field.source), let type = r.u16(Field.etherType)
-        else {
+        guard r.count >= length else {
             layers.append(DecodedLayer(proto: .eth, header: .none,
                                        error: .truncated(layer: .eth, needed: length, available: r.count), truncated: true,
                                        offset: r.start))
             return .stop
         }
-        layers.append(DecodedLayer(proto: .eth, header: .eth(EthernetHeader(destination: dst, source: src, etherType: type)),
+        // The header is whole: its fields are read without a check each.
+        let type = r.u16(whole: Field.etherType)
+        let h = EthernetHeader(destination: r.mac48(whole: Field.destination), source: r.mac48(whole: Field.source), etherType: type)
+        layers.append(DecodedLayer(proto: .eth, header: .eth(h),
                                    offset: r.start))
         let payload = r.suffix(from: length)
         // Values below 0x0600 are an 802.3 length (LLC follows): not decoded further.

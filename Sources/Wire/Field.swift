@@ -60,13 +60,26 @@ extension ByteReader {
     func u8<F: FieldTable>(whole f: F) -> UInt8 { base[start + f.bytes.lowerBound] }
 
     @inline(__always)
-    func u16<F: FieldTable>(whole f: F) -> UInt16 {
-        UInt16(bigEndian: base.loadUnaligned(fromByteOffset: start + f.bytes.lowerBound, as: UInt16.self))
+    func u16<F: FieldTable>(whole f: F) -> UInt16 { u16(wholeAt: f.bytes.lowerBound) }
+
+    @inline(__always)
+    func u32<F: FieldTable>(whole f: F) -> UInt32 { u32(wholeAt: f.bytes.lowerBound) }
+
+    @inline(__always)
+    private func u16(wholeAt offset: Int) -> UInt16 {
+        UInt16(bigEndian: base.loadUnaligned(fromByteOffset: start + offset, as: UInt16.self))
     }
 
     @inline(__always)
-    func u32<F: FieldTable>(whole f: F) -> UInt32 {
-        UInt32(bigEndian: base.loadUnaligned(fromByteOffset: start + f.bytes.lowerBound, as: UInt32.self))
+    private func u32(wholeAt offset: Int) -> UInt32 {
+        UInt32(bigEndian: base.loadUnaligned(fromByteOffset: start + offset, as: UInt32.self))
+    }
+
+    /// The 6-byte address (a MAC) filling the field `f` of a whole header.
+    @inline(__always)
+    func mac48<F: FieldTable>(whole f: F) -> HardwareAddress {
+        let o = f.bytes.lowerBound
+        return HardwareAddress(value: UInt64(u32(wholeAt: o)) << 16 | UInt64(u16(wholeAt: o + 4)), length: 6)
     }
 }
 
