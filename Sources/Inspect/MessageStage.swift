@@ -365,10 +365,9 @@ public final class MessageStage {
             // The message's frames (and its sticky ones) are gathered only when it is kept; the
             // frame view needs only how many there are and where the frame in hand falls among
             // them in ascending order (its first index there: how many are below it).
-            var frames: [Int] = []
-            // One allocation: the frames are at most the chunks not yet used up.
-            if keepsIt { frames.reserveCapacity(st.chunks.count - st.chunkHead) }
-            var sticky: [Int] = []
+            // (Inline for the first frame: a message of one frame allocates no list.)
+            var frames = FrameList()
+            var sticky = FrameList()
             var lastFrame: Int? = nil
             var lastSticky: Int? = nil
             var count = 0, below = 0
@@ -423,8 +422,8 @@ public final class MessageStage {
                                            part: n > 1 ? k + 1 : nil, parts: n > 1 ? n : nil, problems: m.problems))
             }
             guard keepsIt else { continue }
-            if !isAscending(frames) { frames.sort() }
-            if !isAscending(sticky) { sticky.sort() }
+            frames.sortAscending()
+            sticky.sortAscending()
             completed.append(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
                                          message: m, frames: frames, format: st.formatText,
                                          guessed: st.guessed, stickyFrames: sticky))
