@@ -56,54 +56,85 @@ public enum MessageLines {
     ///   stream 0 client→server #2 "one" (3 bytes, !I header 3, frame 6; sticky: frame 6 also carries another message)
     public static func line(_ m: ChatMessage, style: TextStyle = .plain, into out: ByteSink) {
         let f = m.message
-        out.write(m.transport == .udp ? "udp " as StaticString : "stream ")
-        out.decimal(m.stream)
-        out.write(m.direction == .clientToServer ? " client→server #" as StaticString : " server→client #")
-        out.decimal(f.index)
-        out.byte(UInt8(ascii: " "))
+        // Written through a pointer, in two pieces around the body, each with one capacity check
+        // for its longest possible text (numbers of up to 20 digits and a sign): this line is
+        // printed once per message, so no Strings are built and no small piece checks on its own.
+        out.writing(upTo: 80) { p in
+            var p = put(m.transport == .udp ? "udp " : "stream ", at: p)
+            p = put(m.stream, at: p)
+            p = put(m.direction == .clientToServer ? " client→server #" : " server→client #", at: p)
+            p = put(f.index, at: p)
+            p.pointee = UInt8(ascii: " ")
+            return p + 1
+        }
         quoted(f.body, limit: 60, valid: f.isValidUTF8, into: out)
-        // Written piece by piece: this line is printed once per message, so no Strings are built.
-        out.write(" (")
-        out.decimal(f.body.count)
-        out.write(f.body.count == 1 ? " byte" as StaticString : " bytes")
-        if let d = f.declaredLength, d != f.body.count {
-            out.write(" of ")
-            out.decimal(d)
-        }
-        out.write(", ")
-        out.write(m.format)
-        if f.headerValue != nil {
-            out.write(" header ")
-            headerValue(f, into: out)
-        }
-        if m.provisional {
-            out.write(" (guessed, provisional)")
-        } else if m.guessed {
-            out.write(" (guessed)")
-        }
-        if m.frames.isEmpty {
-            out.write(", no bytes captured")
-        } else {
-            out.write(m.frames.count == 1 ? ", frame " as StaticString : ", frames ")
-            for (i, n) in m.frames.enumerated() {
-                if i > 0 { out.byte(UInt8(ascii: ",")) }
-                out.decimal(n)
+        let format = m.format.utf8
+        out.writing(upTo: 192 + format.count + 21 * m.frames.count + 72 * m.stickyFrames.count) { p in
+            var p = put(" (", at: p)
+            p = put(f.body.count, at: p)
+            p = put(f.body.count == 1 ? " byte" : " bytes", at: p)
+            if let d = f.declaredLength, d != f.body.count {
+                p = put(d, at: put(" of ", at: p))
             }
+            p = put(", ", at: p)
+            for b in format {
+                p.pointee = b
+                p += 1
+            }
+            if let value = f.headerValue {
+                p = put(" header ", at: p)
+                if value == Int64.max, let bits = f.headerRawValue, bits > UInt64(Int64.max) {
+                    p = ByteSink.decimal(bits, at: p)
+                } else {
+                    p = put(Int(value), at: p)
+                }
+            }
+            if m.provisional {
+                p = put(" (guessed, provisional)", at: p)
+            } else if m.guessed {
+                p = put(" (guessed)", at: p)
+            }
+            if m.frames.isEmpty {
+                p = put(", no bytes captured", at: p)
+            } else {
+                p = put(m.frames.count == 1 ? ", frame " : ", frames ", at: p)
+                for (i, n) in m.frames.enumerated() {
+                    if i > 0 {
+                        p.pointee = UInt8(ascii: ",")
+                        p += 1
+                    }
+                    p = put(n, at: p)
+                }
+            }
+            if m.frames.count > 1 {
+                p = put(m.frames.count, at: put("; split over ", at: p))
+                p = put(" frames", at: p)
+            }
+            for n in m.stickyFrames {
+                p = put(n, at: put("; sticky: frame ", at: p))
+                p = put(" also carries another message", at: p)
+            }
+            p.pointee = UInt8(ascii: ")")
+            return p + 1
         }
-        if m.frames.count > 1 {
-            out.write("; ")
-            out.write("split over ")
-            out.decimal(m.frames.count)
-            out.write(" frames")
-        }
-        for n in m.stickyFrames {
-            out.write("; sticky: frame ")
-            out.decimal(n)
-            out.write(" also carries another message")
-        }
-        out.byte(UInt8(ascii: ")"))
         UpperLayers.problemList(f.problems, style: style, into: out)
         out.byte(UInt8(ascii: "\n"))
+    }
+
+    /// `s` at `p` (room is the caller's); returns the byte after.
+    @inline(__always)
+    static func put(_ s: StaticString, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        p.update(from: s.utf8Start, count: s.utf8CodeUnitCount)
+        return p + s.utf8CodeUnitCount
+    }
+
+    /// `value` in decimal at `p`, as `ByteSink.decimal` writes it (room for 21 bytes is the
+    /// caller's); returns the byte after.
+    @inline(__always)
+    static func put(_ value: Int, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        guard value < 0 else { return ByteSink.decimal(UInt64(value), at: p) }
+        p.pointee = UInt8(ascii: "-")
+        return ByteSink.decimal(UInt64(value.magnitude), at: p + 1)
     }
 
     /// The length field as the format reads it, in decimal (`FramedMessage.headerValueText`
