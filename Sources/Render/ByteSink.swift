@@ -371,6 +371,10 @@ public final class ByteSink {
         while i < n {
             // A run that needs no escaping is copied at once.
             let runStart = i
+            // Eight plain bytes at a time, then byte by byte up to the one to escape.
+            if let raw = UnsafeRawPointer(bytes.baseAddress) {
+                while i &+ 8 <= n, MessageLines.plainJSON(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i &+= 8 }
+            }
             while i < n, bytes[i] >= 0x20, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\") { i += 1 }
             if i > runStart { append(UnsafeBufferPointer(rebasing: bytes[runStart ..< i])) }
             guard i < n else { break }

@@ -28,7 +28,7 @@ public enum MessageLines {
             out.jsonUTF8(f.body)
         }
         out.write(",\"hex\":\"")
-        for b in f.body { out.hexByte(b) }
+        hex(f.body, into: out)
         out.write("\",\"complete\":")
         out.write(f.complete ? "true" as StaticString : "false")
         out.write(",\"frames\":[")
@@ -49,6 +49,37 @@ public enum MessageLines {
         out.write(",\"issues\":")
         out.jsonNames(f.problems) { $0.rawValue }
         out.write("}\n")
+    }
+
+    /// Every byte as two lowercase hex digits, with one capacity check for all of them.
+    static func hex(_ bytes: [UInt8], into out: ByteSink) {
+        bytes.withUnsafeBufferPointer { b in
+            out.writing(upTo: 2 * b.count) { p in
+                let digits = hexDigits.utf8Start
+                var p = p
+                for x in b {
+                    p[0] = digits[Int(x &>> 4)]
+                    p[1] = digits[Int(x & 0xf)]
+                    p += 2
+                }
+                return p
+            }
+        }
+    }
+
+    private static let hexDigits: StaticString = "0123456789abcdef"
+
+    /// True when none of the eight bytes of `w` needs escaping in a JSON string: no byte below
+    /// 0x20, no quote, no backslash (bytes of multi-byte characters are copied as they are).
+    /// The same carries as `plainCharacters`', on the low seven bits of every byte, kept only
+    /// for bytes whose high bit is clear.
+    @inline(__always)
+    static func plainJSON(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        let a = w & ~high
+        let special = ~(a &+ 0x60 &* ones) | ~((a ^ (0x22 &* ones)) &+ 0x7f &* ones)
+            | ~((a ^ (0x5c &* ones)) &+ 0x7f &* ones)
+        return special & ~w & high == 0
     }
 
     /// One readable line:
