@@ -59,9 +59,9 @@ public final class ChatMessage: Sendable, Hashable {
 public struct FrameList: RandomAccessCollection, Hashable, Sendable, ExpressibleByArrayLiteral, CustomStringConvertible {
     public private(set) var count = 0
     /// The first number (0 while the list is empty).
-    var head = 0
+    @usableFromInline var head = 0
     /// The numbers after the first.
-    var rest: [Int] = []
+    @usableFromInline var rest: [Int] = []
 
     public init() {}
 
@@ -73,10 +73,11 @@ public struct FrameList: RandomAccessCollection, Hashable, Sendable, Expressible
         self.init(frames)
     }
 
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { count }
+    // Inlinable: the renderers walk the list once per message.
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { count }
 
-    public subscript(i: Int) -> Int {
+    @inlinable public subscript(i: Int) -> Int {
         precondition(i >= 0 && i < count, "FrameList index out of range")
         return i == 0 ? head : rest[i &- 1]
     }

@@ -14,56 +14,92 @@ public enum MessageLines {
     /// `length` is the declared length (length framing) or the body's length (line, raw).
     public static func json(_ m: ChatMessage, into out: ByteSink) {
         let f = m.message
-        out.write("{\"stream\":")
-        out.decimal(m.stream)
-        if m.transport == .udp { out.write(",\"transport\":\"udp\"") }
-        out.write(",\"direction\":\"")
-        out.write(m.direction.rawValue)
-        out.write("\",\"index\":")
-        out.decimal(f.index)
-        out.write(",\"length\":")
-        out.decimal(f.declaredLength ?? f.body.count)
+        // Written through a pointer in pieces, each with one capacity check for its longest
+        // text, as `line` is.
+        out.writing(upTo: 160) { p in
+            var p = put(m.stream, at: put("{\"stream\":", at: p))
+            if m.transport == .udp { p = put(",\"transport\":\"udp\"", at: p) }
+            p = put(m.direction == .clientToServer ? ",\"direction\":\"client_to_server\",\"index\":"
+                                                   : ",\"direction\":\"server_to_client\",\"index\":", at: p)
+            p = put(f.index, at: p)
+            return put(f.declaredLength ?? f.body.count, at: put(",\"length\":", at: p))
+        }
         if f.isValidUTF8 {
             out.write(",\"text\":")
             out.jsonUTF8(f.body)
         }
-        out.write(",\"hex\":\"")
-        hex(f.body, into: out)
-        out.write("\",\"complete\":")
-        out.write(f.complete ? "true" as StaticString : "false")
-        out.write(",\"frames\":[")
-        for (i, n) in m.frames.enumerated() {
-            if i > 0 { out.byte(UInt8(ascii: ",")) }
-            out.decimal(n)
+        let frames = m.frames
+        out.writing(upTo: 2 * f.body.count + 64 + 21 * frames.count) { p in
+            var p = hex(f.body, at: put(",\"hex\":\"", at: p))
+            p = put(f.complete ? "\",\"complete\":true,\"frames\":[" : "\",\"complete\":false,\"frames\":[", at: p)
+            for (i, n) in frames.enumerated() {
+                if i > 0 {
+                    p.pointee = UInt8(ascii: ",")
+                    p += 1
+                }
+                p = put(n, at: p)
+            }
+            p.pointee = UInt8(ascii: "]")
+            return p + 1
         }
-        out.byte(UInt8(ascii: "]"))
-        if f.headerValue != nil {
+        if let value = f.headerValue {
             out.write(",\"header\":{\"format\":")
             out.jsonString(m.format)
-            out.write(",\"value\":")
-            headerValue(f, into: out)
-            if m.guessed { out.write(",\"guessed\":true") }
-            out.byte(UInt8(ascii: "}"))
+            out.writing(upTo: 64) { p in
+                var p = put(",\"value\":", at: p)
+                if value == Int64.max, let bits = f.headerRawValue, bits > UInt64(Int64.max) {
+                    p = ByteSink.decimal(bits, at: p)
+                } else {
+                    p = put(Int(value), at: p)
+                }
+                if m.guessed { p = put(",\"guessed\":true", at: p) }
+                p.pointee = UInt8(ascii: "}")
+                return p + 1
+            }
         }
         if m.provisional { out.write(",\"provisional\":true") }
+        if f.problems.isEmpty {
+            out.write(",\"issues\":[]}\n")
+            return
+        }
         out.write(",\"issues\":")
         out.jsonNames(f.problems) { $0.rawValue }
         out.write("}\n")
     }
 
-    /// Every byte as two lowercase hex digits, with one capacity check for all of them.
-    static func hex(_ bytes: [UInt8], into out: ByteSink) {
+    /// Every byte of `bytes` as two lowercase hex digits at `p` (room is the caller's); returns
+    /// the byte after. Four bytes at a time: their nibbles spread one to a byte (high nibble
+    /// first), then made digits with a carry test per byte (nibble + 6 reaches 16 exactly for
+    /// a–f, which are 0x27 above where '0' + nibble would put them).
+    @inline(__always)
+    static func hex(_ bytes: [UInt8], at start: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         bytes.withUnsafeBufferPointer { b in
-            out.writing(upTo: 2 * b.count) { p in
-                let digits = hexDigits.utf8Start
-                var p = p
-                for x in b {
-                    p[0] = digits[Int(x &>> 4)]
-                    p[1] = digits[Int(x & 0xf)]
-                    p += 2
+            var p = start
+            let n = b.count
+            var i = 0
+            if let raw = UnsafeRawPointer(b.baseAddress) {
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                while i &+ 4 <= n {
+                    var v = UInt64(raw.loadUnaligned(fromByteOffset: i, as: UInt32.self).littleEndian)
+                    v = (v & 0xffff_0000) << 16 | v & 0xffff
+                    v = (v & 0x0000_ff00_0000_ff00) << 8 | v & 0x0000_00ff_0000_00ff
+                    let nibbles = (v >> 4) & 0x000f_000f_000f_000f | (v & 0x000f_000f_000f_000f) << 8
+                    let letters = ((nibbles &+ 6 &* ones) >> 4) & ones
+                    let digits = nibbles &+ 0x30 &* ones &+ letters &* 0x27
+                    UnsafeMutableRawPointer(p).storeBytes(of: digits.littleEndian, as: UInt64.self)
+                    p += 8
+                    i &+= 4
                 }
-                return p
             }
+            let table = hexDigits.utf8Start
+            while i < n {
+                let x = b[i]
+                p[0] = table[Int(x &>> 4)]
+                p[1] = table[Int(x & 0xf)]
+                p += 2
+                i &+= 1
+            }
+            return p
         }
     }
 
@@ -99,8 +135,8 @@ public enum MessageLines {
             return p + 1
         }
         quoted(f.body, limit: 60, valid: f.isValidUTF8, into: out)
-        let format = m.format.utf8
-        out.writing(upTo: 192 + format.count + 21 * m.frames.count + 72 * m.stickyFrames.count) { p in
+        let format = m.format.utf8, frames = m.frames, sticky = m.stickyFrames
+        out.writing(upTo: 192 + format.count + 21 * frames.count + 72 * sticky.count) { p in
             var p = put(" (", at: p)
             p = put(f.body.count, at: p)
             p = put(f.body.count == 1 ? " byte" : " bytes", at: p)
@@ -125,11 +161,11 @@ public enum MessageLines {
             } else if m.guessed {
                 p = put(" (guessed)", at: p)
             }
-            if m.frames.isEmpty {
+            if frames.isEmpty {
                 p = put(", no bytes captured", at: p)
             } else {
-                p = put(m.frames.count == 1 ? ", frame " : ", frames ", at: p)
-                for (i, n) in m.frames.enumerated() {
+                p = put(frames.count == 1 ? ", frame " : ", frames ", at: p)
+                for (i, n) in frames.enumerated() {
                     if i > 0 {
                         p.pointee = UInt8(ascii: ",")
                         p += 1
@@ -137,11 +173,11 @@ public enum MessageLines {
                     p = put(n, at: p)
                 }
             }
-            if m.frames.count > 1 {
-                p = put(m.frames.count, at: put("; split over ", at: p))
+            if frames.count > 1 {
+                p = put(frames.count, at: put("; split over ", at: p))
                 p = put(" frames", at: p)
             }
-            for n in m.stickyFrames {
+            for n in sticky {
                 p = put(n, at: put("; sticky: frame ", at: p))
                 p = put(" also carries another message", at: p)
             }
