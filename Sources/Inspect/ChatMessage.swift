@@ -88,6 +88,7 @@ public struct FrameList: RandomAccessCollection, Hashable, Sendable, Expressible
     }
 
     /// Puts the numbers in ascending order (they nearly always are already).
+    @inline(__always)
     mutating func sortAscending() {
         guard count > 1 else { return }
         if head <= rest[0], isAscending(rest) { return }

@@ -233,8 +233,10 @@ public final class MessageStage {
     /// keeps the list's storage for the next ones (no array is made per call).
     public func drainMessages(_ body: (ChatMessage) -> Void) {
         guard !completed.isEmpty else { return }
-        for m in completed { body(m) }
-        completed.removeAll(keepingCapacity: true)
+        // Moved out one by one (reversed first, so `popLast` takes them in order): each is
+        // released by the loop, not by a generic destroy of the list's elements.
+        if completed.count > 1 { completed.reverse() }
+        while let m = completed.popLast() { body(m) }
     }
 
     public var summaries: [StreamSummary] { streams.values.sorted { $0.stream < $1.stream } }
