@@ -218,65 +218,82 @@ public enum MessageLines {
     /// The body as text between quotes, escaped, cut at `limit` characters, written straight into
     /// `out` (no String is built). Valid UTF-8 is copied as is; other bytes are shown as \xNN.
     public static func quoted(_ body: [UInt8], limit: Int, valid known: Bool? = nil, into out: ByteSink) {
-        out.byte(UInt8(ascii: "\""))
         let valid = known ?? (String(validating: body, as: UTF8.self) != nil)
         body.withUnsafeBufferPointer { p in
-            var chars = 0
-            var i = 0
             let n = p.count
-            let raw = UnsafeRawPointer(p.baseAddress)
-            while i < n {
-                // A run of bytes copied as they are: printable ASCII but the quote and backslash,
-                // and (in valid UTF-8) the bytes of multi-byte characters. Characters are counted
-                // at the first byte of each UTF-8 sequence. Eight plain bytes are taken at once
-                // while the limit leaves room for their characters; a word that is not all plain
-                // is walked byte by byte before the next word is tried.
-                let runStart = i
-                run: while i < n {
-                    var stop = n
-                    if let raw, i &+ 8 <= n, chars < limit {
-                        if let k = plainCharacters(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), utf8: valid),
-                           chars &+ k <= limit {
-                            i &+= 8
-                            chars &+= k
-                            continue
+            // Written through a pointer with one capacity check: every byte gives at most four
+            // (`\xNN`), and every character counted at most four, plus the continuation bytes of
+            // multi-byte characters (at most all of them), the quotes and the ellipsis.
+            out.writing(upTo: 5 + min(4 * n, 4 * max(limit, 0) + n)) { q in
+                var q = q
+                q.pointee = UInt8(ascii: "\"")
+                q += 1
+                var chars = 0
+                var i = 0
+                let raw = UnsafeRawPointer(p.baseAddress)
+                while i < n {
+                    // A run of bytes copied as they are: printable ASCII but the quote and
+                    // backslash, and (in valid UTF-8) the bytes of multi-byte characters.
+                    // Characters are counted at the first byte of each UTF-8 sequence. Eight
+                    // plain bytes are taken at once while the limit leaves room for their
+                    // characters; a word that is not all plain is walked byte by byte before the
+                    // next word is tried.
+                    let runStart = i
+                    run: while i < n {
+                        var stop = n
+                        if let raw, i &+ 8 <= n, chars < limit {
+                            if let k = plainCharacters(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), utf8: valid),
+                               chars &+ k <= limit {
+                                i &+= 8
+                                chars &+= k
+                                continue
+                            }
+                            stop = i &+ 8
                         }
-                        stop = i &+ 8
-                    }
-                    while i < stop {
-                        let b = p[i]
-                        if b >= 0x80 {
-                            guard valid else { break run }
-                            if b & 0xc0 != 0x80 {
-                                if chars >= limit { break run }
+                        while i < stop {
+                            let b = p[i]
+                            if b >= 0x80 {
+                                guard valid else { break run }
+                                if b & 0xc0 != 0x80 {
+                                    if chars >= limit { break run }
+                                    chars += 1
+                                }
+                            } else {
+                                guard b >= 0x20, b != 0x7f, b != 0x22, b != 0x5c, chars < limit else { break run }
                                 chars += 1
                             }
-                        } else {
-                            guard b >= 0x20, b != 0x7f, b != 0x22, b != 0x5c, chars < limit else { break run }
-                            chars += 1
+                            i += 1
                         }
-                        i += 1
                     }
+                    if i > runStart {
+                        q.update(from: p.baseAddress! + runStart, count: i &- runStart)
+                        q += i &- runStart
+                    }
+                    guard i < n else { break }
+                    if chars >= limit {
+                        q = put("…", at: q)
+                        break
+                    }
+                    chars += 1
+                    let b = p[i]
+                    switch b {
+                    case 0x0a: q = put("\\n", at: q)
+                    case 0x0d: q = put("\\r", at: q)
+                    case 0x09: q = put("\\t", at: q)
+                    case 0x22: q = put("\\\"", at: q)
+                    case 0x5c: q = put("\\\\", at: q)
+                    default:
+                        q = put("\\x", at: q)
+                        q[0] = ByteSink.hexDigit(b &>> 4)
+                        q[1] = ByteSink.hexDigit(b & 0xf)
+                        q += 2
+                    }
+                    i += 1
                 }
-                if i > runStart { out.append(UnsafeBufferPointer(rebasing: p[runStart ..< i])) }
-                guard i < n else { break }
-                if chars >= limit { out.write("…"); break }
-                chars += 1
-                let b = p[i]
-                switch b {
-                case 0x0a: out.write("\\n")
-                case 0x0d: out.write("\\r")
-                case 0x09: out.write("\\t")
-                case 0x22: out.write("\\\"")
-                case 0x5c: out.write("\\\\")
-                default:
-                    out.write("\\x")
-                    out.hexByte(b)
-                }
-                i += 1
+                q.pointee = UInt8(ascii: "\"")
+                return q + 1
             }
         }
-        out.byte(UInt8(ascii: "\""))
     }
 
     /// How many characters the eight bytes of `w` begin when `quoted` copies them all as they
