@@ -242,11 +242,19 @@ public enum MessageLines {
                     run: while i < n {
                         var stop = n
                         if let raw, i &+ 8 <= n, chars < limit {
-                            if let k = plainCharacters(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), utf8: valid),
-                               chars &+ k <= limit {
-                                i &+= 8
-                                chars &+= k
-                                continue
+                            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                            if let k = plainCharacters(w, utf8: valid) {
+                                if chars &+ k <= limit {
+                                    i &+= 8
+                                    chars &+= k
+                                    continue
+                                }
+                                if w & 0x8080_8080_8080_8080 == 0 {
+                                    // Plain ASCII reaching the limit: one byte a character.
+                                    i &+= limit &- chars
+                                    chars = limit
+                                    break run
+                                }
                             }
                             stop = i &+ 8
                         }
