@@ -103,12 +103,7 @@ public final class MessageStage {
     /// only (no dynamic exclusivity checks, as for the pipeline).
     final class DirectionState {
         @exclusivity(unchecked) var framer: MessageFramer?
-        @exclusivity(unchecked) var spec: FrameSpec? {
-            didSet {
-                formatText = spec?.description ?? "?"
-                isRaw = spec?.kind == .raw
-            }
-        }
+        @exclusivity(unchecked) private(set) var spec: FrameSpec?
         /// `spec`'s description, made once (every message carries it).
         @exclusivity(unchecked) private(set) var formatText = "?"
         /// `spec` is `raw` (every segment one message).
@@ -132,6 +127,13 @@ public final class MessageStage {
         @exclusivity(unchecked) var provisionalCount = 0
         @exclusivity(unchecked) var provisionalShown = false
         @exclusivity(unchecked) var provisionalEnd: UInt64 = 0
+
+        /// Sets `spec`, with its description when the caller made it already (`auto`'s guess).
+        func setSpec(_ spec: FrameSpec, text: String? = nil) {
+            self.spec = spec
+            formatText = text ?? spec.description
+            isRaw = spec.kind == .raw
+        }
     }
 
     func state(_ key: DirectionKey) -> DirectionState {
@@ -324,7 +326,7 @@ public final class MessageStage {
         let client = streams[key.stream].map { $0.endpoints.clientPort }
         let spec = choice.spec(serverPort: port, clientPort: client)
         if case .auto = spec.kind { return false }
-        st.spec = spec
+        st.setSpec(spec)
         st.framer = MessageFramer(spec: spec, startsMidStream: st.startsMidStream)
         return true
     }
