@@ -402,9 +402,10 @@ public final class MessageStage {
             st.lastMessageEnd = m.end
             // Chunks wholly before the end of this message are used up.
             while st.chunkHead < st.chunks.count, st.chunks[st.chunkHead].end <= m.end { st.chunkHead += 1 }
-            if st.chunkHead == st.chunks.count {
+            if st.chunkHead == st.chunks.count, st.chunkHead >= 4 {
                 // All used up (the usual case: a message ends with its segment): the list starts
-                // again in its own storage.
+                // again in its own storage — every fourth time, as emptying it costs more than
+                // the walk past a few used chunks.
                 st.chunks.removeAll(keepingCapacity: true)
                 st.chunkHead = 0
             } else if st.chunkHead > 64, st.chunkHead * 2 > st.chunks.count {
