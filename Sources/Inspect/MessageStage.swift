@@ -113,7 +113,12 @@ public final class MessageStage {
         @exclusivity(unchecked) var held: [(offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool, gap: UInt64?)] = []
         @exclusivity(unchecked) var heldBytes = 0
         // Delivered byte ranges not yet wholly used by completed messages, in stream order.
-        @exclusivity(unchecked) var chunks: [Chunk] = []
+        @exclusivity(unchecked) var chunks: [Chunk] = {
+            // Room for the few used chunks `emit` lets wait, and the ones ahead: no regrowth.
+            var list: [Chunk] = []
+            list.reserveCapacity(8)
+            return list
+        }()
         @exclusivity(unchecked) var chunkHead = 0
         /// Stream offset where the last emitted message ended.
         @exclusivity(unchecked) var lastMessageEnd: UInt64 = 0
