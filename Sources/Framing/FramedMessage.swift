@@ -141,11 +141,34 @@ func isUTF8(_ bytes: [UInt8]) -> Bool {
                 let high = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080
                 if high == 0 { i &+= 8; continue }
                 i &+= high.trailingZeroBitCount &>> 3
+            } else if n >= 8 {
+                // The last bytes: the body's last word again, its bytes before `i` masked off.
+                let passed = i &- (n &- 8)
+                let high = raw.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) & 0x8080_8080_8080_8080
+                    & (~0 << UInt64(8 &* passed))
+                if high == 0 { return true }
+                i = n &- 8 &+ high.trailingZeroBitCount &>> 3
             } else if p[i] < 0x80 {
                 i &+= 1
                 continue
             }
             let b = p[i]
+            // The usual characters whose bytes are all there, with one load: two bytes (lead
+            // C2...DF), three (E0 needs A0...BF next, ED 80...9F), four (F0 needs 90...BF next,
+            // F4 80...8F; F5...F7 are no lead). Anything else goes through the table below.
+            if i &+ 4 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt32.self).littleEndian
+                let second = UInt8(truncatingIfNeeded: w &>> 8)
+                if w & 0xC0E0 == 0x80C0, b >= 0xC2 { i &+= 2; continue }
+                if w & 0xC0_C0F0 == 0x80_80E0, b != 0xE0 || second >= 0xA0, b != 0xED || second <= 0x9F {
+                    i &+= 3
+                    continue
+                }
+                if w & 0xC0C0_C0F8 == 0x8080_80F0, b <= 0xF4, b != 0xF0 || second >= 0x90, b != 0xF4 || second <= 0x8F {
+                    i &+= 4
+                    continue
+                }
+            }
             // RFC 3629's table: the lead byte gives the length and the range of the second byte
             // (no overlongs, no surrogates, nothing above U+10FFFF); later bytes are 80...BF.
             let need: Int

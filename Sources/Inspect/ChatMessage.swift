@@ -12,20 +12,20 @@ public final class ChatMessage: Sendable, Hashable {
     public let direction: Direction
     public let message: FramedMessage
     /// Frames whose bytes were used (first copies of retransmitted bytes), ascending.
-    public let frames: [Int]
+    public let frames: FrameList
     /// The framing spec that split it (`!I`, `line`, …).
     public let format: String
     /// True when `auto` chose the format.
     public let guessed: Bool
     /// Frames of this message whose segment also carries bytes of another message of the same
     /// direction (sticky packets, 粘包).
-    public let stickyFrames: [Int]
+    public let stickyFrames: FrameList
     /// Shown before `auto` chose a format (`messages --live`): one segment taken as one `raw`
     /// message, as one `recv()` would read it; the choice may still change.
     public let provisional: Bool
 
-    public init(transport: Transport, stream: Int, direction: Direction, message: FramedMessage, frames: [Int],
-                format: String, guessed: Bool, stickyFrames: [Int] = [], provisional: Bool = false) {
+    public init(transport: Transport, stream: Int, direction: Direction, message: FramedMessage, frames: FrameList,
+                format: String, guessed: Bool, stickyFrames: FrameList = [], provisional: Bool = false) {
         self.transport = transport
         self.stream = stream
         self.direction = direction
@@ -50,4 +50,51 @@ public final class ChatMessage: Sendable, Hashable {
         h.combine(message.index)
         h.combine(message.start)
     }
+}
+
+/// Frame numbers, in the order appended (a message's: ascending). Most messages came in one
+/// frame, and most are not sticky: the first number is held inline and only the ones after it
+/// take an array, so a list of none or one costs no allocation (an `[Int]` cost one per message,
+/// made on the framing side and freed after printing).
+public struct FrameList: RandomAccessCollection, Hashable, Sendable, ExpressibleByArrayLiteral, CustomStringConvertible {
+    public private(set) var count = 0
+    /// The first number (0 while the list is empty).
+    @usableFromInline var head = 0
+    /// The numbers after the first.
+    @usableFromInline var rest: [Int] = []
+
+    public init() {}
+
+    public init(_ frames: some Sequence<Int>) {
+        for f in frames { append(f) }
+    }
+
+    public init(arrayLiteral frames: Int...) {
+        self.init(frames)
+    }
+
+    // Inlinable: the renderers walk the list once per message.
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { count }
+
+    @inlinable public subscript(i: Int) -> Int {
+        precondition(i >= 0 && i < count, "FrameList index out of range")
+        return i == 0 ? head : rest[i &- 1]
+    }
+
+    public mutating func append(_ frame: Int) {
+        if count == 0 { head = frame } else { rest.append(frame) }
+        count += 1
+    }
+
+    /// Puts the numbers in ascending order (they nearly always are already).
+    @inline(__always)
+    mutating func sortAscending() {
+        guard count > 1 else { return }
+        if head <= rest[0], isAscending(rest) { return }
+        self = FrameList(Array(self).sorted())
+    }
+
+    /// As an array's: `[8, 9]`.
+    public var description: String { Array(self).description }
 }

@@ -26,5 +26,5 @@
 //   MessageStage.swift        events framed into messages; each frame's layers 5–7 pieces
 //   MessageStage+Auto.swift   `auto`: the guess, provisional raw messages, the switch
 //   FrameView.swift           layers 5–7 of one frame
-//   ChatMessage.swift         one message with where it was captured
+//   ChatMessage.swift         one message with where it was captured (FrameList: its frames)
 //   StreamOrder.swift         stream order while streaming, bounded, with a spill store

@@ -57,8 +57,8 @@ extension MessageStage {
         // What the choice releases, both directions, in conversation order.
         let mark = completed.count
         defer { orderByLastFrame(from: mark) }
-        if let known = streams[key.stream]?.spec {
-            start(key, st, known)
+        if let summary = streams[key.stream], let known = summary.spec {
+            start(key, st, known, text: summary.format)
             return
         }
         if st.startsMidStream {
@@ -112,11 +112,12 @@ extension MessageStage {
     func adopt(_ g: FramingGuess, for key: DirectionKey, _ st: DirectionState) {
         let spec = FrameSpec(g.spec.kind, maxMessage: choice.defaultSpec.maxMessage,
                              lengthIncludesHeader: choice.defaultSpec.lengthIncludesHeader)
-        if var summary = streams[key.stream] {
-            summary.format = spec.description
-            summary.guess = g
-            summary.spec = spec
-            streams[key.stream] = summary
+        let text = spec.description
+        // In place: the summary is not copied out and back.
+        if let i = streams.index(forKey: key.stream) {
+            streams.values[i].format = text
+            streams.values[i].guess = g
+            streams.values[i].spec = spec
         }
         turns[key.stream] = nil
         // The switch from what was shown provisionally, said once for the stream.
@@ -135,7 +136,7 @@ extension MessageStage {
             st.provisionalEnd = 0
             other?.provisionalEnd = 0
         }
-        start(key, st, spec)
+        start(key, st, spec, text: text)
     }
 
     /// The format of a stream the capture began inside, by votes: each segment (its start is
@@ -210,8 +211,8 @@ extension MessageStage {
 
     /// Frames the direction with `spec` from now on: its held bytes first, then the other
     /// direction if it waits for the same guess.
-    func start(_ key: DirectionKey, _ st: DirectionState, _ spec: FrameSpec) {
-        st.spec = spec
+    func start(_ key: DirectionKey, _ st: DirectionState, _ spec: FrameSpec, text: String? = nil) {
+        st.setSpec(spec, text: text)
         st.guessed = true
         st.framer = MessageFramer(spec: spec, startsMidStream: st.startsMidStream)
         let held = st.held

@@ -103,12 +103,7 @@ public final class MessageStage {
     /// only (no dynamic exclusivity checks, as for the pipeline).
     final class DirectionState {
         @exclusivity(unchecked) var framer: MessageFramer?
-        @exclusivity(unchecked) var spec: FrameSpec? {
-            didSet {
-                formatText = spec?.description ?? "?"
-                isRaw = spec?.kind == .raw
-            }
-        }
+        @exclusivity(unchecked) private(set) var spec: FrameSpec?
         /// `spec`'s description, made once (every message carries it).
         @exclusivity(unchecked) private(set) var formatText = "?"
         /// `spec` is `raw` (every segment one message).
@@ -118,7 +113,12 @@ public final class MessageStage {
         @exclusivity(unchecked) var held: [(offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool, gap: UInt64?)] = []
         @exclusivity(unchecked) var heldBytes = 0
         // Delivered byte ranges not yet wholly used by completed messages, in stream order.
-        @exclusivity(unchecked) var chunks: [Chunk] = []
+        @exclusivity(unchecked) var chunks: [Chunk] = {
+            // Room for the few used chunks `emit` lets wait, and the ones ahead: no regrowth.
+            var list: [Chunk] = []
+            list.reserveCapacity(8)
+            return list
+        }()
         @exclusivity(unchecked) var chunkHead = 0
         /// Stream offset where the last emitted message ended.
         @exclusivity(unchecked) var lastMessageEnd: UInt64 = 0
@@ -132,6 +132,13 @@ public final class MessageStage {
         @exclusivity(unchecked) var provisionalCount = 0
         @exclusivity(unchecked) var provisionalShown = false
         @exclusivity(unchecked) var provisionalEnd: UInt64 = 0
+
+        /// Sets `spec`, with its description when the caller made it already (`auto`'s guess).
+        func setSpec(_ spec: FrameSpec, text: String? = nil) {
+            self.spec = spec
+            formatText = text ?? spec.description
+            isRaw = spec.kind == .raw
+        }
     }
 
     func state(_ key: DirectionKey) -> DirectionState {
@@ -233,8 +240,10 @@ public final class MessageStage {
     /// keeps the list's storage for the next ones (no array is made per call).
     public func drainMessages(_ body: (ChatMessage) -> Void) {
         guard !completed.isEmpty else { return }
-        for m in completed { body(m) }
-        completed.removeAll(keepingCapacity: true)
+        // Moved out one by one (reversed first, so `popLast` takes them in order): each is
+        // released by the loop, not by a generic destroy of the list's elements.
+        if completed.count > 1 { completed.reverse() }
+        while let m = completed.popLast() { body(m) }
     }
 
     public var summaries: [StreamSummary] { streams.values.sorted { $0.stream < $1.stream } }
@@ -322,7 +331,7 @@ public final class MessageStage {
         let client = streams[key.stream].map { $0.endpoints.clientPort }
         let spec = choice.spec(serverPort: port, clientPort: client)
         if case .auto = spec.kind { return false }
-        st.spec = spec
+        st.setSpec(spec)
         st.framer = MessageFramer(spec: spec, startsMidStream: st.startsMidStream)
         return true
     }
@@ -365,10 +374,9 @@ public final class MessageStage {
             // The message's frames (and its sticky ones) are gathered only when it is kept; the
             // frame view needs only how many there are and where the frame in hand falls among
             // them in ascending order (its first index there: how many are below it).
-            var frames: [Int] = []
-            // One allocation: the frames are at most the chunks not yet used up.
-            if keepsIt { frames.reserveCapacity(st.chunks.count - st.chunkHead) }
-            var sticky: [Int] = []
+            // (Inline for the first frame: a message of one frame allocates no list.)
+            var frames = FrameList()
+            var sticky = FrameList()
             var lastFrame: Int? = nil
             var lastSticky: Int? = nil
             var count = 0, below = 0
@@ -399,9 +407,10 @@ public final class MessageStage {
             st.lastMessageEnd = m.end
             // Chunks wholly before the end of this message are used up.
             while st.chunkHead < st.chunks.count, st.chunks[st.chunkHead].end <= m.end { st.chunkHead += 1 }
-            if st.chunkHead == st.chunks.count {
+            if st.chunkHead == st.chunks.count, st.chunkHead >= 4 {
                 // All used up (the usual case: a message ends with its segment): the list starts
-                // again in its own storage.
+                // again in its own storage — every fourth time, as emptying it costs more than
+                // the walk past a few used chunks.
                 st.chunks.removeAll(keepingCapacity: true)
                 st.chunkHead = 0
             } else if st.chunkHead > 64, st.chunkHead * 2 > st.chunks.count {
@@ -423,8 +432,8 @@ public final class MessageStage {
                                            part: n > 1 ? k + 1 : nil, parts: n > 1 ? n : nil, problems: m.problems))
             }
             guard keepsIt else { continue }
-            if !isAscending(frames) { frames.sort() }
-            if !isAscending(sticky) { sticky.sort() }
+            frames.sortAscending()
+            sticky.sortAscending()
             completed.append(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
                                          message: m, frames: frames, format: st.formatText,
                                          guessed: st.guessed, stickyFrames: sticky))

@@ -57,6 +57,16 @@ public final class ByteSink {
         capacity = newCapacity
     }
 
+    /// Up to `n` bytes written at the end through a pointer: `body` gets where to write and
+    /// returns where it stopped. One capacity check for a piece made of many small ones whose
+    /// total is bounded (a message's line), instead of one per piece.
+    @inline(__always)
+    func writing(upTo n: Int, _ body: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) {
+        reserve(n)
+        let start = base + count
+        count += body(start) - start
+    }
+
     @inline(__always)
     public func byte(_ b: UInt8) {
         reserve(1)
@@ -112,6 +122,12 @@ public final class ByteSink {
     public func unsignedDecimal(_ value: UInt64) {
         reserve(20)
         let start = base + count
+        count += Self.decimal(value, at: start) - start
+    }
+
+    /// `unsignedDecimal`'s digits at `p` (room for 20 is the caller's); returns the byte after.
+    @inline(__always)
+    static func decimal(_ value: UInt64, at start: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var p = start
         if value <= UInt64(UInt32.max) {
             p = Self.digits(UInt32(truncatingIfNeeded: value), at: p)
@@ -128,7 +144,7 @@ public final class ByteSink {
             }
             p = Self.eight(low, at: p)
         }
-        count += p - start
+        return p
     }
 
     /// The digits of `v` (no leading zeros) at `p`; returns the byte after them.
@@ -355,6 +371,10 @@ public final class ByteSink {
         while i < n {
             // A run that needs no escaping is copied at once.
             let runStart = i
+            // Eight plain bytes at a time, then byte by byte up to the one to escape.
+            if let raw = UnsafeRawPointer(bytes.baseAddress) {
+                while i &+ 8 <= n, MessageLines.plainJSON(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i &+= 8 }
+            }
             while i < n, bytes[i] >= 0x20, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\") { i += 1 }
             if i > runStart { append(UnsafeBufferPointer(rebasing: bytes[runStart ..< i])) }
             guard i < n else { break }

@@ -14,41 +14,123 @@ public enum MessageLines {
     /// `length` is the declared length (length framing) or the body's length (line, raw).
     public static func json(_ m: ChatMessage, into out: ByteSink) {
         let f = m.message
-        out.write("{\"stream\":")
-        out.decimal(m.stream)
-        if m.transport == .udp { out.write(",\"transport\":\"udp\"") }
-        out.write(",\"direction\":\"")
-        out.write(m.direction.rawValue)
-        out.write("\",\"index\":")
-        out.decimal(f.index)
-        out.write(",\"length\":")
-        out.decimal(f.declaredLength ?? f.body.count)
+        // Written through a pointer in pieces, each with one capacity check for its longest
+        // text, as `line` is.
+        out.writing(upTo: 160) { p in
+            var p = put(m.stream, at: put("{\"stream\":", at: p))
+            if m.transport == .udp { p = put(",\"transport\":\"udp\"", at: p) }
+            p = put(m.direction == .clientToServer ? ",\"direction\":\"client_to_server\",\"index\":"
+                                                   : ",\"direction\":\"server_to_client\",\"index\":", at: p)
+            p = put(f.index, at: p)
+            return put(f.declaredLength ?? f.body.count, at: put(",\"length\":", at: p))
+        }
         if f.isValidUTF8 {
             out.write(",\"text\":")
             out.jsonUTF8(f.body)
         }
-        out.write(",\"hex\":\"")
-        for b in f.body { out.hexByte(b) }
-        out.write("\",\"complete\":")
-        out.write(f.complete ? "true" as StaticString : "false")
-        out.write(",\"frames\":[")
-        for (i, n) in m.frames.enumerated() {
-            if i > 0 { out.byte(UInt8(ascii: ",")) }
-            out.decimal(n)
+        let frames = m.frames
+        out.writing(upTo: 2 * f.body.count + 64 + 21 * frames.count) { p in
+            var p = hex(f.body, at: put(",\"hex\":\"", at: p))
+            p = put(f.complete ? "\",\"complete\":true,\"frames\":[" : "\",\"complete\":false,\"frames\":[", at: p)
+            for (i, n) in frames.enumerated() {
+                if i > 0 {
+                    p.pointee = UInt8(ascii: ",")
+                    p += 1
+                }
+                p = put(n, at: p)
+            }
+            p.pointee = UInt8(ascii: "]")
+            return p + 1
         }
-        out.byte(UInt8(ascii: "]"))
-        if f.headerValue != nil {
+        if let value = f.headerValue {
             out.write(",\"header\":{\"format\":")
             out.jsonString(m.format)
-            out.write(",\"value\":")
-            headerValue(f, into: out)
-            if m.guessed { out.write(",\"guessed\":true") }
-            out.byte(UInt8(ascii: "}"))
+            out.writing(upTo: 64) { p in
+                var p = put(",\"value\":", at: p)
+                if value == Int64.max, let bits = f.headerRawValue, bits > UInt64(Int64.max) {
+                    p = ByteSink.decimal(bits, at: p)
+                } else {
+                    p = put(Int(value), at: p)
+                }
+                if m.guessed { p = put(",\"guessed\":true", at: p) }
+                p.pointee = UInt8(ascii: "}")
+                return p + 1
+            }
         }
         if m.provisional { out.write(",\"provisional\":true") }
+        if f.problems.isEmpty {
+            out.write(",\"issues\":[]}\n")
+            return
+        }
         out.write(",\"issues\":")
         out.jsonNames(f.problems) { $0.rawValue }
         out.write("}\n")
+    }
+
+    /// Every byte of `bytes` as two lowercase hex digits at `p` (room is the caller's); returns
+    /// the byte after. Eight bytes at a time, as two words of four (`hexWord`).
+    @inline(__always)
+    static func hex(_ bytes: [UInt8], at start: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        bytes.withUnsafeBufferPointer { b in
+            var p = UnsafeMutableRawPointer(start)
+            let n = b.count
+            var i = 0
+            if let raw = UnsafeRawPointer(b.baseAddress) {
+                while i &+ 8 <= n {
+                    let v = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+                    p.storeBytes(of: hexWord(UInt32(truncatingIfNeeded: v)).littleEndian, as: UInt64.self)
+                    (p + 8).storeBytes(of: hexWord(UInt32(truncatingIfNeeded: v &>> 32)).littleEndian, as: UInt64.self)
+                    p += 16
+                    i &+= 8
+                }
+                if i &+ 4 <= n {
+                    let v = raw.loadUnaligned(fromByteOffset: i, as: UInt32.self).littleEndian
+                    p.storeBytes(of: hexWord(v).littleEndian, as: UInt64.self)
+                    p += 8
+                    i &+= 4
+                }
+            }
+            var q = p.assumingMemoryBound(to: UInt8.self)
+            let table = hexDigits.utf8Start
+            while i < n {
+                let x = b[i]
+                q[0] = table[Int(x &>> 4)]
+                q[1] = table[Int(x & 0xf)]
+                q += 2
+                i &+= 1
+            }
+            return q
+        }
+    }
+
+    /// The eight hex digits of four bytes (the first in the low bits), the first byte's high
+    /// nibble in the result's low byte: the nibbles spread one to a byte, then made digits with
+    /// a carry test per byte (nibble + 6 reaches 16 exactly for a–f, which are 0x27 above where
+    /// '0' + nibble would put them).
+    @inline(__always)
+    static func hexWord(_ x: UInt32) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var v = UInt64(x)
+        v = (v & 0xffff_0000) << 16 | v & 0xffff
+        v = (v & 0x0000_ff00_0000_ff00) << 8 | v & 0x0000_00ff_0000_00ff
+        let nibbles = (v >> 4) & 0x000f_000f_000f_000f | (v & 0x000f_000f_000f_000f) << 8
+        let letters = ((nibbles &+ 6 &* ones) >> 4) & ones
+        return nibbles &+ 0x30 &* ones &+ letters &* 0x27
+    }
+
+    private static let hexDigits: StaticString = "0123456789abcdef"
+
+    /// True when none of the eight bytes of `w` needs escaping in a JSON string: no byte below
+    /// 0x20, no quote, no backslash (bytes of multi-byte characters are copied as they are).
+    /// The same carries as `plainCharacters`', on the low seven bits of every byte, kept only
+    /// for bytes whose high bit is clear.
+    @inline(__always)
+    static func plainJSON(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        let a = w & ~high
+        let special = ~(a &+ 0x60 &* ones) | ~((a ^ (0x22 &* ones)) &+ 0x7f &* ones)
+            | ~((a ^ (0x5c &* ones)) &+ 0x7f &* ones)
+        return special & ~w & high == 0
     }
 
     /// One readable line:
@@ -56,54 +138,85 @@ public enum MessageLines {
     ///   stream 0 client→server #2 "one" (3 bytes, !I header 3, frame 6; sticky: frame 6 also carries another message)
     public static func line(_ m: ChatMessage, style: TextStyle = .plain, into out: ByteSink) {
         let f = m.message
-        out.write(m.transport == .udp ? "udp " as StaticString : "stream ")
-        out.decimal(m.stream)
-        out.write(m.direction == .clientToServer ? " client→server #" as StaticString : " server→client #")
-        out.decimal(f.index)
-        out.byte(UInt8(ascii: " "))
+        // Written through a pointer, in two pieces around the body, each with one capacity check
+        // for its longest possible text (numbers of up to 20 digits and a sign): this line is
+        // printed once per message, so no Strings are built and no small piece checks on its own.
+        out.writing(upTo: 80) { p in
+            var p = put(m.transport == .udp ? "udp " : "stream ", at: p)
+            p = put(m.stream, at: p)
+            p = put(m.direction == .clientToServer ? " client→server #" : " server→client #", at: p)
+            p = put(f.index, at: p)
+            p.pointee = UInt8(ascii: " ")
+            return p + 1
+        }
         quoted(f.body, limit: 60, valid: f.isValidUTF8, into: out)
-        // Written piece by piece: this line is printed once per message, so no Strings are built.
-        out.write(" (")
-        out.decimal(f.body.count)
-        out.write(f.body.count == 1 ? " byte" as StaticString : " bytes")
-        if let d = f.declaredLength, d != f.body.count {
-            out.write(" of ")
-            out.decimal(d)
-        }
-        out.write(", ")
-        out.write(m.format)
-        if f.headerValue != nil {
-            out.write(" header ")
-            headerValue(f, into: out)
-        }
-        if m.provisional {
-            out.write(" (guessed, provisional)")
-        } else if m.guessed {
-            out.write(" (guessed)")
-        }
-        if m.frames.isEmpty {
-            out.write(", no bytes captured")
-        } else {
-            out.write(m.frames.count == 1 ? ", frame " as StaticString : ", frames ")
-            for (i, n) in m.frames.enumerated() {
-                if i > 0 { out.byte(UInt8(ascii: ",")) }
-                out.decimal(n)
+        let format = m.format.utf8, frames = m.frames, sticky = m.stickyFrames
+        out.writing(upTo: 192 + format.count + 21 * frames.count + 72 * sticky.count) { p in
+            var p = put(" (", at: p)
+            p = put(f.body.count, at: p)
+            p = put(f.body.count == 1 ? " byte" : " bytes", at: p)
+            if let d = f.declaredLength, d != f.body.count {
+                p = put(d, at: put(" of ", at: p))
             }
+            p = put(", ", at: p)
+            for b in format {
+                p.pointee = b
+                p += 1
+            }
+            if let value = f.headerValue {
+                p = put(" header ", at: p)
+                if value == Int64.max, let bits = f.headerRawValue, bits > UInt64(Int64.max) {
+                    p = ByteSink.decimal(bits, at: p)
+                } else {
+                    p = put(Int(value), at: p)
+                }
+            }
+            if m.provisional {
+                p = put(" (guessed, provisional)", at: p)
+            } else if m.guessed {
+                p = put(" (guessed)", at: p)
+            }
+            if frames.isEmpty {
+                p = put(", no bytes captured", at: p)
+            } else {
+                p = put(frames.count == 1 ? ", frame " : ", frames ", at: p)
+                for (i, n) in frames.enumerated() {
+                    if i > 0 {
+                        p.pointee = UInt8(ascii: ",")
+                        p += 1
+                    }
+                    p = put(n, at: p)
+                }
+            }
+            if frames.count > 1 {
+                p = put(frames.count, at: put("; split over ", at: p))
+                p = put(" frames", at: p)
+            }
+            for n in sticky {
+                p = put(n, at: put("; sticky: frame ", at: p))
+                p = put(" also carries another message", at: p)
+            }
+            p.pointee = UInt8(ascii: ")")
+            return p + 1
         }
-        if m.frames.count > 1 {
-            out.write("; ")
-            out.write("split over ")
-            out.decimal(m.frames.count)
-            out.write(" frames")
-        }
-        for n in m.stickyFrames {
-            out.write("; sticky: frame ")
-            out.decimal(n)
-            out.write(" also carries another message")
-        }
-        out.byte(UInt8(ascii: ")"))
         UpperLayers.problemList(f.problems, style: style, into: out)
         out.byte(UInt8(ascii: "\n"))
+    }
+
+    /// `s` at `p` (room is the caller's); returns the byte after.
+    @inline(__always)
+    static func put(_ s: StaticString, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        p.update(from: s.utf8Start, count: s.utf8CodeUnitCount)
+        return p + s.utf8CodeUnitCount
+    }
+
+    /// `value` in decimal at `p`, as `ByteSink.decimal` writes it (room for 21 bytes is the
+    /// caller's); returns the byte after.
+    @inline(__always)
+    static func put(_ value: Int, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        guard value < 0 else { return ByteSink.decimal(UInt64(value), at: p) }
+        p.pointee = UInt8(ascii: "-")
+        return ByteSink.decimal(UInt64(value.magnitude), at: p + 1)
     }
 
     /// The length field as the format reads it, in decimal (`FramedMessage.headerValueText`
@@ -120,65 +233,90 @@ public enum MessageLines {
     /// The body as text between quotes, escaped, cut at `limit` characters, written straight into
     /// `out` (no String is built). Valid UTF-8 is copied as is; other bytes are shown as \xNN.
     public static func quoted(_ body: [UInt8], limit: Int, valid known: Bool? = nil, into out: ByteSink) {
-        out.byte(UInt8(ascii: "\""))
         let valid = known ?? (String(validating: body, as: UTF8.self) != nil)
         body.withUnsafeBufferPointer { p in
-            var chars = 0
-            var i = 0
             let n = p.count
-            let raw = UnsafeRawPointer(p.baseAddress)
-            while i < n {
-                // A run of bytes copied as they are: printable ASCII but the quote and backslash,
-                // and (in valid UTF-8) the bytes of multi-byte characters. Characters are counted
-                // at the first byte of each UTF-8 sequence. Eight plain bytes are taken at once
-                // while the limit leaves room for their characters; a word that is not all plain
-                // is walked byte by byte before the next word is tried.
-                let runStart = i
-                run: while i < n {
-                    var stop = n
-                    if let raw, i &+ 8 <= n, chars < limit {
-                        if let k = plainCharacters(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), utf8: valid),
-                           chars &+ k <= limit {
-                            i &+= 8
-                            chars &+= k
-                            continue
+            // Written through a pointer with one capacity check: every byte gives at most four
+            // (`\xNN`), and every character counted at most four, plus the continuation bytes of
+            // multi-byte characters (at most all of them), the quotes and the ellipsis.
+            out.writing(upTo: 5 + min(4 * n, 4 * max(limit, 0) + n)) { q in
+                var q = q
+                q.pointee = UInt8(ascii: "\"")
+                q += 1
+                var chars = 0
+                var i = 0
+                let raw = UnsafeRawPointer(p.baseAddress)
+                while i < n {
+                    // A run of bytes copied as they are: printable ASCII but the quote and
+                    // backslash, and (in valid UTF-8) the bytes of multi-byte characters.
+                    // Characters are counted at the first byte of each UTF-8 sequence. Eight
+                    // plain bytes are taken at once while the limit leaves room for their
+                    // characters; a word that is not all plain is walked byte by byte before the
+                    // next word is tried.
+                    let runStart = i
+                    run: while i < n {
+                        var stop = n
+                        if let raw, i &+ 8 <= n, chars < limit {
+                            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                            if let k = plainCharacters(w, utf8: valid) {
+                                if chars &+ k <= limit {
+                                    i &+= 8
+                                    chars &+= k
+                                    continue
+                                }
+                                if w & 0x8080_8080_8080_8080 == 0 {
+                                    // Plain ASCII reaching the limit: one byte a character.
+                                    i &+= limit &- chars
+                                    chars = limit
+                                    break run
+                                }
+                            }
+                            stop = i &+ 8
                         }
-                        stop = i &+ 8
-                    }
-                    while i < stop {
-                        let b = p[i]
-                        if b >= 0x80 {
-                            guard valid else { break run }
-                            if b & 0xc0 != 0x80 {
-                                if chars >= limit { break run }
+                        while i < stop {
+                            let b = p[i]
+                            if b >= 0x80 {
+                                guard valid else { break run }
+                                if b & 0xc0 != 0x80 {
+                                    if chars >= limit { break run }
+                                    chars += 1
+                                }
+                            } else {
+                                guard b >= 0x20, b != 0x7f, b != 0x22, b != 0x5c, chars < limit else { break run }
                                 chars += 1
                             }
-                        } else {
-                            guard b >= 0x20, b != 0x7f, b != 0x22, b != 0x5c, chars < limit else { break run }
-                            chars += 1
+                            i += 1
                         }
-                        i += 1
                     }
+                    if i > runStart {
+                        q.update(from: p.baseAddress! + runStart, count: i &- runStart)
+                        q += i &- runStart
+                    }
+                    guard i < n else { break }
+                    if chars >= limit {
+                        q = put("…", at: q)
+                        break
+                    }
+                    chars += 1
+                    let b = p[i]
+                    switch b {
+                    case 0x0a: q = put("\\n", at: q)
+                    case 0x0d: q = put("\\r", at: q)
+                    case 0x09: q = put("\\t", at: q)
+                    case 0x22: q = put("\\\"", at: q)
+                    case 0x5c: q = put("\\\\", at: q)
+                    default:
+                        q = put("\\x", at: q)
+                        q[0] = ByteSink.hexDigit(b &>> 4)
+                        q[1] = ByteSink.hexDigit(b & 0xf)
+                        q += 2
+                    }
+                    i += 1
                 }
-                if i > runStart { out.append(UnsafeBufferPointer(rebasing: p[runStart ..< i])) }
-                guard i < n else { break }
-                if chars >= limit { out.write("…"); break }
-                chars += 1
-                let b = p[i]
-                switch b {
-                case 0x0a: out.write("\\n")
-                case 0x0d: out.write("\\r")
-                case 0x09: out.write("\\t")
-                case 0x22: out.write("\\\"")
-                case 0x5c: out.write("\\\\")
-                default:
-                    out.write("\\x")
-                    out.hexByte(b)
-                }
-                i += 1
+                q.pointee = UInt8(ascii: "\"")
+                return q + 1
             }
         }
-        out.byte(UInt8(ascii: "\""))
     }
 
     /// How many characters the eight bytes of `w` begin when `quoted` copies them all as they

@@ -37,4 +37,36 @@ final class UTF8CheckTests: XCTestCase {
             XCTAssertEqual(isUTF8(bytes), oracle(bytes), "\(bytes)")
         }
     }
+
+    /// Every two-byte sequence with a high first byte, at alignments before, on and past a word.
+    func testEveryTwoByteSequenceAtSeveralAlignments() {
+        for pad in [0, 3, 7, 9] {
+            let prefix = [UInt8](repeating: 0x61, count: pad)
+            for a in 0x80 ... 0xFF {
+                for b in 0 ... 0xFF {
+                    let bytes = prefix + [UInt8(a), UInt8(b)]
+                    if isUTF8(bytes) != oracle(bytes) { XCTFail("\(bytes)"); return }
+                }
+            }
+        }
+    }
+
+    /// Sequences of the bytes where RFC 3629's ranges begin and end, between ASCII runs of every
+    /// length (so the one-load checks of the usual characters and the last-word check meet them
+    /// at every alignment).
+    func testRandomSequencesOfBoundaryBytes() {
+        let pool: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
+                             0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xF7, 0xF8, 0xFF]
+        var rng = SplitMix64(seed: 3629_2)
+        var valid = 0
+        for _ in 0 ..< 100_000 {
+            var bytes = [UInt8](repeating: 0x61, count: Int(rng.next() % 12))
+            for _ in 0 ... Int(rng.next() % 6) { bytes.append(pool[Int(rng.next() % UInt64(pool.count))]) }
+            bytes += [UInt8](repeating: 0x62, count: Int(rng.next() % 10))
+            let expected = oracle(bytes)
+            if expected { valid += 1 }
+            if isUTF8(bytes) != expected { XCTFail("\(bytes)"); return }
+        }
+        XCTAssertGreaterThan(valid, 1000)  // valid multi-byte text is in the sample too
+    }
 }
