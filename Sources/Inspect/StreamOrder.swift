@@ -16,8 +16,8 @@
 public protocol SpillStore: AnyObject {
     /// Appends `bytes`; their offset in the store, or nil when the store failed.
     func append(_ bytes: [UInt8]) -> Int64?
-    /// Exactly `count` bytes at `offset`, or nil when the store failed.
-    func read(at offset: Int64, count: Int) -> [UInt8]?
+    /// Fills `buffer` with the bytes at `offset`; false when the store failed.
+    func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Bool
 }
 
 public struct StreamOrder {
@@ -96,17 +96,13 @@ public struct StreamOrder {
             var offsets: [(Int64, Int)] = []
             var at = tails[stream - spillBase]
             tails[stream - spillBase] = -1
-            while at >= 0, let head = spill.read(at: at, count: 16) {
-                let prev = head.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 0, as: Int64.self) }
-                let count = head.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int64.self) }
-                offsets.append((at + 16, Int(count)))
-                at = prev
+            var head: (prev: Int64, count: Int64) = (-1, 0)
+            while at >= 0, withUnsafeMutableBytes(of: &head, { spill.read(at: at, into: $0) }) {
+                offsets.append((at + 16, Int(head.count)))
+                at = head.prev
             }
-            for (offset, count) in offsets.reversed() {
-                if let bytes = spill.read(at: offset, count: count) {
-                    spilledBytes -= count
-                    bytes.withUnsafeBytes(release)
-                }
+            for (offset, count) in offsets.reversed() where held.readBack(spill, at: offset, count: count, release) {
+                spilledBytes -= count
             }
             compactTails()
         }
@@ -187,6 +183,7 @@ final class HeldChunks {
             }
         }
         free.deallocate()
+        readBuffer?.deallocate()
     }
 
     var isEmpty: Bool { lists.isEmpty }
@@ -272,6 +269,25 @@ final class HeldChunks {
             free[c] = p
         }
         return list.count
+    }
+
+    /// The buffer spilled records are read back through, a piece at a time (made on first use).
+    static let readSize = 1 << 16
+    var readBuffer: UnsafeMutableRawBufferPointer?
+
+    /// Gives the `count` spilled bytes at `offset` to `body`, piece by piece; false when the
+    /// store failed (the rest of them is skipped).
+    func readBack(_ spill: SpillStore, at offset: Int64, count: Int, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        let buffer = readBuffer ?? .allocate(byteCount: Self.readSize, alignment: 16)
+        readBuffer = buffer
+        var done = 0
+        while done < count {
+            let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< min(Self.readSize, count - done)])
+            guard spill.read(at: offset + Int64(done), into: piece) else { return false }
+            body(UnsafeRawBufferPointer(piece))
+            done += piece.count
+        }
+        return true
     }
 
     /// Forgets everything held, unwritten.

@@ -127,6 +127,9 @@ final class StreamOrderTests: XCTestCase {
     final class MemorySpill: SpillStore {
         var bytes: [UInt8] = []
         func append(_ b: [UInt8]) -> Int64? { defer { bytes += b }; return Int64(bytes.count) }
-        func read(at offset: Int64, count: Int) -> [UInt8]? { Array(bytes[Int(offset) ..< Int(offset) + count]) }
+        func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
+            buffer.copyBytes(from: bytes[Int(offset) ..< Int(offset) + buffer.count])
+            return true
+        }
     }
 }
