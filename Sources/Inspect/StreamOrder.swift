@@ -16,14 +16,15 @@
 public protocol SpillStore: AnyObject {
     /// Appends `bytes`; their offset in the store, or nil when the store failed.
     func append(_ bytes: [UInt8]) -> Int64?
-    /// Exactly `count` bytes at `offset`, or nil when the store failed.
-    func read(at offset: Int64, count: Int) -> [UInt8]?
+    /// Fills `buffer` with the bytes at `offset`; false when the store failed.
+    func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Bool
 }
 
 public struct StreamOrder {
     var next = 0
-    /// Rendered bytes held in memory, by stream.
-    var held = IntMap<[UInt8]>()
+    /// Rendered bytes held in memory, by stream. A reference: one StreamOrder is used at a time
+    /// (a copy would share what is held).
+    let held = HeldChunks()
     /// Streams that ended while an earlier one was open, one bit each from `next`.
     var finished = DenseBits()
     public private(set) var heldBytes = 0
@@ -56,8 +57,7 @@ public struct StreamOrder {
     /// Keeps the rendered bytes of a message of `stream` until the streams before it finished.
     /// `release` gets bytes that must be written now (past the bound, when nothing can be spilled).
     public mutating func hold(_ stream: Int, _ bytes: UnsafeRawBufferPointer, release: (UnsafeRawBufferPointer) -> Void) {
-        // Typed, so the append is one copy (raw bytes are appended one by one).
-        held.update(stream, default: { [] }) { $0.append(contentsOf: bytes.assumingMemoryBound(to: UInt8.self)) }
+        held.append(stream, bytes)
         heldBytes += bytes.count
         guard heldBytes > limitBytes else { return }
         if !spillAll() { releaseAll(breaking: true, release) }
@@ -81,11 +81,11 @@ public struct StreamOrder {
 
     /// End of input: everything still held, TCP streams in index order.
     public mutating func finishAll(release: (UnsafeRawBufferPointer) -> Void) {
-        let last = max(held.allKeys.max() ?? -1, spillBase + tails.count - 1)
+        let last = max(held.streams.max() ?? -1, spillBase + tails.count - 1)
         if next <= last {
             for s in next...last { releaseStream(s, release) }
         }
-        held.removeAll()
+        held.dropAll()
         heldBytes = 0
     }
 
@@ -96,48 +96,41 @@ public struct StreamOrder {
             var offsets: [(Int64, Int)] = []
             var at = tails[stream - spillBase]
             tails[stream - spillBase] = -1
-            while at >= 0, let head = spill.read(at: at, count: 16) {
-                let prev = head.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 0, as: Int64.self) }
-                let count = head.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int64.self) }
-                offsets.append((at + 16, Int(count)))
-                at = prev
+            var head: (prev: Int64, count: Int64) = (-1, 0)
+            while at >= 0, withUnsafeMutableBytes(of: &head, { spill.read(at: at, into: $0) }) {
+                offsets.append((at + 16, Int(head.count)))
+                at = head.prev
             }
-            for (offset, count) in offsets.reversed() {
-                if let bytes = spill.read(at: offset, count: count) {
-                    spilledBytes -= count
-                    bytes.withUnsafeBytes(release)
-                }
+            for (offset, count) in offsets.reversed() where held.readBack(spill, at: offset, count: count, release) {
+                spilledBytes -= count
             }
             compactTails()
         }
-        if let bytes = held.removeValue(forKey: stream) {
-            heldBytes -= bytes.count
-            bytes.withUnsafeBytes(release)
-        }
+        heldBytes -= held.release(stream, release)
     }
 
-    /// Every held in-memory buffer to the spill store; false when there is none or it failed
+    /// Every stream held in memory to the spill store; false when there is none or it failed
     /// (then nothing moved that was not recorded).
     mutating func spillAll() -> Bool {
         guard let spill else { return false }
-        for s in held.allKeys.sorted() {
-            let bytes = held[s]!
+        var record = [UInt8]()
+        for s in held.streams.sorted() {
             if s < spillBase {
                 // Only reached when a stream below the base holds bytes: cannot happen (the base
                 // only moves past released streams); keep it in memory.
                 continue
             }
             if s - spillBase >= tails.count { tails.append(contentsOf: repeatElement(-1, count: s - spillBase - tails.count + 1)) }
-            var record = [UInt8]()
-            record.reserveCapacity(16 + bytes.count)
+            let count = held.count(of: s)
+            record.removeAll(keepingCapacity: true)
+            record.reserveCapacity(16 + count)
             withUnsafeBytes(of: tails[s - spillBase]) { record += $0 }
-            withUnsafeBytes(of: Int64(bytes.count)) { record += $0 }
-            record += bytes
+            withUnsafeBytes(of: Int64(count)) { record += $0 }
+            held.forEachPiece(of: s) { record += $0.assumingMemoryBound(to: UInt8.self) }
             guard let offset = spill.append(record) else { return false }
             tails[s - spillBase] = offset
-            spilledBytes += bytes.count
-            heldBytes -= bytes.count
-            held[s] = nil
+            spilledBytes += count
+            heldBytes -= held.release(s) { _ in }
         }
         return true
     }
@@ -153,9 +146,153 @@ public struct StreamOrder {
 
     mutating func releaseAll(breaking: Bool, _ release: (UnsafeRawBufferPointer) -> Void) {
         if breaking && !held.isEmpty { orderBroken = true }
-        for s in held.allKeys.sorted() { held[s]!.withUnsafeBytes(release) }
-        held.removeAll()
+        for s in held.streams.sorted() { _ = held.release(s, release) }
         heldBytes = 0
+    }
+}
+
+/// The bytes held for each stream, as a list of chunks: appending never copies what is already
+/// held (an array that grows copies it again at each doubling), and a released chunk goes to a
+/// free list for the next stream instead of back to the allocator. A stream's chunks double in
+/// size from 256 bytes up to 16 KiB, so a stream holding little wastes little and one holding
+/// much takes few chunks. A chunk is a 16-byte header — the next chunk (0: none), the bytes used
+/// (32 bits) and its size class (32 bits: 256 << class bytes in all) — then the bytes.
+final class HeldChunks {
+    struct List {
+        var head: UnsafeMutableRawPointer
+        var tail: UnsafeMutableRawPointer
+        var count: Int
+    }
+
+    static let header = 16
+    static let largestClass: Int32 = 6
+
+    @exclusivity(unchecked) var lists = IntMap<List>()
+    /// Free chunks of each size class, each list linked through the chunks' headers.
+    let free = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: Int(HeldChunks.largestClass) + 1)
+
+    init() { free.initialize(repeating: nil, count: Int(Self.largestClass) + 1) }
+
+    deinit {
+        dropAll()
+        for c in 0 ... Int(Self.largestClass) {
+            var chunk = free[c]
+            while let p = chunk {
+                chunk = Self.next(p)
+                p.deallocate()
+            }
+        }
+        free.deallocate()
+        readBuffer?.deallocate()
+    }
+
+    var isEmpty: Bool { lists.isEmpty }
+
+    /// The streams holding bytes, in no particular order.
+    var streams: [Int] { lists.allKeys }
+
+    func count(of stream: Int) -> Int { lists[stream]?.count ?? 0 }
+
+    @inline(__always) static func next(_ chunk: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer? {
+        chunk.load(as: UnsafeMutableRawPointer?.self)
+    }
+
+    @inline(__always) static func used(_ chunk: UnsafeMutableRawPointer) -> Int {
+        Int(chunk.load(fromByteOffset: 8, as: Int32.self))
+    }
+
+    @inline(__always) static func sizeClass(_ chunk: UnsafeMutableRawPointer) -> Int32 {
+        chunk.load(fromByteOffset: 12, as: Int32.self)
+    }
+
+    /// An empty chunk of class `wanted`, or of a larger one already free, or a new one.
+    func take(_ wanted: Int32) -> UnsafeMutableRawPointer {
+        var c = wanted
+        while c <= Self.largestClass {
+            if let p = free[Int(c)] {
+                free[Int(c)] = Self.next(p)
+                return Self.reset(p, c)
+            }
+            c += 1
+        }
+        return Self.reset(.allocate(byteCount: 256 << Int(wanted), alignment: 16), wanted)
+    }
+
+    @inline(__always) static func reset(_ p: UnsafeMutableRawPointer, _ sizeClass: Int32) -> UnsafeMutableRawPointer {
+        p.storeBytes(of: nil, as: UnsafeMutableRawPointer?.self)
+        p.storeBytes(of: 0, toByteOffset: 8, as: Int32.self)
+        p.storeBytes(of: sizeClass, toByteOffset: 12, as: Int32.self)
+        return p
+    }
+
+    /// `bytes` after what `stream` holds.
+    func append(_ stream: Int, _ bytes: UnsafeRawBufferPointer) {
+        guard var from = bytes.baseAddress, bytes.count > 0 else { return }
+        var left = bytes.count
+        lists.update(stream, default: { let c = take(0); return List(head: c, tail: c, count: 0) }) { list in
+            list.count += left
+            var tail = list.tail
+            while true {
+                let used = Self.used(tail), sizeClass = Self.sizeClass(tail)
+                let n = min((256 << Int(sizeClass)) - Self.header - used, left)
+                (tail + Self.header + used).copyMemory(from: from, byteCount: n)
+                tail.storeBytes(of: Int32(truncatingIfNeeded: used + n), toByteOffset: 8, as: Int32.self)
+                left -= n
+                if left == 0 { break }
+                from += n
+                let next = take(min(sizeClass + 1, Self.largestClass))
+                tail.storeBytes(of: next, as: UnsafeMutableRawPointer?.self)
+                tail = next
+            }
+            list.tail = tail
+        }
+    }
+
+    /// Each piece of what `stream` holds, first to last.
+    func forEachPiece(of stream: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var chunk = lists[stream]?.head
+        while let p = chunk {
+            body(UnsafeRawBufferPointer(start: p + Self.header, count: Self.used(p)))
+            chunk = Self.next(p)
+        }
+    }
+
+    /// Gives what `stream` holds to `body`, piece by piece, and forgets it; its byte count.
+    func release(_ stream: Int, _ body: (UnsafeRawBufferPointer) -> Void) -> Int {
+        guard let list = lists.removeValue(forKey: stream) else { return 0 }
+        var chunk: UnsafeMutableRawPointer? = list.head
+        while let p = chunk {
+            body(UnsafeRawBufferPointer(start: p + Self.header, count: Self.used(p)))
+            chunk = Self.next(p)
+            let c = Int(Self.sizeClass(p))
+            p.storeBytes(of: free[c], as: UnsafeMutableRawPointer?.self)
+            free[c] = p
+        }
+        return list.count
+    }
+
+    /// The buffer spilled records are read back through, a piece at a time (made on first use).
+    static let readSize = 1 << 16
+    var readBuffer: UnsafeMutableRawBufferPointer?
+
+    /// Gives the `count` spilled bytes at `offset` to `body`, piece by piece; false when the
+    /// store failed (the rest of them is skipped).
+    func readBack(_ spill: SpillStore, at offset: Int64, count: Int, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        let buffer = readBuffer ?? .allocate(byteCount: Self.readSize, alignment: 16)
+        readBuffer = buffer
+        var done = 0
+        while done < count {
+            let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[0 ..< min(Self.readSize, count - done)])
+            guard spill.read(at: offset + Int64(done), into: piece) else { return false }
+            body(UnsafeRawBufferPointer(piece))
+            done += piece.count
+        }
+        return true
+    }
+
+    /// Forgets everything held, unwritten.
+    func dropAll() {
+        for s in streams { _ = release(s) { _ in } }
     }
 }
 

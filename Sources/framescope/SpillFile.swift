@@ -55,16 +55,15 @@ final class SpillFile: SpillStore {
         return at
     }
 
-    func read(at offset: Int64, count: Int) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: count)
+    func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
         var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return nil }
+            guard n > 0 else { return false }
             done += n
         }
-        return out
+        return true
     }
 }
 
@@ -81,5 +80,7 @@ final class LazySpill: SpillStore {
         return file?.append(bytes)
     }
 
-    func read(at offset: Int64, count: Int) -> [UInt8]? { file?.read(at: offset, count: count) }
+    func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        file?.read(at: offset, into: buffer) ?? false
+    }
 }

@@ -96,9 +96,40 @@ final class StreamOrderTests: XCTestCase {
         XCTAssertFalse(spilled.order.orderBroken)
     }
 
+    /// Held bytes are kept in chunks that grow and are reused once released: lines longer than
+    /// any chunk, lines cut across chunks, and chunks taken again by later streams all come
+    /// back byte for byte, in order, in memory and through the spill.
+    func testLongAndManyLinesComeBackExactlyThroughReusedChunks() {
+        var steps: [Step] = []
+        var expected: [String] = []
+        var rng = SystemRandomNumberGenerator()
+        for round in 0 ..< 3 {
+            let first = round * 10
+            // Stream `first` is open; the nine after it hold lines of every length, then all end.
+            var held = Array(repeating: [String](), count: 10)
+            for i in 0 ..< 300 {
+                let s = 1 + Int.random(in: 0 ..< 9, using: &rng)
+                let length = [1, 200, 239, 240, 241, 5000, 40000][Int.random(in: 0 ..< 7, using: &rng)]
+                let text = "r\(round) s\(s) i\(i) " + String(repeating: Character(UnicodeScalar(UInt8(97 + i % 26))), count: length)
+                held[s].append(text)
+                steps.append(.message(first + s, text))
+            }
+            steps.append(.message(first, "r\(round) open"))
+            expected.append("r\(round) open")
+            for s in 0 ..< 10 { steps.append(.end(first + s)); expected += held[s] }
+        }
+        XCTAssertEqual(run(steps, limit: 64 << 20).out, expected)
+        let spilled = run(steps, limit: 100_000, spill: MemorySpill())
+        XCTAssertEqual(spilled.out, expected)
+        XCTAssertFalse(spilled.order.orderBroken)
+    }
+
     final class MemorySpill: SpillStore {
         var bytes: [UInt8] = []
         func append(_ b: [UInt8]) -> Int64? { defer { bytes += b }; return Int64(bytes.count) }
-        func read(at offset: Int64, count: Int) -> [UInt8]? { Array(bytes[Int(offset) ..< Int(offset) + count]) }
+        func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
+            buffer.copyBytes(from: bytes[Int(offset) ..< Int(offset) + buffer.count])
+            return true
+        }
     }
 }
