@@ -41,7 +41,7 @@ enum LimitKind: UInt8 {
 
 /// The connection table: streams by key, in slots linked in least-recently-active order.
 struct ConnectionTable {
-    var table: [FlowKey: Int] = [:]
+    var table = FlowIndex()
     var slots: [Conn] = []
     var freeSlots: [Int] = []
     var lruHead = -1
@@ -68,7 +68,7 @@ struct ConnectionTable {
         let synOnly = seg.flags.contains(.syn) && !seg.flags.contains(.ack)
 
         var slot: Int
-        if let found = table[key], slots[found].live {
+        if let found = table.slot(of: key, keyOf: { slots[$0].key }), slots[found].live {
             slot = found
             if synOnly && Self.isNewConnection(slots[slot], sender: src, sequence: seg.sequence) {
                 // port_reuse: the 4-tuple carries a new connection; the old one is over.
@@ -150,7 +150,8 @@ struct ConnectionTable {
             slot = slots.count
             slots.append(conn)
         }
-        table[key] = slot
+        let all = slots  // (the index changes while the closure reads the slots)
+        table.insert(key, slot: slot, keyOf: { all[$0].key })
         lruAppend(slot)
         out.pending.append(.opened(stream: conn.index, endpoints: endpoints))
         return slot
@@ -171,7 +172,8 @@ struct ConnectionTable {
     mutating func retire(_ slot: Int, reason: EndReason) {
         out.closeDirections(&slots[slot], reason: reason)
         lruUnlink(slot)
-        if table[slots[slot].key] == slot { table[slots[slot].key] = nil }
+        let all = slots
+        table.remove(all[slot].key, slot: slot, keyOf: { all[$0].key })
         // Free the slot's memory; keep a cheap placeholder.
         slots[slot].live = false
         slots[slot].c2s = HalfStream()
