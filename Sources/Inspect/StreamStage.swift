@@ -112,18 +112,19 @@ public final class StreamStage {
     public func transport(number: Int, timestamp: Timestamp, frame: borrowing DecodedFrame, bytes: UnsafeRawBufferPointer) -> SessionInfo? {
         var src: IPAddress? = nil, dst: IPAddress? = nil
         var session: SessionInfo? = nil
-        // By index, not `for l in frame.layers`: copying a layer (its error text, its arrays) for
-        // every layer of every frame was a good part of the per-frame cost.
-        for i in frame.layers.indices {
-            switch frame.layers[i].proto {
+        // Each layer read where the array keeps it (`for l in frame.layers`, or `frame.layers[i]`,
+        // copied every layer of every frame).
+        frame.layers.withUnsafeBufferPointer { layers in
+        for i in layers.indices {
+            switch layers[i].proto {
             case .ipv4, .ipv6, .tcp, .udp: break
             default: continue
             }
-            switch frame.layers[i].header {
+            switch layers[i].header {
             case .ipv4(let h): src = .v4(h.source); dst = .v4(h.destination)
             case .ipv6(let h): src = .v6(h.source); dst = .v6(h.destination)
-            case .tcp(let h) where !frame.layers[i].firstFragment
-                    && (frame.layers[i].error == nil || frame.layers[i].error?.isTruncation == true || frame.payloadRange != nil):
+            case .tcp(let h) where !layers[i].firstFragment
+                    && (layers[i].error == nil || layers[i].error?.isTruncation == true || frame.payloadRange != nil):
                 // A header cut by the snaplen after its fixed 20 bytes still feeds the reassembler: its
                 // payload is then all missing, which the reassembler reports as a gap. A header with a
                 // bad option whose length still delimits it feeds it too (its payload range is set).
@@ -144,7 +145,7 @@ public final class StreamStage {
                     session = reassembler.process(seg)
                 }
                 reassembler.drainEvents { add(.stream($0)) }
-            case .udp(let h) where frame.layers[i].error == nil && !frame.layers[i].firstFragment:
+            case .udp(let h) where layers[i].error == nil && !layers[i].firstFragment:
                 guard let s = src, let d = dst else { break }
                 let payload = frame.reassembledPayload ?? frame.payloadRange.map { Array(bytes[$0]) } ?? []
                 let (flow, direction, forgotten) = udp.flow(src: s, sp: h.sourcePort, dst: d, dp: h.destinationPort, frame: number)
@@ -152,12 +153,13 @@ public final class StreamStage {
                     note("limit on UDP flows (\(udp.maxFlows)) hit: the least recently seen tenth was forgotten; a flow seen again gets a new index")
                     add(.forgotFlows(forgotten))
                 }
-                add(.datagram(UDPDatagram(frame: number, frames: frame.layers[i].reassembledFrom ?? [number], flow: flow.index,
+                add(.datagram(UDPDatagram(frame: number, frames: (layers[i].reassembled ? frame.reassembledFrom : nil) ?? [number], flow: flow.index,
                                           direction: direction, clientPort: flow.clientPort, serverPort: flow.serverPort,
                                           payload: payload, claimedLength: h.payloadLength)))
             default:
                 break
             }
+        }
         }
         return session
     }

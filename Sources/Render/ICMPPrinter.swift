@@ -7,7 +7,7 @@ import Wire
 //   JSON      `"type":3,"code":3,"checksum_status":"good","quoted":[…]`
 
 enum ICMPPrinter {
-    static func oneLine(_ h: ICMPHeader, v6: Bool, _ line: inout OneLineState, _ out: ByteSink) {
+    static func oneLine(_ h: ICMPHeader, _ frame: DecodedFrame, v6: Bool, _ line: inout OneLineState, _ out: ByteSink) {
         line.writeEndpoints(nil, nil, out)
         line.proto(v6 ? "ICMPv6" : "ICMP", out)
         line.wroteProto = true
@@ -24,7 +24,7 @@ enum ICMPPrinter {
             out.write(" seq ")
             out.decimal(seq)
         }
-        if let q = quotedSummary(h.quoted) { out.write(" for "); out.write(q) }
+        if let q = quotedSummary(frame.quoted(by: h)) { out.write(" for "); out.write(q) }
         out.write(" len ")
         out.decimal(h.messageLength)
         if h.checksumStatus == .bad { line.flag("bad checksum", out) }
@@ -35,7 +35,7 @@ enum ICMPPrinter {
     }
 
     /// "TCP 127.0.0.1:5 → 127.0.0.1:9" for the datagram an ICMP error quotes.
-    static func quotedSummary(_ layers: [DecodedLayer]) -> String? {
+    static func quotedSummary(_ layers: ArraySlice<DecodedLayer>) -> String? {
         var src = "", dst = ""
         var result: String? = nil
         for l in layers {
@@ -50,7 +50,7 @@ enum ICMPPrinter {
         return result
     }
 
-    static func tree(_ h: ICMPHeader, v6: Bool, into row: inout TreeRow) {
+    static func tree(_ h: ICMPHeader, _ frame: DecodedFrame, v6: Bool, into row: inout TreeRow) {
         let name: String = v6 ? "ICMPv6" : "ICMP"
         guard h.has(.code), h.has(.checksum) else {
             row.headline = "\(name) type \(h.type)"
@@ -61,10 +61,10 @@ enum ICMPPrinter {
         var d = "type \(h.type), code \(h.code), checksum \(TreeText.hex4(h.checksum)) (\(h.checksumStatus.rawValue))"
         if let id = h.identifier, let seq = h.sequence { d += ", id \(id), seq \(seq)" }
         row.details.append(d)
-        row.quoted = h.quoted
+        row.quoted = Array(frame.quoted(by: h))
     }
 
-    static func json(_ h: ICMPHeader, into out: ByteSink) {
+    static func json(_ h: ICMPHeader, _ frame: DecodedFrame, into out: ByteSink) {
         out.write(",\"type\":")
         out.decimal(h.type)
         if h.has(.code) {
@@ -80,7 +80,7 @@ enum ICMPPrinter {
         if let seq = h.sequence { out.write(",\"seq\":"); out.decimal(seq) }
         if !h.quoted.isEmpty {
             out.write(",\"quoted\":[")
-            JSONLines.layers(h.quoted, into: out)
+            JSONLines.layers(frame.quoted(by: h), frame, into: out)
             out.byte(UInt8(ascii: "]"))
         }
     }

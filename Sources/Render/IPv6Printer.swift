@@ -33,7 +33,7 @@ enum IPv6Printer {
         }
     }
 
-    static func tree(_ h: IPv6Header, into row: inout TreeRow) {
+    static func tree(_ h: IPv6Header, _ frame: DecodedFrame, into row: inout TreeRow) {
         if h.capturedHeaderLength < IPv6Header.length {
             var f: [String] = []
             if h.has(.trafficClass) { f.append("traffic class \(h.trafficClass)") }
@@ -47,7 +47,7 @@ enum IPv6Printer {
         }
         row.headline = "IPv6 \(h.source) → \(h.destination)"
         row.details.append("traffic class \(h.trafficClass), flow label \(TreeText.hex(UInt64(h.flowLabel), 5)), payload length \(h.payloadLength), next header \(TreeText.ipProtocol(h.nextHeader)), hop limit \(h.hopLimit)")
-        for e in h.extensions {
+        for e in frame.extensions(of: h) {
             var t = "extension \(e.kind.rawValue), \(e.length) bytes, next header \(TreeText.ipProtocol(e.nextHeader))"
             if e.kind == .fragment { t += ", offset \(e.fragmentOffset), \(e.moreFragments ? "more fragments" : "last fragment"), id \(e.fragmentID)" }
             row.details.append(t)
@@ -55,7 +55,7 @@ enum IPv6Printer {
         if !h.extensions.isEmpty { row.details.append("upper-layer protocol \(TreeText.ipProtocol(h.upperProtocol))") }
     }
 
-    static func json(_ h: IPv6Header, into out: ByteSink) {
+    static func json(_ h: IPv6Header, _ frame: DecodedFrame, into out: ByteSink) {
         if h.has(.trafficClass) {
             out.write(",\"traffic_class\":")
             out.decimal(h.trafficClass)
@@ -88,7 +88,7 @@ enum IPv6Printer {
         }
         if !h.extensions.isEmpty {
             out.write(",\"extensions\":[")
-            for (i, e) in h.extensions.enumerated() {
+            for (i, e) in frame.extensions(of: h).enumerated() {
                 if i > 0 { out.byte(UInt8(ascii: ",")) }
                 out.write("{\"type\":\"")
                 out.write(e.kind.rawValue)

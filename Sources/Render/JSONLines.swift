@@ -20,7 +20,7 @@ public enum JSONLines {
         out.write(",\"linktype\":")
         out.jsonString(info.linkType.name)
         out.write(",\"layers\":[")
-        let wrote = layers(frame.layers, into: out)
+        let wrote = layers(frame.layers[...], frame, into: out)
         if let v = view {
             if !wrote { out.write("{\"osi\":1,\"proto\":\"frame\"}") }  // keeps the list valid; never happens with TCP/UDP
             UpperLayers.json(v, into: out)
@@ -33,10 +33,10 @@ public enum JSONLines {
         out.write("]}\n")
     }
 
+    /// The objects of `layers` (`frame`'s own, or those one of its ICMP errors quotes).
     @discardableResult
-    static func layers(_ layers: [DecodedLayer], into out: ByteSink) -> Bool {
-        // Each layer lent from the array's storage: `for l in layers` copied every one (its
-        // header's bytes and a retain and release of its error text).
+    static func layers(_ layers: ArraySlice<DecodedLayer>, _ frame: DecodedFrame, into out: ByteSink) -> Bool {
+        // Each layer lent from the array's storage: `for l in layers` copied every one.
         layers.withUnsafeBufferPointer { ls in
             guard var l = ls.baseAddress else { return false }
             var first = true
@@ -44,7 +44,7 @@ public enum JSONLines {
                 if l.pointee.proto != .data {
                     if !first { out.byte(UInt8(ascii: ",")) }
                     first = false
-                    layer(l, into: out)
+                    layer(l, frame, into: out)
                 }
                 l += 1
             }
@@ -52,18 +52,17 @@ public enum JSONLines {
         }
     }
 
-    /// The layer at `p`, read in place (a copy of a layer costs a retain and release of its
-    /// error text, on every layer of every frame).
-    static func layer(_ p: UnsafePointer<DecodedLayer>, into out: ByteSink) {
+    /// The layer at `p` (one of `frame`'s), read in place.
+    static func layer(_ p: UnsafePointer<DecodedLayer>, _ frame: DecodedFrame, into out: ByteSink) {
         out.write("{\"osi\":")
         out.decimal(p.pointee.osi)
         out.write(",\"proto\":\"")
         out.write(p.pointee.proto.rawValue)
         out.byte(UInt8(ascii: "\""))
         // The protocol's members (LayerPrinter.swift sends the layer to its printer).
-        let payloadTruncated = LayerPrinter.json(p, into: out)
+        let payloadTruncated = LayerPrinter.json(p, frame, into: out)
         if p.pointee.firstFragment { out.write(",\"first_fragment\":true") }
-        if let frames = p.pointee.reassembledFrom {
+        if p.pointee.reassembled, let frames = frame.reassembledFrom {
             out.write(",\"reassembled_from\":[")
             for (i, n) in frames.enumerated() {
                 if i > 0 { out.byte(UInt8(ascii: ",")) }

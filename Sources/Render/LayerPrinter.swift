@@ -22,7 +22,7 @@ enum LayerPrinter {
         case .ipv4(let h): IPv4Printer.oneLine(h, &line, out)
         case .ipv6(let h): IPv6Printer.oneLine(h, &line, out)
         case .arp(let h): ARPPrinter.oneLine(h, &line, out)
-        case .icmp(let h): ICMPPrinter.oneLine(h, v6: l.pointee.proto == .icmpv6, &line, out)
+        case .icmp(let h): ICMPPrinter.oneLine(h, frame, v6: l.pointee.proto == .icmpv6, &line, out)
         case .tcp(let h): TCPPrinter.oneLine(h, &line, out)
         case .udp(let h): UDPPrinter.oneLine(h, &line, out)
         case .data(let n): DataPrinter.oneLine(n, frame, &line, out)
@@ -30,8 +30,9 @@ enum LayerPrinter {
         }
     }
 
-    /// Fills the layer's OSI tree row (its headline, detail lines, and any quoted datagram).
-    static func tree(_ l: DecodedLayer, into row: inout TreeRow) {
+    /// Fills the OSI tree row of `l`, one of `frame`'s layers (its headline, detail lines, and
+    /// any quoted datagram).
+    static func tree(_ l: DecodedLayer, _ frame: DecodedFrame, into row: inout TreeRow) {
         switch l.header {
         case .none: break
         case .data(let n): DataPrinter.tree(n, into: &row)
@@ -41,18 +42,18 @@ enum LayerPrinter {
         case .sll2(let h): LinuxSLL2Printer.tree(h, into: &row)
         case .null(let h): NullLoopbackPrinter.tree(h, into: &row)
         case .ipv4(let h): IPv4Printer.tree(h, into: &row)
-        case .ipv6(let h): IPv6Printer.tree(h, into: &row)
+        case .ipv6(let h): IPv6Printer.tree(h, frame, into: &row)
         case .arp(let h): ARPPrinter.tree(h, into: &row)
-        case .icmp(let h): ICMPPrinter.tree(h, v6: l.proto == .icmpv6, into: &row)
+        case .icmp(let h): ICMPPrinter.tree(h, frame, v6: l.proto == .icmpv6, into: &row)
         case .tcp(let h): TCPPrinter.tree(h, l, into: &row)
         case .udp(let h): UDPPrinter.tree(h, l, into: &row)
         }
     }
 
-    /// Writes the layer's JSON members after `"osi"` and `"proto"`. True when the transport
-    /// payload was cut and the printer said so (`"truncated"` is then not repeated). The layer
-    /// is read in place: passing it by value copied it (its error text retained and released).
-    static func json(_ l: UnsafePointer<DecodedLayer>, into out: ByteSink) -> Bool {
+    /// Writes the JSON members after `"osi"` and `"proto"` of the layer at `l`, one of `frame`'s
+    /// (or of its quoted ones). True when the transport payload was cut and the printer said so
+    /// (`"truncated"` is then not repeated). The layer is read in place.
+    static func json(_ l: UnsafePointer<DecodedLayer>, _ frame: DecodedFrame, into out: ByteSink) -> Bool {
         switch l.pointee.header {
         case .none, .data: return false
         case .eth(let h): EthernetPrinter.json(h, into: out)
@@ -61,9 +62,9 @@ enum LayerPrinter {
         case .sll2(let h): LinuxSLL2Printer.json(h, into: out)
         case .null(let h): NullLoopbackPrinter.json(h, into: out)
         case .ipv4(let h): IPv4Printer.json(h, into: out)
-        case .ipv6(let h): IPv6Printer.json(h, into: out)
+        case .ipv6(let h): IPv6Printer.json(h, frame, into: out)
         case .arp(let h): ARPPrinter.json(h, into: out)
-        case .icmp(let h): ICMPPrinter.json(h, into: out)
+        case .icmp(let h): ICMPPrinter.json(h, frame, into: out)
         case .tcp(let h): return TCPPrinter.json(h, firstFragment: l.pointee.firstFragment, failed: l.pointee.failed, into: out)
         case .udp(let h): return UDPPrinter.json(h, firstFragment: l.pointee.firstFragment, failed: l.pointee.failed, into: out)
         }

@@ -24,7 +24,7 @@ public enum OSITree {
         line += ", link type \(info.linkType.name) (\(info.linkType.rawValue)), interface \(info.interfaceIndex)"
         row(1, "physical", line, [], style, out)
         for l in frame.layers {
-            layer(l, style: style, indent: "", into: out)
+            layer(l, frame, style: style, indent: "", into: out)
         }
         if let v = view {
             for r in UpperLayers.tree(v, words: words) { row(r.osi, r.name, r.headline, r.details, style, out) }
@@ -62,10 +62,11 @@ public enum OSITree {
         }
     }
 
-    static func layer(_ l: DecodedLayer, style: TextStyle, indent: String, into out: ByteSink) {
+    /// The row of `l`, one of `frame`'s layers (or of its quoted ones).
+    static func layer(_ l: DecodedLayer, _ frame: DecodedFrame, style: TextStyle, indent: String, into out: ByteSink) {
         let name = osiNames[l.osi] ?? "layer \(l.osi)"
         var r = TreeRow(headline: l.proto.displayName)
-        LayerPrinter.tree(l, into: &r)
+        LayerPrinter.tree(l, frame, into: &r)
         if l.firstFragment { r.details.append("read from the first fragment of a datagram: the rest is in later fragments, and the datagram's own layer 4 comes with the frame that completes it") }
         if l.truncated && l.error == nil { r.details.append("(not all captured)") }
         row(l.osi, name, r.headline, r.details, style, out, indent: indent)
@@ -77,7 +78,7 @@ public enum OSITree {
         }
         if !r.quoted.isEmpty {
             out.write(indent + "                quoted datagram:\n")
-            for q in r.quoted { layer(q, style: style, indent: indent + "                  ", into: out) }
+            for q in r.quoted { layer(q, frame, style: style, indent: indent + "                  ", into: out) }
         }
     }
 

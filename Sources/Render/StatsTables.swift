@@ -47,7 +47,7 @@ public struct StatsTables {
         var path = ""
         // The frame's own layers (a reassembled datagram's transport layer is counted as
         // the datagram's, not as this frame's).
-        for l in frame.layers where l.proto != .data && l.reassembledFrom == nil {
+        for l in frame.layers where l.proto != .data && !l.reassembled {
             path += path.isEmpty ? l.proto.rawValue : " > " + l.proto.rawValue
             if hierarchy[path] == nil { order.append(path) }
             hierarchy[path, default: (0, 0)].frames += 1

@@ -9,7 +9,7 @@
 //  +----------+----------+---------------------+
 //  | sender hw | sender proto | target hw | target proto  (lengths as above)
 
-public struct ARPHeader: Sendable, Hashable {
+public struct ARPHeader: Sendable, Hashable, BitwiseCopyable {
     public var hardwareType: UInt16
     public var protocolType: UInt16
     public var hardwareLength: UInt8

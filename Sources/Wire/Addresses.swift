@@ -2,7 +2,7 @@
 // MACs, dotted IPv4, RFC 5952 IPv6).
 
 /// A hardware address of up to 8 bytes (Ethernet's 6, SLL's up to 8).
-public struct HardwareAddress: Sendable, Hashable, CustomStringConvertible {
+public struct HardwareAddress: Sendable, Hashable, BitwiseCopyable, CustomStringConvertible {
     /// Bytes, most significant first, right-aligned in the low `length` bytes.
     public var value: UInt64
     public var length: Int
@@ -45,7 +45,7 @@ func hexDigit(_ nibble: UInt8) -> Character {
 }
 
 /// An IPv4 address, host-order integer of the four bytes.
-public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct IPv4Address: Sendable, Hashable, BitwiseCopyable, Comparable, CustomStringConvertible {
     public var value: UInt32
     public init(_ value: UInt32) { self.value = value }
     public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
@@ -59,7 +59,7 @@ public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertib
 }
 
 /// An IPv6 address as two 64-bit halves, most significant first.
-public struct IPv6Address: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct IPv6Address: Sendable, Hashable, BitwiseCopyable, Comparable, CustomStringConvertible {
     public var high: UInt64
     public var low: UInt64
     public init(high: UInt64, low: UInt64) {

@@ -3,9 +3,25 @@
 public enum InternetChecksum {
     /// One's-complement sum of `bytes` as big-endian 16-bit words (odd tail padded with zero),
     /// folded to 16 bits. Not complemented.
+    @inline(__always)
     public static func sum(_ bytes: UnsafeRawBufferPointer) -> UInt16 {
-        fold(rawSum(bytes))
+        #if _endian(little)
+        if bytes.count == 20, let p = bytes.baseAddress { return fold(rawSum20(p)) }
+        #endif
+        return fold(rawSum(bytes))
     }
+
+    #if _endian(little)
+    /// `rawSum` of 20 bytes (an IPv4 header without options, on nearly every frame), inlined:
+    /// two 8-byte words and a 4-byte one.
+    @inline(__always)
+    static func rawSum20(_ p: UnsafeRawPointer) -> UInt64 {
+        let a = p.loadUnaligned(fromByteOffset: 0, as: UInt64.self), b = p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        let acc = (a & 0xffff_ffff) &+ (a >> 32) &+ (b & 0xffff_ffff) &+ (b >> 32)
+            &+ UInt64(p.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
+        return UInt64(fold(acc).byteSwapped)
+    }
+    #endif
 
     /// Unfolded sum, for adding partial sums together before one `fold`.
     public static func rawSum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
@@ -16,6 +32,7 @@ public enum InternetChecksum {
         // so load 8 bytes at a time and swap once at the end. Each step adds < 2^33, so a
         // 64-bit accumulator cannot overflow for any buffer below 2^31 words of 8 bytes.
         var acc: UInt64 = 0
+        if n == 20 { return rawSum20(p) }
         var i = 0
         while n - i >= 8 {
             let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)

@@ -68,9 +68,7 @@ public struct Dissector {
         var next: NextLayer
         switch linkType.rawValue {
         case LinkType.ethernet.rawValue:
-            let (l, n) = EthernetHeader.decode(r)
-            frame.layers.append(l.at(r))
-            next = n
+            next = EthernetHeader.decode(r, into: &frame.layers)
         case LinkType.linuxSLL.rawValue:
             let (l, n) = LinuxSLLHeader.decode(r)
             frame.layers.append(l.at(r))
@@ -95,7 +93,7 @@ public struct Dissector {
             case nil: next = .stop
             case let v?:
                 frame.layers.append(DecodedLayer(proto: .data, header: .data(length: r.count),
-                                                 error: .malformed(layer: .ipv4, reason: "raw IP frame with IP version \(v)")))
+                                                 error: .malformed(layer: .ipv4, reason: .rawIPVersion(v))))
                 next = .stop
             }
         default:
@@ -109,7 +107,7 @@ public struct Dissector {
                 frame.trailerLength = trailer
                 return
             case .data(let p):
-                if p.count > 0 { frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count)).at(p)) }
+                if p.count > 0 { frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count), offset: p.start)) }
                 next = .stop
             case .fragment(let proto, let p, var ctx, let first, let cut):
                 frame.fragmentRange = p.range
@@ -118,12 +116,13 @@ public struct Dissector {
                     // payload is framed only from the reassembled datagram.
                     ctx.firstFragment = true
                     var ignored: Range<Int>? = nil
-                    var l = decodeTransport(t, p, ctx: ctx, quotedAllowed: false, payloadRange: &ignored)
+                    var l = Self.decodeTransport(t, p, ctx: ctx, quotedAllowed: false, payloadRange: &ignored, frame: &frame)
                     l.firstFragment = true
                     if cut { l.truncated = true }
-                    frame.layers.append(l.at(p))
+                    l.offset = p.start
+                    frame.layers.append(l)
                 } else {
-                    frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count), truncated: cut).at(p))
+                    frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count), truncated: cut, offset: p.start))
                 }
                 next = .stop
             case .etherType(let type, let p):
@@ -132,7 +131,7 @@ public struct Dissector {
                     tags += 1
                     if tags > Self.maximumVLANTags {
                         frame.layers.append(DecodedLayer(proto: .vlan, header: .none,
-                                                         error: .malformed(layer: .vlan, reason: "more than \(Self.maximumVLANTags) stacked VLAN tags")))
+                                                         error: .malformed(layer: .vlan, reason: .tooManyVLANTags(limit: Self.maximumVLANTags))))
                         next = .stop
                         continue
                     }
@@ -140,13 +139,10 @@ public struct Dissector {
                     frame.layers.append(l.at(p))
                     next = n
                 case .ipv4?:
-                    let (l, n) = IPv4Header.decode(p, wireCut: wireCut, warnings: &frame.warnings, trailer: &trailer)
-                    frame.layers.append(l.at(p))
-                    next = n
+                    next = IPv4Header.decode(p, wireCut: wireCut, into: &frame.layers, warnings: &frame.warnings, trailer: &trailer)
                 case .ipv6?:
-                    let (l, n) = IPv6Header.decode(p, wireCut: wireCut, warnings: &frame.warnings, trailer: &trailer)
-                    frame.layers.append(l.at(p))
-                    next = n
+                    next = IPv6Header.decode(p, wireCut: wireCut, into: &frame.layers, extensions: &frame.ipv6Extensions,
+                                             warnings: &frame.warnings, trailer: &trailer)
                 case .arp?:
                     let arp = ARPHeader.decode(p).at(p)
                     frame.layers.append(arp)
@@ -161,9 +157,13 @@ public struct Dissector {
             case .ipProtocol(let proto, let p, var ctx):
                 ctx.verifiesChecksum = verifiesTransportChecksums
                 if let t = TransportDecoder(ipProtocol: proto) {
-                    frame.layers.append(decodeTransport(t, p, ctx: ctx, quotedAllowed: true, payloadRange: &frame.payloadRange).at(p))
+                    var range: Range<Int>? = nil
+                    var l = Self.decodeTransport(t, p, ctx: ctx, quotedAllowed: true, payloadRange: &range, frame: &frame)
+                    l.offset = p.start
+                    frame.layers.append(l)
+                    frame.payloadRange = range
                 } else if proto != IPProtocol.ipv6NoNext && p.count > 0 {
-                    frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count)).at(p))
+                    frame.layers.append(DecodedLayer(proto: .data, header: .data(length: p.count), offset: p.start))
                 }
                 next = .stop
             }
@@ -182,14 +182,15 @@ public struct Dissector {
             var range: Range<Int>? = nil
             var layer: DecodedLayer
             if let t = TransportDecoder(ipProtocol: proto) {
-                layer = decodeTransport(t, r, ctx: ctx, quotedAllowed: true, payloadRange: &range)
+                layer = Self.decodeTransport(t, r, ctx: ctx, quotedAllowed: true, payloadRange: &range, frame: &frame)
             } else {
                 layer = DecodedLayer(proto: .data, header: .data(length: raw.count))
             }
-            layer.reassembledFrom = frames
+            layer.reassembled = true
             // Offsets of a reassembled layer are not positions in this frame.
             layer.offset = -1
             frame.layers.append(layer)
+            frame.reassembledFrom = frames
             if let p = range { frame.reassembledPayload = Array(raw[p]) }
         }
     }
@@ -203,31 +204,36 @@ public struct Dissector {
     }
 
     /// The datagram quoted by an ICMP error: its IP header and transport header, decoded as far
-    /// as the quote goes (usually 8 bytes of transport header). No quoting within a quote.
-    mutating func decodeQuoted(_ r: ByteReader, v6: Bool) -> [DecodedLayer] {
-        var layers: [DecodedLayer] = []
+    /// as the quote goes (usually 8 bytes of transport header), appended to `frame.quoted`;
+    /// returns their indices there. No quoting within a quote.
+    static func decodeQuoted(_ r: ByteReader, v6: Bool, into frame: inout DecodedFrame) -> Range<Int> {
+        if frame.quoted == nil { frame.quoted = [] }
+        let start = frame.quoted!.endIndex
         var warnings: [String] = []
         var trailer = 0
         var ignoredRange: Range<Int>? = nil
         // A quote is cut on purpose (the IP header and 8 bytes): what it lacks was cut, not lied about.
-        let (l, n) = v6 ? IPv6Header.decode(r, wireCut: true, warnings: &warnings, trailer: &trailer)
-                        : IPv4Header.decode(r, wireCut: true, warnings: &warnings, trailer: &trailer)
-        layers.append(l.at(r))
+        let n = v6 ? IPv6Header.decode(r, wireCut: true, into: &frame.quoted!, extensions: &frame.ipv6Extensions,
+                                       warnings: &warnings, trailer: &trailer)
+                   : IPv4Header.decode(r, wireCut: true, into: &frame.quoted!, warnings: &warnings, trailer: &trailer)
         if case .ipProtocol(let proto, let p, let ctx) = n, let t = TransportDecoder(ipProtocol: proto) {
-            layers.append(decodeTransport(t, p, ctx: ctx, quotedAllowed: false, payloadRange: &ignoredRange).at(p))
+            var l = decodeTransport(t, p, ctx: ctx, quotedAllowed: false, payloadRange: &ignoredRange, frame: &frame)
+            l.offset = p.start
+            frame.quoted!.append(l)
         }
-        return layers
+        return start ..< frame.quoted!.endIndex
     }
 
     /// Decodes the transport layer `t` (the IP-protocol table's answer) from `p`. `quotedAllowed`:
-    /// an ICMP error may decode the datagram it quotes (not within a quote).
-    mutating func decodeTransport(_ t: TransportDecoder, _ p: ByteReader, ctx: TransportContext, quotedAllowed: Bool,
-                                  payloadRange: inout Range<Int>?) -> DecodedLayer {
+    /// an ICMP error may decode the datagram it quotes (not within a quote) into `frame.quoted`.
+    @inline(__always)
+    static func decodeTransport(_ t: TransportDecoder, _ p: ByteReader, ctx: TransportContext, quotedAllowed: Bool,
+                                payloadRange: inout Range<Int>?, frame: inout DecodedFrame) -> DecodedLayer {
         switch t {
         case .tcp: return TCPHeader.decode(p, ctx: ctx, payloadRange: &payloadRange)
         case .udp: return UDPHeader.decode(p, ctx: ctx, payloadRange: &payloadRange)
-        case .icmp: return ICMPHeader.decode(p, ctx: ctx, v6: false, quotedAllowed: quotedAllowed, dissector: &self)
-        case .icmpv6: return ICMPHeader.decode(p, ctx: ctx, v6: true, quotedAllowed: quotedAllowed, dissector: &self)
+        case .icmp: return ICMPHeader.decode(p, ctx: ctx, v6: false, quotedAllowed: quotedAllowed, frame: &frame)
+        case .icmpv6: return ICMPHeader.decode(p, ctx: ctx, v6: true, quotedAllowed: quotedAllowed, frame: &frame)
         }
     }
 }

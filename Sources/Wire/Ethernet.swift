@@ -10,7 +10,7 @@
 //
 // Linux `lo` is presented as Ethernet with both MACs zero.
 
-public struct EthernetHeader: Sendable, Hashable {
+public struct EthernetHeader: Sendable, Hashable, BitwiseCopyable {
     public var destination: HardwareAddress
     public var source: HardwareAddress
     /// The field as on the wire (0x8100 / 0x88a8 when a VLAN tag follows).
@@ -39,17 +39,21 @@ public struct EthernetHeader: Sendable, Hashable {
         self.etherType = etherType
     }
 
-    static func decode(_ r: ByteReader) -> (DecodedLayer, next: NextLayer) {
-        guard r.count >= length, let dst = HardwareAddress(r, Field.destination),
-              let src = HardwareAddress(r, Field.source), let type = r.u16(Field.etherType)
-        else {
-            return (DecodedLayer(proto: .eth, header: .none,
-                                 error: .truncated(layer: .eth, needed: length, available: r.count), truncated: true), .stop)
+    /// Appends the layer at `r` to `layers` and says what follows.
+    static func decode(_ r: ByteReader, into layers: inout [DecodedLayer]) -> NextLayer {
+        guard r.count >= length else {
+            layers.append(DecodedLayer(proto: .eth, header: .none,
+                                       error: .truncated(layer: .eth, needed: length, available: r.count), truncated: true,
+                                       offset: r.start))
+            return .stop
         }
-        let h = EthernetHeader(destination: dst, source: src, etherType: type)
+        // The header is whole: its fields are read without a check each.
+        let type = r.u16(whole: Field.etherType)
+        let h = EthernetHeader(destination: r.mac48(whole: Field.destination), source: r.mac48(whole: Field.source), etherType: type)
+        layers.append(DecodedLayer(proto: .eth, header: .eth(h),
+                                   offset: r.start))
         let payload = r.suffix(from: length)
         // Values below 0x0600 are an 802.3 length (LLC follows): not decoded further.
-        let next: NextLayer = type >= 0x0600 ? .etherType(type, payload) : .data(payload)
-        return (DecodedLayer(proto: .eth, header: .eth(h)), next)
+        return type >= 0x0600 ? .etherType(type, payload) : .data(payload)
     }
 }

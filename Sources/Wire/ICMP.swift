@@ -9,7 +9,7 @@
 //
 // The checksum covers the whole ICMP message (no pseudo-header for IPv4).
 
-public struct ICMPHeader: Sendable, Hashable {
+public struct ICMPHeader: Sendable, Hashable, BitwiseCopyable {
     public var type: UInt8
     public var code: UInt8
     public var checksum: UInt16
@@ -17,8 +17,14 @@ public struct ICMPHeader: Sendable, Hashable {
     /// Echo request/reply only.
     public var identifier: UInt16?
     public var sequence: UInt16?
-    /// Error messages: the offending datagram, decoded (never as the frame's own layers).
-    public var quoted: [DecodedLayer]
+    /// Error messages: the offending datagram, decoded (never as the frame's own layers): its
+    /// layers' indices in the frame's `quoted` (`DecodedFrame.quoted(by:)`).
+    public var quoted: Range<Int> {
+        get { quotedStart ..< quotedEnd }
+        set { (quotedStart, quotedEnd) = (newValue.lowerBound, newValue.upperBound) }
+    }
+    // The bounds of `quoted` (a Range is not declared plain bytes).
+    var quotedStart = 0, quotedEnd = 0
     /// Length of the message as the IP header claims it.
     public var messageLength: Int
     /// How many of the 4 fixed bytes (type, code, checksum) were captured: < 4 only when the
@@ -71,14 +77,14 @@ public struct ICMPHeader: Sendable, Hashable {
         }
     }
 
-    /// Decodes an ICMP or ICMPv6 message. `pseudo` is nil for ICMPv4.
+    /// Decodes an ICMP or ICMPv6 message. An error's quoted datagram goes to `frame`'s `quoted`.
     static func decode(_ r: ByteReader, ctx: TransportContext, v6: Bool, quotedAllowed: Bool,
-                       dissector: inout Dissector) -> DecodedLayer {
+                       frame: inout DecodedFrame) -> DecodedLayer {
         let proto: Proto = v6 ? .icmpv6 : .icmp
         // The type and code whose bytes were captured (zero when not, and then not shown).
         let type = r.u8(Field.type) ?? 0, code = r.u8(Field.code) ?? 0
         guard let csum = r.u16(Field.checksum) else {
-            let h = ICMPHeader(type: type, code: code, checksum: 0, checksumStatus: .unverified, quoted: [],
+            let h = ICMPHeader(type: type, code: code, checksum: 0, checksumStatus: .unverified,
                                messageLength: ctx.claimedLength, capturedHeaderLength: r.count)
             return DecodedLayer(proto: proto, header: r.count > 0 ? .icmp(h) : .none,
                                 error: .truncated(layer: proto, needed: fixedLength, available: r.count), truncated: true)
@@ -92,7 +98,7 @@ public struct ICMPHeader: Sendable, Hashable {
             }
             status = InternetChecksum.fold(s) == 0xffff ? .good : .bad
         }
-        var h = ICMPHeader(type: type, code: code, checksum: csum, checksumStatus: status, quoted: [], messageLength: claimed)
+        var h = ICMPHeader(type: type, code: code, checksum: csum, checksumStatus: status, messageLength: claimed)
         let echo = v6 ? (type == 128 || type == 129) : (type == 0 || type == 8)
         let error = v6 ? (1 ... 4).contains(type) : isErrorV4(type)
         let headerEnd = Field.restOfHeader.bytes.upperBound
@@ -104,7 +110,7 @@ public struct ICMPHeader: Sendable, Hashable {
                                     error: .truncated(layer: proto, needed: headerEnd, available: r.count), truncated: true)
             }
         } else if error && quotedAllowed && r.count > headerEnd {
-            h.quoted = dissector.decodeQuoted(r.suffix(from: headerEnd), v6: v6)
+            h.quoted = Dissector.decodeQuoted(r.suffix(from: headerEnd), v6: v6, into: &frame)
         }
         return DecodedLayer(proto: proto, header: .icmp(h), truncated: claimed > r.count)
     }

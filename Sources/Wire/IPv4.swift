@@ -16,7 +16,7 @@
 //  |                    Options (IHL > 5)                          |
 //  +---------------------------------------------------------------+
 
-public struct IPv4Header: Sendable, Hashable {
+public struct IPv4Header: Sendable, Hashable, BitwiseCopyable {
     public var version: UInt8
     /// In bytes (IHL × 4).
     public var headerLength: Int
@@ -89,35 +89,57 @@ public struct IPv4Header: Sendable, Hashable {
         }
     }
 
+    /// The fixed header's fields, all in `r` (`r.count` ≥ `minimumLength`).
+    @inline(__always)
+    static func wholeFields(_ r: ByteReader, version: UInt8, headerLength ihl: Int) -> IPv4Header {
+        let b1 = r.u8(whole: Field.dscpECN), ff = r.u16(whole: Field.flagsFragmentOffset)
+        return IPv4Header(version: version, headerLength: ihl, dscp: b1 >> 2, ecn: b1 & 3, totalLength: r.u16(whole: Field.totalLength),
+                          identification: r.u16(whole: Field.identification), dontFragment: ff & 0x4000 != 0,
+                          moreFragments: ff & 0x2000 != 0, reservedFlag: ff & 0x8000 != 0, fragmentOffset: Int(ff & 0x1fff) * 8,
+                          ttl: r.u8(whole: Field.ttl), protocolNumber: r.u8(whole: Field.protocolNumber),
+                          checksum: r.u16(whole: Field.checksum), checksumStatus: .unverified,
+                          source: IPv4Address(r.u32(whole: Field.source)), destination: IPv4Address(r.u32(whole: Field.destination)),
+                          options: IPv4Options(), capturedHeaderLength: minimumLength)
+    }
+
+    /// The fixed header's fields whose bytes are in `r` (the others zero).
+    static func fields(_ r: ByteReader, version: UInt8, headerLength ihl: Int) -> IPv4Header {
+        let b1 = r.u8(Field.dscpECN) ?? 0, ff = r.u16(Field.flagsFragmentOffset) ?? 0
+        return IPv4Header(version: version, headerLength: ihl, dscp: b1 >> 2, ecn: b1 & 3, totalLength: r.u16(Field.totalLength) ?? 0,
+                          identification: r.u16(Field.identification) ?? 0, dontFragment: ff & 0x4000 != 0,
+                          moreFragments: ff & 0x2000 != 0, reservedFlag: ff & 0x8000 != 0, fragmentOffset: Int(ff & 0x1fff) * 8,
+                          ttl: r.u8(Field.ttl) ?? 0, protocolNumber: r.u8(Field.protocolNumber) ?? 0,
+                          checksum: r.u16(Field.checksum) ?? 0, checksumStatus: .unverified,
+                          source: IPv4Address(r.u32(Field.source) ?? 0), destination: IPv4Address(r.u32(Field.destination) ?? 0),
+                          options: IPv4Options(),
+                          capturedHeaderLength: min(r.count, minimumLength))
+    }
+
     /// `wireCut`: the capture kept fewer bytes than were on the wire (snaplen), so a datagram
     /// longer than the frame was cut by the capture (`truncated`); otherwise the header claims
-    /// more than was sent (`malformed`), and the bytes that are there are decoded.
-    static func decode(_ r: ByteReader, wireCut: Bool, warnings: inout [String], trailer: inout Int) -> (DecodedLayer, next: NextLayer) {
-        func stop(_ e: DecodeError, _ header: LayerHeader = .none) -> (DecodedLayer, next: NextLayer) {
-            (DecodedLayer(proto: .ipv4, header: header, error: e, truncated: e.isTruncation), .stop)
+    /// more than was sent (`malformed`), and the bytes that are there are decoded. Appends the
+    /// layer at `r` to `layers` and says what follows.
+    static func decode(_ r: ByteReader, wireCut: Bool, into layers: inout [DecodedLayer], warnings: inout [String],
+                       trailer: inout Int) -> NextLayer {
+        func stop(_ e: DecodeError, _ header: LayerHeader = .none) -> NextLayer {
+            layers.append(DecodedLayer(proto: .ipv4, header: header, error: e, truncated: e.isTruncation, offset: r.start))
+            return .stop
         }
         guard let b0 = r.u8(Field.versionIHL) else { return stop(.truncated(layer: .ipv4, needed: minimumLength, available: r.count)) }
         let version = b0 >> 4
-        if version != 4 { return stop(.malformed(layer: .ipv4, reason: "IPv4 version field is \(version), not 4")) }
+        if version != 4 { return stop(.malformed(layer: .ipv4, reason: .ipv4Version(version))) }
         let ihl = Int(b0 & 0x0f) * 4
         // Every field whose bytes were captured, even when the header is cut (tcpdump and tshark
-        // show them too).
-        let b1 = r.u8(Field.dscpECN) ?? 0, ff = r.u16(Field.flagsFragmentOffset) ?? 0
-        var h = IPv4Header(version: version, headerLength: ihl, dscp: b1 >> 2, ecn: b1 & 3, totalLength: r.u16(Field.totalLength) ?? 0,
-                           identification: r.u16(Field.identification) ?? 0, dontFragment: ff & 0x4000 != 0,
-                           moreFragments: ff & 0x2000 != 0, reservedFlag: ff & 0x8000 != 0, fragmentOffset: Int(ff & 0x1fff) * 8,
-                           ttl: r.u8(Field.ttl) ?? 0, protocolNumber: r.u8(Field.protocolNumber) ?? 0,
-                           checksum: r.u16(Field.checksum) ?? 0, checksumStatus: .unverified,
-                           source: IPv4Address(r.u32(Field.source) ?? 0), destination: IPv4Address(r.u32(Field.destination) ?? 0),
-                           options: IPv4Options(),
-                           capturedHeaderLength: min(r.count, minimumLength))
+        // show them too); without a check per field when the fixed header is whole.
+        var h = r.count >= minimumLength ? wholeFields(r, version: version, headerLength: ihl)
+                                         : fields(r, version: version, headerLength: ihl)
         guard r.count >= minimumLength else {
             return stop(.truncated(layer: .ipv4, needed: minimumLength, available: r.count), .ipv4(h))
         }
-        if ihl < minimumLength { return stop(.malformed(layer: .ipv4, reason: "IPv4 header length \(ihl) < 20"), .ipv4(h)) }
+        if ihl < minimumLength { return stop(.malformed(layer: .ipv4, reason: .ipv4HeaderLength(ihl)), .ipv4(h)) }
         guard let headerBytes = r.window(0, ihl) else {
             // Options cut by the capture: the ones whose bytes are there, then the truncation.
-            h.options = parseOptions(r, end: r.count, cut: true).types
+            _ = parseOptions(r, end: r.count, cut: true, into: &h.options)
             return stop(.truncated(layer: .ipv4, needed: ihl, available: r.count), .ipv4(h))
         }
         h.checksumStatus = InternetChecksum.sum(headerBytes.bytes) == 0xffff ? .good : .bad
@@ -129,20 +151,18 @@ public struct IPv4Header: Sendable, Hashable {
             warnings.append("IPv4 total length 0 (segmentation offload): using the captured length \(r.count)")
             claimed = r.count
         } else if claimed < ihl {
-            return stop(.malformed(layer: .ipv4, reason: "IPv4 total length \(claimed) < header length \(ihl)"), .ipv4(h))
+            return stop(.malformed(layer: .ipv4, reason: .ipv4TotalBelowHeader(total: claimed, headerLength: ihl)), .ipv4(h))
         }
 
         // A bad option inside a header whose length bounds it is reported here, and the
         // datagram is still decoded (the header length delimits it).
         var error: DecodeError? = nil
         if ihl > minimumLength {
-            let parsed = parseOptions(r, end: ihl)
-            h.options = parsed.types
-            error = parsed.error
+            error = parseOptions(r, end: ihl, into: &h.options)
         }
         if claimed > r.count && !wireCut {
             // Nothing was lost by the capture: the header claims bytes that were never sent.
-            let e = DecodeError.malformed(layer: .ipv4, reason: "IPv4 total length \(claimed) > the \(r.count) bytes on the wire (the capture cut nothing)")
+            let e = DecodeError.malformed(layer: .ipv4, reason: .ipv4TotalPastWire(total: claimed, onWire: r.count))
             if let optionError = error { warnings.append(optionError.description) }
             error = e
             claimed = r.count
@@ -153,22 +173,21 @@ public struct IPv4Header: Sendable, Hashable {
         let payload = r.window(ihl, datagramCaptured - ihl) ?? r.suffix(from: r.count)
         // A datagram cut short is reported by the layer whose bytes are missing (the transport
         // layer's captured_payload_length), not here: this header is whole.
-        let layer = DecodedLayer(proto: .ipv4, header: .ipv4(h), error: error)
+        layers.append(DecodedLayer(proto: .ipv4, header: .ipv4(h), error: error, offset: r.start))
         let ctx = TransportContext(pseudo: .v4(h.source, h.destination), claimedLength: claimed - ihl)
         if h.isFragment {
             // A fragment carries part of a datagram: its transport layer is decoded on
             // reassembly; the first one also shows the transport header it carries.
-            return (layer, .fragment(h.protocolNumber, payload, ctx, first: h.fragmentOffset == 0, cut: claimed > r.count))
+            return .fragment(h.protocolNumber, payload, ctx, first: h.fragmentOffset == 0, cut: claimed > r.count)
         }
-        return (layer, .ipProtocol(h.protocolNumber, payload, ctx))
+        return .ipProtocol(h.protocolNumber, payload, ctx)
     }
 
     /// The option types between byte 20 and `end`: EOL and NOP are one byte, every other option
     /// is type, length (≥ 2), data. Stops at EOL or at a length that cannot be (the error). With
     /// `cut`, `end` is where the capture ended inside the options: an option it cuts is listed
-    /// by its type and is no error (the caller reports the truncation).
-    static func parseOptions(_ r: ByteReader, end: Int, cut: Bool = false) -> (types: IPv4Options, error: DecodeError?) {
-        var types = IPv4Options()
+    /// by its type and is no error (the caller reports the truncation). The types go to `types`.
+    static func parseOptions(_ r: ByteReader, end: Int, cut: Bool = false, into types: inout IPv4Options) -> DecodeError? {
         var o = minimumLength
         while o < end, let type = r.u8(o) {
             if type <= 1 { types.append(type) }
@@ -177,19 +196,19 @@ public struct IPv4Header: Sendable, Hashable {
             // An option is listed once its length byte is there (as tshark lists them).
             guard o + 1 < end, let len = r.u8(o + 1) else {
                 if cut { break }
-                return (types, .malformed(layer: .ipv4, reason: "IPv4 option \(optionName(type)) has no length byte"))
+                return .malformed(layer: .ipv4, reason: .ipv4OptionNoLength(type: type))
             }
             types.append(type)
             if len < 2 {
-                return (types, .malformed(layer: .ipv4, reason: "IPv4 option \(optionName(type)) length \(len) < 2"))
+                return .malformed(layer: .ipv4, reason: .ipv4OptionShort(type: type, length: len))
             }
             if Int(len) > end - o {
                 if cut { break }
-                return (types, .malformed(layer: .ipv4, reason: "IPv4 option \(optionName(type)) length \(len) does not fit (\(end - o) bytes left)"))
+                return .malformed(layer: .ipv4, reason: .ipv4OptionPastHeader(type: type, length: len, left: end - o))
             }
             o += Int(len)
         }
-        return (types, nil)
+        return nil
     }
 }
 
@@ -197,16 +216,18 @@ public struct IPv4Header: Sendable, Hashable {
 /// The option types of one IPv4 header, in order. The options take at most 40 bytes and each
 /// type at least one, so the types are kept inline: a decoded header holds no array, and copying
 /// a layer copies plain bytes (no retain and release on every frame).
-public struct IPv4Options: RandomAccessCollection, ExpressibleByArrayLiteral, Sendable, Hashable {
+public struct IPv4Options: RandomAccessCollection, ExpressibleByArrayLiteral, Sendable, Hashable, BitwiseCopyable {
     /// The most types 40 bytes of options can hold.
     public static let capacity = 40
 
     private var types: InlineArray<40, UInt8>
-    public private(set) var endIndex: Int
+    public var endIndex: Int { Int(count8) }
+    // One byte (at most 40), as TCPOptions keeps its count.
+    private var count8: UInt8
 
     public init() {
         types = InlineArray(repeating: 0)
-        endIndex = 0
+        count8 = 0
     }
 
     public init(arrayLiteral elements: UInt8...) {
@@ -224,7 +245,7 @@ public struct IPv4Options: RandomAccessCollection, ExpressibleByArrayLiteral, Se
     mutating func append(_ type: UInt8) {
         precondition(endIndex < Self.capacity, "more IPv4 option types than 40 bytes hold")
         types[endIndex] = type
-        endIndex += 1
+        count8 += 1
     }
 
     public static func == (a: IPv4Options, b: IPv4Options) -> Bool { a.elementsEqual(b) }

@@ -15,8 +15,8 @@
 // Extension headers walked to the upper layer: hop-by-hop (0), routing (43), fragment (44),
 // destination options (60). Each but the fragment header is (length + 1) × 8 bytes long.
 
-public struct IPv6Extension: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable {
+public struct IPv6Extension: Sendable, Hashable, BitwiseCopyable {
+    public enum Kind: String, Sendable, Hashable, BitwiseCopyable {
         case hopByHop = "hop_by_hop"
         case routing
         case fragment
@@ -54,7 +54,7 @@ public struct IPv6Extension: Sendable, Hashable {
     }
 }
 
-public struct IPv6Header: Sendable, Hashable {
+public struct IPv6Header: Sendable, Hashable, BitwiseCopyable {
     public var trafficClass: UInt8
     public var flowLabel: UInt32
     public var payloadLength: UInt16
@@ -63,7 +63,16 @@ public struct IPv6Header: Sendable, Hashable {
     public var hopLimit: UInt8
     public var source: IPv6Address
     public var destination: IPv6Address
-    public var extensions: [IPv6Extension]
+    /// The extension headers' indices in the frame's `ipv6Extensions`
+    /// (`DecodedFrame.extensions(of:)`), in order.
+    public var extensions: Range<Int> {
+        get { extensionsStart ..< extensionsEnd }
+        set { (extensionsStart, extensionsEnd) = (newValue.lowerBound, newValue.upperBound) }
+    }
+    // The bounds of `extensions` (a Range is not declared plain bytes).
+    var extensionsStart = 0, extensionsEnd = 0
+    /// The first fragment header among the extensions, if any.
+    public var fragment: IPv6Extension?
     /// The upper-layer protocol after the extensions.
     public var upperProtocol: UInt8
     /// How many bytes of the fixed header were captured: < 40 only when the capture cut it, in
@@ -96,15 +105,17 @@ public struct IPv6Header: Sendable, Hashable {
     /// Bound on the extension walk (each is ≥ 8 bytes, so this is generous).
     static let maximumExtensions = 32
 
-    public var fragment: IPv6Extension? { extensions.first { $0.kind == .fragment } }
-
     /// `wireCut` as for IPv4: without it, a payload length past the frame is `malformed`.
-    static func decode(_ r: ByteReader, wireCut: Bool, warnings: inout [String], trailer: inout Int) -> (DecodedLayer, next: NextLayer) {
-        func stop(_ e: DecodeError, _ header: LayerHeader = .none) -> (DecodedLayer, next: NextLayer) {
-            (DecodedLayer(proto: .ipv6, header: header, error: e, truncated: e.isTruncation), .stop)
+    /// Appends the layer at `r` to `layers` and its extension headers to `extensions`, and says
+    /// what follows.
+    static func decode(_ r: ByteReader, wireCut: Bool, into layers: inout [DecodedLayer], extensions: inout [IPv6Extension]?,
+                       warnings: inout [String], trailer: inout Int) -> NextLayer {
+        func stop(_ e: DecodeError, _ header: LayerHeader = .none) -> NextLayer {
+            layers.append(DecodedLayer(proto: .ipv6, header: header, error: e, truncated: e.isTruncation, offset: r.start))
+            return .stop
         }
         guard let b0 = r.u8(Field.versionClassFlow) else { return stop(.truncated(layer: .ipv6, needed: length, available: r.count)) }
-        if b0 >> 4 != 6 { return stop(.malformed(layer: .ipv6, reason: "IPv6 version field is \(b0 >> 4), not 6")) }
+        if b0 >> 4 != 6 { return stop(.malformed(layer: .ipv6, reason: .ipv6Version(b0 >> 4))) }
         // Every field whose bytes were captured; a header cut by the capture reads the missing
         // bytes as zero, and the printers show only the fields that are there (`has(_:)`).
         func bytes(_ o: Int, _ n: Int) -> UInt64 {
@@ -121,8 +132,15 @@ public struct IPv6Header: Sendable, Hashable {
         let plen = r.u16(Field.payloadLength) ?? 0, nh = r.u8(Field.nextHeader) ?? 0
         var h = IPv6Header(trafficClass: UInt8(truncatingIfNeeded: w0 >> 20), flowLabel: w0 & 0xfffff, payloadLength: plen,
                            nextHeader: nh, hopLimit: r.u8(Field.hopLimit) ?? 0, source: address(.source),
-                           destination: address(.destination), extensions: [], upperProtocol: nh,
+                           destination: address(.destination), fragment: nil,
+                           upperProtocol: nh,
                            capturedHeaderLength: min(r.count, length))
+        let firstExtension = extensions?.endIndex ?? 0
+        h.extensions = firstExtension ..< firstExtension
+        func keep(_ e: IPv6Extension) {
+            if extensions == nil { extensions = [e] } else { extensions!.append(e) }
+            h.extensions = firstExtension ..< extensions!.endIndex
+        }
         guard r.count >= length else { return stop(.truncated(layer: .ipv6, needed: length, available: r.count), .ipv6(h)) }
 
         var claimed = Int(plen)
@@ -132,7 +150,7 @@ public struct IPv6Header: Sendable, Hashable {
             claimed = r.count - length
         } else if claimed > r.count - length && !wireCut {
             // Nothing was lost by the capture: the header claims bytes that were never sent.
-            lengthError = .malformed(layer: .ipv6, reason: "IPv6 payload length \(claimed) > the \(r.count - length) bytes on the wire after the header (the capture cut nothing)")
+            lengthError = .malformed(layer: .ipv6, reason: .ipv6PayloadPastWire(payload: claimed, onWire: r.count - length))
             claimed = r.count - length
         }
         let captured = min(claimed, r.count - length)
@@ -145,7 +163,7 @@ public struct IPv6Header: Sendable, Hashable {
         var next = nh
         var o = 0
         var walked = 0
-        func stopInChain(_ e: DecodeError) -> (DecodedLayer, next: NextLayer) {
+        func stopInChain(_ e: DecodeError) -> NextLayer {
             h.upperProtocol = next
             return stop(e, .ipv6(h))
         }
@@ -167,8 +185,10 @@ public struct IPv6Header: Sendable, Hashable {
                 else {
                     return stopInChain(.truncated(layer: .ipv6, needed: length + o + fl, available: r.count))
                 }
-                h.extensions.append(IPv6Extension(kind: .fragment, nextHeader: fnh, length: fl,
-                                                  fragmentOffset: Int(offm >> 3) * 8, moreFragments: offm & 1 != 0, fragmentID: fid))
+                let f = IPv6Extension(kind: .fragment, nextHeader: fnh, length: fl,
+                                      fragmentOffset: Int(offm >> 3) * 8, moreFragments: offm & 1 != 0, fragmentID: fid)
+                keep(f)
+                if h.fragment == nil { h.fragment = f }
                 next = fnh
                 o += fl
             } else {
@@ -177,10 +197,10 @@ public struct IPv6Header: Sendable, Hashable {
                                                   available: r.count))
                 }
                 let extLen = (Int(elen) + 1) * 8
-                h.extensions.append(IPv6Extension(kind: kind, nextHeader: enh, length: extLen))
+                keep(IPv6Extension(kind: kind, nextHeader: enh, length: extLen))
                 if !payload.has(extLen, at: o) {
                     if o + extLen > claimed {
-                        return stopInChain(.malformed(layer: .ipv6, reason: "IPv6 \(kind.rawValue) header length \(extLen) runs past the payload length \(claimed)"))
+                        return stopInChain(.malformed(layer: .ipv6, reason: .ipv6ExtensionPastPayload(kind: kind, length: extLen, payload: claimed)))
                     }
                     return stopInChain(.truncated(layer: .ipv6, needed: length + o + extLen, available: r.count))
                 }
@@ -189,12 +209,12 @@ public struct IPv6Header: Sendable, Hashable {
             }
         }
         h.upperProtocol = next
-        let layer = DecodedLayer(proto: .ipv6, header: .ipv6(h), error: lengthError)
+        layers.append(DecodedLayer(proto: .ipv6, header: .ipv6(h), error: lengthError, offset: r.start))
         let upper = payload.suffix(from: o)
         let ctx = TransportContext(pseudo: .v6(h.source, h.destination), claimedLength: max(claimed - o, 0))
         if let f = h.fragment, f.moreFragments || f.fragmentOffset != 0 {
-            return (layer, .fragment(next, upper, ctx, first: f.fragmentOffset == 0, cut: length + claimed > r.count))
+            return .fragment(next, upper, ctx, first: f.fragmentOffset == 0, cut: length + claimed > r.count)
         }
-        return (layer, .ipProtocol(next, upper, ctx))
+        return .ipProtocol(next, upper, ctx)
     }
 }

@@ -1,7 +1,7 @@
 // The decoded frame: a stack of layers in OSI order, as docs/DESIGN.md "Per-frame JSON" lays them out.
 
 /// Protocol of one decoded layer. The raw value is the `proto` name of the JSON schema.
-public enum Proto: String, Sendable, Hashable, CaseIterable {
+public enum Proto: String, Sendable, Hashable, CaseIterable, BitwiseCopyable {
     case eth, vlan, sll, sll2, null, loop
     case ipv4, ipv6, arp, icmp, icmpv6
     case tcp, udp
@@ -39,7 +39,7 @@ public enum Proto: String, Sendable, Hashable, CaseIterable {
 }
 
 /// What a checksum check concluded (`checksum_status`, docs/DESIGN.md "Per-frame JSON").
-public enum ChecksumStatus: String, Sendable, Hashable {
+public enum ChecksumStatus: String, Sendable, Hashable, BitwiseCopyable {
     /// The checksum verifies.
     case good
     /// It does not, and it is not the offload pattern either.
@@ -52,7 +52,9 @@ public enum ChecksumStatus: String, Sendable, Hashable {
 }
 
 /// The header fields of one layer. `.none` when the layer's fixed header was not all there.
-public enum LayerHeader: Sendable, Hashable {
+/// Plain values only: what a header has of variable length (IPv6 extensions, an ICMP error's
+/// quoted datagram) is kept in its `DecodedFrame`, which the header indexes.
+public enum LayerHeader: Sendable, Hashable, BitwiseCopyable {
     case none
     case eth(EthernetHeader)
     case vlan(VLANTag)
@@ -69,8 +71,9 @@ public enum LayerHeader: Sendable, Hashable {
     case data(length: Int)
 }
 
-/// One layer of a decoded frame.
-public struct DecodedLayer: Sendable, Hashable {
+/// One layer of a decoded frame. Plain bytes (`BitwiseCopyable`): copying a layer, or dropping
+/// the frame's layers before the next frame, does no per-layer work.
+public struct DecodedLayer: Sendable, Hashable, BitwiseCopyable {
     public var proto: Proto
     public var header: LayerHeader
     /// Why decoding stopped at this layer, if it did.
@@ -79,28 +82,23 @@ public struct DecodedLayer: Sendable, Hashable {
     public var truncated: Bool = false
     /// Where the layer starts in the captured frame (for hex dumps).
     public var offset: Int = 0
-    /// For a transport layer decoded from a reassembled IP datagram: the fragments' frames.
-    public var reassembledFrom: [Int]? = nil
+    /// A transport layer decoded from a reassembled IP datagram (the fragments' frames are the
+    /// frame's `reassembledFrom`).
+    public var reassembled: Bool = false
     /// A transport header read from the first fragment of a datagram (offset 0, more to come):
     /// shown so its ports are known, never fed to reassembly or framing (layers 5–7).
     public var firstFragment: Bool = false
 
     public var osi: Int { proto.osi }
 
-    /// True when the layer has an error (read without copying the error's text).
-    public var failed: Bool {
-        if case .none = error { return false }
-        return true
-    }
+    /// True when the layer has an error.
+    public var failed: Bool { error != nil }
 }
 
 extension DecodedLayer {
-    // In an extension, so the struct keeps its memberwise initializer, which this one calls: an
-    // initializer written field by field made the compiler build the layer twice and copy one
-    // into the other (retaining the header's arrays and the error text), on every layer of
-    // every frame.
-    public init(proto: Proto, header: LayerHeader, error: DecodeError? = nil, truncated: Bool = false) {
-        self.init(proto: proto, header: header, error: error, truncated: truncated, offset: 0, reassembledFrom: nil,
+    // In an extension, so the struct keeps its memberwise initializer, which this one calls.
+    public init(proto: Proto, header: LayerHeader, error: DecodeError? = nil, truncated: Bool = false, offset: Int = 0) {
+        self.init(proto: proto, header: header, error: error, truncated: truncated, offset: offset, reassembled: false,
                   firstFragment: false)
     }
 }
@@ -118,9 +116,18 @@ public struct DecodedFrame: Sendable, Hashable {
     /// When this frame completed an IP datagram from fragments: the transport payload of the
     /// whole datagram (`payloadRange` then refers to nothing in this frame).
     public var reassembledPayload: [UInt8]?
+    /// When this frame completed an IP datagram from fragments: the fragments' frames (the
+    /// layer decoded from the datagram is marked `reassembled`).
+    public var reassembledFrom: [Int]?
     /// When the frame is an IP fragment: where its fragment data (the bytes after the IP headers)
     /// lies in the captured frame, for defragmentation.
     public var fragmentRange: Range<Int>?
+    /// The layers of the datagrams ICMP errors quote; each `ICMPHeader.quoted` is a range of it.
+    /// Nil when there are none, as in most frames: copying a frame then counts no reference.
+    public var quoted: [DecodedLayer]?
+    /// The extension headers of the frame's IPv6 headers (quoted ones included); each
+    /// `IPv6Header.extensions` is a range of it. Nil when there are none.
+    public var ipv6Extensions: [IPv6Extension]?
 
     public init() {
         layers = []
@@ -128,17 +135,31 @@ public struct DecodedFrame: Sendable, Hashable {
         payloadRange = nil
         trailerLength = 0
         reassembledPayload = nil
+        reassembledFrom = nil
         fragmentRange = nil
+        quoted = nil
+        ipv6Extensions = nil
     }
 
     public mutating func reset() {
-        layers.removeAll(keepingCapacity: true)
+        // Plain-byte layers: dropping them only lowers the count (a few a frame; cheaper than
+        // `removeAll(keepingCapacity:)`'s general range replacement).
+        while !layers.isEmpty { layers.removeLast() }
         if !warnings.isEmpty { warnings.removeAll(keepingCapacity: true) }
+        if quoted != nil { quoted = nil }
+        if ipv6Extensions != nil { ipv6Extensions = nil }
         payloadRange = nil
         trailerLength = 0
-        reassembledPayload = nil
+        if reassembledPayload != nil { reassembledPayload = nil }
+        if reassembledFrom != nil { reassembledFrom = nil }
         fragmentRange = nil
     }
+
+    /// The layers of the datagram the ICMP error `h` (one of this frame's headers) quotes.
+    public func quoted(by h: ICMPHeader) -> ArraySlice<DecodedLayer> { quoted?[h.quoted] ?? [] }
+
+    /// The extension headers of `h` (one of this frame's IPv6 headers), in order.
+    public func extensions(of h: IPv6Header) -> ArraySlice<IPv6Extension> { ipv6Extensions?[h.extensions] ?? [] }
 
     /// The first error of the frame (decoding stopped there, or went on past a bad option).
     public var error: DecodeError? { layers.first(where: { $0.error != nil })?.error }

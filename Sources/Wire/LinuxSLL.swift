@@ -9,7 +9,7 @@
 //  | protocol (2)        |
 //  +---------------------+
 
-public struct LinuxSLLHeader: Sendable, Hashable {
+public struct LinuxSLLHeader: Sendable, Hashable, BitwiseCopyable {
     /// 0 to us, 1 broadcast, 2 multicast, 3 to someone else, 4 sent by us.
     public var packetType: UInt16
     public var arphrdType: UInt16

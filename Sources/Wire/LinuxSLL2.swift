@@ -11,7 +11,7 @@
 //  | address (8, padded)                       …
 //  +-------------------------------------------+
 
-public struct LinuxSLL2Header: Sendable, Hashable {
+public struct LinuxSLL2Header: Sendable, Hashable, BitwiseCopyable {
     public var protocolType: UInt16
     public var interfaceIndex: UInt32
     public var arphrdType: UInt16

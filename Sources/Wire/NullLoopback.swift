@@ -8,7 +8,7 @@
 // is a small number, so whichever reading fits in 16 bits is the right one. IPv4 is 2 everywhere;
 // IPv6 is 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (macOS) — and 10 (Linux) is accepted too.
 
-public struct NullHeader: Sendable, Hashable {
+public struct NullHeader: Sendable, Hashable, BitwiseCopyable {
     /// The family as read, in the right byte order.
     public var family: UInt32
     /// LOOP (OpenBSD) rather than NULL.

@@ -19,7 +19,7 @@
 
 /// The flags are computed and inlinable, not stored constants: the reassembler tests several on
 /// every segment, and a stored constant of another module is read through its lazy accessor.
-public struct TCPFlags: OptionSet, Sendable, Hashable {
+public struct TCPFlags: OptionSet, Sendable, Hashable, BitwiseCopyable {
     public let rawValue: UInt16
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
     @inlinable public static var fin: TCPFlags { TCPFlags(rawValue: 0x01) }
@@ -44,7 +44,7 @@ public struct TCPFlags: OptionSet, Sendable, Hashable {
     public static let names: [(TCPFlags, String)] = literalNames.map { ($0.0, $0.1.description) }
 }
 
-public struct TCPHeader: Sendable, Hashable {
+public struct TCPHeader: Sendable, Hashable, BitwiseCopyable {
     public var sourcePort: UInt16
     public var destinationPort: UInt16
     public var sequence: UInt32
@@ -110,20 +110,41 @@ public struct TCPHeader: Sendable, Hashable {
         return []
     }
 
+    /// The fixed header's fields, all in `r` (`r.count` ≥ `minimumLength`).
+    @inline(__always)
+    static func wholeFields(_ r: ByteReader) -> TCPHeader {
+        let offsetByte = r.u8(whole: Field.dataOffset), flagByte = r.u8(whole: Field.flags)
+        return TCPHeader(sourcePort: r.u16(whole: Field.sourcePort), destinationPort: r.u16(whole: Field.destinationPort),
+                         sequence: r.u32(whole: Field.sequence), acknowledgment: r.u32(whole: Field.acknowledgment),
+                         headerLength: Int(offsetByte >> 4) * 4,
+                         flags: TCPFlags(rawValue: UInt16(flagByte) | UInt16(offsetByte & 1) << 8), window: r.u16(whole: Field.window),
+                         checksum: r.u16(whole: Field.checksum), checksumStatus: .unverified, urgentPointer: r.u16(whole: Field.urgentPointer),
+                         options: TCPOptions(), payloadLength: 0, capturedPayloadLength: 0, capturedHeaderLength: minimumLength)
+    }
+
+    /// The fixed header's fields whose bytes are in `r` (the others zero).
+    static func fields(_ r: ByteReader) -> TCPHeader {
+        let offsetByte = r.u8(Field.dataOffset) ?? 0, flagByte = r.u8(Field.flags) ?? 0
+        return TCPHeader(sourcePort: r.u16(Field.sourcePort) ?? 0, destinationPort: r.u16(Field.destinationPort) ?? 0,
+                         sequence: r.u32(Field.sequence) ?? 0, acknowledgment: r.u32(Field.acknowledgment) ?? 0,
+                         headerLength: Int(offsetByte >> 4) * 4,
+                         flags: TCPFlags(rawValue: UInt16(flagByte) | UInt16(offsetByte & 1) << 8), window: r.u16(Field.window) ?? 0,
+                         checksum: r.u16(Field.checksum) ?? 0, checksumStatus: .unverified, urgentPointer: r.u16(Field.urgentPointer) ?? 0,
+                         options: TCPOptions(), payloadLength: 0, capturedPayloadLength: 0,
+                         capturedHeaderLength: min(r.count, minimumLength))
+    }
+
+    // Inlined into the dissector, so the layer is built where the caller keeps it (not built
+    // here and copied out, on every TCP segment).
+    @inline(__always)
     static func decode(_ r: ByteReader, ctx: TransportContext, payloadRange: inout Range<Int>?) -> DecodedLayer {
         guard r.has(Field.sourcePort.bytes.count, at: Field.sourcePort.bytes.lowerBound) else {
             return DecodedLayer(proto: .tcp, header: .none,
                                 error: .truncated(layer: .tcp, needed: minimumLength, available: r.count), truncated: true)
         }
-        // Every field whose bytes were captured, even when the header is cut.
-        let offsetByte = r.u8(Field.dataOffset) ?? 0, flagByte = r.u8(Field.flags) ?? 0
-        var h = TCPHeader(sourcePort: r.u16(Field.sourcePort) ?? 0, destinationPort: r.u16(Field.destinationPort) ?? 0,
-                          sequence: r.u32(Field.sequence) ?? 0, acknowledgment: r.u32(Field.acknowledgment) ?? 0,
-                          headerLength: Int(offsetByte >> 4) * 4,
-                          flags: TCPFlags(rawValue: UInt16(flagByte) | UInt16(offsetByte & 1) << 8), window: r.u16(Field.window) ?? 0,
-                          checksum: r.u16(Field.checksum) ?? 0, checksumStatus: .unverified, urgentPointer: r.u16(Field.urgentPointer) ?? 0,
-                          options: TCPOptions(), payloadLength: 0, capturedPayloadLength: 0,
-                          capturedHeaderLength: min(r.count, minimumLength))
+        // Every field whose bytes were captured, even when the header is cut; without a check
+        // per field when the fixed header is whole.
+        var h = r.count >= minimumLength ? wholeFields(r) : fields(r)
         let hlen = h.headerLength
         guard r.count >= minimumLength else {
             // With the data offset captured, the payload length is known (tshark shows it too).
@@ -132,16 +153,16 @@ public struct TCPHeader: Sendable, Hashable {
                                 error: .truncated(layer: .tcp, needed: minimumLength, available: r.count), truncated: true)
         }
         if hlen < minimumLength {
-            return DecodedLayer(proto: .tcp, header: .tcp(h), error: .malformed(layer: .tcp, reason: "TCP header length \(hlen) < 20"))
+            return DecodedLayer(proto: .tcp, header: .tcp(h), error: .malformed(layer: .tcp, reason: .tcpHeaderLength(hlen)))
         }
         if hlen > ctx.claimedLength {
             return DecodedLayer(proto: .tcp, header: .tcp(h),
-                                error: .malformed(layer: .tcp, reason: "TCP header length \(hlen) > segment length \(ctx.claimedLength)"))
+                                error: .malformed(layer: .tcp, reason: .tcpHeaderPastSegment(headerLength: hlen, segment: ctx.claimedLength)))
         }
         h.payloadLength = ctx.claimedLength - hlen
         guard r.count >= hlen else {
             // Show the options that were captured whole, as tcpdump does, then report the cut.
-            h.options = parseOptions(r, end: r.count, stopAtCut: true).options
+            _ = parseOptions(r, end: r.count, stopAtCut: true, into: &h.options)
             return DecodedLayer(proto: .tcp, header: .tcp(h), error: .truncated(layer: .tcp, needed: hlen, available: r.count), truncated: true)
         }
         h.capturedHeaderLength = hlen
@@ -149,9 +170,7 @@ public struct TCPHeader: Sendable, Hashable {
         // so decoding goes on (as tcpdump and tshark do).
         var optionError: DecodeError? = nil
         if hlen > minimumLength {
-            let parsed = parseOptions(r, end: hlen)
-            h.options = parsed.options
-            optionError = parsed.error
+            optionError = parseOptions(r, end: hlen, into: &h.options)
         }
         h.capturedPayloadLength = min(r.count - hlen, h.payloadLength)
         if ctx.firstFragment {

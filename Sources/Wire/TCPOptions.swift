@@ -108,10 +108,13 @@ public struct SACKBlock: Sendable, Hashable {
 
 /// The options of one TCP header, kept as their (validated) bytes — at most 40 — so a decoded
 /// header needs no allocation. Iterating parses them into `TCPOption` values.
-public struct TCPOptions: Sequence, Sendable, Hashable {
+public struct TCPOptions: Sequence, Sendable, Hashable, BitwiseCopyable {
     var raw: InlineArray<40, UInt8>
     /// How many option bytes are kept.
-    public private(set) var byteCount: Int
+    public var byteCount: Int { Int(keptCount) }
+    // One byte (at most 40): it keeps a TCP header, and so every layer, small enough to be
+    // copied by a few moves instead of a call to memcpy.
+    private var keptCount: UInt8
     /// The kind of an option the capture cut off after the kept bytes.
     public private(set) var cutKind: UInt8?
     /// When the cut option is a timestamp whose value (but not its echo reply) was captured.
@@ -119,17 +122,19 @@ public struct TCPOptions: Sequence, Sendable, Hashable {
 
     public init() {
         raw = InlineArray(repeating: 0)
-        byteCount = 0
+        keptCount = 0
         cutKind = nil
         cutTimestampValue = nil
     }
 
-    init(_ r: ByteReader, cutKind: UInt8?) {
-        self.init()
+    /// Keeps the (validated) option bytes of `r`, at most 40, in place of empty options.
+    @inline(__always)
+    mutating func keep(_ r: ByteReader, cutKind: UInt8?) {
         let n = Swift.min(r.count, 40)
-        let bytes = r.bytes
-        for i in 0 ..< n { raw[i] = bytes[i] }
-        byteCount = n
+        let bytes = UnsafeRawBufferPointer(rebasing: r.bytes[0 ..< n])
+        // One copy of the bytes into the inline storage (40 plain bytes).
+        withUnsafeMutableBytes(of: &raw) { $0.copyMemory(from: bytes) }
+        keptCount = UInt8(n)
         self.cutKind = cutKind
     }
 
@@ -222,12 +227,19 @@ extension TCPHeader {
     /// wrong for its kind) is malformed, and the options before it are kept. With `stopAtCut`,
     /// `end` is where the capture ended, and an option cut by it ends the list quietly as `.cut`
     /// (the caller reports the truncation).
-    static func parseOptions(_ r: ByteReader, end: Int, stopAtCut: Bool = false) -> (options: TCPOptions, error: DecodeError?) {
+    @inline(__always)
+    static func parseOptions(_ r: ByteReader, end: Int, stopAtCut: Bool = false, into options: inout TCPOptions) -> DecodeError? {
         // NOP, NOP, timestamp and nothing else (Linux, every segment after the handshake): valid
-        // as it stands, so kept without the walk below.
+        // as it stands, so kept without the walk (inlined, for every segment that carries it).
         if end == minimumLength + 12, let w = r.window(minimumLength, 12), w.u32(0) == 0x0101_080a {
-            return (TCPOptions(w, cutKind: nil), nil)
+            options.keep(w, cutKind: nil)
+            return nil
         }
+        return walkOptions(r, end: end, stopAtCut: stopAtCut, into: &options)
+    }
+
+    /// `parseOptions` past its shortcut: every option in turn.
+    static func walkOptions(_ r: ByteReader, end: Int, stopAtCut: Bool, into options: inout TCPOptions) -> DecodeError? {
         var o = minimumLength
         var error: DecodeError? = nil
         var cutKind: UInt8? = nil
@@ -238,13 +250,13 @@ extension TCPHeader {
             guard o + 1 < end, let lenByte = r.u8(o + 1) else {
                 // Cut after its kind: not named (tshark names an option once its length is there).
                 if !stopAtCut {
-                    error = .malformed(layer: .tcp, reason: "TCP option kind \(kind) has no length byte")
+                    error = .malformed(layer: .tcp, reason: .tcpOptionNoLength(kind: kind))
                 }
                 break
             }
             let len = Int(lenByte)
             if len < 2 {
-                error = .malformed(layer: .tcp, reason: "TCP option kind \(kind) length \(len) < 2")
+                error = .malformed(layer: .tcp, reason: .tcpOptionShort(kind: kind, length: len))
                 break
             }
             if len > end - o {
@@ -256,21 +268,20 @@ extension TCPHeader {
                         cutTimestampValue = r.u32(value)
                     }
                 } else {
-                    error = .malformed(layer: .tcp, reason: "TCP option kind \(kind) length \(len) runs past the header (\(end - o) bytes left)")
+                    error = .malformed(layer: .tcp, reason: .tcpOptionPastHeader(kind: kind, length: len, left: end - o))
                 }
                 break
             }
             if !TCPOption.lengthFits(kind: kind, len), error == nil {
-                let e = TCPOption.expectedLength(kind: kind)
                 // Wrong for its kind, but the length still delimits it: reported, and the
                 // options after it are read (tshark and tcpdump go on too).
-                error = .malformed(layer: .tcp, reason: "TCP option \(TCPOption.name(ofKind: kind)) length \(len), expected \(e)")
+                error = .malformed(layer: .tcp, reason: .tcpOptionWrongLength(kind: kind, length: len))
             }
             o += len
         }
         let valid = r.window(minimumLength, max(0, min(o, end) - minimumLength)) ?? r.suffix(from: r.count)
-        var options = TCPOptions(valid, cutKind: cutKind)
+        options.keep(valid, cutKind: cutKind)
         options.cutTimestampValue = cutTimestampValue
-        return (options, error)
+        return error
     }
 }

@@ -9,7 +9,7 @@
 // The view is narrowed to the UDP length (the IP payload may be longer). A zero checksum over
 // IPv4 means "none sent".
 
-public struct UDPHeader: Sendable, Hashable {
+public struct UDPHeader: Sendable, Hashable, BitwiseCopyable {
     public var sourcePort: UInt16
     public var destinationPort: UInt16
     public var length: UInt16
@@ -53,7 +53,7 @@ public struct UDPHeader: Sendable, Hashable {
             claimed = ctx.claimedLength
         }
         if claimed < headerLength {
-            return DecodedLayer(proto: .udp, header: .udp(h), error: .malformed(layer: .udp, reason: "UDP length \(claimed) < 8"))
+            return DecodedLayer(proto: .udp, header: .udp(h), error: .malformed(layer: .udp, reason: .udpLengthShort(claimed)))
         }
         if ctx.firstFragment {
             // The header of a datagram whose rest is in later fragments: its length is the
@@ -64,7 +64,7 @@ public struct UDPHeader: Sendable, Hashable {
         }
         if claimed > ctx.claimedLength {
             return DecodedLayer(proto: .udp, header: .udp(h),
-                                error: .malformed(layer: .udp, reason: "UDP length \(claimed) > IP payload length \(ctx.claimedLength)"))
+                                error: .malformed(layer: .udp, reason: .udpLengthPastIP(length: claimed, ipPayload: ctx.claimedLength)))
         }
         h.payloadLength = claimed - headerLength
         h.capturedPayloadLength = min(r.count - headerLength, h.payloadLength)

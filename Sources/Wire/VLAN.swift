@@ -5,7 +5,7 @@
 //  |  3  | 1 |             |   the tag (16)   |
 //  +-----+---+-------------+------------------+
 
-public struct VLANTag: Sendable, Hashable {
+public struct VLANTag: Sendable, Hashable, BitwiseCopyable {
     public var priority: UInt8
     public var dropEligible: Bool
     public var id: UInt16

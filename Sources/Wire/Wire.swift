@@ -7,8 +7,9 @@
 //    buffer, never allocates in proportion to a length read from the packet, and never loops
 //    without consuming bytes.
 // 2. Packet bytes are read only through `ByteReader`, whose accessors return nil when the bytes are
-//    not there. Arithmetic on lengths taken from packets stays in `Int` (no narrowing conversions
-//    that could trap).
+//    not there; its `whole:` reads, which check nothing, serve only a fixed header the decoder has
+//    just found whole (`r.count` ≥ its length). Arithmetic on lengths taken from packets stays in
+//    `Int` (no narrowing conversions that could trap).
 // 3. Two verdicts, never merged: *truncated* means the capture ran out of bytes (snaplen, or a
 //    length field claiming more than was captured); *malformed* means the values are impossible,
 //    and the message quotes them ("IPv4 total length 20 < header length 24").

@@ -115,8 +115,8 @@ final class DissectorTests: XCTestCase {
         XCTAssertEqual(icmp.type, 3)
         XCTAssertEqual(icmp.code, 3)
         XCTAssertEqual(icmp.checksumStatus, .good)
-        XCTAssertEqual(icmp.quoted.map(\.proto), [.ipv4, .udp])
-        guard case .udp(let q)? = icmp.quoted.last?.header else { return XCTFail("no quoted UDP") }
+        XCTAssertEqual(f4.quoted(by: icmp).map(\.proto), [.ipv4, .udp])
+        guard case .udp(let q)? = f4.quoted(by: icmp).last?.header else { return XCTFail("no quoted UDP") }
         XCTAssertEqual(q.destinationPort, 9002)
         // The quoted datagram is not the frame's own transport layer.
         XCTAssertNil(f4.payloadRange)
@@ -127,7 +127,7 @@ final class DissectorTests: XCTestCase {
         XCTAssertEqual(icmp6.type, 1)
         XCTAssertEqual(icmp6.code, 4)
         XCTAssertEqual(icmp6.checksumStatus, .good, "ICMPv6 checksum includes the IPv6 pseudo-header")
-        XCTAssertEqual(icmp6.quoted.map(\.proto), [.ipv6, .udp])
+        XCTAssertEqual(f6.quoted(by: icmp6).map(\.proto), [.ipv6, .udp])
     }
 
     func testLinuxCookedV2() throws {
@@ -182,7 +182,7 @@ final class DissectorTests: XCTestCase {
         XCTAssertEqual(f6.layers.last?.firstFragment, true)
         XCTAssertNil(f6.payloadRange)
         let ip6 = try XCTUnwrap(f6.ipv6)
-        XCTAssertEqual(ip6.extensions.map(\.kind), [.hopByHop, .fragment])
+        XCTAssertEqual(f6.extensions(of: ip6).map(\.kind), [.hopByHop, .fragment])
         XCTAssertEqual(ip6.upperProtocol, 17)
         XCTAssertEqual(ip6.fragment?.moreFragments, true)
         XCTAssertEqual(ip6.fragment?.fragmentID, 0xabcd)

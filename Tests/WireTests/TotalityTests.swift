@@ -48,7 +48,7 @@ final class TotalityTests: XCTestCase {
                     continue
                 }
                 let marked = f.layers.contains { $0.truncated } || f.layers.contains {
-                    if case .icmp(let h) = $0.header { return h.quoted.contains { $0.truncated } }
+                    if case .icmp(let h) = $0.header { return f.quoted(by: h).contains { $0.truncated } }
                     return false
                 }
                 XCTAssertTrue(marked, "\(name) cut at \(cut) has no truncation mark: \(f.protos)")
