@@ -31,47 +31,46 @@ struct FlowIndex {
 
     @inline(__always) private func home(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> shift) }
 
-    /// The position of the entry for `key` (hash `h`), or of the empty entry where it would go
-    /// (negative: -1 - position). `keyOf` gives a slot's key.
+    /// The slot of `key`'s stream, if it has one. `keyOf` gives a slot's key.
     @inline(__always)
-    private func find(_ key: FlowKey, _ h: UInt64, _ keyOf: (Int) -> FlowKey) -> Int {
+    func slot(of key: FlowKey, keyOf: (Int) -> FlowKey) -> Int? {
+        let h = hash(key)
         let mask = entries.count - 1
         return entries.withUnsafeBufferPointer { e in
             var i = home(h)
             while true {
                 let s = e[i].slot
-                if s < 0 { return -1 - i }
-                if e[i].hash == h && keyOf(s) == key { return i }
+                if s < 0 { return nil }
+                if e[i].hash == h && keyOf(s) == key { return s }
                 i = (i &+ 1) & mask
             }
         }
     }
 
-    /// The slot of `key`'s stream, if it has one.
-    @inline(__always)
-    func slot(of key: FlowKey, keyOf: (Int) -> FlowKey) -> Int? {
-        let i = find(key, hash(key), keyOf)
-        return i >= 0 ? entries[i].slot : nil
-    }
-
-    /// Makes `slot` the one of `key` (whose stream must have none).
-    mutating func insert(_ key: FlowKey, slot: Int, keyOf: (Int) -> FlowKey) {
+    /// Makes `slot` the one of `key`, whose stream must have none (the connection table looks it
+    /// up first): the first empty entry from its home is the place, and no key is read.
+    mutating func insert(_ key: FlowKey, slot: Int) {
         if (count + 1) * 2 > entries.count { grow() }
         let h = hash(key)
-        let i = find(key, h, keyOf)
-        precondition(i < 0, "FlowIndex.insert: the key has a slot already")
-        entries[-1 - i] = Entry(hash: h, slot: slot)
+        let mask = entries.count - 1
+        var i = home(h)
+        while entries[i].slot >= 0 { i = (i &+ 1) & mask }
+        entries[i] = Entry(hash: h, slot: slot)
         count += 1
     }
 
-    /// Forgets `key`'s slot when it is `slot`.
-    mutating func remove(_ key: FlowKey, slot: Int, keyOf: (Int) -> FlowKey) {
-        var i = find(key, hash(key), keyOf)
-        guard i >= 0, entries[i].slot == slot else { return }
+    /// Forgets `key`'s slot when it is `slot` (slots are distinct, so the entry holding `slot` in
+    /// `key`'s probe run is the one, and no key is read).
+    mutating func remove(_ key: FlowKey, slot: Int) {
+        let mask = entries.count - 1
+        var i = home(hash(key))
+        while entries[i].slot != slot {
+            if entries[i].slot < 0 { return }
+            i = (i &+ 1) & mask
+        }
         count -= 1
         // Backward shift: each later entry of the run whose home is not cyclically in (i, j]
         // moves into the hole, which moves to where it was.
-        let mask = entries.count - 1
         var j = i
         while true {
             j = (j &+ 1) & mask

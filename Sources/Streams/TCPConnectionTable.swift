@@ -150,8 +150,7 @@ struct ConnectionTable {
             slot = slots.count
             slots.append(conn)
         }
-        let all = slots  // (the index changes while the closure reads the slots)
-        table.insert(key, slot: slot, keyOf: { all[$0].key })
+        table.insert(key, slot: slot)
         lruAppend(slot)
         out.pending.append(.opened(stream: conn.index, endpoints: endpoints))
         return slot
@@ -172,8 +171,7 @@ struct ConnectionTable {
     mutating func retire(_ slot: Int, reason: EndReason) {
         out.closeDirections(&slots[slot], reason: reason)
         lruUnlink(slot)
-        let all = slots
-        table.remove(all[slot].key, slot: slot, keyOf: { all[$0].key })
+        table.remove(slots[slot].key, slot: slot)
         // Free the slot's memory; keep a cheap placeholder.
         slots[slot].live = false
         slots[slot].c2s = HalfStream()
