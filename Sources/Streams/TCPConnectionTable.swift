@@ -57,7 +57,17 @@ struct ConnectionTable {
         out = DirectionReassembly(limits: limits)
     }
 
-    mutating func process(_ seg: TCPSegment) -> SessionInfo {
+    /// What `process` found out about a segment: `SessionInfo` without its array (which only a
+    /// caller that wants the facts builds).
+    struct Facts {
+        var stream: Int
+        var direction: Direction
+        var relativeSequence: UInt32
+        var relativeAcknowledgment: UInt32?
+        var analysis: AnalysisSet
+    }
+
+    mutating func process(_ seg: TCPSegment) -> Facts {
         if seg.timestamp.seconds > now { now = seg.timestamp.seconds }
         expireIdle()
 
@@ -88,9 +98,9 @@ struct ConnectionTable {
             slots[slot].rstSeen = true
             out.closeDirections(&slots[slot], reason: .rst)
         }
-        return SessionInfo(
+        return Facts(
             stream: slots[slot].index, direction: dir,
-            relativeSequence: rel.0, relativeAcknowledgment: rel.1, analysis: flags.list
+            relativeSequence: rel.0, relativeAcknowledgment: rel.1, analysis: flags
         )
     }
 
