@@ -14,20 +14,15 @@ struct Conn {
     var c2s = HalfStream()
     var s2c = HalfStream()
     var rstSeen = false
-    /// Capture time (seconds) of the last segment.
-    var lastSeen: Int64
     var live = true
-    var prev = -1
-    var next = -1
     /// Limits already reported for this stream (`LimitKind` bits).
     var warned: UInt8 = 0
 
-    init(index: Int, key: FlowKey, client: Endpoint, endpoints: StreamEndpoints, lastSeen: Int64) {
+    init(index: Int, key: FlowKey, client: Endpoint, endpoints: StreamEndpoints) {
         self.index = index
         self.key = key
         self.client = client
         self.endpoints = endpoints
-        self.lastSeen = lastSeen
     }
 
     /// FIN seen both ways, or a RST: a new SYN on this 4-tuple is a new connection.
@@ -39,10 +34,21 @@ enum LimitKind: UInt8 {
     case perDirection = 1, total = 2, holes = 4, pieces = 8, liveStreams = 16, idle = 32
 }
 
+/// A slot's place in the least-recently-active list, and its stream's last capture time
+/// (seconds). Kept beside the slots, not in them: the list's upkeep on every segment touches
+/// two or three neighbours, here 24 bytes each instead of a whole `Conn`.
+struct LRULink {
+    var prev = -1
+    var next = -1
+    var lastSeen: Int64
+}
+
 /// The connection table: streams by key, in slots linked in least-recently-active order.
 struct ConnectionTable {
     var table = FlowIndex()
     var slots: [Conn] = []
+    /// `links[i]` is slot i's.
+    var links: [LRULink] = []
     var freeSlots: [Int] = []
     var lruHead = -1
     var lruTail = -1
@@ -89,7 +95,6 @@ struct ConnectionTable {
         } else {
             slot = open(key, src, dst, seg.flags)
         }
-        slots[slot].lastSeen = now
         touch(slot)
 
         let dir: Direction = src == slots[slot].client ? .clientToServer : .serverToClient
@@ -109,6 +114,7 @@ struct ConnectionTable {
         for slot in live { out.closeDirections(&slots[slot], reason: .endOfCapture) }
         table.removeAll()
         slots.removeAll()
+        links.removeAll()
         freeSlots.removeAll()
         lruHead = -1
         lruTail = -1
@@ -150,15 +156,17 @@ struct ConnectionTable {
         let endpoints = StreamEndpoints(
             client: client.address, clientPort: client.port,
             server: server.address, serverPort: server.port, roleReason: reason)
-        let conn = Conn(index: nextIndex, key: key, client: client, endpoints: endpoints, lastSeen: now)
+        let conn = Conn(index: nextIndex, key: key, client: client, endpoints: endpoints)
         nextIndex += 1
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = free
             slots[free] = conn
+            links[free] = LRULink(lastSeen: now)
         } else {
             slot = slots.count
             slots.append(conn)
+            links.append(LRULink(lastSeen: now))
         }
         table.insert(key, slot: slot)
         lruAppend(slot)
@@ -193,7 +201,7 @@ struct ConnectionTable {
     mutating func expireIdle() {
         while lruHead >= 0 {
             let slot = lruHead
-            let (idle, overflow) = now.subtractingReportingOverflow(slots[slot].lastSeen)
+            let (idle, overflow) = now.subtractingReportingOverflow(links[slot].lastSeen)
             guard overflow || idle > limits.idleTimeoutSeconds else { return }
             retire(slot, reason: .idle, limit: .idle) { [t = limits.idleTimeoutSeconds] index in
                 "stream \(index): idle for more than \(t) s of capture time: "
@@ -202,24 +210,49 @@ struct ConnectionTable {
         }
     }
 
+    /// Marks `slot` seen now: the tail of the list.
     mutating func touch(_ slot: Int) {
-        if lruTail == slot { return }
-        lruUnlink(slot)
-        lruAppend(slot)
+        let t = now
+        var head = lruHead, tail = lruTail
+        // One uniqueness check for the whole update, not one per link written.
+        links.withUnsafeMutableBufferPointer { l in
+            l[slot].lastSeen = t
+            if tail == slot { return }
+            Self.unlink(l, slot, &head, &tail)
+            Self.append(l, slot, &head, &tail)
+        }
+        lruHead = head
+        lruTail = tail
     }
 
     mutating func lruUnlink(_ slot: Int) {
-        let prev = slots[slot].prev, next = slots[slot].next
-        if prev >= 0 { slots[prev].next = next } else if lruHead == slot { lruHead = next }
-        if next >= 0 { slots[next].prev = prev } else if lruTail == slot { lruTail = prev }
-        slots[slot].prev = -1
-        slots[slot].next = -1
+        var head = lruHead, tail = lruTail
+        links.withUnsafeMutableBufferPointer { Self.unlink($0, slot, &head, &tail) }
+        lruHead = head
+        lruTail = tail
     }
 
     mutating func lruAppend(_ slot: Int) {
-        slots[slot].prev = lruTail
-        slots[slot].next = -1
-        if lruTail >= 0 { slots[lruTail].next = slot } else { lruHead = slot }
-        lruTail = slot
+        var head = lruHead, tail = lruTail
+        links.withUnsafeMutableBufferPointer { Self.append($0, slot, &head, &tail) }
+        lruHead = head
+        lruTail = tail
+    }
+
+    @inline(__always)
+    static func unlink(_ l: UnsafeMutableBufferPointer<LRULink>, _ slot: Int, _ head: inout Int, _ tail: inout Int) {
+        let prev = l[slot].prev, next = l[slot].next
+        if prev >= 0 { l[prev].next = next } else if head == slot { head = next }
+        if next >= 0 { l[next].prev = prev } else if tail == slot { tail = prev }
+        l[slot].prev = -1
+        l[slot].next = -1
+    }
+
+    @inline(__always)
+    static func append(_ l: UnsafeMutableBufferPointer<LRULink>, _ slot: Int, _ head: inout Int, _ tail: inout Int) {
+        l[slot].prev = tail
+        l[slot].next = -1
+        if tail >= 0 { l[tail].next = slot } else { head = slot }
+        tail = slot
     }
 }
