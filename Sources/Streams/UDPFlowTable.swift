@@ -27,16 +27,17 @@ public struct UDPFlowTable {
     {
         let key = FlowKey(Endpoint(address: src, port: sp), Endpoint(address: dst, port: dp))
         var forgotten: [Int] = []
-        var flow: Flow
-        if let f = flows[key] {
-            flow = f
+        let flow: Flow
+        if let i = flows.index(forKey: key) {
+            // Updated where it is: one lookup.
+            flows.values[i].last = frame
+            flow = flows.values[i]
         } else {
             if flows.count >= maxFlows { forgotten = forgetOldest() }
             flow = Flow(index: nextIndex, client: src, clientPort: sp, serverPort: dp, last: frame)
             nextIndex += 1
+            flows[key] = flow
         }
-        flow.last = frame
-        flows[key] = flow
         let direction: Direction = (src == flow.client && sp == flow.clientPort) ? .clientToServer : .serverToClient
         return (flow, direction, forgotten)
     }
