@@ -23,6 +23,9 @@ public final class StreamStage {
     @exclusivity(unchecked) public var sink: ((PipelineEvent) -> Void)?
     /// Payload bytes in `events`.
     @exclusivity(unchecked) var bytesHere = 0
+    /// Events, and their payload bytes, waiting in the reassembler (as of its last seal).
+    @exclusivity(unchecked) var tcpCount = 0
+    @exclusivity(unchecked) var tcpBytes = 0
 
     /// Events per batch a caller handing them to another thread should aim for (a batch is also
     /// due past 1 MB of payload).
@@ -33,9 +36,9 @@ public final class StreamStage {
     }
 
     /// Events not yet taken.
-    public var eventCount: Int { events.count + reassembler.pendingEventCount }
+    public var eventCount: Int { events.count + tcpCount }
     /// Payload bytes in the events not yet taken.
-    public var eventBytes: Int { bytesHere + reassembler.pendingEventBytes }
+    public var eventBytes: Int { bytesHere + tcpBytes }
     /// True when enough events wait to be worth handing to the other thread.
     public var batchDue: Bool { eventCount >= Self.batchSize || eventBytes >= 1 << 20 }
 
@@ -52,8 +55,10 @@ public final class StreamStage {
     /// The reassembler's waiting events to `events`, each moved (not copied) and wrapped.
     @inline(__always)
     func moveStreamEvents() {
-        if reassembler.pendingEventCount == 0 { return }
-        bytesHere += reassembler.pendingEventBytes
+        if tcpCount == 0 { return }
+        bytesHere += tcpBytes
+        tcpCount = 0
+        tcpBytes = 0
         reassembler.swapEvents(&spare)
         spare.withUnsafeMutableBufferPointer { b in
             guard let base = b.baseAddress else { return }
@@ -201,7 +206,7 @@ public final class StreamStage {
         }
         var session: SessionInfo? = nil
         if wantsSession { session = reassembler.process(seg) } else { reassembler.feed(seg) }
-        reassembler.sealEvents()
+        (tcpCount, tcpBytes) = reassembler.sealEvents()
         return session
     }
 

@@ -198,15 +198,22 @@ struct ConnectionTable {
     }
 
     /// Ends streams without a segment for `idleTimeoutSeconds` (the LRU list is in last-seen order).
+    /// The check is inline: on nearly every segment there is nothing to end.
+    @inline(__always)
     mutating func expireIdle() {
-        while lruHead >= 0 {
-            let slot = lruHead
-            let (idle, overflow) = now.subtractingReportingOverflow(links[slot].lastSeen)
-            guard overflow || idle > limits.idleTimeoutSeconds else { return }
-            retire(slot, reason: .idle, limit: .idle) { [t = limits.idleTimeoutSeconds] index in
-                "stream \(index): idle for more than \(t) s of capture time: "
-                    + "its buffered data was flushed and its open directions ended"
-            }
+        while lruHead >= 0 && headIsIdle() { expireHead() }
+    }
+
+    @inline(__always)
+    func headIsIdle() -> Bool {
+        let (idle, overflow) = now.subtractingReportingOverflow(links[lruHead].lastSeen)
+        return overflow || idle > limits.idleTimeoutSeconds
+    }
+
+    mutating func expireHead() {
+        retire(lruHead, reason: .idle, limit: .idle) { [t = limits.idleTimeoutSeconds] index in
+            "stream \(index): idle for more than \(t) s of capture time: "
+                + "its buffered data was flushed and its open directions ended"
         }
     }
 

@@ -67,9 +67,11 @@ public final class TCPReassembler {
     /// Marks the events waiting as handed over, though they stay until taken: a later segment's
     /// gap is not merged into them. A caller that takes events every so often rather than after
     /// every segment calls this after every segment, and gets the events one draining after every
-    /// segment gets.
-    public func sealEvents() {
+    /// segment gets. Returns what `pendingEventCount` and `pendingEventBytes` say.
+    @discardableResult
+    public func sealEvents() -> (count: Int, bytes: Int) {
         engine.out.mergeFloor = engine.out.pending.count
+        return (engine.out.mergeFloor, engine.out.pendingDataBytes)
     }
 
     /// Exchanges the events waiting for `buffer`'s contents, which must be empty (so its
