@@ -10,7 +10,6 @@ struct Conn {
     var index: Int
     var key: FlowKey
     var client: Endpoint
-    var endpoints: StreamEndpoints
     var c2s = HalfStream()
     var s2c = HalfStream()
     var rstSeen = false
@@ -18,11 +17,10 @@ struct Conn {
     /// Limits already reported for this stream (`LimitKind` bits).
     var warned: UInt8 = 0
 
-    init(index: Int, key: FlowKey, client: Endpoint, endpoints: StreamEndpoints) {
+    init(index: Int, key: FlowKey, client: Endpoint) {
         self.index = index
         self.key = key
         self.client = client
-        self.endpoints = endpoints
     }
 
     /// FIN seen both ways, or a RST: a new SYN on this 4-tuple is a new connection.
@@ -156,7 +154,7 @@ struct ConnectionTable {
         let endpoints = StreamEndpoints(
             client: client.address, clientPort: client.port,
             server: server.address, serverPort: server.port, roleReason: reason)
-        let conn = Conn(index: nextIndex, key: key, client: client, endpoints: endpoints)
+        let conn = Conn(index: nextIndex, key: key, client: client)
         nextIndex += 1
         let slot: Int
         if let free = freeSlots.popLast() {
