@@ -1,8 +1,10 @@
-// The connection table's index: which slot holds the stream of a 4-tuple.
+// The index of the connection table and of the UDP flow table: which slot holds the stream or
+// flow of a 4-tuple.
 
-/// Slots by `FlowKey`, for the lookup the connection table makes on every segment: open
-/// addressing with linear probing over 16-byte entries (the key's 64-bit hash and its slot), at
-/// most half full, deletion by shifting the rest of the probe run back (no tombstones). The keys
+/// Slots by `FlowKey`, for the lookup the connection table makes on every segment (and the UDP
+/// flow table on every datagram): open addressing with linear probing over 16-byte entries (the
+/// key's 64-bit hash and its slot), at most half full, deletion by shifting the rest of the probe
+/// run back (no tombstones). The keys
 /// themselves stay in the slots: a probe compares hashes, and only an equal hash reads the slot's
 /// key to confirm. Where `Dictionary<FlowKey, Int>` kept 56 bytes a stream and compared whole
 /// keys, a thousand streams' entries here fit in 32 KB.
