@@ -66,7 +66,9 @@ public final class PcapFileReader {
     // (A computed property: a stored one read from another module paid an exclusivity check.)
     @exclusivity(unchecked) var frameCount = 0
     /// File offset of the next record or block.
-    @exclusivity(unchecked) public internal(set) var byteOffset: Int64 = 0
+    public var byteOffset: Int64 { nextOffset }
+    // (Computed for the same reason: another module's read paid an exclusivity check a frame.)
+    @exclusivity(unchecked) var nextOffset: Int64 = 0
 
     let fd: Int32
     let ownsDescriptor: Bool
@@ -212,7 +214,7 @@ public final class PcapFileReader {
 
     func consume(_ count: Int) {
         head += count
-        byteOffset += Int64(count)
+        nextOffset += Int64(count)
     }
 
     // MARK: - File header
@@ -277,6 +279,7 @@ public final class PcapFileReader {
     //   4 ts_usec  u32   microseconds, or nanoseconds in ns files
     //   8 incl_len u32   bytes captured (follow the header)
     //  12 orig_len u32   length on the wire
+    @inline(__always)
     func nextPcapRecord() throws(PcapError) -> RawFrame? {
         guard try ensure(16) else {
             if available == 0 { return nil }
@@ -296,7 +299,11 @@ public final class PcapFileReader {
                 frame: framesRead + 1, offset: byteOffset,
                 reason: "header claims \(caplen) captured bytes, only \(available - 16) present")
         }
-        let timestamp = Timestamp(recordSeconds: seconds, fraction: fraction, fractionDigits: nanosecondFile ? 9 : 6)
+        // A sound fraction (every frame of a sound file) needs no division.
+        let digits: UInt8 = nanosecondFile ? 9 : 6
+        let timestamp = fraction < (nanosecondFile ? 1_000_000_000 : 1_000_000)
+            ? Timestamp(seconds: Int64(seconds), nanoseconds: nanosecondFile ? fraction : fraction &* 1000, fractionDigits: digits)
+            : Timestamp(recordSeconds: seconds, fraction: fraction, fractionDigits: digits)
         let bytes = UnsafeRawBufferPointer(start: buffer + head + 16, count: caplen)
         consume(16 + caplen)
         frameCount += 1

@@ -53,14 +53,15 @@ public final class Inspector {
     /// generically, at a cost of more than a hundred instructions a frame).
     public func feed(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, wireLength: Int?, number: Int,
                      timestamp: Timestamp, into frame: inout DecodedFrame) {
-        _ = run(bytes, linkType: linkType, wireLength: wireLength, number: number, timestamp: timestamp, into: &frame)
+        _ = run(bytes, linkType: linkType, wireLength: wireLength, number: number, timestamp: timestamp, into: &frame,
+                wantsSession: false)
     }
 
     /// Decodes the frame and runs it through the stream stage (whose events go on to the
-    /// message stage, if any); its TCP session facts.
+    /// message stage, if any); its TCP session facts (when wanted: else nil).
     @inline(__always)
     func run(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, wireLength: Int?, number: Int,
-             timestamp: Timestamp, into frame: inout DecodedFrame) -> SessionInfo? {
+             timestamp: Timestamp, into frame: inout DecodedFrame, wantsSession: Bool = true) -> SessionInfo? {
         dissector.decode(bytes, linkType: linkType, wireLength: wireLength, into: &frame)
         guard reassembles else { return nil }
         if let r = streams.defragment(number: number, timestamp: timestamp, frame: frame, bytes: bytes) {
@@ -70,7 +71,7 @@ public final class Inspector {
             dissector.appendReassembled(r.datagram.bytes, protocol: r.protocolNumber, pseudo: r.pseudo,
                                         frames: r.datagram.frames, into: &frame)
         }
-        return streams.transport(number: number, timestamp: timestamp, frame: frame, bytes: bytes)
+        return streams.transport(number: number, timestamp: timestamp, frame: frame, bytes: bytes, wantsSession: wantsSession)
     }
 
     /// End of input: the stream stage's last events framed (with a message stage), every

@@ -12,12 +12,20 @@ public final class StreamStage {
     let reassembler: TCPReassembler
     let fragments = FragmentReassembler()
     @exclusivity(unchecked) var udp = UDPFlowTable()
+    /// Events not yet taken, but for the reassembler's latest: without a sink, TCP events wait
+    /// in the reassembler (sealed after each segment, so they are what draining after each
+    /// segment gave) and move here in one go before any other event and when taken.
     @exclusivity(unchecked) var events: [PipelineEvent] = []
+    /// The reassembler's event buffer between moves (empty; kept for its capacity).
+    @exclusivity(unchecked) var spare: [StreamEvent] = []
     /// Where events go at once when set (one thread: the message stage); else they wait in a
     /// buffer for `takeEvents()` (the reading half of two threads).
     @exclusivity(unchecked) public var sink: ((PipelineEvent) -> Void)?
-    /// Payload bytes in the events not yet taken.
-    @exclusivity(unchecked) public private(set) var eventBytes = 0
+    /// Payload bytes in `events`.
+    @exclusivity(unchecked) var bytesHere = 0
+    /// Events, and their payload bytes, waiting in the reassembler (as of its last seal).
+    @exclusivity(unchecked) var tcpCount = 0
+    @exclusivity(unchecked) var tcpBytes = 0
 
     /// Events per batch a caller handing them to another thread should aim for (a batch is also
     /// due past 1 MB of payload).
@@ -27,30 +35,51 @@ public final class StreamStage {
         reassembler = TCPReassembler(limits: limits)
     }
 
-    public var eventCount: Int { events.count }
+    /// Events not yet taken.
+    public var eventCount: Int { events.count + tcpCount }
+    /// Payload bytes in the events not yet taken.
+    public var eventBytes: Int { bytesHere + tcpBytes }
     /// True when enough events wait to be worth handing to the other thread.
-    public var batchDue: Bool { events.count >= Self.batchSize || eventBytes >= 1 << 20 }
+    public var batchDue: Bool { eventCount >= Self.batchSize || eventBytes >= 1 << 20 }
 
     /// The events since the last call, in order.
     public func takeEvents() -> [PipelineEvent] {
+        moveStreamEvents()
         var out: [PipelineEvent] = []
         out.reserveCapacity(Self.batchSize)
         swap(&out, &events)
-        eventBytes = 0
+        bytesHere = 0
         return out
     }
 
+    /// The reassembler's waiting events to `events`, each moved (not copied) and wrapped.
     @inline(__always)
-    func add(_ e: PipelineEvent) {
+    func moveStreamEvents() {
+        if tcpCount == 0 { return }
+        bytesHere += tcpBytes
+        tcpCount = 0
+        tcpBytes = 0
+        reassembler.swapEvents(&spare)
+        spare.withUnsafeMutableBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            for i in 0 ..< b.count {
+                events.append(.stream((base + i).move()))
+                // A placeholder that owns nothing, for the array to destroy.
+                (base + i).initialize(to: .midStream(stream: 0, direction: .clientToServer))
+            }
+        }
+        spare.removeAll(keepingCapacity: true)
+    }
+
+    /// Passes `e` (with `bytes` of payload) on: to the sink, or after every waiting event.
+    @inline(__always)
+    func add(_ e: PipelineEvent, bytes: Int = 0) {
         if let sink {
             sink(e)
             return
         }
-        switch e {
-        case .stream(.data(_, _, _, let bytes, _, _)): eventBytes += bytes.count
-        case .datagram(let d): eventBytes += d.payload.count
-        default: break
-        }
+        moveStreamEvents()
+        bytesHere += bytes
         events.append(e)
     }
 
@@ -109,7 +138,9 @@ public final class StreamStage {
     /// The frame's TCP segment (to the reassembler) or UDP datagram (to its flow), as events;
     /// returns the TCP session facts of the frame. A first fragment's header feeds nothing; a
     /// reassembled datagram's transport layer is fed with `frame.reassembledPayload`.
-    public func transport(number: Int, timestamp: Timestamp, frame: borrowing DecodedFrame, bytes: UnsafeRawBufferPointer) -> SessionInfo? {
+    /// `wantsSession` false: the caller discards the result (nil), which is then not built.
+    public func transport(number: Int, timestamp: Timestamp, frame: borrowing DecodedFrame, bytes: UnsafeRawBufferPointer,
+                          wantsSession: Bool = true) -> SessionInfo? {
         var src: IPAddress? = nil, dst: IPAddress? = nil
         var session: SessionInfo? = nil
         // Each layer read where the array keeps it (`for l in frame.layers`, or `frame.layers[i]`,
@@ -134,17 +165,16 @@ public final class StreamStage {
                                      acknowledgment: h.acknowledgment, flags: h.flags, window: h.window,
                                      payloadLength: h.payloadLength, payload: UnsafeRawBufferPointer(start: nil, count: 0))
                 if let r = frame.reassembledPayload {
-                    session = r.withUnsafeBytes { p in
+                    r.withUnsafeBytes { p in
                         seg.payload = p
-                        return reassembler.process(seg)
+                        session = segment(seg, wantsSession)
                     }
                 } else {
                     // The common case, without a closure (whose context cost a retain and a
                     // release on every segment).
                     if let range = frame.payloadRange { seg.payload = UnsafeRawBufferPointer(rebasing: bytes[range]) }
-                    session = reassembler.process(seg)
+                    session = segment(seg, wantsSession)
                 }
-                reassembler.drainEvents { add(.stream($0)) }
             case .udp(let h) where layers[i].error == nil && !layers[i].firstFragment:
                 guard let s = src, let d = dst else { break }
                 let payload = frame.reassembledPayload ?? frame.payloadRange.map { Array(bytes[$0]) } ?? []
@@ -155,12 +185,28 @@ public final class StreamStage {
                 }
                 add(.datagram(UDPDatagram(frame: number, frames: (layers[i].reassembled ? frame.reassembledFrom : nil) ?? [number], flow: flow.index,
                                           direction: direction, clientPort: flow.clientPort, serverPort: flow.serverPort,
-                                          payload: payload, claimedLength: h.payloadLength)))
+                                          payload: payload, claimedLength: h.payloadLength)),
+                    bytes: payload.count)
             default:
                 break
             }
         }
         }
+        return session
+    }
+
+    /// One segment through the reassembler; its events to the sink, or left waiting there
+    /// (sealed) until they move to `events`.
+    @inline(__always)
+    func segment(_ seg: TCPSegment, _ wantsSession: Bool) -> SessionInfo? {
+        if sink != nil {
+            let session = reassembler.process(seg)
+            reassembler.drainEvents { add(.stream($0)) }
+            return wantsSession ? session : nil
+        }
+        var session: SessionInfo? = nil
+        if wantsSession { session = reassembler.process(seg) } else { reassembler.feed(seg) }
+        (tcpCount, tcpBytes) = reassembler.sealEvents()
         return session
     }
 
@@ -171,6 +217,11 @@ public final class StreamStage {
         if n > 0 {
             note("\(n) IP datagram\(n == 1 ? "" : "s") still missing fragments at the end of the capture: \(n == 1 ? "its" : "their") layer 4 was never decoded")
         }
-        for e in reassembler.finish() { add(.stream(e)) }
+        moveStreamEvents()
+        for e in reassembler.finish() {
+            var bytes = 0
+            if case .data(_, _, _, let b, _, _) = e { bytes = b.count }
+            add(.stream(e), bytes: bytes)
+        }
     }
 }

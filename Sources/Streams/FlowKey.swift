@@ -27,18 +27,10 @@ struct FlowKey: Hashable {
         }
     }
 
-    /// One combine of two words for the common IPv4 case (equal keys hash equally: `==` is the
-    /// synthesized one over the same fields).
+    /// Hashable for a `Dictionary` (the tests' model of `FlowIndex`): `==` is the synthesized
+    /// one over the fields `mix` reads.
     func hash(into hasher: inout Hasher) {
         hasher.combine(Self.mix(self, seed: 0))
-    }
-
-    /// What the connection table's dictionary calls on every segment: the key folded by two
-    /// full-width multiplies under the table's seed, instead of a `Hasher` (SipHash, whose
-    /// finalisation cost more than the rest of the lookup). The seed is the dictionary's own,
-    /// random per process, so a capture cannot choose keys that collide.
-    func _rawHashValue(seed: Int) -> Int {
-        Int(truncatingIfNeeded: Self.mix(self, seed: UInt64(truncatingIfNeeded: seed)))
     }
 
     @inline(__always)
@@ -55,6 +47,9 @@ struct FlowKey: Hashable {
         }
     }
 
+    /// What `FlowIndex` calls on every lookup: the key folded by full-width multiplies under the
+    /// index's seed, instead of a `Hasher` (SipHash, whose finalisation cost more than the rest
+    /// of the lookup). The seed is random per index, so a capture cannot choose keys that collide.
     static func mix(_ k: FlowKey, seed: UInt64) -> UInt64 {
         let ports = UInt64(k.low.port) << 16 | UInt64(k.high.port)
         switch (k.low.address, k.high.address) {

@@ -10,24 +10,17 @@ struct Conn {
     var index: Int
     var key: FlowKey
     var client: Endpoint
-    var endpoints: StreamEndpoints
     var c2s = HalfStream()
     var s2c = HalfStream()
     var rstSeen = false
-    /// Capture time (seconds) of the last segment.
-    var lastSeen: Int64
     var live = true
-    var prev = -1
-    var next = -1
     /// Limits already reported for this stream (`LimitKind` bits).
     var warned: UInt8 = 0
 
-    init(index: Int, key: FlowKey, client: Endpoint, endpoints: StreamEndpoints, lastSeen: Int64) {
+    init(index: Int, key: FlowKey, client: Endpoint) {
         self.index = index
         self.key = key
         self.client = client
-        self.endpoints = endpoints
-        self.lastSeen = lastSeen
     }
 
     /// FIN seen both ways, or a RST: a new SYN on this 4-tuple is a new connection.
@@ -39,10 +32,21 @@ enum LimitKind: UInt8 {
     case perDirection = 1, total = 2, holes = 4, pieces = 8, liveStreams = 16, idle = 32
 }
 
+/// A slot's place in the least-recently-active list, and its stream's last capture time
+/// (seconds). Kept beside the slots, not in them: the list's upkeep on every segment touches
+/// two or three neighbours, here 24 bytes each instead of a whole `Conn`.
+struct LRULink {
+    var prev = -1
+    var next = -1
+    var lastSeen: Int64
+}
+
 /// The connection table: streams by key, in slots linked in least-recently-active order.
 struct ConnectionTable {
-    var table: [FlowKey: Int] = [:]
+    var table = FlowIndex()
     var slots: [Conn] = []
+    /// `links[i]` is slot i's.
+    var links: [LRULink] = []
     var freeSlots: [Int] = []
     var lruHead = -1
     var lruTail = -1
@@ -57,7 +61,17 @@ struct ConnectionTable {
         out = DirectionReassembly(limits: limits)
     }
 
-    mutating func process(_ seg: TCPSegment) -> SessionInfo {
+    /// What `process` found out about a segment: `SessionInfo` without its array (which only a
+    /// caller that wants the facts builds).
+    struct Facts {
+        var stream: Int
+        var direction: Direction
+        var relativeSequence: UInt32
+        var relativeAcknowledgment: UInt32?
+        var analysis: AnalysisSet
+    }
+
+    mutating func process(_ seg: TCPSegment) -> Facts {
         if seg.timestamp.seconds > now { now = seg.timestamp.seconds }
         expireIdle()
 
@@ -68,7 +82,7 @@ struct ConnectionTable {
         let synOnly = seg.flags.contains(.syn) && !seg.flags.contains(.ack)
 
         var slot: Int
-        if let found = table[key], slots[found].live {
+        if let found = table.slot(of: key, keyOf: { slots[$0].key }), slots[found].live {
             slot = found
             if synOnly && Self.isNewConnection(slots[slot], sender: src, sequence: seg.sequence) {
                 // port_reuse: the 4-tuple carries a new connection; the old one is over.
@@ -79,7 +93,6 @@ struct ConnectionTable {
         } else {
             slot = open(key, src, dst, seg.flags)
         }
-        slots[slot].lastSeen = now
         touch(slot)
 
         let dir: Direction = src == slots[slot].client ? .clientToServer : .serverToClient
@@ -88,9 +101,9 @@ struct ConnectionTable {
             slots[slot].rstSeen = true
             out.closeDirections(&slots[slot], reason: .rst)
         }
-        return SessionInfo(
+        return Facts(
             stream: slots[slot].index, direction: dir,
-            relativeSequence: rel.0, relativeAcknowledgment: rel.1, analysis: flags.list
+            relativeSequence: rel.0, relativeAcknowledgment: rel.1, analysis: flags
         )
     }
 
@@ -99,6 +112,7 @@ struct ConnectionTable {
         for slot in live { out.closeDirections(&slots[slot], reason: .endOfCapture) }
         table.removeAll()
         slots.removeAll()
+        links.removeAll()
         freeSlots.removeAll()
         lruHead = -1
         lruTail = -1
@@ -140,17 +154,19 @@ struct ConnectionTable {
         let endpoints = StreamEndpoints(
             client: client.address, clientPort: client.port,
             server: server.address, serverPort: server.port, roleReason: reason)
-        let conn = Conn(index: nextIndex, key: key, client: client, endpoints: endpoints, lastSeen: now)
+        let conn = Conn(index: nextIndex, key: key, client: client)
         nextIndex += 1
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = free
             slots[free] = conn
+            links[free] = LRULink(lastSeen: now)
         } else {
             slot = slots.count
             slots.append(conn)
+            links.append(LRULink(lastSeen: now))
         }
-        table[key] = slot
+        table.insert(key, slot: slot)
         lruAppend(slot)
         out.pending.append(.opened(stream: conn.index, endpoints: endpoints))
         return slot
@@ -171,7 +187,7 @@ struct ConnectionTable {
     mutating func retire(_ slot: Int, reason: EndReason) {
         out.closeDirections(&slots[slot], reason: reason)
         lruUnlink(slot)
-        if table[slots[slot].key] == slot { table[slots[slot].key] = nil }
+        table.remove(slots[slot].key, slot: slot)
         // Free the slot's memory; keep a cheap placeholder.
         slots[slot].live = false
         slots[slot].c2s = HalfStream()
@@ -180,36 +196,68 @@ struct ConnectionTable {
     }
 
     /// Ends streams without a segment for `idleTimeoutSeconds` (the LRU list is in last-seen order).
+    /// The check is inline: on nearly every segment there is nothing to end.
+    @inline(__always)
     mutating func expireIdle() {
-        while lruHead >= 0 {
-            let slot = lruHead
-            let (idle, overflow) = now.subtractingReportingOverflow(slots[slot].lastSeen)
-            guard overflow || idle > limits.idleTimeoutSeconds else { return }
-            retire(slot, reason: .idle, limit: .idle) { [t = limits.idleTimeoutSeconds] index in
-                "stream \(index): idle for more than \(t) s of capture time: "
-                    + "its buffered data was flushed and its open directions ended"
-            }
+        while lruHead >= 0 && headIsIdle() { expireHead() }
+    }
+
+    @inline(__always)
+    func headIsIdle() -> Bool {
+        let (idle, overflow) = now.subtractingReportingOverflow(links[lruHead].lastSeen)
+        return overflow || idle > limits.idleTimeoutSeconds
+    }
+
+    mutating func expireHead() {
+        retire(lruHead, reason: .idle, limit: .idle) { [t = limits.idleTimeoutSeconds] index in
+            "stream \(index): idle for more than \(t) s of capture time: "
+                + "its buffered data was flushed and its open directions ended"
         }
     }
 
+    /// Marks `slot` seen now: the tail of the list.
     mutating func touch(_ slot: Int) {
-        if lruTail == slot { return }
-        lruUnlink(slot)
-        lruAppend(slot)
+        let t = now
+        var head = lruHead, tail = lruTail
+        // One uniqueness check for the whole update, not one per link written.
+        links.withUnsafeMutableBufferPointer { l in
+            l[slot].lastSeen = t
+            if tail == slot { return }
+            Self.unlink(l, slot, &head, &tail)
+            Self.append(l, slot, &head, &tail)
+        }
+        lruHead = head
+        lruTail = tail
     }
 
     mutating func lruUnlink(_ slot: Int) {
-        let prev = slots[slot].prev, next = slots[slot].next
-        if prev >= 0 { slots[prev].next = next } else if lruHead == slot { lruHead = next }
-        if next >= 0 { slots[next].prev = prev } else if lruTail == slot { lruTail = prev }
-        slots[slot].prev = -1
-        slots[slot].next = -1
+        var head = lruHead, tail = lruTail
+        links.withUnsafeMutableBufferPointer { Self.unlink($0, slot, &head, &tail) }
+        lruHead = head
+        lruTail = tail
     }
 
     mutating func lruAppend(_ slot: Int) {
-        slots[slot].prev = lruTail
-        slots[slot].next = -1
-        if lruTail >= 0 { slots[lruTail].next = slot } else { lruHead = slot }
-        lruTail = slot
+        var head = lruHead, tail = lruTail
+        links.withUnsafeMutableBufferPointer { Self.append($0, slot, &head, &tail) }
+        lruHead = head
+        lruTail = tail
+    }
+
+    @inline(__always)
+    static func unlink(_ l: UnsafeMutableBufferPointer<LRULink>, _ slot: Int, _ head: inout Int, _ tail: inout Int) {
+        let prev = l[slot].prev, next = l[slot].next
+        if prev >= 0 { l[prev].next = next } else if head == slot { head = next }
+        if next >= 0 { l[next].prev = prev } else if tail == slot { tail = prev }
+        l[slot].prev = -1
+        l[slot].next = -1
+    }
+
+    @inline(__always)
+    static func append(_ l: UnsafeMutableBufferPointer<LRULink>, _ slot: Int, _ head: inout Int, _ tail: inout Int) {
+        l[slot].prev = tail
+        l[slot].next = -1
+        if tail >= 0 { l[tail].next = slot } else { head = slot }
+        tail = slot
     }
 }

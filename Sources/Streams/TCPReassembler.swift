@@ -48,7 +48,39 @@ public final class TCPReassembler {
     /// Processes one segment: returns its layer-5 facts; the events it produced wait in
     /// `takeEvents()` / `drainEvents(_:)`.
     public func process(_ seg: TCPSegment) -> SessionInfo {
-        engine.process(seg)
+        let f = engine.process(seg)
+        return SessionInfo(
+            stream: f.stream, direction: f.direction, relativeSequence: f.relativeSequence,
+            relativeAcknowledgment: f.relativeAcknowledgment, analysis: f.analysis.list)
+    }
+
+    /// `process` for a caller that wants only the events (no `SessionInfo`, whose analysis
+    /// array was an allocation on many segments).
+    public func feed(_ seg: TCPSegment) {
+        _ = engine.process(seg)
+    }
+
+    /// Events waiting, and the payload bytes of their `.data` events.
+    public var pendingEventCount: Int { engine.out.pending.count }
+    public var pendingEventBytes: Int { engine.out.pendingDataBytes }
+
+    /// Marks the events waiting as handed over, though they stay until taken: a later segment's
+    /// gap is not merged into them. A caller that takes events every so often rather than after
+    /// every segment calls this after every segment, and gets the events one draining after every
+    /// segment gets. Returns what `pendingEventCount` and `pendingEventBytes` say.
+    @discardableResult
+    public func sealEvents() -> (count: Int, bytes: Int) {
+        engine.out.mergeFloor = engine.out.pending.count
+        return (engine.out.mergeFloor, engine.out.pendingDataBytes)
+    }
+
+    /// Exchanges the events waiting for `buffer`'s contents, which must be empty (so its
+    /// capacity is reused, and nothing is copied).
+    public func swapEvents(_ buffer: inout [StreamEvent]) {
+        precondition(buffer.isEmpty, "TCPReassembler.swapEvents: the buffer given must be empty")
+        swap(&buffer, &engine.out.pending)
+        engine.out.mergeFloor = 0
+        engine.out.pendingDataBytes = 0
     }
 
     /// Events produced since the last call.
@@ -64,6 +96,8 @@ public final class TCPReassembler {
         if engine.out.pending.isEmpty { return }
         var events: [StreamEvent] = []
         swap(&events, &engine.out.pending)
+        engine.out.mergeFloor = 0
+        engine.out.pendingDataBytes = 0
         defer {
             // `events` is empty and unique again here: its capacity serves the next segment.
             swap(&events, &engine.out.pending)

@@ -15,7 +15,16 @@ public struct UDPFlowTable {
     }
 
     public var maxFlows = 20_000
-    private var flows: [FlowKey: Flow] = [:]
+    /// Flows in slots found through the connection table's kind of index (a slot is free when
+    /// its flow was forgotten).
+    private struct Slot {
+        var key: FlowKey
+        var flow: Flow
+        var live: Bool
+    }
+    private var index = FlowIndex()
+    private var slots: [Slot] = []
+    private var freeSlots: [Int] = []
     private var nextIndex = 0
 
     public init() {}
@@ -27,26 +36,39 @@ public struct UDPFlowTable {
     {
         let key = FlowKey(Endpoint(address: src, port: sp), Endpoint(address: dst, port: dp))
         var forgotten: [Int] = []
-        var flow: Flow
-        if let f = flows[key] {
-            flow = f
+        let flow: Flow
+        if let slot = index.slot(of: key, keyOf: { slots[$0].key }) {
+            slots[slot].flow.last = frame
+            flow = slots[slot].flow
         } else {
-            if flows.count >= maxFlows { forgotten = forgetOldest() }
+            if index.count >= maxFlows { forgotten = forgetOldest() }
             flow = Flow(index: nextIndex, client: src, clientPort: sp, serverPort: dp, last: frame)
             nextIndex += 1
+            let entry = Slot(key: key, flow: flow, live: true)
+            let slot: Int
+            if let free = freeSlots.popLast() {
+                slot = free
+                slots[free] = entry
+            } else {
+                slot = slots.count
+                slots.append(entry)
+            }
+            index.insert(key, slot: slot)
         }
-        flow.last = frame
-        flows[key] = flow
         let direction: Direction = (src == flow.client && sp == flow.clientPort) ? .clientToServer : .serverToClient
         return (flow, direction, forgotten)
     }
 
     private mutating func forgetOldest() -> [Int] {
-        let byAge = flows.sorted { $0.value.last < $1.value.last }
+        let byAge = slots.indices.filter { slots[$0].live }.sorted {
+            (slots[$0].flow.last, slots[$0].flow.index) < (slots[$1].flow.last, slots[$1].flow.index)
+        }
         var out: [Int] = []
-        for (key, f) in byAge.prefix(max(1, flows.count / 10)) {
-            flows[key] = nil
-            out.append(f.index)
+        for slot in byAge.prefix(max(1, index.count / 10)) {
+            index.remove(slots[slot].key, slot: slot)
+            slots[slot].live = false
+            freeSlots.append(slot)
+            out.append(slots[slot].flow.index)
         }
         return out
     }
