@@ -30,15 +30,17 @@ final class MessageSink: @unchecked Sendable {
     }
 
     /// Frames a batch of events from the reading half, then prints what became ready. The
-    /// batch is taken: each event is moved out of it to the stage, not copied.
-    func consume(_ batch: consuming [PipelineEvent]) {
+    /// events are only read (borrowed where the batch keeps them): the batch goes back to the
+    /// reading thread, which lets go of it there (see `MessagesCommand.runFile`).
+    func consume(_ events: [PipelineEvent]) {
         guard !printer.outputClosed else { return }
-        var events = batch
         // Event by event, as the one-thread loop pumps frame by frame: where UDP datagrams fall
         // among the TCP messages must not depend on how the events were batched.
-        events.moveOut(events.indices) {
-            stage.consume($0)
-            pump()
+        events.withUnsafeBufferPointer { batch in
+            for i in batch.indices {
+                stage.consume(batch[i])
+                pump()
+            }
         }
     }
 
