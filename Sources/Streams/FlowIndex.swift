@@ -4,13 +4,13 @@
 /// Slots by `FlowKey`, for the lookup the connection table makes on every segment (and the UDP
 /// flow table on every datagram): open addressing with linear probing over 16-byte entries (the
 /// key's 64-bit hash and its slot), at most half full, deletion by shifting the rest of the probe
-/// run back (no tombstones). The keys
-/// themselves stay in the slots: a probe compares hashes, and only an equal hash reads the slot's
-/// key to confirm. Where `Dictionary<FlowKey, Int>` kept 56 bytes a stream and compared whole
+/// run back (no tombstones). The keys themselves stay in the slots: a probe compares hashes, and
+/// only an equal hash reads the slot's key to confirm. Where `Dictionary<FlowKey, Int>` kept 56 bytes a stream and compared whole
 /// keys, a thousand streams' entries here fit in 32 KB.
 ///
 /// The hash is `FlowKey.mix` under a seed drawn once per index from the system's random source,
-/// so a capture cannot choose 4-tuples that collide.
+/// which every multiply in `mix` has in both operands: a capture cannot choose 4-tuples that
+/// collide.
 struct FlowIndex {
     struct Entry {
         var hash: UInt64

@@ -49,17 +49,20 @@ struct FlowKey: Hashable {
 
     /// What `FlowIndex` calls on every lookup: the key folded by full-width multiplies under the
     /// index's seed, instead of a `Hasher` (SipHash, whose finalisation cost more than the rest
-    /// of the lookup). The seed is random per index, so a capture cannot choose keys that collide.
+    /// of the lookup). The seed is random per index and both operands of every multiply carry
+    /// it (the second through `spread`, a secret of its own): an operand a capture could make 0
+    /// would make the product 0 whatever the seed, and every key chosen so hash alike.
     static func mix(_ k: FlowKey, seed: UInt64) -> UInt64 {
+        let spread = (seed ^ 0x2d35_8dcc_aa6c_78a5) &* 0x9e37_79b9_7f4a_7c15
         let ports = UInt64(k.low.port) << 16 | UInt64(k.high.port)
         switch (k.low.address, k.high.address) {
         case (.v4(let a), .v4(let b)):
-            let h = fold(UInt64(a.value) << 32 ^ UInt64(b.value) ^ seed ^ 0xa076_1d64_78bd_642f, ports ^ 0xe703_7ed1_a0b4_28db)
+            let h = fold(UInt64(a.value) << 32 ^ UInt64(b.value) ^ seed ^ 0xa076_1d64_78bd_642f, ports ^ spread ^ 0xe703_7ed1_a0b4_28db)
             return fold(h ^ 0x8ebc_6af0_9c88_c6e3, seed ^ 0x5899_65cc_7537_4cc3)
         default:
             let (a0, a1) = words(k.low.address), (b0, b1) = words(k.high.address)
-            var h = fold(a0 ^ seed ^ 0xa076_1d64_78bd_642f, a1 ^ 0xe703_7ed1_a0b4_28db)
-            h = fold(h ^ b0 ^ 0x8ebc_6af0_9c88_c6e3, b1 ^ 0x5899_65cc_7537_4cc3)
+            var h = fold(a0 ^ seed ^ 0xa076_1d64_78bd_642f, a1 ^ spread ^ 0xe703_7ed1_a0b4_28db)
+            h = fold(h ^ b0 ^ 0x8ebc_6af0_9c88_c6e3, b1 ^ spread ^ 0x5899_65cc_7537_4cc3)
             return fold(h ^ ports ^ 0x1d8e_4e27_c47d_124f, seed ^ 0xa076_1d64_78bd_642f)
         }
     }

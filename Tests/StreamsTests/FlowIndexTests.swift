@@ -46,4 +46,24 @@ final class FlowIndexTests: XCTestCase {
             for key in pool { XCTAssertNil(index.slot(of: key) { keys[$0] }) }
         }
     }
+
+    /// Keys whose interface IDs would zero a multiply's operand (were the seed in only one of
+    /// them) still hash apart: an attacker varying only the /64 prefix from one such interface
+    /// ID and port, to one server, must not put every stream in one probe run.
+    func testChosenInterfaceIDsDoNotCollide() {
+        let zeroing: [UInt64] = [0xe703_7ed1_a0b4_28db, 0x5899_65cc_7537_4cc3]
+        for id in zeroing {
+            for lowSide in [true, false] {
+                let keys = (0 ..< 2_000).map { i -> FlowKey in
+                    let attacker = Endpoint(address: .v6(IPv6Address(high: 0x2001_0db8_0000_0000 | UInt64(i), low: id)), port: 5555)
+                    // The server's address sorts the attacker first or last in the key.
+                    let server = Endpoint(address: .v6(IPv6Address(high: lowSide ? UInt64.max : 0, low: 2)), port: 80)
+                    return FlowKey(attacker, server)
+                }
+                let seed = UInt64.random(in: .min ... .max)
+                let hashes = Set(keys.map { FlowKey.mix($0, seed: seed) })
+                XCTAssertEqual(hashes.count, keys.count, "interface ID \(String(id, radix: 16)), attacker \(lowSide ? "low" : "high")")
+            }
+        }
+    }
 }
