@@ -78,9 +78,11 @@ public struct StatsTables {
         text += "\nTCP conversations\n"
         text += "  stream  client → server                                frames →/←   bytes →/←     duration  messages →/←  sticky  split  malformed\n"
         var backwards: [Int] = []
+        // Grouped once (filtering all messages for each stream took time in streams × messages).
+        let tcpByStream = Dictionary(grouping: messages.lazy.filter { $0.transport == .tcp }, by: \.stream)
         for s in summaries where s.transport == .tcp {
             let c = conversations[s.stream] ?? Conversation()
-            let ms = messages.filter { $0.transport == .tcp && $0.stream == s.stream }
+            let ms = tcpByStream[s.stream] ?? []
             let counts = Self.counts(ms)
             let dur: Double = {
                 guard let a = c.first, let b = c.last else { return 0 }

@@ -5,6 +5,9 @@ import Inspect
 import Render
 import Streams
 import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,6 +28,8 @@ struct StatsCommand: ParsableCommand {
     @OptionGroup var framing: FramingOptions
 
     func run() throws {
+        // `| head` closing the pipe ends the output quietly (status 0), not with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         let input = try CaptureInput(file: file, filter: filter, outputAtEnd: true)
         defer { input.close() }
         let inspector = try framing.inspector()
