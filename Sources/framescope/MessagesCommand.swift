@@ -141,7 +141,9 @@ struct MessagesCommand: ParsableCommand {
             queue.async {
                 let events = batch.take()
                 sink.consume(events)
-                done.withLock { $0.append(events) }
+                // Moved in, so that the last reference is the list's and the reading thread's
+                // drain frees it (a copy kept here would make this thread the last one out).
+                done.withLock { $0.append(consume events) }
                 slots.signal()
             }
         }
