@@ -219,17 +219,6 @@ public enum MessageLines {
         return ByteSink.decimal(UInt64(value.magnitude), at: p + 1)
     }
 
-    /// The length field as the format reads it, in decimal (`FramedMessage.headerValueText`
-    /// without building a String).
-    static func headerValue(_ f: FramedMessage, into out: ByteSink) {
-        guard let value = f.headerValue else { return }
-        if value == Int64.max, let bits = f.headerRawValue, bits > UInt64(Int64.max) {
-            out.unsignedDecimal(bits)
-        } else {
-            out.decimal(value)
-        }
-    }
-
     /// The body as text between quotes, escaped, cut at `limit` characters, written straight into
     /// `out` (no String is built). Valid UTF-8 is copied as is; other bytes are shown as \xNN.
     public static func quoted(_ body: [UInt8], limit: Int, valid known: Bool? = nil, into out: ByteSink) {
