@@ -5,8 +5,8 @@
 /// flow table on every datagram): open addressing with linear probing over 16-byte entries (the
 /// key's 64-bit hash and its slot), at most half full, deletion by shifting the rest of the probe
 /// run back (no tombstones). The keys themselves stay in the slots: a probe compares hashes, and
-/// only an equal hash reads the slot's key to confirm. Where `Dictionary<FlowKey, Int>` kept 56 bytes a stream and compared whole
-/// keys, a thousand streams' entries here fit in 32 KB.
+/// only an equal hash reads the slot's key to confirm. Where `Dictionary<FlowKey, Int>` kept 56
+/// bytes a stream and compared whole keys, a thousand streams' entries here fit in 32 KB.
 ///
 /// The hash is `FlowKey.mix` under a seed drawn once per index from the system's random source,
 /// which every multiply in `mix` has in both operands: a capture cannot choose 4-tuples that
@@ -53,12 +53,16 @@ struct FlowIndex {
     /// up first): the first empty entry from its home is the place, and no key is read.
     mutating func insert(_ key: FlowKey, slot: Int) {
         if (count + 1) * 2 > entries.count { grow() }
-        let h = hash(key)
-        let mask = entries.count - 1
-        var i = home(h)
-        while entries[i].slot >= 0 { i = (i &+ 1) & mask }
-        entries[i] = Entry(hash: h, slot: slot)
+        place(Entry(hash: hash(key), slot: slot))
         count += 1
+    }
+
+    /// `e` in the first empty entry from its home (its key has no entry).
+    private mutating func place(_ e: Entry) {
+        let mask = entries.count - 1
+        var i = home(e.hash)
+        while entries[i].slot >= 0 { i = (i &+ 1) & mask }
+        entries[i] = e
     }
 
     /// Forgets `key`'s slot when it is `slot` (slots are distinct, so the entry holding `slot` in
@@ -96,12 +100,6 @@ struct FlowIndex {
         let old = entries
         entries = Array(repeating: Entry(hash: 0, slot: -1), count: old.count * 2)
         shift -= 1
-        let mask = entries.count - 1
-        for e in old where e.slot >= 0 {
-            // The keys are distinct: the first empty entry of the run is the place.
-            var i = home(e.hash)
-            while entries[i].slot >= 0 { i = (i &+ 1) & mask }
-            entries[i] = e
-        }
+        for e in old where e.slot >= 0 { place(e) }
     }
 }
