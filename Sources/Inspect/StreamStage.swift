@@ -64,7 +64,9 @@ public final class StreamStage {
             guard let base = b.baseAddress else { return }
             for i in 0 ..< b.count {
                 events.append(.stream((base + i).move()))
-                // A placeholder that owns nothing, for the array to destroy.
+                // A placeholder that owns nothing, for the array to destroy. (`moveOut`'s loop, but
+                // each event is consumed into `events`: through its borrowing closure it was
+                // copied, a retain and a release each, 10M instructions on the 100k cut.)
                 (base + i).initialize(to: .midStream(stream: 0, direction: .clientToServer))
             }
         }
