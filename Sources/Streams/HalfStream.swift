@@ -61,8 +61,12 @@ struct HalfStream {
     /// Out-of-order data and known-missing ranges after `cursor`.
     var pieces: [Piece] = []
     var bufferedCost = 0
-    /// The last delivered bytes (shared with the `.data` event), to detect overlap_conflict.
-    var tail: [UInt8] = []
+    /// The last delivered bytes, to detect overlap_conflict: the first `tailCount` bytes of
+    /// `tail`, storage of `tailCapacity` bytes reused from segment to segment (its other bytes
+    /// mean nothing). The direction's own: never handed out.
+    var tail: SegmentChunk?
+    var tailCount = 0
+    var tailCapacity = 0
     var tailStart: Int64 = 0
 
     /// Stream offset of a sequence number (wrap-aware, relative to the cursor).
