@@ -8,8 +8,9 @@
 //
 // A chunk lives as long as its last event; `SegmentArena` appends to one chunk until it is full,
 // then starts another (or reuses the full one, when no event refers to it any more). A segment
-// larger than a chunk gets a chunk of its own. Whatever is kept long (the reassembler's tail,
-// held or replayed bytes) is copied out, so no chunk stays alive for a few bytes.
+// larger than an eighth of a chunk gets a chunk of its own, so at most an eighth of a chunk is
+// left unused. Whatever is kept long (the reassembler's tail, held or replayed bytes) is copied
+// out, so no chunk stays alive for a few bytes.
 
 /// A chunk's storage: its bytes follow the header (the capacity) in the same allocation. Also
 /// the storage of the reassembler's retained tails (HalfStream.tail), which are never shared.
@@ -19,6 +20,10 @@
         let b = create(minimumCapacity: capacity) { _ in capacity }
         return unsafeDowncast(b, to: SegmentChunk.self)
     }
+
+    /// Bytes it holds (its header; read through a pointer, without the exclusivity check that
+    /// reading `header` costs).
+    var size: Int { withUnsafeMutablePointerToHeader { $0.pointee } }
 
     /// The first byte. Stable for the chunk's life: the storage is tail-allocated in the object
     /// and is never moved or resized.
@@ -138,6 +143,9 @@ extension SegmentBytes: CustomStringConvertible {
 struct SegmentArena {
     /// Bytes per chunk.
     static let chunkSize = 64 << 10
+    /// Larger segments get a chunk of their own (one allocation among thousands of bytes), so
+    /// the space a full chunk leaves unused is less than this: at most an eighth of it.
+    static let ownChunkAbove = chunkSize / 8
 
     private var chunk: SegmentChunk?
     /// Bytes of `chunk` handed out (the next copy goes there).
@@ -148,7 +156,7 @@ struct SegmentArena {
     mutating func copy(_ bytes: UnsafeRawBufferPointer) -> SegmentBytes {
         let n = bytes.count
         guard n > 0, let src = bytes.baseAddress else { return SegmentBytes() }
-        if n > Self.chunkSize { return SegmentBytes(bytes) }
+        if n > Self.ownChunkAbove { return SegmentBytes(bytes) }
         if chunk == nil || used + n > Self.chunkSize {
             // A full chunk no event refers to any more is reused as it is.
             if chunk == nil || !isKnownUniquelyReferenced(&chunk!) { chunk = SegmentChunk.make(Self.chunkSize) }
@@ -162,8 +170,4 @@ struct SegmentArena {
         return out
     }
 
-    /// `copy` of an array's bytes.
-    mutating func copy(_ bytes: [UInt8]) -> SegmentBytes {
-        bytes.withUnsafeBytes { copy($0) }
-    }
 }

@@ -188,11 +188,9 @@ struct DirectionReassembly {
             let holeEnd = i < h.pieces.count ? min(h.pieces[i].start, end) : end
             if pos < capEnd {
                 let dataEnd = min(holeEnd, capEnd)
-                let bytes = [UInt8](UnsafeRawBufferPointer(
-                    rebasing: seg.payload[Int(pos - start) ..< Int(dataEnd - start)]))
                 let piece = Piece(
-                    start: pos, end: dataEnd, bytes: bytes, frame: seg.frame, missing: false,
-                    segmentOffset: Int(pos - start))
+                    start: pos, bytes: UnsafeRawBufferPointer(rebasing: seg.payload[Int(pos - start) ..< Int(dataEnd - start)]),
+                    frame: seg.frame, segmentOffset: Int(pos - start))
                 h.pieces.insert(piece, at: i)
                 h.bufferedCost += piece.cost
                 totalBuffered += piece.cost
@@ -200,8 +198,7 @@ struct DirectionReassembly {
                 pos = dataEnd
             }
             if pos < holeEnd {
-                let piece = Piece(
-                    start: pos, end: holeEnd, bytes: [], frame: seg.frame, missing: true, segmentOffset: Int(pos - start))
+                let piece = Piece(missingFrom: pos, to: holeEnd, frame: seg.frame, segmentOffset: Int(pos - start))
                 h.pieces.insert(piece, at: i)
                 h.bufferedCost += piece.cost
                 totalBuffered += piece.cost
@@ -231,7 +228,7 @@ struct DirectionReassembly {
     }
 
     func piecesDiffer(_ seg: TCPSegment, segStart: Int64, _ piece: Piece, from a: Int64, to b: Int64) -> Bool {
-        piece.bytes.withUnsafeBufferPointer { t in
+        piece.bytes.withUnsafeBytes { t in
             var x = a
             while x < b {
                 if seg.payload[Int(x - segStart)] != t[Int(x - piece.start)] { return true }
@@ -252,18 +249,18 @@ struct DirectionReassembly {
             // Nothing is delivered past a FIN (only hostile input puts data there).
             if h.finOffset >= 0 && piece.end > h.finOffset {
                 if piece.start >= h.finOffset { continue }
-                if !piece.missing { piece.bytes = Array(piece.bytes.prefix(Int(h.finOffset - piece.start))) }
                 piece.end = h.finOffset
             }
             if piece.end <= h.cursor { continue }
             if piece.missing {
                 emitGap(stream.index, dir, offset: piece.start, length: piece.end - piece.start)
             } else {
-                pendingDataBytes += piece.bytes.count
+                let bytes = piece.bytes
+                pendingDataBytes += bytes.count
                 pending.append(.data(
                     stream: stream.index, direction: dir, offset: UInt64(clamping: piece.start),
-                    bytes: arena.copy(piece.bytes), frame: piece.frame, segmentOffset: piece.segmentOffset))
-                piece.bytes.withUnsafeBytes { retainTail(&h, start: piece.start, bytes: $0) }
+                    bytes: bytes, frame: piece.frame, segmentOffset: piece.segmentOffset))
+                bytes.withUnsafeBytes { retainTail(&h, start: piece.start, bytes: $0) }
             }
             h.cursor = piece.end
         }
@@ -345,38 +342,37 @@ struct DirectionReassembly {
     @inline(__always)
     mutating func retainTail(_ h: inout HalfStream, start: Int64, bytes: UnsafeRawBufferPointer) {
         let n = bytes.count
-        if n > h.tailCapacity && !growTail(&h, to: n) { return }
+        if n > (h.tail?.size ?? 0) && !growTail(&h, to: n) { return }
         h.tail.unsafelyUnwrapped.base.update(from: bytes.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self), count: n)
-        h.tailCount = n
+        h.tailCount = UInt32(n)
         h.tailStart = start
     }
 
     /// New tail storage for `n` bytes (twice the old, if the limits allow); false, and no tail,
     /// when even `n` is over them. Its bytes are uninitialised until copied into.
     mutating func growTail(_ h: inout HalfStream, to n: Int) -> Bool {
-        let old = h.tailCapacity
+        let old = h.tail?.size ?? 0
         let perDirection = limits.maxRetainedTailBytesPerDirection
         let room = limits.maxRetainedTailBytesTotal - (totalTail - old)
-        guard n <= perDirection, n <= room else {
+        guard n <= perDirection, n <= room, n <= Int(UInt32.max) else {
             dropTail(&h)
             return false
         }
-        // At least 256 bytes, so most directions grow once or twice.
-        let size = max(n, min(max(2 * old, 256), perDirection, room))
+        // The first exactly (many directions send one segment), then at least 256 bytes, so
+        // most directions grow once or twice.
+        let size = old == 0 ? n : max(n, min(max(2 * old, 256), perDirection, room))
         // (An array cost more: unspecialised, `[UInt8](repeating:count:)` looked up its
         // metadata on every call, and each copy into it checked it was unique.)
         h.tail = SegmentChunk.make(size)
-        h.tailCapacity = size
         totalTail += size - old
         return true
     }
 
     /// Frees the direction's tail (nothing to compare later copies with).
     mutating func dropTail(_ h: inout HalfStream) {
-        totalTail -= h.tailCapacity
+        totalTail -= h.tail?.size ?? 0
         h.tail = nil
         h.tailCount = 0
-        h.tailCapacity = 0
     }
 
     /// Ends `h` with `.fin` once everything before its FIN was delivered (inline: a test on

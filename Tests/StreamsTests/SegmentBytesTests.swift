@@ -37,18 +37,23 @@ final class SegmentBytesTests: XCTestCase {
         }
     }
 
-    func testASegmentLargerThanAChunkGetsOneOfItsOwn() {
+    func testALargeSegmentGetsAChunkOfItsOwn() {
         var arena = SegmentArena()
         let small = copy(&arena, [1, 2, 3])
-        let bigSource = pattern(SegmentArena.chunkSize + 17, seed: 5)
-        let big = copy(&arena, bigSource)
+        for n in [SegmentArena.ownChunkAbove + 1, SegmentArena.chunkSize + 17] {
+            let bigSource = pattern(n, seed: n)
+            let big = copy(&arena, bigSource)
+            XCTAssertEqual(Array(big), bigSource)
+            XCTAssertFalse(big.owner === small.owner, "\(n) bytes")
+        }
+        // The chunk being filled goes on after them; one of the limit's size still goes in it.
         let after = copy(&arena, [4, 5])
-        XCTAssertEqual(Array(big), bigSource)
-        XCTAssertFalse(big.owner === small.owner)
-        // The chunk being filled goes on after it.
         XCTAssertTrue(after.owner === small.owner)
+        let limit = copy(&arena, pattern(SegmentArena.ownChunkAbove, seed: 9))
+        XCTAssertTrue(limit.owner === small.owner)
         XCTAssertEqual(small, [1, 2, 3])
         XCTAssertEqual(after, [4, 5])
+        XCTAssertEqual(Array(limit), pattern(SegmentArena.ownChunkAbove, seed: 9))
     }
 
     func testEqualityAndHashingGoByContents() {
@@ -78,27 +83,27 @@ final class SegmentBytesTests: XCTestCase {
 
     func testAFullChunkIsReusedOnlyWhenNoSliceIsLeft() {
         var arena = SegmentArena()
-        let half = SegmentArena.chunkSize / 2
-        var a: SegmentBytes? = copy(&arena, pattern(half, seed: 1))
-        let b = copy(&arena, pattern(half, seed: 2))
-        let first = ObjectIdentifier(b.owner!)
-        a = nil
-        // Full, and `b` still refers to it: the next copy begins a new chunk; `b` keeps its bytes.
-        var c: SegmentBytes? = copy(&arena, pattern(half, seed: 3))
-        let second = ObjectIdentifier(c!.owner!)
-        XCTAssertNotEqual(second, first)
-        XCTAssertEqual(Array(b), pattern(half, seed: 2))
-        XCTAssertNil(a)
+        let size = SegmentArena.ownChunkAbove
+        let perChunk = SegmentArena.chunkSize / size
+        // Fills the first chunk; only its last slice is kept.
+        var filled: [SegmentBytes] = (0 ..< perChunk).map { copy(&arena, pattern(size, seed: $0)) }
+        let kept = filled.removeLast()
+        let first = ObjectIdentifier(kept.owner!)
+        filled = []
+        // Full, and `kept` still refers to it: the next copy begins a new chunk; `kept` keeps its bytes.
+        var second: [SegmentBytes] = [copy(&arena, pattern(size, seed: 100))]
+        let secondChunk = ObjectIdentifier(second[0].owner!)
+        XCTAssertNotEqual(secondChunk, first)
+        XCTAssertEqual(Array(kept), pattern(size, seed: perChunk - 1))
         // The second chunk fills; once no slice refers to it, it is filled again from its start.
-        var d: SegmentBytes? = copy(&arena, pattern(half, seed: 4))
-        XCTAssertEqual(ObjectIdentifier(d!.owner!), second)
-        c = nil
-        d = nil
-        let e = copy(&arena, pattern(half, seed: 5))
-        XCTAssertEqual(ObjectIdentifier(e.owner!), second)
-        XCTAssertEqual(Array(e), pattern(half, seed: 5))
-        XCTAssertNil(c)
-        XCTAssertNil(d)
+        for i in 1 ..< perChunk { second.append(copy(&arena, pattern(size, seed: 100 + i))) }
+        XCTAssertTrue(second.allSatisfy { ObjectIdentifier($0.owner!) == secondChunk })
+        second = []
+        let again = copy(&arena, pattern(size, seed: 200))
+        XCTAssertEqual(ObjectIdentifier(again.owner!), secondChunk)
+        XCTAssertEqual(Array(again), pattern(size, seed: 200))
+        XCTAssertEqual(Array(kept), pattern(size, seed: perChunk - 1))
+        XCTAssertTrue(filled.isEmpty && second.isEmpty)
     }
 
     /// The reading thread keeps filling the chunk while another thread reads the slices it was
