@@ -86,7 +86,8 @@ struct HalfStream {
     var lastWasKeepAlive = false
     /// `.ended` was emitted.
     var ended = false
-    /// (Here, where it takes no room of its own: this struct is in every stream's entry.)
+    /// Bytes of `tail` (below) that hold the last delivered bytes. Declared here, where the
+    /// fields before leave room for it: this struct is in every stream's entry, twice.
     var tailCount: UInt32 = 0
     /// Out-of-order data and known-missing ranges after `cursor`.
     var pieces: [Piece] = []
