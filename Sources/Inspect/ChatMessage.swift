@@ -2,9 +2,10 @@ import Framing
 import Streams
 
 /// One application message with everything `framescope messages` prints about it.
-/// A class: messages are passed through ordering buffers and printers, and a reference is one
-/// retain where a struct of five arrays and strings was five. Immutable, hence Sendable.
-public final class ChatMessage: Sendable, Hashable {
+/// A struct, moved (not copied) from the stage's list to the printer, which borrows it: no
+/// allocation of its own per message (as a class it cost one, and freeing it as much again).
+/// Code that keeps messages (stats, follow, demo) copies them: a retain per array and string.
+public struct ChatMessage: Sendable, Hashable {
     public enum Transport: String, Sendable, Hashable { case tcp, udp }
     public let transport: Transport
     /// TCP stream index, or the UDP flow's index.
@@ -24,8 +25,8 @@ public final class ChatMessage: Sendable, Hashable {
     /// message, as one `recv()` would read it; the choice may still change.
     public let provisional: Bool
 
-    public init(transport: Transport, stream: Int, direction: Direction, message: FramedMessage, frames: FrameList,
-                format: String, guessed: Bool, stickyFrames: FrameList = [], provisional: Bool = false) {
+    public init(transport: Transport, stream: Int, direction: Direction, message: consuming FramedMessage, frames: consuming FrameList,
+                format: String, guessed: Bool, stickyFrames: consuming FrameList = [], provisional: Bool = false) {
         self.transport = transport
         self.stream = stream
         self.direction = direction
@@ -97,4 +98,11 @@ public struct FrameList: RandomAccessCollection, Hashable, Sendable, Expressible
 
     /// As an array's: `[8, 9]`.
     public var description: String { Array(self).description }
+}
+
+@inline(__always)
+func isAscending(_ a: [Int]) -> Bool {
+    var i = 1
+    while i < a.count { if a[i - 1] > a[i] { return false }; i += 1 }
+    return true
 }
