@@ -54,14 +54,17 @@ public struct ChatMessage: Sendable, Hashable {
 }
 
 /// Frame numbers, in the order appended (a message's: ascending). Most messages came in one
-/// frame, and most are not sticky: the first number is held inline and only the ones after it
-/// take an array, so a list of none or one costs no allocation (an `[Int]` cost one per message,
-/// made on the framing side and freed after printing).
+/// frame, nearly all in at most three, and most are not sticky: the first three numbers are held
+/// inline and only the ones after them take an array, so a list of up to three costs no
+/// allocation (an `[Int]` cost one per message, made on the framing side and freed after
+/// printing; an array after the first number, one per message split over frames).
 public struct FrameList: RandomAccessCollection, Hashable, Sendable, ExpressibleByArrayLiteral, CustomStringConvertible {
     public private(set) var count = 0
-    /// The first number (0 while the list is empty).
-    @usableFromInline var head = 0
-    /// The numbers after the first.
+    // The first three numbers (0 where the list is shorter: equal lists have equal fields).
+    @usableFromInline var first0 = 0
+    @usableFromInline var first1 = 0
+    @usableFromInline var first2 = 0
+    /// The numbers after the third.
     @usableFromInline var rest: [Int] = []
 
     public init() {}
@@ -80,11 +83,21 @@ public struct FrameList: RandomAccessCollection, Hashable, Sendable, Expressible
 
     @inlinable public subscript(i: Int) -> Int {
         precondition(i >= 0 && i < count, "FrameList index out of range")
-        return i == 0 ? head : rest[i &- 1]
+        switch i {
+        case 0: return first0
+        case 1: return first1
+        case 2: return first2
+        default: return rest[i &- 3]
+        }
     }
 
     public mutating func append(_ frame: Int) {
-        if count == 0 { head = frame } else { rest.append(frame) }
+        switch count {
+        case 0: first0 = frame
+        case 1: first1 = frame
+        case 2: first2 = frame
+        default: rest.append(frame)
+        }
         count += 1
     }
 
@@ -92,17 +105,12 @@ public struct FrameList: RandomAccessCollection, Hashable, Sendable, Expressible
     @inline(__always)
     mutating func sortAscending() {
         guard count > 1 else { return }
-        if head <= rest[0], isAscending(rest) { return }
+        var i = 1
+        while i < count, self[i - 1] <= self[i] { i += 1 }
+        if i == count { return }
         self = FrameList(Array(self).sorted())
     }
 
     /// As an array's: `[8, 9]`.
     public var description: String { Array(self).description }
-}
-
-@inline(__always)
-func isAscending(_ a: [Int]) -> Bool {
-    var i = 1
-    while i < a.count { if a[i - 1] > a[i] { return false }; i += 1 }
-    return true
 }

@@ -435,8 +435,8 @@ public final class MessageStage {
             frames.sortAscending()
             sticky.sortAscending()
             completed.append(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
-                                         message: m, frames: frames, format: st.formatText,
-                                         guessed: st.guessed, stickyFrames: sticky))
+                                         message: consume m, frames: consume frames, format: st.formatText,
+                                         guessed: st.guessed, stickyFrames: consume sticky))
         }
     }
 
