@@ -205,7 +205,8 @@ public enum MessageLines {
                 return p + 1
             }
         }
-        UpperLayers.problemList(f.problems, style: style, into: out)
+        // Nearly every message has no problems: tested here, without a call.
+        if !f.problems.isEmpty { UpperLayers.problemList(f.problems, style: style, into: out) }
         out.byte(UInt8(ascii: "\n"))
     }
 
