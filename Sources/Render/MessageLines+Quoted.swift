@@ -1,5 +1,5 @@
-// A message body as quoted text (`messages` lines, `read`'s chat layer): printed once per
-// message, so it is written eight bytes a word.
+// A message body as quoted text (`messages` lines, `read`'s chat layer): written once per
+// message, so it is worked on sixteen bytes at a time.
 
 extension MessageLines {
     /// The body as text between quotes, escaped, cut at `limit` characters, written straight into
