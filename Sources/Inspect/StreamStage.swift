@@ -148,14 +148,23 @@ public final class StreamStage {
         // Each layer read where the array keeps it (`for l in frame.layers`, or `frame.layers[i]`,
         // copied every layer of every frame).
         frame.layers.withUnsafeBufferPointer { layers in
-        for i in layers.indices {
+            // A TCP or UDP layer is the frame's last (the dissector stops after it; a reassembled
+            // datagram's takes the last place), and its addresses are the nearest IP layer's
+            // before it: only those two layers are read, not every layer of every frame.
+            guard let i = layers.indices.last else { return }
             switch layers[i].proto {
-            case .ipv4, .ipv6, .tcp, .udp: break
-            default: continue
+            case .tcp, .udp: break
+            default: return
+            }
+            var j = i - 1
+            findIP: while j >= 0 {
+                switch layers[j].header {
+                case .ipv4(let h): src = .v4(h.source); dst = .v4(h.destination); break findIP
+                case .ipv6(let h): src = .v6(h.source); dst = .v6(h.destination); break findIP
+                default: j -= 1
+                }
             }
             switch layers[i].header {
-            case .ipv4(let h): src = .v4(h.source); dst = .v4(h.destination)
-            case .ipv6(let h): src = .v6(h.source); dst = .v6(h.destination)
             case .tcp(let h) where !layers[i].firstFragment
                     && (layers[i].error == nil || layers[i].error?.isTruncation == true || frame.payloadRange != nil):
                 // A header cut by the snaplen after its fixed 20 bytes still feeds the reassembler: its
@@ -192,7 +201,6 @@ public final class StreamStage {
             default:
                 break
             }
-        }
         }
         return session
     }
