@@ -74,7 +74,7 @@ public final class Inspector {
             dissector.appendReassembled(r.datagram.bytes, protocol: r.protocolNumber, pseudo: r.pseudo,
                                         frames: r.datagram.frames, into: &frame)
         }
-        return streams.transport(number: number, timestamp: timestamp, frame: frame, bytes: bytes, wantsSession: wantsSession)
+        return streams.transport(number: number, timestamp: timestamp, frame: &frame, bytes: bytes, wantsSession: wantsSession)
     }
 
     /// End of input: the stream stage's last events framed (with a message stage), every
