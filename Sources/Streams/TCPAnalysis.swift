@@ -21,10 +21,8 @@ extension DirectionReassembly {
     ///   with the same acknowledgment and the same non-zero window as this direction's previous ACK,
     ///   unless it answers a keep-alive (Wireshark's keep_alive_ack, not a duplicate).
     /// - fin, rst: the flag is set. mid_stream and port_reuse are set by the connection table.
-    // `h` borrowed: passed by value, the caller's direction (held `inout`) was copied whole on
-    // every segment.
     func analyse(
-        _ seg: TCPSegment, _ h: borrowing HalfStream, start: Int64, end: Int64, first: Bool, peerKeepAlive: Bool,
+        _ seg: TCPSegment, _ h: HalfStream, start: Int64, end: Int64, first: Bool, peerKeepAlive: Bool,
         flags: inout AnalysisSet
     ) -> Bool {
         let f = seg.flags
