@@ -62,9 +62,10 @@ public final class PcapFileReader {
     /// 0 when the header says none.
     @exclusivity(unchecked) public internal(set) var fcsLength = 0
     /// Number of frames returned so far.
-    public var framesRead: Int { frameCount }
-    // (A computed property: a stored one read from another module paid an exclusivity check.)
-    @exclusivity(unchecked) var frameCount = 0
+    @inlinable public var framesRead: Int { frameCount }
+    // (A computed property: a stored one read from another module paid an exclusivity check.
+    // Inlinable: the reading loops ask for the frame's number on every frame, which was a call.)
+    @exclusivity(unchecked) @usableFromInline var frameCount = 0
     /// File offset of the next record or block.
     public var byteOffset: Int64 { nextOffset }
     // (Computed for the same reason: another module's read paid an exclusivity check a frame.)

@@ -95,7 +95,8 @@ public enum AutoFraming {
     /// format must hold in every direction.
     public static func guess(directions samples: [[UInt8]], maxMessage: Int = 1 << 20) -> FramingGuess {
         let maxMessage = max(maxMessage, 0)
-        let samples = samples.filter { !$0.isEmpty }
+        // (Filtered only when one is empty: a guess runs on every new stream.)
+        let samples = samples.contains(where: { $0.isEmpty }) ? samples.filter { !$0.isEmpty } : samples
         let total = samples.reduce(0) { $0 + $1.count }
         let raw = FrameSpec(.raw, maxMessage: maxMessage)
         guard total > 0 else {

@@ -79,7 +79,7 @@ public struct FramedMessage: Sendable, Hashable {
         var problems = problems
         let valid = isUTF8(body)
         if !valid { problems.append(.invalidUTF8) }
-        let complete = problems.allSatisfy { $0 == .invalidUTF8 }
+        let complete = problems.isEmpty || problems.allSatisfy { $0 == .invalidUTF8 }  // (the usual message: no call)
         return FramedMessage(index: index, start: start, headerLength: headerLength,
                              headerValue: field?.value, headerRawValue: field?.bits,
                              declaredLength: field.map { Int(clamping: $0.declared) },

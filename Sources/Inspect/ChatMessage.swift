@@ -2,9 +2,10 @@ import Framing
 import Streams
 
 /// One application message with everything `framescope messages` prints about it.
-/// A class: messages are passed through ordering buffers and printers, and a reference is one
-/// retain where a struct of five arrays and strings was five. Immutable, hence Sendable.
-public final class ChatMessage: Sendable, Hashable {
+/// A struct, moved (not copied) from the stage's list to the printer, which borrows it: no
+/// allocation of its own per message (as a class it cost one, and freeing it as much again).
+/// Code that keeps messages (stats, follow, demo) copies them: a retain per array and string.
+public struct ChatMessage: Sendable, Hashable {
     public enum Transport: String, Sendable, Hashable { case tcp, udp }
     public let transport: Transport
     /// TCP stream index, or the UDP flow's index.
@@ -24,8 +25,8 @@ public final class ChatMessage: Sendable, Hashable {
     /// message, as one `recv()` would read it; the choice may still change.
     public let provisional: Bool
 
-    public init(transport: Transport, stream: Int, direction: Direction, message: FramedMessage, frames: FrameList,
-                format: String, guessed: Bool, stickyFrames: FrameList = [], provisional: Bool = false) {
+    public init(transport: Transport, stream: Int, direction: Direction, message: consuming FramedMessage, frames: consuming FrameList,
+                format: String, guessed: Bool, stickyFrames: consuming FrameList = [], provisional: Bool = false) {
         self.transport = transport
         self.stream = stream
         self.direction = direction
@@ -53,14 +54,17 @@ public final class ChatMessage: Sendable, Hashable {
 }
 
 /// Frame numbers, in the order appended (a message's: ascending). Most messages came in one
-/// frame, and most are not sticky: the first number is held inline and only the ones after it
-/// take an array, so a list of none or one costs no allocation (an `[Int]` cost one per message,
-/// made on the framing side and freed after printing).
+/// frame, nearly all in at most three, and most are not sticky: the first three numbers are held
+/// inline and only the ones after them take an array, so a list of up to three costs no
+/// allocation (an `[Int]` cost one per message, made on the framing side and freed after
+/// printing; an array after the first number, one per message split over frames).
 public struct FrameList: RandomAccessCollection, Hashable, Sendable, ExpressibleByArrayLiteral, CustomStringConvertible {
     public private(set) var count = 0
-    /// The first number (0 while the list is empty).
-    @usableFromInline var head = 0
-    /// The numbers after the first.
+    // The first three numbers (0 where the list is shorter: equal lists have equal fields).
+    @usableFromInline var first0 = 0
+    @usableFromInline var first1 = 0
+    @usableFromInline var first2 = 0
+    /// The numbers after the third.
     @usableFromInline var rest: [Int] = []
 
     public init() {}
@@ -79,11 +83,21 @@ public struct FrameList: RandomAccessCollection, Hashable, Sendable, Expressible
 
     @inlinable public subscript(i: Int) -> Int {
         precondition(i >= 0 && i < count, "FrameList index out of range")
-        return i == 0 ? head : rest[i &- 1]
+        switch i {
+        case 0: return first0
+        case 1: return first1
+        case 2: return first2
+        default: return rest[i &- 3]
+        }
     }
 
     public mutating func append(_ frame: Int) {
-        if count == 0 { head = frame } else { rest.append(frame) }
+        switch count {
+        case 0: first0 = frame
+        case 1: first1 = frame
+        case 2: first2 = frame
+        default: rest.append(frame)
+        }
         count += 1
     }
 
@@ -91,7 +105,9 @@ public struct FrameList: RandomAccessCollection, Hashable, Sendable, Expressible
     @inline(__always)
     mutating func sortAscending() {
         guard count > 1 else { return }
-        if head <= rest[0], isAscending(rest) { return }
+        var i = 1
+        while i < count, self[i - 1] <= self[i] { i += 1 }
+        if i == count { return }
         self = FrameList(Array(self).sorted())
     }
 

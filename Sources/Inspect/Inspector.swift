@@ -64,14 +64,17 @@ public final class Inspector {
              timestamp: Timestamp, into frame: inout DecodedFrame, wantsSession: Bool = true) -> SessionInfo? {
         dissector.decode(bytes, linkType: linkType, wireLength: wireLength, into: &frame)
         guard reassembles else { return nil }
-        if let r = streams.defragment(number: number, timestamp: timestamp, frame: frame, bytes: bytes) {
+        // Only a fragment can complete a datagram: the common frame skips the call (and the
+        // frame handed to it), some sixty instructions a frame.
+        if frame.fragmentRange != nil,
+           let r = streams.defragment(number: number, timestamp: timestamp, frame: frame, bytes: bytes) {
             // The data (or first-fragment header) of this last fragment makes way for the
             // datagram's transport layer.
             frame.layers.removeLast()
             dissector.appendReassembled(r.datagram.bytes, protocol: r.protocolNumber, pseudo: r.pseudo,
                                         frames: r.datagram.frames, into: &frame)
         }
-        return streams.transport(number: number, timestamp: timestamp, frame: frame, bytes: bytes, wantsSession: wantsSession)
+        return streams.transport(number: number, timestamp: timestamp, frame: &frame, bytes: bytes, wantsSession: wantsSession)
     }
 
     /// End of input: the stream stage's last events framed (with a message stage), every

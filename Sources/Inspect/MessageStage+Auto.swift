@@ -92,6 +92,8 @@ extension MessageStage {
 
     /// The held bytes of a direction, joined.
     func sample(_ st: DirectionState) -> [UInt8] {
+        // Usually one delivery (most directions decide on their first): its bytes, not a copy.
+        if st.held.count == 1 { return st.held[0].bytes }
         var out: [UInt8] = []
         out.reserveCapacity(st.heldBytes)
         for h in st.held { out += h.bytes }
@@ -243,14 +245,19 @@ extension MessageStage {
     /// direction, so a message with no captured frame stays after the one before it).
     func orderByLastFrame(from mark: Int) {
         guard completed.count - mark > 1 else { return }
+        // One direction only (a direction deciding alone): its messages are in order already.
+        let stream = completed[mark].stream, direction = completed[mark].direction, transport = completed[mark].transport
+        var i = mark + 1
+        while i < completed.count, completed[i].direction == direction, completed[i].stream == stream,
+              completed[i].transport == transport { i += 1 }
+        if i == completed.count { return }
         var keyed: [(frame: Int, position: Int)] = []
         keyed.reserveCapacity(completed.count - mark)
         var running: [DirectionKey: Int] = [:]
         var sorted = true
         for i in mark..<completed.count {
-            let m = completed[i]
-            let k = DirectionKey(stream: m.stream, direction: m.direction, udp: m.transport == .udp)
-            let frame = max(running[k] ?? 0, m.frames.last ?? 0)
+            let k = DirectionKey(stream: completed[i].stream, direction: completed[i].direction, udp: completed[i].transport == .udp)
+            let frame = max(running[k] ?? 0, completed[i].frames.last ?? 0)
             running[k] = frame
             if let prev = keyed.last, prev.frame > frame { sorted = false }
             keyed.append((frame, i))

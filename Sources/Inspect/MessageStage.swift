@@ -17,7 +17,8 @@ public final class MessageStage {
     @exclusivity(unchecked) var directions = IntMap<DirectionState>()
     @exclusivity(unchecked) var streams: [Int: StreamSummary] = [:]
     @exclusivity(unchecked) var completed: [ChatMessage] = []
-    @exclusivity(unchecked) var endedDirections: [Int: Int] = [:]
+    /// Streams with one direction ended, by stream index (IntMap, as for every per-event lookup).
+    @exclusivity(unchecked) var endedDirections = IntMap<Int>()
     // The frame in hand (between `beginFrame` and `endFrame`) and what it delivered, for its
     // FrameView; 0 when no view is being built.
     @exclusivity(unchecked) var current = 0
@@ -42,7 +43,7 @@ public final class MessageStage {
     @exclusivity(unchecked) var heldTotal = 0
     @exclusivity(unchecked) public var maxHeldBytesTotal = 64 << 20
     /// Direction changes of each undecided stream's data (the lesson's turn-taking).
-    @exclusivity(unchecked) var turns: [Int: (last: Direction, count: Int)] = [:]
+    @exclusivity(unchecked) var turns = IntMap<(last: Direction, count: Int)>()
     @exclusivity(unchecked) var notices: [String] = []
     /// Undecided segments become provisional `raw` messages in `takeMessages()` too
     /// (`messages --live`); otherwise they show only in the frame views.
@@ -272,9 +273,9 @@ public final class MessageStage {
                 resolveAuto(key, force: true)
                 finishDirection(key)
                 remove(key)
-                endedDirections[stream, default: 0] += 1
-                if endedDirections[stream] == 2 {
-                    endedDirections[stream] = nil
+                let ended = (endedDirections[stream] ?? 0) + 1
+                endedDirections[stream] = ended == 2 ? nil : ended
+                if ended == 2 {
                     turns[stream] = nil
                     finishedStreams.append(stream)
                     if !keeps.contains(.endedStreams) { streams[stream] = nil }
@@ -295,7 +296,7 @@ public final class MessageStage {
             // Where the delivered bytes lie in the frame's payload: the event says.
             currentChunks.append((key, offset, offset + UInt64(bytes.count), segmentOffset))
         }
-        if !prepareFramer(st, key) {
+        if st.framer == nil, !prepareFramer(st, key) {
             hold(key, st, offset: offset, bytes: bytes, frame: frame, segmentStart: segmentStart)
             return
         }
@@ -327,9 +328,8 @@ public final class MessageStage {
     /// Makes the direction's framer when its spec is given; false while `auto` has not decided.
     func prepareFramer(_ st: DirectionState, _ key: DirectionKey) -> Bool {
         if st.framer != nil { return true }
-        let port = streams[key.stream].map { $0.endpoints.serverPort }
-        let client = streams[key.stream].map { $0.endpoints.clientPort }
-        let spec = choice.spec(serverPort: port, clientPort: client)
+        let endpoints = streams[key.stream]?.endpoints
+        let spec = choice.spec(serverPort: endpoints?.serverPort, clientPort: endpoints?.clientPort)
         if case .auto = spec.kind { return false }
         st.setSpec(spec)
         st.framer = MessageFramer(spec: spec, startsMidStream: st.startsMidStream)
@@ -435,16 +435,9 @@ public final class MessageStage {
             frames.sortAscending()
             sticky.sortAscending()
             completed.append(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
-                                         message: m, frames: frames, format: st.formatText,
-                                         guessed: st.guessed, stickyFrames: sticky))
+                                         message: consume m, frames: consume frames, format: st.formatText,
+                                         guessed: st.guessed, stickyFrames: consume sticky))
         }
     }
 
 }
-@inline(__always)
-func isAscending(_ a: [Int]) -> Bool {
-    var i = 1
-    while i < a.count { if a[i - 1] > a[i] { return false }; i += 1 }
-    return true
-}
-

@@ -15,17 +15,17 @@ public final class StreamStage {
     /// Events not yet taken, but for the reassembler's latest: without a sink, TCP events wait
     /// in the reassembler (sealed after each segment, so they are what draining after each
     /// segment gave) and move here in one go before any other event and when taken.
-    @exclusivity(unchecked) var events: [PipelineEvent] = []
+    @exclusivity(unchecked) @usableFromInline var events: [PipelineEvent] = []
     /// The reassembler's event buffer between moves (empty; kept for its capacity).
     @exclusivity(unchecked) var spare: [StreamEvent] = []
     /// Where events go at once when set (one thread: the message stage); else they wait in a
     /// buffer for `takeEvents()` (the reading half of two threads).
     @exclusivity(unchecked) public var sink: ((PipelineEvent) -> Void)?
     /// Payload bytes in `events`.
-    @exclusivity(unchecked) var bytesHere = 0
+    @exclusivity(unchecked) @usableFromInline var bytesHere = 0
     /// Events, and their payload bytes, waiting in the reassembler (as of its last seal).
-    @exclusivity(unchecked) var tcpCount = 0
-    @exclusivity(unchecked) var tcpBytes = 0
+    @exclusivity(unchecked) @usableFromInline var tcpCount = 0
+    @exclusivity(unchecked) @usableFromInline var tcpBytes = 0
 
     /// Events per batch a caller handing them to another thread should aim for (a batch is also
     /// due past 1 MB of payload).
@@ -36,11 +36,12 @@ public final class StreamStage {
     }
 
     /// Events not yet taken.
-    public var eventCount: Int { events.count + tcpCount }
+    @inlinable public var eventCount: Int { events.count + tcpCount }
     /// Payload bytes in the events not yet taken.
-    public var eventBytes: Int { bytesHere + tcpBytes }
-    /// True when enough events wait to be worth handing to the other thread.
-    public var batchDue: Bool { eventCount >= Self.batchSize || eventBytes >= 1 << 20 }
+    @inlinable public var eventBytes: Int { bytesHere + tcpBytes }
+    /// True when enough events wait to be worth handing to the other thread. Inlinable: the
+    /// reading loop asks after every frame.
+    @inlinable public var batchDue: Bool { eventCount >= Self.batchSize || eventBytes >= 1 << 20 }
 
     /// The events since the last call, in order.
     public func takeEvents() -> [PipelineEvent] {
@@ -141,21 +142,32 @@ public final class StreamStage {
     /// returns the TCP session facts of the frame. A first fragment's header feeds nothing; a
     /// reassembled datagram's transport layer is fed with `frame.reassembledPayload`.
     /// `wantsSession` false: the caller discards the result (nil), which is then not built.
-    public func transport(number: Int, timestamp: Timestamp, frame: borrowing DecodedFrame, bytes: UnsafeRawBufferPointer,
+    /// The frame is only read; it is taken `inout` because a borrowed one was copied whole to
+    /// the stack on every call (the caller holds it `inout`).
+    public func transport(number: Int, timestamp: Timestamp, frame: inout DecodedFrame, bytes: UnsafeRawBufferPointer,
                           wantsSession: Bool = true) -> SessionInfo? {
         var src: IPAddress? = nil, dst: IPAddress? = nil
         var session: SessionInfo? = nil
         // Each layer read where the array keeps it (`for l in frame.layers`, or `frame.layers[i]`,
         // copied every layer of every frame).
         frame.layers.withUnsafeBufferPointer { layers in
-        for i in layers.indices {
+            // A TCP or UDP layer is the frame's last (the dissector stops after it; a reassembled
+            // datagram's takes the last place), and its addresses are the nearest IP layer's
+            // before it: only those two layers are read, not every layer of every frame.
+            guard let i = layers.indices.last else { return }
             switch layers[i].proto {
-            case .ipv4, .ipv6, .tcp, .udp: break
-            default: continue
+            case .tcp, .udp: break
+            default: return
+            }
+            var j = i - 1
+            findIP: while j >= 0 {
+                switch layers[j].header {
+                case .ipv4(let h): src = .v4(h.source); dst = .v4(h.destination); break findIP
+                case .ipv6(let h): src = .v6(h.source); dst = .v6(h.destination); break findIP
+                default: j -= 1
+                }
             }
             switch layers[i].header {
-            case .ipv4(let h): src = .v4(h.source); dst = .v4(h.destination)
-            case .ipv6(let h): src = .v6(h.source); dst = .v6(h.destination)
             case .tcp(let h) where !layers[i].firstFragment
                     && (layers[i].error == nil || layers[i].error?.isTruncation == true || frame.payloadRange != nil):
                 // A header cut by the snaplen after its fixed 20 bytes still feeds the reassembler: its
@@ -193,7 +205,6 @@ public final class StreamStage {
                 break
             }
         }
-        }
         return session
     }
 
@@ -206,8 +217,11 @@ public final class StreamStage {
             reassembler.drainEvents { add(.stream($0)) }
             return wantsSession ? session : nil
         }
-        var session: SessionInfo? = nil
-        if wantsSession { session = reassembler.process(seg) } else { reassembler.feed(seg) }
+        if !wantsSession {
+            (tcpCount, tcpBytes) = reassembler.feedAndSeal(seg)
+            return nil
+        }
+        let session = reassembler.process(seg)
         (tcpCount, tcpBytes) = reassembler.sealEvents()
         return session
     }

@@ -31,6 +31,10 @@ public final class ByteSink {
 
     public func removeAll() { count = 0 }
 
+    /// True when more than `n` bytes are held. For other modules: their reads of `count` are
+    /// checked for exclusivity at run time (a call to swift_beginAccess each), this one is not.
+    public func holds(moreThan n: Int) -> Bool { count > n }
+
     /// The contents, valid during `body` only.
     public func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
         try body(UnsafeRawBufferPointer(start: base, count: count))

@@ -122,7 +122,7 @@ public enum MessageLines {
 
     /// True when none of the eight bytes of `w` needs escaping in a JSON string: no byte below
     /// 0x20, no quote, no backslash (bytes of multi-byte characters are copied as they are).
-    /// The same carries as `plainCharacters`', on the low seven bits of every byte, kept only
+    /// The same carries as `escapes`', on the low seven bits of every byte, kept only
     /// for bytes whose high bit is clear.
     @inline(__always)
     static func plainJSON(_ w: UInt64) -> Bool {
@@ -141,65 +141,72 @@ public enum MessageLines {
         // Written through a pointer, in two pieces around the body, each with one capacity check
         // for its longest possible text (numbers of up to 20 digits and a sign): this line is
         // printed once per message, so no Strings are built and no small piece checks on its own.
+        // (Each literal on its own branch: a literal of known length is copied by a few moves,
+        // where a choice between two went through memcpy.)
         out.writing(upTo: 80) { p in
-            var p = put(m.transport == .udp ? "udp " : "stream ", at: p)
+            var p = m.transport == .udp ? put("udp ", at: p) : put("stream ", at: p)
             p = put(m.stream, at: p)
-            p = put(m.direction == .clientToServer ? " client→server #" : " server→client #", at: p)
+            p = m.direction == .clientToServer ? put(" client→server #", at: p) : put(" server→client #", at: p)
             p = put(f.index, at: p)
             p.pointee = UInt8(ascii: " ")
             return p + 1
         }
         quoted(f.body, limit: 60, valid: f.isValidUTF8, into: out)
-        let format = m.format.utf8, frames = m.frames, sticky = m.stickyFrames
-        out.writing(upTo: 192 + format.count + 21 * frames.count + 72 * sticky.count) { p in
-            var p = put(" (", at: p)
-            p = put(f.body.count, at: p)
-            p = put(f.body.count == 1 ? " byte" : " bytes", at: p)
-            if let d = f.declaredLength, d != f.body.count {
-                p = put(d, at: put(" of ", at: p))
-            }
-            p = put(", ", at: p)
-            for b in format {
-                p.pointee = b
-                p += 1
-            }
-            if let value = f.headerValue {
-                p = put(" header ", at: p)
-                if value == Int64.max, let bits = f.headerRawValue, bits > UInt64(Int64.max) {
-                    p = ByteSink.decimal(bits, at: p)
-                } else {
-                    p = put(Int(value), at: p)
+        var format = m.format
+        let frames = m.frames, sticky = m.stickyFrames
+        format.withUTF8 { format in
+            out.writing(upTo: 192 + format.count + 21 * frames.count + 72 * sticky.count) { p in
+                var p = put(" (", at: p)
+                p = put(f.body.count, at: p)
+                p = f.body.count == 1 ? put(" byte", at: p) : put(" bytes", at: p)
+                if let d = f.declaredLength, d != f.body.count {
+                    p = put(d, at: put(" of ", at: p))
                 }
-            }
-            if m.provisional {
-                p = put(" (guessed, provisional)", at: p)
-            } else if m.guessed {
-                p = put(" (guessed)", at: p)
-            }
-            if frames.isEmpty {
-                p = put(", no bytes captured", at: p)
-            } else {
-                p = put(frames.count == 1 ? ", frame " : ", frames ", at: p)
-                for (i, n) in frames.enumerated() {
-                    if i > 0 {
-                        p.pointee = UInt8(ascii: ",")
-                        p += 1
+                p = put(", ", at: p)
+                // A few bytes (`!I`, `line`): a loop costs less than a call to memcpy.
+                for b in format {
+                    p.pointee = b
+                    p += 1
+                }
+                if let value = f.headerValue {
+                    p = put(" header ", at: p)
+                    if value == Int64.max, let bits = f.headerRawValue, bits > UInt64(Int64.max) {
+                        p = ByteSink.decimal(bits, at: p)
+                    } else {
+                        p = put(Int(value), at: p)
                     }
-                    p = put(n, at: p)
                 }
+                if m.provisional {
+                    p = put(" (guessed, provisional)", at: p)
+                } else if m.guessed {
+                    p = put(" (guessed)", at: p)
+                }
+                if frames.isEmpty {
+                    p = put(", no bytes captured", at: p)
+                } else {
+                    p = frames.count == 1 ? put(", frame ", at: p) : put(", frames ", at: p)
+                    for (i, n) in frames.enumerated() {
+                        if i > 0 {
+                            p.pointee = UInt8(ascii: ",")
+                            p += 1
+                        }
+                        p = put(n, at: p)
+                    }
+                }
+                if frames.count > 1 {
+                    p = put(frames.count, at: put("; split over ", at: p))
+                    p = put(" frames", at: p)
+                }
+                for n in sticky {
+                    p = put(n, at: put("; sticky: frame ", at: p))
+                    p = put(" also carries another message", at: p)
+                }
+                p.pointee = UInt8(ascii: ")")
+                return p + 1
             }
-            if frames.count > 1 {
-                p = put(frames.count, at: put("; split over ", at: p))
-                p = put(" frames", at: p)
-            }
-            for n in sticky {
-                p = put(n, at: put("; sticky: frame ", at: p))
-                p = put(" also carries another message", at: p)
-            }
-            p.pointee = UInt8(ascii: ")")
-            return p + 1
         }
-        UpperLayers.problemList(f.problems, style: style, into: out)
+        // Nearly every message has no problems: tested here, without a call.
+        if !f.problems.isEmpty { UpperLayers.problemList(f.problems, style: style, into: out) }
         out.byte(UInt8(ascii: "\n"))
     }
 
@@ -217,117 +224,6 @@ public enum MessageLines {
         guard value < 0 else { return ByteSink.decimal(UInt64(value), at: p) }
         p.pointee = UInt8(ascii: "-")
         return ByteSink.decimal(UInt64(value.magnitude), at: p + 1)
-    }
-
-    /// The body as text between quotes, escaped, cut at `limit` characters, written straight into
-    /// `out` (no String is built). Valid UTF-8 is copied as is; other bytes are shown as \xNN.
-    public static func quoted(_ body: [UInt8], limit: Int, valid known: Bool? = nil, into out: ByteSink) {
-        let valid = known ?? (String(validating: body, as: UTF8.self) != nil)
-        body.withUnsafeBufferPointer { p in
-            let n = p.count
-            // Written through a pointer with one capacity check: every byte gives at most four
-            // (`\xNN`), and every character counted at most four, plus the continuation bytes of
-            // multi-byte characters (at most all of them), the quotes and the ellipsis.
-            out.writing(upTo: 5 + min(4 * n, 4 * max(limit, 0) + n)) { q in
-                var q = q
-                q.pointee = UInt8(ascii: "\"")
-                q += 1
-                var chars = 0
-                var i = 0
-                let raw = UnsafeRawPointer(p.baseAddress)
-                while i < n {
-                    // A run of bytes copied as they are: printable ASCII but the quote and
-                    // backslash, and (in valid UTF-8) the bytes of multi-byte characters.
-                    // Characters are counted at the first byte of each UTF-8 sequence. Eight
-                    // plain bytes are taken at once while the limit leaves room for their
-                    // characters; a word that is not all plain is walked byte by byte before the
-                    // next word is tried.
-                    let runStart = i
-                    run: while i < n {
-                        var stop = n
-                        if let raw, i &+ 8 <= n, chars < limit {
-                            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                            if let k = plainCharacters(w, utf8: valid) {
-                                if chars &+ k <= limit {
-                                    i &+= 8
-                                    chars &+= k
-                                    continue
-                                }
-                                if w & 0x8080_8080_8080_8080 == 0 {
-                                    // Plain ASCII reaching the limit: one byte a character.
-                                    i &+= limit &- chars
-                                    chars = limit
-                                    break run
-                                }
-                            }
-                            stop = i &+ 8
-                        }
-                        while i < stop {
-                            let b = p[i]
-                            if b >= 0x80 {
-                                guard valid else { break run }
-                                if b & 0xc0 != 0x80 {
-                                    if chars >= limit { break run }
-                                    chars += 1
-                                }
-                            } else {
-                                guard b >= 0x20, b != 0x7f, b != 0x22, b != 0x5c, chars < limit else { break run }
-                                chars += 1
-                            }
-                            i += 1
-                        }
-                    }
-                    if i > runStart {
-                        q.update(from: p.baseAddress! + runStart, count: i &- runStart)
-                        q += i &- runStart
-                    }
-                    guard i < n else { break }
-                    if chars >= limit {
-                        q = put("…", at: q)
-                        break
-                    }
-                    chars += 1
-                    let b = p[i]
-                    switch b {
-                    case 0x0a: q = put("\\n", at: q)
-                    case 0x0d: q = put("\\r", at: q)
-                    case 0x09: q = put("\\t", at: q)
-                    case 0x22: q = put("\\\"", at: q)
-                    case 0x5c: q = put("\\\\", at: q)
-                    default:
-                        q = put("\\x", at: q)
-                        q[0] = ByteSink.hexDigit(b &>> 4)
-                        q[1] = ByteSink.hexDigit(b & 0xf)
-                        q += 2
-                    }
-                    i += 1
-                }
-                q.pointee = UInt8(ascii: "\"")
-                return q + 1
-            }
-        }
-    }
-
-    /// How many characters the eight bytes of `w` begin when `quoted` copies them all as they
-    /// are — each is printable ASCII other than the quote and the backslash (0x20...0x7e but
-    /// 0x22, 0x5c), or, in valid UTF-8 (`utf8`), a byte of a multi-byte character — else nil.
-    /// Characters are counted at every byte that is not a continuation byte (10xxxxxx).
-    /// Each test works on the low seven bits of every byte, where adding a constant below 0x80
-    /// carries into the byte's own high bit and never into the next byte: `b + 0x60` reaches it
-    /// exactly when b >= 0x20, `b + 1` when b == 0x7f, `(b ^ c) + 0x7f` unless b == c.
-    @inline(__always)
-    static func plainCharacters(_ w: UInt64, utf8: Bool) -> Int? {
-        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
-        let highBits = w & high
-        if !utf8 && highBits != 0 { return nil }
-        let a = w & ~high
-        let escaped = ~(a &+ 0x60 &* ones) | (a &+ ones) | ~((a ^ (0x22 &* ones)) &+ 0x7f &* ones)
-            | ~((a ^ (0x5c &* ones)) &+ 0x7f &* ones)
-        // Bytes with their high bit set are a multi-byte character's, copied as they are.
-        guard escaped & high & ~highBits == 0 else { return nil }
-        // One bit per continuation byte (bit 7 set, bit 6 clear), summed by a multiply.
-        let continuation = (highBits & ~(w << 1)) >> 7
-        return 8 &- Int(truncatingIfNeeded: (continuation &* ones) >> 56)
     }
 
     /// The body as text, escaped, cut at `limit` characters.

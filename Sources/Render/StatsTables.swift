@@ -78,12 +78,23 @@ public struct StatsTables {
         text += "\nTCP conversations\n"
         text += "  stream  client → server                                frames →/←   bytes →/←     duration  messages →/←  sticky  split  malformed\n"
         var backwards: [Int] = []
-        // Grouped once (filtering all messages for each stream took time in streams × messages).
-        let tcpByStream = Dictionary(grouping: messages.lazy.filter { $0.transport == .tcp }, by: \.stream)
+        // Counted in one pass, per TCP stream and for UDP (filtering all messages for each stream
+        // took time in streams × messages; grouping them copied every message).
+        var tcpByStream: [Int: Counts] = [:]
+        var all = Counts(), udp = Counts()
+        var udpFlows = Set<Int>()
+        for i in messages.indices {
+            if messages[i].transport == .tcp {
+                tcpByStream[messages[i].stream, default: Counts()].add(messages[i])
+                all.add(messages[i])
+            } else {
+                udp.add(messages[i])
+                udpFlows.insert(messages[i].stream)
+            }
+        }
         for s in summaries where s.transport == .tcp {
             let c = conversations[s.stream] ?? Conversation()
-            let ms = tcpByStream[s.stream] ?? []
-            let counts = Self.counts(ms)
+            let counts = tcpByStream[s.stream] ?? Counts()
             let dur: Double = {
                 guard let a = c.first, let b = c.last else { return 0 }
                 return Double(b.seconds - a.seconds) + (Double(b.nanoseconds) - Double(a.nanoseconds)) / 1e9
@@ -93,13 +104,10 @@ public struct StatsTables {
             let ends = "\(e.client):\(e.clientPort) → \(e.server):\(e.serverPort)"
             text += "  \(pad(String(s.stream), 6))  \(pad(ends, 45))  \(pad("\(c.frames[0])/\(c.frames[1])", 11))  \(pad("\(c.bytes[0])/\(c.bytes[1])", 12))  \(pad(Self.format3(dur) + " s", 9))  \(pad("\(counts.c2s)/\(counts.s2c)", 12))  \(pad(String(counts.sticky), 6))  \(pad(String(counts.split), 5))  \(counts.malformed)\n"
         }
-        let udp = messages.filter { $0.transport == .udp }
-        if !udp.isEmpty {
-            let flows = Set(udp.map(\.stream)).count
-            let c = Self.counts(udp)
-            text += "\nUDP: \(flows) flow\(flows == 1 ? "" : "s"), \(udp.count) datagrams (\(c.c2s) →, \(c.s2c) ←), \(c.malformed) with problems\n"
+        if udp.c2s + udp.s2c > 0 {
+            let flows = udpFlows.count
+            text += "\nUDP: \(flows) flow\(flows == 1 ? "" : "s"), \(udp.c2s + udp.s2c) datagrams (\(udp.c2s) →, \(udp.s2c) ←), \(udp.malformed) with problems\n"
         }
-        let all = Self.counts(messages.filter { $0.transport == .tcp })
         text += "\nMessages: \(all.c2s + all.s2c) over TCP; \(all.sticky) in segments shared with another message (sticky, 粘包), \(all.split) split over several segments (拆包), \(all.malformed) with problems\n"
         out.write(text)
         return backwards
@@ -111,15 +119,16 @@ public struct StatsTables {
         return "warning: the timestamps go backwards in stream\(backwards.count == 1 ? "" : "s") \(backwards.prefix(20).map(String.init).joined(separator: ", "))\(backwards.count > 20 ? ", …" : ""): \(backwards.count == 1 ? "its last frame is" : "their last frames are") older than the first, so the duration shows negative (a merged file, a clock step, or a damaged capture)"
     }
 
-    static func counts(_ ms: [ChatMessage]) -> (c2s: Int, s2c: Int, sticky: Int, split: Int, malformed: Int) {
-        var r = (c2s: 0, s2c: 0, sticky: 0, split: 0, malformed: 0)
-        for m in ms {
-            if m.direction == .clientToServer { r.c2s += 1 } else { r.s2c += 1 }
-            if !m.stickyFrames.isEmpty { r.sticky += 1 }
-            if m.frames.count > 1 { r.split += 1 }
-            if !m.message.problems.isEmpty { r.malformed += 1 }
+    /// Messages by direction, and how many are sticky, split or malformed.
+    struct Counts {
+        var c2s = 0, s2c = 0, sticky = 0, split = 0, malformed = 0
+
+        mutating func add(_ m: ChatMessage) {
+            if m.direction == .clientToServer { c2s += 1 } else { s2c += 1 }
+            if !m.stickyFrames.isEmpty { sticky += 1 }
+            if m.frames.count > 1 { split += 1 }
+            if !m.message.problems.isEmpty { malformed += 1 }
         }
-        return r
     }
 
     func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }

@@ -61,6 +61,13 @@ public final class TCPReassembler {
         _ = engine.process(seg)
     }
 
+    /// `feed` then `sealEvents`, in one call (a caller that takes events every so often makes
+    /// both on every segment).
+    public func feedAndSeal(_ seg: TCPSegment) -> (count: Int, bytes: Int) {
+        _ = engine.process(seg)
+        return sealEvents()
+    }
+
     /// Events waiting, and the payload bytes of their `.data` events.
     public var pendingEventCount: Int { engine.out.pending.count }
     public var pendingEventBytes: Int { engine.out.pendingDataBytes }

@@ -39,7 +39,9 @@ public struct EthernetHeader: Sendable, Hashable, BitwiseCopyable {
         self.etherType = etherType
     }
 
-    /// Appends the layer at `r` to `layers` and says what follows.
+    /// Appends the layer at `r` to `layers` and says what follows. Inlined into the dissector
+    /// (what follows is then not passed back through memory).
+    @inline(__always)
     static func decode(_ r: ByteReader, into layers: inout [DecodedLayer]) -> NextLayer {
         guard r.count >= length else {
             layers.append(DecodedLayer(proto: .eth, header: .none,

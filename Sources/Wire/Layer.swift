@@ -141,6 +141,8 @@ public struct DecodedFrame: Sendable, Hashable {
         ipv6Extensions = nil
     }
 
+    // Inlined into the dissector, which calls it on every frame.
+    @inline(__always)
     public mutating func reset() {
         // Plain-byte layers: dropping them only lowers the count (a few a frame; cheaper than
         // `removeAll(keepingCapacity:)`'s general range replacement).

@@ -33,7 +33,7 @@ final class MessagePrinter {
     func print(_ m: ChatMessage) {
         guard wants(m) else { return }
         render(m, into: out)
-        if out.count > 1 << 16 { flush() }
+        if out.holds(moreThan: 1 << 16) { flush() }
     }
 
     func render(_ m: ChatMessage, into sink: ByteSink) {
@@ -47,7 +47,7 @@ final class MessagePrinter {
     /// Bytes already rendered (held messages released in order).
     func write(_ bytes: UnsafeRawBufferPointer) {
         out.append(bytes)
-        if out.count > 1 << 16 { flush() }
+        if out.holds(moreThan: 1 << 16) { flush() }
     }
 
     /// The reader of standard output went away (`| head`): stop early. Read by the reading

@@ -72,6 +72,109 @@ final class QuotedTextTests: XCTestCase {
     }
 }
 
+/// `quoted` takes eight bytes a word, with the last word read in pieces or shifted down: every
+/// length, every alignment of the body in memory, and every special byte at every position
+/// against a byte-by-byte rendering.
+final class QuotedWordTests: XCTestCase {
+    /// What `quoted` writes, one byte at a time: a character starts at every byte but a
+    /// continuation byte (every byte when not `valid`); the text stops before the character that
+    /// would pass `limit`, with an ellipsis.
+    static func reference(_ bytes: ArraySlice<UInt8>, limit: Int, valid: Bool) -> [UInt8] {
+        var out: [UInt8] = [0x22]
+        var chars = 0
+        for b in bytes {
+            if !valid || b & 0xc0 != 0x80 {
+                if chars >= limit {
+                    out += Array("…".utf8)
+                    break
+                }
+                chars += 1
+            }
+            switch b {
+            case 0x0a: out += Array("\\n".utf8)
+            case 0x0d: out += Array("\\r".utf8)
+            case 0x09: out += Array("\\t".utf8)
+            case 0x22: out += Array("\\\"".utf8)
+            case 0x5c: out += Array("\\\\".utf8)
+            case 0x20 ..< 0x7f: out.append(b)
+            case 0x80... where valid: out.append(b)
+            default:
+                let digits = Array("0123456789abcdef".utf8)
+                out += Array("\\x".utf8) + [digits[Int(b >> 4)], digits[Int(b & 0xf)]]
+            }
+        }
+        out.append(0x22)
+        return out
+    }
+
+    /// Bytes, not text: a body passed as valid that is not must come out byte for byte too.
+    func quoted(_ bytes: ArraySlice<UInt8>, limit: Int, valid: Bool) -> [UInt8] {
+        let out = ByteSink()
+        MessageLines.quoted(Array(bytes), limit: limit, valid: valid, into: out)
+        return out.bytes
+    }
+
+    func testEverySpecialByteAtEveryPositionAndLength() {
+        let specials: [UInt8] = [0x00, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x22, 0x5c, 0x7e, 0x7f, 0x80, 0xbf, 0xc3, 0xff]
+        for length in 0 ... 40 {
+            for at in 0 ..< max(length, 1) {
+                for s in specials {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    if length > 0 { bytes[at] = s }
+                    for valid in [true, false] {
+                        for limit in [0, at, length - 1, length, 60] {
+                            XCTAssertEqual(quoted(bytes[...], limit: limit, valid: valid),
+                                           Self.reference(bytes[...], limit: limit, valid: valid),
+                                           "length \(length) at \(at) byte \(s) valid \(valid) limit \(limit)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Random bodies of every length from a mix of plain, special, multi-byte and invalid bytes,
+    /// at every offset from an eight-byte boundary (the word loads are unaligned): the cut and
+    /// the escaped text each, and `quoted` whole.
+    func testRandomBodiesAtEveryAlignment() {
+        var rng = SplitMix64(seed: 23)
+        func next() -> UInt64 { rng.next() }
+        let pieces: [[UInt8]] = [[0x61], [0x20], [0x7e], [0x22], [0x5c], [0x0a], [0x00], [0x7f], [0x1b],
+                                 Array("é".utf8), Array("粘".utf8), Array("😀".utf8), [0xff], [0x80], [0xc3], [0xed, 0xa0, 0x80]]
+        let room = UnsafeMutablePointer<UInt8>.allocate(capacity: 4 * 100 + 16)
+        defer { room.deallocate() }
+        for round in 0 ..< 4000 {
+            var bytes: [UInt8] = []
+            let target = Int(next() % 90)
+            while bytes.count < target {
+                bytes += next() % 3 == 0 ? pieces[Int(next() % UInt64(pieces.count))] : [UInt8(0x20 + next() % 0x5f)]
+            }
+            let pad = round % 8
+            let padded = [UInt8](repeating: 0x22, count: pad) + bytes + [0x5c, 0x0a]
+            let limit = Int(next() % 80) - 2
+            for valid in [true, false] {
+                let expected = Self.reference(bytes[...], limit: limit, valid: valid)
+                XCTAssertEqual(quoted(bytes[...], limit: limit, valid: valid), expected, "\(bytes) limit \(limit) valid \(valid)")
+                padded.withUnsafeBytes { raw in
+                    let src = raw.baseAddress! + pad
+                    var cut = bytes.count
+                    if valid {
+                        cut = MessageLines.utf8Cut(src, count: bytes.count, limit: limit)
+                    } else {
+                        cut = min(bytes.count, max(limit, 0))
+                    }
+                    let end = MessageLines.escapedText(src, count: cut, utf8: valid, at: room)
+                    var text: [UInt8] = [0x22]
+                    text += UnsafeBufferPointer(start: room, count: end - room)
+                    if cut < bytes.count { text += Array("…".utf8) }
+                    text.append(0x22)
+                    XCTAssertEqual(text, expected, "offset \(pad): \(bytes) limit \(limit) valid \(valid)")
+                }
+            }
+        }
+    }
+}
+
 /// ByteSink's decimal writer against the standard library, around every power of ten.
 final class DecimalTests: XCTestCase {
     func testDecimalsAroundPowersOfTen() {
