@@ -4,11 +4,11 @@
 extension MessageFramer {
     // MARK: - raw
 
-    mutating func feedRaw(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, segmentStart: Bool, into out: inout [FramedMessage]) {
+    mutating func feedRaw(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, segmentStart: Bool, into out: (consuming FramedMessage) -> Void) {
         if segmentStart || !isRaw(phase) {
             if case let .raw(overLimit) = phase {
-                out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(),
-                                   end: base &+ UInt64(first), problems: overLimit ? [.lengthOverLimit] : []))
+                out(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(),
+                            end: base &+ UInt64(first), problems: overLimit ? [.lengthOverLimit] : []))
             }
             phase = .raw(overLimit: false)
             messageStart = base &+ UInt64(first)
@@ -26,7 +26,7 @@ extension MessageFramer {
 
     // MARK: - line
 
-    mutating func feedLine(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, segmentStart: Bool, into out: inout [FramedMessage]) {
+    mutating func feedLine(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, segmentStart: Bool, into out: (consuming FramedMessage) -> Void) {
         var i = first
         let n = p.count
         if case .resync = phase {
@@ -40,8 +40,8 @@ extension MessageFramer {
             switch phase {
             case .longLine:
                 guard let nl = firstNewline(p, from: i) else { return }  // the rest of the long line is dropped
-                out.append(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(),
-                                   end: base &+ UInt64(nl + 1), problems: [.lengthOverLimit]))
+                out(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(),
+                            end: base &+ UInt64(nl + 1), problems: [.lengthOverLimit]))
                 phase = .boundary
                 i = nl + 1
             case .boundary, .line:
@@ -65,8 +65,8 @@ extension MessageFramer {
                     let fromFeed = cut.bodyLength - body.count
                     if fromFeed > 0 { body.append(p, i..<(i + fromFeed)) }
                     let overLimit = if case .problem = step { true } else { false }
-                    out.append(message(start: messageStart, headerLength: 0, field: nil, body: body,
-                                       end: base &+ UInt64(next), problems: overLimit ? [.lengthOverLimit] : []))
+                    out(message(start: messageStart, headerLength: 0, field: nil, body: body,
+                                end: base &+ UInt64(next), problems: overLimit ? [.lengthOverLimit] : []))
                     phase = .boundary
                     i = next
                 case .needMore:

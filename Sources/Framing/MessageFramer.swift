@@ -140,20 +140,20 @@ public struct MessageFramer: Sendable {
 
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, segmentStart: Bool = true) -> [FramedMessage] {
         var out: [FramedMessage] = []
-        feed(bytes, at: offset, segmentStart: segmentStart, into: &out)
+        feed(bytes, at: offset, segmentStart: segmentStart) { out.append($0) }
         return out
     }
 
-    /// The same, appending the messages to `out` (a caller that feeds every segment can reuse
-    /// one array instead of receiving a new one each time).
+    /// The same, handing each message to `out` as it is cut (moved, not copied): no array per
+    /// feed, and a caller that passes each one on moves it once (`MessageStage` does).
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, segmentStart: Bool = true,
-                              into out: inout [FramedMessage]) {
+                              into out: (consuming FramedMessage) -> Void) {
         guard !bytes.isEmpty else { return }
         var first = 0
         var atSegmentStart = segmentStart
         if let pos = position {
             if offset > pos {
-                out += gap(at: pos, length: offset - pos)
+                gap(at: pos, length: offset - pos, into: out)
             } else if offset < pos {
                 let seen = pos - offset
                 guard seen < UInt64(bytes.count) else { return }
@@ -165,9 +165,9 @@ public struct MessageFramer: Sendable {
         position = offset &+ UInt64(bytes.count)
 
         switch spec.kind {
-        case .raw: feedRaw(bytes, from: first, base: base, segmentStart: atSegmentStart, into: &out)
-        case .line: feedLine(bytes, from: first, base: base, segmentStart: atSegmentStart, into: &out)
-        case let .length(width, _, _, _): feedLength(bytes, from: first, base: base, width: width, segmentStart: atSegmentStart, into: &out)
+        case .raw: feedRaw(bytes, from: first, base: base, segmentStart: atSegmentStart, into: out)
+        case .line: feedLine(bytes, from: first, base: base, segmentStart: atSegmentStart, into: out)
+        case let .length(width, _, _, _): feedLength(bytes, from: first, base: base, width: width, segmentStart: atSegmentStart, into: out)
         case .auto: break
         }
     }
@@ -175,35 +175,40 @@ public struct MessageFramer: Sendable {
     /// `length` bytes at `offset` were on the wire but not captured. The message containing them
     /// is reported now, incomplete, with `gap`; framing then resynchronises (see the type's doc).
     public mutating func gap(at offset: UInt64, length: UInt64) -> [FramedMessage] {
+        var out: [FramedMessage] = []
+        gap(at: offset, length: length) { out.append($0) }
+        return out
+    }
+
+    /// The same, handing the message to `out`.
+    public mutating func gap(at offset: UInt64, length: UInt64, into out: (consuming FramedMessage) -> Void) {
         let pos = position ?? offset
         let (gapEnd, overflow) = offset.addingReportingOverflow(length)
         let end = overflow ? UInt64.max : gapEnd
-        guard end > pos else { return [] }
+        guard end > pos else { return }
         let gapStart = pos
         position = end
-        var out: [FramedMessage] = []
         switch phase {
         case .boundary:
-            out.append(message(start: gapStart, headerLength: 0, field: nil, body: [], end: end, problems: [.gap]))
+            out(message(start: gapStart, headerLength: 0, field: nil, body: [], end: end, problems: [.gap]))
         case .header:
-            out.append(message(start: messageStart, headerLength: buffer.count, field: nil, body: [], end: end,
-                               problems: spec.unfinished(count: buffer.count, last: buffer.last, missing: .gap)))
+            out(message(start: messageStart, headerLength: buffer.count, field: nil, body: [], end: end,
+                        problems: spec.unfinished(count: buffer.count, last: buffer.last, missing: .gap)))
             buffer.removeAll()
         case let .body(field, declared):
             let headerLength = spec.headerWidth ?? 0
             let declaredEnd = messageStart &+ UInt64(headerLength) &+ UInt64(declared)
             let problems = spec.unfinished(count: headerLength + buffer.count, last: buffer.last, missing: .gap)
-            out.append(message(start: messageStart, headerLength: headerLength, field: field, body: takeBuffer(),
-                               end: min(declaredEnd, end), problems: problems))
+            out(message(start: messageStart, headerLength: headerLength, field: field, body: takeBuffer(),
+                        end: min(declaredEnd, end), problems: problems))
         case .line, .longLine, .raw:
             let (body, problems) = unfinishedBody(missing: .gap)
-            out.append(message(start: messageStart, headerLength: 0, field: nil, body: body, end: end, problems: problems))
+            out(message(start: messageStart, headerLength: 0, field: nil, body: body, end: end, problems: problems))
         case .resync:
             skippedBytes += UInt64(buffer.count)
             buffer.removeAll()
         }
         phase = spec.kind == .raw ? .boundary : .resync(probing: false)
-        return out
     }
 
     /// End of stream (FIN, RST, end of capture): a partial message is reported with
@@ -211,41 +216,53 @@ public struct MessageFramer: Sendable {
     /// All state is cleared; message numbering continues.
     public mutating func finish() -> [FramedMessage] {
         var out: [FramedMessage] = []
+        finish { out.append($0) }
+        return out
+    }
+
+    /// The same, handing the message to `out`.
+    public mutating func finish(into out: (consuming FramedMessage) -> Void) {
         let end = position ?? 0
         switch phase {
         case .boundary:
             break
         case .header:
-            out.append(message(start: messageStart, headerLength: buffer.count, field: nil, body: [], end: end,
-                               problems: spec.unfinished(count: buffer.count, last: buffer.last, missing: .truncatedBody)))
+            out(message(start: messageStart, headerLength: buffer.count, field: nil, body: [], end: end,
+                        problems: spec.unfinished(count: buffer.count, last: buffer.last, missing: .truncatedBody)))
         case let .body(field, _):
             let width = spec.headerWidth ?? 0
             let problems = spec.unfinished(count: width + buffer.count, last: buffer.last, missing: .truncatedBody)
-            out.append(message(start: messageStart, headerLength: width, field: field, body: takeBuffer(), end: end, problems: problems))
+            out(message(start: messageStart, headerLength: width, field: field, body: takeBuffer(), end: end, problems: problems))
         case .line, .longLine, .raw:
             let (body, problems) = unfinishedBody(missing: .truncatedBody)
-            out.append(message(start: messageStart, headerLength: 0, field: nil, body: body, end: end, problems: problems))
+            out(message(start: messageStart, headerLength: 0, field: nil, body: body, end: end, problems: problems))
         case .resync:
             skippedBytes += UInt64(buffer.count)
         }
         buffer = []
         phase = .boundary
         position = nil
-        return out
     }
 
     /// The current segment is over. `raw` framing completes its pending message now instead of
     /// at the next segment start; other framings have nothing to do.
     public mutating func endOfSegment() -> [FramedMessage] {
-        guard case let .raw(overLimit) = phase else { return [] }
+        var out: [FramedMessage] = []
+        endOfSegment { out.append($0) }
+        return out
+    }
+
+    /// The same, handing the message to `out`.
+    public mutating func endOfSegment(into out: (consuming FramedMessage) -> Void) {
+        guard case let .raw(overLimit) = phase else { return }
         phase = .boundary
         let end = position ?? messageStart
-        return [message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(), end: end, problems: overLimit ? [.lengthOverLimit] : [])]
+        out(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(), end: end, problems: overLimit ? [.lengthOverLimit] : []))
     }
 
     // MARK: - length formats
 
-    mutating func feedLength(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, width: Int, segmentStart: Bool, into out: inout [FramedMessage]) {
+    mutating func feedLength(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, width: Int, segmentStart: Bool, into out: (consuming FramedMessage) -> Void) {
         var i = first
         let n = p.count
         if case let .resync(probing) = phase, segmentStart, i == 0 {
@@ -272,7 +289,7 @@ public struct MessageFramer: Sendable {
                 }
                 if let cut, !strictResync || (probeStart == 0 && confirmsBoundary(p, declared: cut.declared, width: width)) {
                     strictResync = false
-                    headerComplete(cut, width: width, into: &out)  // resume: the probe is this message's header
+                    headerComplete(cut, width: width, into: out)  // resume: the probe is this message's header
                 } else {
                     skippedBytes += UInt64(buffer.count)
                     buffer.removeAll(keepingCapacity: true)
@@ -286,11 +303,11 @@ public struct MessageFramer: Sendable {
                     // Fast path: the whole message is in this feed.
                     let bodyStart = i + width
                     i = bodyStart + cut.bodyLength
-                    out.append(message(start: messageStart, headerLength: width, field: cut.field, body: p.copyBytes(bodyStart..<i),
-                                       end: base &+ UInt64(i), problems: []))
+                    out(message(start: messageStart, headerLength: width, field: cut.field, body: p.copyBytes(bodyStart..<i),
+                                end: base &+ UInt64(i), problems: []))
                 case let .problem(problem, cut):
                     i += width
-                    badHeader(problem, cut, into: &out)
+                    badHeader(problem, cut, into: out)
                 case let .needMore(_, cut):
                     if let cut {
                         buffer.append(p, (i + width)..<n)
@@ -310,12 +327,12 @@ public struct MessageFramer: Sendable {
                 case let .message(cut):
                     buffer.removeAll(keepingCapacity: true)
                     i = bodyStart + cut.bodyLength
-                    out.append(message(start: messageStart, headerLength: width, field: cut.field, body: p.copyBytes(bodyStart..<i),
-                                       end: base &+ UInt64(i), problems: []))
+                    out(message(start: messageStart, headerLength: width, field: cut.field, body: p.copyBytes(bodyStart..<i),
+                                end: base &+ UInt64(i), problems: []))
                     phase = .boundary
                 case let .problem(problem, cut):
                     i = bodyStart
-                    badHeader(problem, cut, into: &out)
+                    badHeader(problem, cut, into: out)
                 case let .needMore(_, cut):
                     if let cut {
                         buffer.removeAll(keepingCapacity: true)
@@ -332,8 +349,8 @@ public struct MessageFramer: Sendable {
                 buffer.append(p, i..<(i + take))
                 i += take
                 if buffer.count == declared {
-                    out.append(message(start: messageStart, headerLength: width, field: field, body: takeBuffer(),
-                                       end: base &+ UInt64(i), problems: []))
+                    out(message(start: messageStart, headerLength: width, field: field, body: takeBuffer(),
+                                end: base &+ UInt64(i), problems: []))
                     phase = .boundary
                 }
             case .line, .longLine, .raw:
@@ -343,11 +360,11 @@ public struct MessageFramer: Sendable {
     }
 
     /// A probe's plausible header was read from `buffer`: start its body.
-    mutating func headerComplete(_ cut: MessageCut, width: Int, into out: inout [FramedMessage]) {
+    mutating func headerComplete(_ cut: MessageCut, width: Int, into out: (consuming FramedMessage) -> Void) {
         buffer.removeAll(keepingCapacity: true)
         if cut.bodyLength == 0 {
-            out.append(message(start: messageStart, headerLength: width, field: cut.field, body: [],
-                               end: messageStart &+ UInt64(width), problems: []))
+            out(message(start: messageStart, headerLength: width, field: cut.field, body: [],
+                        end: messageStart &+ UInt64(width), problems: []))
             phase = .boundary
         } else {
             phase = .body(cut.field!, declared: cut.bodyLength)
@@ -372,10 +389,10 @@ public struct MessageFramer: Sendable {
     }
 
     /// A negative or over-limit length (the step's problem): report the header alone, then resync.
-    mutating func badHeader(_ problem: FrameProblem, _ cut: MessageCut, into out: inout [FramedMessage]) {
+    mutating func badHeader(_ problem: FrameProblem, _ cut: MessageCut, into out: (consuming FramedMessage) -> Void) {
         buffer.removeAll(keepingCapacity: true)
-        out.append(message(start: messageStart, headerLength: cut.headerLength, field: cut.field, body: [],
-                           end: messageStart &+ UInt64(cut.headerLength), problems: [problem]))
+        out(message(start: messageStart, headerLength: cut.headerLength, field: cut.field, body: [],
+                    end: messageStart &+ UInt64(cut.headerLength), problems: [problem]))
         phase = .resync(probing: false)
     }
 

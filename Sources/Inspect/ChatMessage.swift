@@ -53,6 +53,19 @@ public struct ChatMessage: Sendable, Hashable {
     }
 }
 
+/// Takes each message as soon as a `MessageStage` completes it, when set as the stage's
+/// `receiver`: the message goes straight from the framer's cut to here, borrowed, without a stop
+/// in the stage's list of completed messages (an append, and a move out again, per message).
+/// A class rather than a protocol, so that the stage calls it without retaining it.
+open class MessageReceiver {
+    public init() {}
+
+    /// One completed message, in completion order; it is gone after the call (copy what is kept).
+    open func receive(_ m: ChatMessage) {
+        preconditionFailure("MessageReceiver.receive: a receiver overrides it")
+    }
+}
+
 /// Frame numbers, in the order appended (a message's: ascending). Most messages came in one
 /// frame, nearly all in at most three, and most are not sticky: the first three numbers are held
 /// inline and only the ones after them take an array, so a list of up to three costs no

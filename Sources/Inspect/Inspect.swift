@@ -25,6 +25,7 @@
 //   PipelineEvent.swift       the seam between the stages
 //   MessageStage.swift        events framed into messages; each frame's layers 5–7 pieces
 //   MessageStage+Auto.swift   `auto`: the guess, provisional raw messages, the switch
+//   MessageStage+Emit.swift   each message as the framer cuts it: its frames, to the receiver
 //   FrameView.swift           layers 5–7 of one frame
 //   ChatMessage.swift         one message with where it was captured (FrameList: its frames)
 //   StreamOrder.swift         stream order while streaming, bounded, with a spill store

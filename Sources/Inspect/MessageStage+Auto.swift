@@ -47,8 +47,8 @@ extension MessageStage {
         }
         if emits {
             st.provisionalEnd = offset + UInt64(bytes.count)
-            completed.append(ChatMessage(transport: .tcp, stream: key.stream, direction: key.direction, message: m,
-                                         frames: [frame], format: "raw", guessed: true, provisional: true))
+            complete(ChatMessage(transport: .tcp, stream: key.stream, direction: key.direction, message: m,
+                                 frames: [frame], format: "raw", guessed: true, provisional: true))
         }
     }
 
@@ -56,9 +56,14 @@ extension MessageStage {
     /// then replays what was held. Both directions of a stream share the guess.
     func resolveAuto(_ key: DirectionKey, force: Bool) {
         guard let st = existing(key), st.framer == nil, !st.held.isEmpty || force else { return }
-        // What the choice releases, both directions, in conversation order.
+        // What the choice releases, both directions, in conversation order (waiting in
+        // `completed` until then, even with a receiver).
         let mark = completed.count
-        defer { orderByLastFrame(from: mark) }
+        ordering += 1
+        defer {
+            ordering -= 1
+            orderByLastFrame(from: mark)
+        }
         if let summary = streams[key.stream], let known = summary.spec {
             start(key, st, known, text: summary.format)
             return
@@ -225,14 +230,12 @@ extension MessageStage {
         st.heldBytes = 0
         for h in held {
             if let g = h.gap {
-                var out = st.framer!.gap(at: h.offset, length: g)
-                emit(key, st, &out)
+                st.framer!.gap(at: h.offset, length: g) { emit(key, st, $0) }
             } else {
-                // Into the stage's reused list (`emit` leaves it empty).
-                h.bytes.withUnsafeBytes { st.framer!.feed($0, at: h.offset, segmentStart: h.segmentStart, into: &scratch) }
-                if st.isRaw { scratch += st.framer!.endOfSegment() }
-                emit(key, st, &scratch)
+                h.bytes.withUnsafeBytes { p in st.framer!.feed(p, at: h.offset, segmentStart: h.segmentStart) { emit(key, st, $0) } }
+                if st.isRaw { st.framer!.endOfSegment { emit(key, st, $0) } }
             }
+            framed(key, st)
         }
         // The other direction follows the same guess.
         let other = otherDirection(key)

@@ -60,8 +60,8 @@ extension MessageStage {
                                        complete: m.complete, part: nil, parts: nil, problems: m.problems))
         }
         if keeps.contains(.messages) {
-            completed.append(ChatMessage(transport: .udp, stream: d.flow, direction: d.direction, message: consume m,
-                                         frames: d.frames, format: flow.format, guessed: guessed))
+            complete(ChatMessage(transport: .udp, stream: d.flow, direction: d.direction, message: consume m,
+                                 frames: d.frames, format: flow.format, guessed: guessed))
         }
     }
 }

@@ -23,8 +23,11 @@ public final class MessageStage {
     // FrameView; 0 when no view is being built.
     @exclusivity(unchecked) var current = 0
     @exclusivity(unchecked) var view = FrameView()
-    /// The framer's output for one delivery, reused from one to the next.
-    @exclusivity(unchecked) var scratch: [FramedMessage] = []
+    /// Takes each completed message as it is made, instead of `completed` (see `MessageReceiver`).
+    @exclusivity(unchecked) public var receiver: Unmanaged<MessageReceiver>?
+    /// Inside a stretch whose messages are put in order before they go (`resolveAuto`,
+    /// `finish`): they wait in `completed`, receiver or not.
+    @exclusivity(unchecked) var ordering = 0
     // Usually one entry: a small array beats hashing the key for every frame.
     @exclusivity(unchecked) var currentChunks: [(key: DirectionKey, offset: UInt64, end: UInt64, payloadStart: Int)] = []
     /// What is kept besides the per-frame views: completed messages for `takeMessages()` (not
@@ -164,6 +167,8 @@ public final class MessageStage {
     /// its last partial message reported. The end of a capture can release a lot at once:
     /// `drain` is called with completed messages every so often, so they need not all be held.
     public func finish(drain: ([ChatMessage]) -> Void = { _ in }) {
+        ordering += 1
+        defer { ordering -= 1 }
         // By stream, client→server first (the codes' order).
         let keys = directions.allKeys.sorted().map { DirectionKey(code: $0) }
         var i = 0
@@ -300,17 +305,13 @@ public final class MessageStage {
             hold(key, st, offset: offset, bytes: bytes, frame: frame, segmentStart: segmentStart)
             return
         }
-        // (`emit` leaves `scratch` empty.)
-        bytes.withUnsafeBytes { st.framer!.feed($0, at: offset, segmentStart: segmentStart, into: &scratch) }
+        // Each message goes from the framer to `emit` as it is cut. (`emit` leaves the framer be:
+        // it is being fed.)
+        bytes.withUnsafeBytes { p in st.framer!.feed(p, at: offset, segmentStart: segmentStart) { emit(key, st, $0) } }
         // `raw`: every segment is a message, complete at the segment's end (a data event is the
         // rest of one segment), not at the next one's start.
-        if st.isRaw { scratch += st.framer!.endOfSegment() }
-        emit(key, st, &scratch)
-    }
-
-    func currentChunk(_ key: DirectionKey) -> (key: DirectionKey, offset: UInt64, end: UInt64, payloadStart: Int)? {
-        for c in currentChunks where c.key == key { return c }
-        return nil
+        if st.isRaw { st.framer!.endOfSegment { emit(key, st, $0) } }
+        framed(key, st)
     }
 
     /// Bytes of a direction that were on the wire but not captured.
@@ -321,8 +322,8 @@ public final class MessageStage {
             st.held.append((offset, [], 0, true, length))
             return
         }
-        var out = st.framer!.gap(at: offset, length: length)
-        emit(key, st, &out)
+        st.framer!.gap(at: offset, length: length) { emit(key, st, $0) }
+        framed(key, st)
     }
 
     /// Makes the direction's framer when its spec is given; false while `auto` has not decided.
@@ -339,8 +340,7 @@ public final class MessageStage {
     func finishDirection(_ key: DirectionKey) {
         guard let st = existing(key), st.framer != nil else { return }
         reportMidStreamSkip(key, st, ended: true)  // before finish() resets the framer
-        var msgs = st.framer!.finish()
-        emit(key, st, &msgs)
+        st.framer!.finish { emit(key, st, $0) }
     }
 
     /// Once per direction the capture began inside: how many bytes were skipped before the first
@@ -360,84 +360,4 @@ public final class MessageStage {
         }
         note(text)
     }
-
-    /// The direction's messages just framed, each told its frames: into the frame view and
-    /// `completed`. Takes them out of `messages` (moved, not copied), which is left empty.
-    func emit(_ key: DirectionKey, _ st: DirectionState, _ messages: inout [FramedMessage]) {
-        if st.startsMidStream && !st.skipReported { reportMidStreamSkip(key, st, ended: false) }
-        guard !messages.isEmpty else { return }
-        // Last to first is the order `popLast` moves them out in; reversed, it is theirs.
-        if messages.count > 1 { messages.reverse() }
-        while let m = messages.popLast() {
-            // Under `raw`, what was already emitted as provisional messages is not emitted again.
-            let keepsIt = keeps.contains(.messages) && m.end > st.provisionalEnd
-            // The message's frames (and its sticky ones) are gathered only when it is kept; the
-            // frame view needs only how many there are and where the frame in hand falls among
-            // them in ascending order (its first index there: how many are below it).
-            // (Inline for the first frame: a message of one frame allocates no list.)
-            var frames = FrameList()
-            var sticky = FrameList()
-            var lastFrame: Int? = nil
-            var lastSticky: Int? = nil
-            var count = 0, below = 0
-            var hasCurrent = false
-            var i = st.chunkHead
-            while i < st.chunks.count {
-                let c = st.chunks[i]
-                if c.offset >= m.end { break }
-                if c.end > m.start {
-                    if lastFrame != c.frame {
-                        lastFrame = c.frame
-                        count += 1
-                        if c.frame < current { below += 1 } else if c.frame == current { hasCurrent = true }
-                        if keepsIt { frames.append(c.frame) }
-                    }
-                    // Sticky: the segment also holds another message — the previous one ending in
-                    // it, or the next one starting after this one's end (bytes a bad header made
-                    // the framer skip are no message, hence the clean-message condition).
-                    let before = c.offset < m.start && st.lastMessageEnd > c.offset
-                    let after = c.end > m.end && m.problems.isEmpty
-                    if keepsIt, before || after, lastSticky != c.frame {
-                        lastSticky = c.frame
-                        sticky.append(c.frame)
-                    }
-                }
-                i += 1
-            }
-            st.lastMessageEnd = m.end
-            // Chunks wholly before the end of this message are used up.
-            while st.chunkHead < st.chunks.count, st.chunks[st.chunkHead].end <= m.end { st.chunkHead += 1 }
-            if st.chunkHead == st.chunks.count, st.chunkHead >= 4 {
-                // All used up (the usual case: a message ends with its segment): the list starts
-                // again in its own storage — every fourth time, as emptying it costs more than
-                // the walk past a few used chunks.
-                st.chunks.removeAll(keepingCapacity: true)
-                st.chunkHead = 0
-            } else if st.chunkHead > 64, st.chunkHead * 2 > st.chunks.count {
-                st.chunks.removeFirst(st.chunkHead)
-                st.chunkHead = 0
-            }
-            if current != 0, hasCurrent {
-                let n = count, k = below
-                if view.format == nil, st.spec != nil {
-                    view.format = st.formatText
-                    view.guessed = st.guessed
-                }
-                if let chunk = currentChunk(key), m.headerLength > 0, m.start >= chunk.offset, m.start < chunk.end,
-                   let v = m.headerValueText {
-                    view.headers.append(.init(offset: chunk.payloadStart + Int(m.start - chunk.offset), value: v))
-                }
-                view.messages.append(.init(index: m.index, kind: n == 1 ? .whole : (k == n - 1 ? .ends : .continues),
-                                           textBytes: m.isValidUTF8 ? m.body : nil, length: m.declaredLength ?? m.body.count, complete: m.complete,
-                                           part: n > 1 ? k + 1 : nil, parts: n > 1 ? n : nil, problems: m.problems))
-            }
-            guard keepsIt else { continue }
-            frames.sortAscending()
-            sticky.sortAscending()
-            completed.append(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
-                                         message: consume m, frames: consume frames, format: st.formatText,
-                                         guessed: st.guessed, stickyFrames: consume sticky))
-        }
-    }
-
 }

@@ -67,3 +67,22 @@ extension Array where Element == PipelineEvent {
         }
     }
 }
+
+extension Array where Element == PipelineEvent {
+    /// Hands each event to `body` borrowed, in order, and leaves the array as it was: each is
+    /// moved out of its slot for the call and moved back after it. Read from an array in place
+    /// (by index, or through its buffer), an event is copied for the call and the copy destroyed
+    /// after it — a retain and a release of its bytes, and a switch over its cases for each —
+    /// as the compiler cannot tell that the call leaves the array alone.
+    @inlinable
+    public mutating func lend(_ body: (PipelineEvent) -> Void) {
+        withUnsafeMutableBufferPointer { slots in
+            guard let first = slots.baseAddress else { return }
+            for i in 0 ..< slots.count {
+                let e = (first + i).move()
+                body(e)
+                (first + i).initialize(to: e)
+            }
+        }
+    }
+}

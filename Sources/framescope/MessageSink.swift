@@ -13,7 +13,9 @@ import Glibc
 
 /// Frames, orders and prints messages. Used by one thread at a time: the reading loop (live),
 /// or the print queue (a file), whose `sync` at the end orders its work before the caller's.
-final class MessageSink: @unchecked Sendable {
+/// While it consumes events it is the stage's receiver: a message is printed or held as soon as
+/// the stage completes it.
+final class MessageSink: MessageReceiver, @unchecked Sendable {
     let stage: MessageStage
     let printer: MessagePrinter
     let live: Bool
@@ -27,21 +29,28 @@ final class MessageSink: @unchecked Sendable {
         self.printer = printer
         self.live = live
         self.order = order
+        super.init()
     }
 
     /// Frames a batch of events from the reading half, then prints what became ready. The
-    /// events are only read (borrowed where the batch keeps them): the batch goes back to the
-    /// reading thread, which lets go of it there (see `MessagesCommand.runFile`).
-    func consume(_ events: [PipelineEvent]) {
+    /// events are only read (lent, each moved out for its turn and back: `Array.lend`), and the
+    /// batch is left as it came: it goes back to the reading thread, which lets go of it there
+    /// (see `MessagesCommand.runFile`).
+    func consume(_ events: inout [PipelineEvent]) {
         guard !printer.outputClosed else { return }
+        stage.receiver = Unmanaged.passUnretained(self)
+        defer { stage.receiver = nil }
         // Event by event, as the one-thread loop pumps frame by frame: where UDP datagrams fall
         // among the TCP messages must not depend on how the events were batched.
-        events.withUnsafeBufferPointer { batch in
-            for i in batch.indices {
-                stage.consume(batch[i])
-                pump()
-            }
+        events.lend { e in
+            stage.consume(e)
+            pump()
         }
+    }
+
+    /// A message the stage just completed (while `consume` runs).
+    override func receive(_ m: ChatMessage) {
+        if live { printer.print(m) } else { add(m) }
     }
 
     /// Prints what is ready: live, every message as soon as it is complete; from a file, in

@@ -104,11 +104,13 @@ struct MessagesCommand: ParsableCommand {
     func runLive(_ input: FrameSource, _ sink: MessageSink) throws -> PcapError? {
         let inspector = try framing.inspector(framed: false)
         let failure = feed(input, inspector, until: sink.printer) {
-            sink.consume(inspector.streams.takeEvents())
+            var events = inspector.streams.takeEvents()
+            sink.consume(&events)
             sink.printer.flush()
         }
         inspector.streams.finish()
-        sink.consume(inspector.streams.takeEvents())
+        var events = inspector.streams.takeEvents()
+        sink.consume(&events)
         sink.finish()
         return failure
     }
@@ -139,11 +141,13 @@ struct MessagesCommand: ParsableCommand {
                 return out
             }
             queue.async {
-                let events = batch.take()
-                sink.consume(events)
+                var events = batch.take()
+                sink.consume(&events)
                 // Moved in, so that the last reference is the list's and the reading thread's
                 // drain frees it (a copy kept here would make this thread the last one out).
-                done.withLock { $0.append(consume events) }
+                // (Out of the `var` first: consumed inside the closure, it was released twice.)
+                let handed = consume events
+                done.withLock { $0.append(consume handed) }
                 slots.signal()
             }
         }
