@@ -9,7 +9,9 @@ import Streams
 // messages a choice releases come in conversation order (by the frame of their last byte).
 extension MessageStage {
     /// An undecided direction's delivery: held until the format is chosen, shown meanwhile.
-    func hold(_ key: DirectionKey, _ st: DirectionState, offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool) {
+    /// The bytes are copied: held, they would keep the reassembler's whole chunk alive.
+    func hold(_ key: DirectionKey, _ st: DirectionState, offset: UInt64, bytes event: SegmentBytes, frame: Int, segmentStart: Bool) {
+        let bytes = event.array
         st.held.append((offset, bytes, frame, segmentStart, nil))
         st.heldBytes += bytes.count
         heldTotal += bytes.count

@@ -61,7 +61,7 @@ extension MessageStage {
         }
         if keeps.contains(.messages) {
             completed.append(ChatMessage(transport: .udp, stream: d.flow, direction: d.direction, message: consume m,
-                                         frames: FrameList(d.frames), format: flow.format, guessed: guessed))
+                                         frames: d.frames, format: flow.format, guessed: guessed))
         }
     }
 }

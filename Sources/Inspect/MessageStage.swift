@@ -288,7 +288,7 @@ public final class MessageStage {
         }
     }
 
-    func deliver(_ key: DirectionKey, offset: UInt64, bytes: [UInt8], frame: Int, segmentOffset: Int) {
+    func deliver(_ key: DirectionKey, offset: UInt64, bytes: SegmentBytes, frame: Int, segmentOffset: Int) {
         let segmentStart = segmentOffset == 0
         let st = state(key)
         st.chunks.append(Chunk(offset: offset, end: offset + UInt64(bytes.count), frame: frame))

@@ -18,9 +18,11 @@ public enum PipelineEvent: Sendable {
 }
 
 public struct UDPDatagram: Sendable {
-    /// The frame that brought it (the last fragment's, when reassembled) and all its frames.
+    /// The frame that brought it (the last fragment's, when reassembled).
     public var frame: Int
-    public var frames: [Int]
+    /// All its frames when it was reassembled from fragments, else empty (its one frame is
+    /// `frame`: an array of one cost an allocation per datagram).
+    public var fragmentFrames: [Int]
     public var flow: Int
     public var direction: Direction
     public var clientPort: UInt16
@@ -28,6 +30,14 @@ public struct UDPDatagram: Sendable {
     public var payload: [UInt8]
     /// What the UDP header claims (more than `payload` when the capture cut it).
     public var claimedLength: Int
+
+    /// All the frames that carried it.
+    public var frames: FrameList {
+        if !fragmentFrames.isEmpty { return FrameList(fragmentFrames) }
+        var one = FrameList()
+        one.append(frame)
+        return one
+    }
 }
 
 /// What is known about one stream (for `stats` and headers of `follow`).

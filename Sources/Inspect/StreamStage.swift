@@ -197,7 +197,7 @@ public final class StreamStage {
                     note("limit on UDP flows (\(udp.maxFlows)) hit: the least recently seen tenth was forgotten; a flow seen again gets a new index")
                     add(.forgotFlows(forgotten))
                 }
-                add(.datagram(UDPDatagram(frame: number, frames: (layers[i].reassembled ? frame.reassembledFrom : nil) ?? [number], flow: flow.index,
+                add(.datagram(UDPDatagram(frame: number, fragmentFrames: (layers[i].reassembled ? frame.reassembledFrom : nil) ?? [], flow: flow.index,
                                           direction: direction, clientPort: flow.clientPort, serverPort: flow.serverPort,
                                           payload: payload, claimedLength: h.payloadLength)),
                     bytes: payload.count)

@@ -84,7 +84,7 @@ public final class ReplayPlanner {
                 conversations[Self.key(.tcp, s)]?.midStream = true
             case .stream(.data(let s, .clientToServer, let offset, let data, let f, _)):
                 let k = Self.key(.tcp, s)
-                conversations[k]?.writes.append(ReplayWrite(bytes: data, time: frameTimes[f] ?? time, frame: f))
+                conversations[k]?.writes.append(ReplayWrite(bytes: data.array, time: frameTimes[f] ?? time, frame: f))
                 var all = clientStream[s] ?? []
                 if UInt64(all.count) == offset { all += data } else if UInt64(all.count) < offset {
                     all += [UInt8](repeating: 0, count: Int(offset) - all.count) + data

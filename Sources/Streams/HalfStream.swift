@@ -21,14 +21,42 @@
 struct Piece {
     var start: Int64
     var end: Int64
-    /// Empty when `missing`.
-    var bytes: [UInt8]
+    /// The bytes [start, end) in a chunk of their own (exactly their size, never the arena's:
+    /// held long, they would keep a shared chunk alive), delivered as they are when the hole
+    /// before them fills; nil when `missing`.
+    var chunk: SegmentChunk?
     var frame: Int
     var missing: Bool
     /// Where `start` lies in the payload of the segment `frame` carried.
     var segmentOffset: Int
 
-    @inline(__always) var cost: Int { bytes.count + ReassemblyLimits.pieceOverhead }
+    /// A copy of `bytes`, captured at [start, start + bytes.count).
+    init(start: Int64, bytes: UnsafeRawBufferPointer, frame: Int, segmentOffset: Int) {
+        self.start = start
+        end = start + Int64(bytes.count)
+        chunk = SegmentBytes(bytes).owner
+        self.frame = frame
+        missing = false
+        self.segmentOffset = segmentOffset
+    }
+
+    /// Bytes [start, end) known to be missing.
+    init(missingFrom start: Int64, to end: Int64, frame: Int, segmentOffset: Int) {
+        self.start = start
+        self.end = end
+        chunk = nil
+        self.frame = frame
+        missing = true
+        self.segmentOffset = segmentOffset
+    }
+
+    /// The captured bytes (the first `end - start` of the chunk), as an event carries them.
+    var bytes: SegmentBytes {
+        guard let chunk else { return SegmentBytes() }
+        return SegmentBytes(owner: chunk, base: chunk.base, count: Int(end - start))
+    }
+
+    @inline(__always) var cost: Int { (chunk == nil ? 0 : Int(end - start)) + ReassemblyLimits.pieceOverhead }
 }
 
 struct HalfStream {
@@ -58,11 +86,16 @@ struct HalfStream {
     var lastWasKeepAlive = false
     /// `.ended` was emitted.
     var ended = false
+    /// Bytes of `tail` (below) that hold the last delivered bytes. Declared here, where the
+    /// fields before leave room for it: this struct is in every stream's entry, twice.
+    var tailCount: UInt32 = 0
     /// Out-of-order data and known-missing ranges after `cursor`.
     var pieces: [Piece] = []
     var bufferedCost = 0
-    /// The last delivered bytes (shared with the `.data` event), to detect overlap_conflict.
-    var tail: [UInt8] = []
+    /// The last delivered bytes, to detect overlap_conflict: the first `tailCount` bytes of
+    /// `tail`, storage reused from segment to segment (its other bytes mean nothing; its size
+    /// is its header). The direction's own: never handed out.
+    var tail: SegmentChunk?
     var tailStart: Int64 = 0
 
     /// Stream offset of a sequence number (wrap-aware, relative to the cursor).

@@ -19,7 +19,9 @@
 //    starts where the previous one of that direction ended); then `.ended` exactly once per
 //    direction. `.warning` may come anywhere.
 // 4. Nothing is shared with the caller: payload bytes are copied out of the caller's buffer during
-//    the call; the `[UInt8]` in a `.data` event is the only copy the reassembler made.
+//    the call; a `.data` event's bytes are a read-only slice of a chunk the reassembler shares
+//    among the events it delivers (SegmentBytes.swift), and what it keeps itself (the tail,
+//    out-of-order pieces) is its own copy.
 // 5. No I/O, no Foundation, no clocks: time is the capture's timestamps only.
 
 import Wire
@@ -179,7 +181,7 @@ public enum StreamEvent: Sendable, Hashable {
     /// when retransmitted). `segmentOffset` is where these bytes begin in that segment's payload
     /// (0: at its start, where a framer may resynchronise; more when an earlier copy covered
     /// the segment's first bytes), so a per-frame view places headers exactly.
-    case data(stream: Int, direction: Direction, offset: UInt64, bytes: [UInt8], frame: Int, segmentOffset: Int)
+    case data(stream: Int, direction: Direction, offset: UInt64, bytes: SegmentBytes, frame: Int, segmentOffset: Int)
     /// Bytes that were on the wire but will never be delivered (not captured, snaplen cut, or a
     /// limit forced a skip). `length` is nil when unknown. Adjacent gaps are merged.
     case gap(stream: Int, direction: Direction, offset: UInt64, length: UInt64?)
@@ -213,9 +215,10 @@ public struct ReassemblyLimits: Sendable {
     public var maxHolesPerDirection: Int = 64
     /// Buffered pieces per direction (bounds the cost of keeping them sorted on hostile input).
     public var maxPiecesPerDirection: Int = 2048
-    /// The last delivered bytes of each direction are kept (shared with the `.data` event, not
-    /// copied) so a later overlapping copy can be compared (`overlap_conflict`). Total across all
-    /// streams; 0 disables the comparison against delivered bytes.
+    /// The last delivered bytes of each direction are kept (copied into a buffer of the
+    /// direction's, reused from segment to segment; its capacity is what counts) so a later
+    /// overlapping copy can be compared (`overlap_conflict`). Total across all streams; 0
+    /// disables the comparison against delivered bytes.
     public var maxRetainedTailBytesTotal: Int = 16 << 20
     /// At most this much of one direction's tail is kept.
     public var maxRetainedTailBytesPerDirection: Int = 64 << 10

@@ -13,7 +13,10 @@ struct DirectionReassembly {
     /// Payload bytes of the `.data` events in `pending`.
     var pendingDataBytes = 0
     var totalBuffered = 0
+    /// Storage of the directions' retained tails, together.
     var totalTail = 0
+    /// Where delivered bytes are copied for their `.data` events.
+    var arena = SegmentArena()
 
     init(limits: ReassemblyLimits) {
         self.limits = limits
@@ -144,7 +147,7 @@ struct DirectionReassembly {
         if h.finOffset >= 0 && end > h.finOffset { end = h.finOffset }
 
         // Bytes below the cursor were delivered: compare with the retained tail.
-        if start < h.cursor && !h.tail.isEmpty && tailDiffers(seg, h, start: start, capEnd: capEnd) {
+        if start < h.cursor && h.tailCount > 0 && tailDiffers(seg, h, start: start, capEnd: capEnd) {
             flags.insert(.overlapConflict)
         }
         let lo = max(start, h.cursor)
@@ -154,12 +157,12 @@ struct DirectionReassembly {
             // Fast path: in order, nothing buffered. One copy, straight out.
             let dataEnd = min(capEnd, end)
             if dataEnd > start {
-                let bytes = [UInt8](UnsafeRawBufferPointer(rebasing: seg.payload[0 ..< Int(dataEnd - start)]))
-                pendingDataBytes += bytes.count
+                let payload = UnsafeRawBufferPointer(rebasing: seg.payload[0 ..< Int(dataEnd - start)])
+                pendingDataBytes += payload.count
                 pending.append(.data(
                     stream: stream.index, direction: dir, offset: UInt64(clamping: start),
-                    bytes: bytes, frame: seg.frame, segmentOffset: 0))
-                retainTail(&h, start: start, bytes: bytes)
+                    bytes: arena.copy(payload), frame: seg.frame, segmentOffset: 0))
+                retainTail(&h, start: start, bytes: payload)
             }
             if end > dataEnd { emitGap(stream.index, dir, offset: dataEnd, length: end - dataEnd) }
             h.cursor = end
@@ -185,11 +188,9 @@ struct DirectionReassembly {
             let holeEnd = i < h.pieces.count ? min(h.pieces[i].start, end) : end
             if pos < capEnd {
                 let dataEnd = min(holeEnd, capEnd)
-                let bytes = [UInt8](UnsafeRawBufferPointer(
-                    rebasing: seg.payload[Int(pos - start) ..< Int(dataEnd - start)]))
                 let piece = Piece(
-                    start: pos, end: dataEnd, bytes: bytes, frame: seg.frame, missing: false,
-                    segmentOffset: Int(pos - start))
+                    start: pos, bytes: UnsafeRawBufferPointer(rebasing: seg.payload[Int(pos - start) ..< Int(dataEnd - start)]),
+                    frame: seg.frame, segmentOffset: Int(pos - start))
                 h.pieces.insert(piece, at: i)
                 h.bufferedCost += piece.cost
                 totalBuffered += piece.cost
@@ -197,8 +198,7 @@ struct DirectionReassembly {
                 pos = dataEnd
             }
             if pos < holeEnd {
-                let piece = Piece(
-                    start: pos, end: holeEnd, bytes: [], frame: seg.frame, missing: true, segmentOffset: Int(pos - start))
+                let piece = Piece(missingFrom: pos, to: holeEnd, frame: seg.frame, segmentOffset: Int(pos - start))
                 h.pieces.insert(piece, at: i)
                 h.bufferedCost += piece.cost
                 totalBuffered += piece.cost
@@ -212,10 +212,12 @@ struct DirectionReassembly {
 
     /// Whether captured bytes of `seg` differ from the retained tail where both exist.
     func tailDiffers(_ seg: TCPSegment, _ h: HalfStream, start: Int64, capEnd: Int64) -> Bool {
-        let tailEnd = h.tailStart + Int64(h.tail.count)
+        let tailEnd = h.tailStart + Int64(h.tailCount)
         let a = max(start, h.tailStart), b = min(capEnd, tailEnd, h.cursor)
         guard b > a else { return false }
-        return h.tail.withUnsafeBufferPointer { t in
+        guard let tail = h.tail else { return false }
+        return withExtendedLifetime(tail) {
+            let t = tail.base
             var x = a
             while x < b {
                 if seg.payload[Int(x - start)] != t[Int(x - h.tailStart)] { return true }
@@ -226,7 +228,7 @@ struct DirectionReassembly {
     }
 
     func piecesDiffer(_ seg: TCPSegment, segStart: Int64, _ piece: Piece, from a: Int64, to b: Int64) -> Bool {
-        piece.bytes.withUnsafeBufferPointer { t in
+        piece.bytes.withUnsafeBytes { t in
             var x = a
             while x < b {
                 if seg.payload[Int(x - segStart)] != t[Int(x - piece.start)] { return true }
@@ -247,18 +249,18 @@ struct DirectionReassembly {
             // Nothing is delivered past a FIN (only hostile input puts data there).
             if h.finOffset >= 0 && piece.end > h.finOffset {
                 if piece.start >= h.finOffset { continue }
-                if !piece.missing { piece.bytes = Array(piece.bytes.prefix(Int(h.finOffset - piece.start))) }
                 piece.end = h.finOffset
             }
             if piece.end <= h.cursor { continue }
             if piece.missing {
                 emitGap(stream.index, dir, offset: piece.start, length: piece.end - piece.start)
             } else {
-                pendingDataBytes += piece.bytes.count
+                let bytes = piece.bytes
+                pendingDataBytes += bytes.count
                 pending.append(.data(
                     stream: stream.index, direction: dir, offset: UInt64(clamping: piece.start),
-                    bytes: piece.bytes, frame: piece.frame, segmentOffset: piece.segmentOffset))
-                retainTail(&h, start: piece.start, bytes: piece.bytes)
+                    bytes: bytes, frame: piece.frame, segmentOffset: piece.segmentOffset))
+                bytes.withUnsafeBytes { retainTail(&h, start: piece.start, bytes: $0) }
             }
             h.cursor = piece.end
         }
@@ -334,18 +336,43 @@ struct DirectionReassembly {
         }
     }
 
+    /// Keeps `bytes`, just delivered from `start`, as the direction's tail: copied into the
+    /// tail's storage, which is reused while it is large enough (no allocation per segment) and
+    /// grows by doubling. The limits count that storage, the memory it holds.
     @inline(__always)
-    mutating func retainTail(_ h: inout HalfStream, start: Int64, bytes: [UInt8]) {
-        totalTail -= h.tail.count
-        if bytes.count <= limits.maxRetainedTailBytesPerDirection
-            && totalTail + bytes.count <= limits.maxRetainedTailBytesTotal
-        {
-            h.tail = bytes
-            h.tailStart = start
-            totalTail += bytes.count
-        } else {
-            h.tail = []
+    mutating func retainTail(_ h: inout HalfStream, start: Int64, bytes: UnsafeRawBufferPointer) {
+        let n = bytes.count
+        if n > (h.tail?.size ?? 0) && !growTail(&h, to: n) { return }
+        h.tail.unsafelyUnwrapped.base.update(from: bytes.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self), count: n)
+        h.tailCount = UInt32(n)
+        h.tailStart = start
+    }
+
+    /// New tail storage for `n` bytes (twice the old, if the limits allow); false, and no tail,
+    /// when even `n` is over them. Its bytes are uninitialised until copied into.
+    mutating func growTail(_ h: inout HalfStream, to n: Int) -> Bool {
+        let old = h.tail?.size ?? 0
+        let perDirection = limits.maxRetainedTailBytesPerDirection
+        let room = limits.maxRetainedTailBytesTotal - (totalTail - old)
+        guard n <= perDirection, n <= room, n <= Int(UInt32.max) else {
+            dropTail(&h)
+            return false
         }
+        // The first exactly (many directions send one segment), then at least 256 bytes, so
+        // most directions grow once or twice.
+        let size = old == 0 ? n : max(n, min(max(2 * old, 256), perDirection, room))
+        // (An array cost more: unspecialised, `[UInt8](repeating:count:)` looked up its
+        // metadata on every call, and each copy into it checked it was unique.)
+        h.tail = SegmentChunk.make(size)
+        totalTail += size - old
+        return true
+    }
+
+    /// Frees the direction's tail (nothing to compare later copies with).
+    mutating func dropTail(_ h: inout HalfStream) {
+        totalTail -= h.tail?.size ?? 0
+        h.tail = nil
+        h.tailCount = 0
     }
 
     /// Ends `h` with `.fin` once everything before its FIN was delivered (inline: a test on
@@ -364,8 +391,7 @@ struct DirectionReassembly {
         totalBuffered -= h.bufferedCost
         h.bufferedCost = 0
         h.pieces = []
-        totalTail -= h.tail.count
-        h.tail = []
+        dropTail(&h)
         pending.append(.ended(stream: stream.index, direction: dir, reason: reason))
     }
 

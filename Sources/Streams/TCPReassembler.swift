@@ -7,8 +7,9 @@
 //      retires the old stream and opens a new one (`port_reuse`);
 //   3. analyse the segment against its direction's state (`analyse`);
 //   4. deliver its payload: in order and with nothing buffered it goes straight out as one
-//      `.data` event (the only allocation is that copy); otherwise the parts not seen before are
-//      copied into sorted pieces and delivered as soon as the hole before them fills;
+//      `.data` event, copied into the chunk the events share (SegmentBytes.swift: no allocation
+//      per segment) and into the direction's retained tail; otherwise the parts not seen before
+//      are copied into sorted pieces and delivered as soon as the hole before them fills;
 //   5. apply its ACK to the other direction: bytes the peer acknowledged but that were never
 //      captured are declared a gap, and what follows is delivered;
 //   6. a RST ends both directions.

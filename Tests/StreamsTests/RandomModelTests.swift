@@ -107,7 +107,7 @@ final class RandomModelTests: XCTestCase {
             for e in h.events {
                 switch e {
                 case .data(_, .clientToServer, let o, let bytes, _, _):
-                    XCTAssertEqual(bytes[...], t.stream[Int(o) ..< Int(o) + bytes.count], "trial \(trial): bytes at \(o)")
+                    XCTAssertEqual(Array(bytes), Array(t.stream[Int(o) ..< Int(o) + bytes.count]), "trial \(trial): bytes at \(o)")
                     covered += bytes.count
                 case .gap(_, .clientToServer, _, let l?):
                     covered += Int(l)

@@ -31,7 +31,7 @@ if ! command -v tcpdump >/dev/null; then
 fi
 if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -x "$FS" ]; then
     say "building framescope (release, .build-bench)"
-    (cd "$ROOT" && nice -n 10 swift build -c release --product framescope --scratch-path .build-bench) >"$LOG/build.log" 2>&1
+    (cd "$ROOT" && nice -n 10 swift build -c release --static-swift-stdlib --product framescope --scratch-path .build-bench) >"$LOG/build.log" 2>&1
 fi
 
 PIDS=()

@@ -32,7 +32,7 @@ say() { printf '== %s\n' "$*" >&2; }
 
 if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -x "$FS" ]; then
     say "building framescope (release, .build-bench)"
-    (cd "$ROOT" && nice -n 10 swift build -c release --product framescope --scratch-path .build-bench) >/dev/null
+    (cd "$ROOT" && nice -n 10 swift build -c release --static-swift-stdlib --product framescope --scratch-path .build-bench) >/dev/null
 fi
 
 PIDS=()

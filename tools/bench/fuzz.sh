@@ -77,7 +77,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ] || [ ! -x "$FS" ]; then
     say "building framescope (release, $SCRATCH)"
     ok=0
     for attempt in 1 2 3; do
-        if (cd "$ROOT" && nice -n 10 swift build -c release --product framescope --scratch-path "$SCRATCH") >"$LOG/build.log" 2>&1; then
+        if (cd "$ROOT" && nice -n 10 swift build -c release --static-swift-stdlib --product framescope --scratch-path "$SCRATCH") >"$LOG/build.log" 2>&1; then
             ok=1; break
         fi
         say "build attempt $attempt failed (see $LOG/build.log); sources may be mid-edit, retrying in 60 s"

@@ -57,7 +57,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
     say "building framescope (release, .build-bench)"
     ok=0
     for attempt in 1 2 3; do
-        if (cd "$ROOT" && nice -n 10 swift build -c release --scratch-path .build-bench) >"$LOG/build.log" 2>&1; then
+        if (cd "$ROOT" && nice -n 10 swift build -c release --static-swift-stdlib --product framescope --scratch-path .build-bench) >"$LOG/build.log" 2>&1; then
             ok=1; break
         fi
         say "build attempt $attempt failed (see $LOG/build.log); sources may be mid-edit, retrying in 60 s"
@@ -80,7 +80,7 @@ if [ -n "${PREV_REF:-}" ]; then
             (cd "$ROOT" && git worktree add -q --detach "$PREV_SRC" "$prev_commit")
         fi
         rm -f "$ROOT/.build-bench-prev/COMMIT"
-        (cd "$PREV_SRC" && nice -n 10 swift build -c release --scratch-path "$ROOT/.build-bench-prev") >"$LOG/build-prev.log" 2>&1 \
+        (cd "$PREV_SRC" && nice -n 10 swift build -c release --static-swift-stdlib --product framescope --scratch-path "$ROOT/.build-bench-prev") >"$LOG/build-prev.log" 2>&1 \
             || { echo "the previous build ($PREV_REF) did not build; see $LOG/build-prev.log" >&2; exit 1; }
         echo "$prev_commit" >"$ROOT/.build-bench-prev/COMMIT"
     fi
