@@ -90,6 +90,16 @@ public final class PcapFileReader {
     @exclusivity(unchecked) var interfaces: [Interface] = []
     @exclusivity(unchecked) var describedFirstInterface = false
 
+    /// Where the last ``advance()`` that returned true (or the last non-nil ``next()``) put its
+    /// frame, whose bytes are valid until the next call to either, as ``RawFrame`` says. Read it
+    /// there (`frame.pointee.bytes`): a pointer the reader holds for its whole life, so reading
+    /// through it from another module needs no run-time exclusivity check (a stored frame did,
+    /// on every frame). Only the reader writes it.
+    public let frame: UnsafeMutablePointer<RawFrame>
+
+    /// The frame ``frame`` points to.
+    public var current: RawFrame { frame.pointee }
+
     /// Opens the capture file at `path`; "-" reads standard input (which is not closed by
     /// ``close()``). Reads and checks the file header (and, for pcapng, blocks up to the first
     /// interface description).
@@ -119,6 +129,9 @@ public final class PcapFileReader {
         self.ownsDescriptor = owns
         self.capacity = Self.initialCapacity
         self.buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.initialCapacity, alignment: 16)
+        self.frame = UnsafeMutablePointer<RawFrame>.allocate(capacity: 1)
+        frame.initialize(to: RawFrame(timestamp: Timestamp(seconds: 0, nanoseconds: 0), len: 0, linkType: LinkType(rawValue: 0),
+                                      bytes: UnsafeRawBufferPointer(start: nil, count: 0)))
         do {
             try readFileHeader()
         } catch {
@@ -129,6 +142,7 @@ public final class PcapFileReader {
 
     deinit {
         close()
+        frame.deallocate()
     }
 
     /// Releases the buffer and closes the file if the reader opened it. Safe to call twice.
@@ -151,10 +165,20 @@ public final class PcapFileReader {
     /// have had) and the byte offset of its record or block, ``PcapError/read(path:message:)``
     /// when `read(2)` fails, ``PcapError/closed`` after ``close()``.
     public func next() throws(PcapError) -> RawFrame? {
+        try advance() ? current : nil
+    }
+
+    /// Reads the next frame into ``current``, as ``next()`` does; false at the end of the file.
+    /// For reading loops: the frame stays where the reader keeps it, and is read from there,
+    /// instead of being returned (an optional of 73 bytes copied through every caller).
+    public func advance() throws(PcapError) -> Bool {
         if isClosed { throw .closed }
         switch format {
         case .pcap: return try nextPcapRecord()
-        case .pcapng: return try nextPcapngBlock(stopAtFirstInterface: false)
+        case .pcapng:
+            guard let f = try nextPcapngBlock(stopAtFirstInterface: false) else { return false }
+            frame.pointee = f
+            return true
         }
     }
 
@@ -281,9 +305,9 @@ public final class PcapFileReader {
     //   8 incl_len u32   bytes captured (follow the header)
     //  12 orig_len u32   length on the wire
     @inline(__always)
-    func nextPcapRecord() throws(PcapError) -> RawFrame? {
+    func nextPcapRecord() throws(PcapError) -> Bool {
         guard try ensure(16) else {
-            if available == 0 { return nil }
+            if available == 0 { return false }
             throw .truncated(
                 frame: framesRead + 1, offset: byteOffset,
                 reason: "record header needs 16 bytes, only \(available) present")
@@ -305,10 +329,15 @@ public final class PcapFileReader {
         let timestamp = fraction < (nanosecondFile ? 1_000_000_000 : 1_000_000)
             ? Timestamp(seconds: Int64(seconds), nanoseconds: nanosecondFile ? fraction : fraction &* 1000, fractionDigits: digits)
             : Timestamp(recordSeconds: seconds, fraction: fraction, fractionDigits: digits)
-        let bytes = UnsafeRawBufferPointer(start: buffer + head + 16, count: caplen)
+        // Field by field, into the frame the reader keeps (no frame built and then copied).
+        frame.pointee.timestamp = timestamp
+        frame.pointee.caplen = caplen
+        frame.pointee.len = Int(original)
+        frame.pointee.linkType = linkType
+        frame.pointee.bytes = UnsafeRawBufferPointer(start: buffer + head + 16, count: caplen)
         consume(16 + caplen)
         frameCount += 1
-        return RawFrame(timestamp: timestamp, len: Int(original), linkType: linkType, bytes: bytes)
+        return true
     }
 
 }

@@ -174,19 +174,25 @@ public final class StreamStage {
                 // payload is then all missing, which the reassembler reports as a gap. A header with a
                 // bad option whose length still delimits it feeds it too (its payload range is set).
                 guard let s = src, let d = dst, h.capturedHeaderLength >= 20, h.headerLength >= 20 else { break }
-                var seg = TCPSegment(frame: number, timestamp: timestamp, source: s, sourcePort: h.sourcePort,
+                // Built once, with its payload (a segment built and then given its payload was
+                // copied on every frame).
+                var payload = UnsafeRawBufferPointer(start: nil, count: 0)
+                if frame.reassembledPayload == nil, let range = frame.payloadRange {
+                    payload = UnsafeRawBufferPointer(rebasing: bytes[range])
+                }
+                let seg = TCPSegment(frame: number, timestamp: timestamp, source: s, sourcePort: h.sourcePort,
                                      destination: d, destinationPort: h.destinationPort, sequence: h.sequence,
                                      acknowledgment: h.acknowledgment, flags: h.flags, window: h.window,
-                                     payloadLength: h.payloadLength, payload: UnsafeRawBufferPointer(start: nil, count: 0))
+                                     payloadLength: h.payloadLength, payload: payload)
                 if let r = frame.reassembledPayload {
                     r.withUnsafeBytes { p in
-                        seg.payload = p
-                        session = segment(seg, wantsSession)
+                        var whole = seg
+                        whole.payload = p
+                        session = segment(whole, wantsSession)
                     }
                 } else {
                     // The common case, without a closure (whose context cost a retain and a
                     // release on every segment).
-                    if let range = frame.payloadRange { seg.payload = UnsafeRawBufferPointer(rebasing: bytes[range]) }
                     session = segment(seg, wantsSession)
                 }
             case .udp(let h) where layers[i].error == nil && !layers[i].firstFragment:

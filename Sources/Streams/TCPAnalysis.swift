@@ -21,8 +21,10 @@ extension DirectionReassembly {
     ///   with the same acknowledgment and the same non-zero window as this direction's previous ACK,
     ///   unless it answers a keep-alive (Wireshark's keep_alive_ack, not a duplicate).
     /// - fin, rst: the flag is set. mid_stream and port_reuse are set by the connection table.
+    // `h` inout though only read: by value (or borrowed), the caller's direction, itself held
+    // `inout`, was copied whole on every segment.
     func analyse(
-        _ seg: TCPSegment, _ h: HalfStream, start: Int64, end: Int64, first: Bool, peerKeepAlive: Bool,
+        _ seg: TCPSegment, _ h: inout HalfStream, start: Int64, end: Int64, first: Bool, peerKeepAlive: Bool,
         flags: inout AnalysisSet
     ) -> Bool {
         let f = seg.flags

@@ -101,7 +101,7 @@ struct DirectionReassembly {
         let end = start + length
 
         let keepAlive = analyse(
-            seg, h, start: start, end: end, first: first, peerKeepAlive: p.lastWasKeepAlive, flags: &flags)
+            seg, &h, start: start, end: end, first: first, peerKeepAlive: p.lastWasKeepAlive, flags: &flags)
         h.lastWasKeepAlive = keepAlive
 
         if ack {

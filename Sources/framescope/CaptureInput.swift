@@ -40,21 +40,28 @@ struct CaptureInput {
 
     /// The next frame that passes the filter; nil at the end of the file.
     func next() throws(PcapError) -> RawFrame? {
-        while let raw = try reader.next() {
+        try advance() ? reader.current : nil
+    }
+
+    /// Moves to the next frame that passes the filter, which is then `reader.frame.pointee`
+    /// (read there: not copied out); false at the end of the file.
+    func advance() throws(PcapError) -> Bool {
+        let raw = reader.frame
+        while try reader.advance() {
             progress?.tick(frames: reader.framesRead, offset: reader.byteOffset)
-            if raw.timestamp.fractionAsRead != nil && !notes.impossibleTime,
-               let w = raw.timestamp.impossibleFractionWarning(frame: reader.framesRead) {
+            if raw.pointee.timestamp.fractionAsRead != nil && !notes.impossibleTime,
+               let w = raw.pointee.timestamp.impossibleFractionWarning(frame: reader.framesRead) {
                 // Once per file; `read` also marks each such frame.
                 notes.impossibleTime = true
                 Progress.clear()
                 Terminal.error("warning: " + w + " (further frames with impossible times are not reported here)")
             }
-            if let f = filter, try !f.matches(raw) { continue }
-            return raw
+            if let f = filter, try !f.matches(raw.pointee) { continue }
+            return true
         }
         // Read to the end: the progress line goes before any output that follows.
         if progress != nil { Progress.clear() }
-        return nil
+        return false
     }
 
     /// Every frame of the file through `inspector` (with a message stage): `each` sees the raw

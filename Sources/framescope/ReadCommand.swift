@@ -40,17 +40,16 @@ struct ReadCommand: ParsableCommand {
         var failure: PcapError? = nil
         let limit = output.count ?? .max  // read once: an @OptionGroup getter is not free per frame
         while shown < limit, !printer.outputClosed {
-            let raw: RawFrame
+            // The frame is read where the reader keeps it (not copied out through the input).
             do {
-                guard let r = try input.next() else { break }
-                raw = r
+                guard try input.advance() else { break }
             } catch {
                 failure = error
                 break
             }
             // Frame numbers are positions in the file, as in tshark and Wireshark, filter or not.
             shown += 1
-            printer.handle(raw, number: input.frameNumber)
+            printer.handle(input.reader.frame.pointee, number: input.frameNumber)
         }
         printer.finish()
         if let e = failure {

@@ -43,6 +43,39 @@ final class PcapFileReaderTests: XCTestCase {
         XCTAssertEqual(reader.byteOffset, Int64(file.count))
     }
 
+    /// `advance()` puts each frame where `frame` points, the frames `next()` returns, in both
+    /// formats; false at the end, and again after it.
+    func testAdvanceReadsTheFramesNextReturns() throws {
+        var pcap = PcapBytes.header(bigEndian: false, snaplen: 65535, linkField: 1)
+        pcap += PcapBytes.record(bigEndian: false, seconds: 7, fraction: 5, data: [1, 2, 3])
+        pcap += PcapBytes.record(bigEndian: false, seconds: 8, fraction: 1_000_001, data: [4, 5], originalLength: 90)
+        var pcapng = PcapngBytes.sectionHeader()
+        pcapng += PcapngBytes.interface(linkType: 113, snaplen: 65535)
+        pcapng += PcapngBytes.enhancedPacket(interface: 0, ticks: 1_500_000, data: [9, 8, 7, 6], originalLength: 40)
+        pcapng += PcapngBytes.simplePacket(originalLength: 2, data: [5, 5])
+        for (name, file) in [("a.pcap", pcap), ("a.pcapng", pcapng)] {
+            let path = try directory.write(file, to: name)
+            let (expected, error) = readAll(try PcapFileReader(path: path))
+            XCTAssertNil(error, name)
+            XCTAssertEqual(expected.count, 2, name)
+            let reader = try PcapFileReader(path: path)
+            for (i, e) in expected.enumerated() {
+                XCTAssertTrue(try reader.advance(), name)
+                let f = reader.frame.pointee
+                XCTAssertEqual(Array(f.bytes), e.bytes, "\(name) frame \(i)")
+                XCTAssertEqual(f.caplen, e.frame.caplen, "\(name) frame \(i)")
+                XCTAssertEqual(f.len, e.frame.len, "\(name) frame \(i)")
+                XCTAssertEqual(f.timestamp, e.frame.timestamp, "\(name) frame \(i)")
+                XCTAssertEqual(f.linkType, e.frame.linkType, "\(name) frame \(i)")
+                XCTAssertEqual(Array(reader.current.bytes), e.bytes, "\(name) frame \(i)")
+                XCTAssertEqual(reader.framesRead, i + 1, name)
+            }
+            XCTAssertFalse(try reader.advance(), name)
+            XCTAssertFalse(try reader.advance(), name)
+            XCTAssertEqual(reader.framesRead, 2, name)
+        }
+    }
+
     func testNanosecondMagicBothByteOrders() throws {
         for bigEndian in [false, true] {
             var file = PcapBytes.header(bigEndian: bigEndian, nanosecond: true)
