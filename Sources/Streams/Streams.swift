@@ -216,9 +216,9 @@ public struct ReassemblyLimits: Sendable {
     /// Buffered pieces per direction (bounds the cost of keeping them sorted on hostile input).
     public var maxPiecesPerDirection: Int = 2048
     /// The last delivered bytes of each direction are kept (copied into a buffer of the
-    /// direction's, reused from segment to segment; its capacity is what counts) so a later
-    /// overlapping copy can be compared (`overlap_conflict`). Total across all streams; 0
-    /// disables the comparison against delivered bytes.
+    /// direction's, reused from segment to segment and at most four times their size) so a
+    /// later overlapping copy can be compared (`overlap_conflict`). Total bytes kept across all
+    /// streams; 0 disables the comparison against delivered bytes.
     public var maxRetainedTailBytesTotal: Int = 16 << 20
     /// At most this much of one direction's tail is kept.
     public var maxRetainedTailBytesPerDirection: Int = 64 << 10

@@ -337,40 +337,55 @@ struct DirectionReassembly {
     }
 
     /// Keeps `bytes`, just delivered from `start`, as the direction's tail: copied into the
-    /// tail's storage, which is reused while it is large enough (no allocation per segment) and
-    /// grows by doubling. The limits count that storage, the memory it holds.
+    /// tail's storage, which is reused while it is large enough (no allocation per segment).
+    /// The limits count the bytes kept, as they did when the tail was the delivered array
+    /// itself, so which retransmissions are compared does not depend on the storage's size.
+    /// The storage is at most four times what it keeps (at least 256 bytes): it grows by
+    /// doubling and is made smaller when a segment needs far less, so its memory follows the
+    /// bytes the limits count.
     @inline(__always)
     mutating func retainTail(_ h: inout HalfStream, start: Int64, bytes: UnsafeRawBufferPointer) {
         let n = bytes.count
-        if n > (h.tail?.size ?? 0) && !growTail(&h, to: n) { return }
+        let others = totalTail - Int(h.tailCount)
+        if n == 0 {
+            // Nothing to keep (the storage stays for the next segment).
+            totalTail = others
+            h.tailCount = 0
+            h.tailStart = start
+            return
+        }
+        guard n <= limits.maxRetainedTailBytesPerDirection, others + n <= limits.maxRetainedTailBytesTotal else {
+            dropTail(&h)
+            return
+        }
+        let size = h.tail?.size ?? 0
+        if n > size || size > 4 * max(n, 256) { resizeTail(&h, from: size, to: n) }
         h.tail.unsafelyUnwrapped.base.update(from: bytes.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self), count: n)
         h.tailCount = UInt32(n)
         h.tailStart = start
+        totalTail = others + n
     }
 
-    /// New tail storage for `n` bytes (twice the old, if the limits allow); false, and no tail,
-    /// when even `n` is over them. Its bytes are uninitialised until copied into.
-    mutating func growTail(_ h: inout HalfStream, to n: Int) -> Bool {
-        let old = h.tail?.size ?? 0
-        let perDirection = limits.maxRetainedTailBytesPerDirection
-        let room = limits.maxRetainedTailBytesTotal - (totalTail - old)
-        guard n <= perDirection, n <= room, n <= Int(UInt32.max) else {
-            dropTail(&h)
-            return false
+    /// New tail storage for `n` bytes, its bytes uninitialised until copied into: the first
+    /// exactly (many directions send one segment), then twice the old (at least 256 bytes, at
+    /// most the per-direction limit) when growing, or `n` (at least 256) when shrinking.
+    mutating func resizeTail(_ h: inout HalfStream, from old: Int, to n: Int) {
+        let size: Int
+        if old == 0 {
+            size = n
+        } else if n > old {
+            size = max(n, min(max(2 * old, 256), limits.maxRetainedTailBytesPerDirection))
+        } else {
+            size = max(n, 256)
         }
-        // The first exactly (many directions send one segment), then at least 256 bytes, so
-        // most directions grow once or twice.
-        let size = old == 0 ? n : max(n, min(max(2 * old, 256), perDirection, room))
         // (An array cost more: unspecialised, `[UInt8](repeating:count:)` looked up its
         // metadata on every call, and each copy into it checked it was unique.)
         h.tail = SegmentChunk.make(size)
-        totalTail += size - old
-        return true
     }
 
     /// Frees the direction's tail (nothing to compare later copies with).
     mutating func dropTail(_ h: inout HalfStream) {
-        totalTail -= h.tail?.size ?? 0
+        totalTail -= Int(h.tailCount)
         h.tail = nil
         h.tailCount = 0
     }

@@ -174,4 +174,44 @@ final class SegmentBytesTests: XCTestCase {
         let same = seg(seq - 1400, .ack, pattern(1400, seed: 199))
         XCTAssertFalse(same.analysis.contains(.overlapConflict), "\(same.analysis)")
     }
+
+    /// The limit on retained tails counts the bytes each direction keeps, not its storage: a
+    /// direction that once kept a large segment and now keeps a small one leaves the rest of
+    /// the budget to others, whose conflicting retransmissions are then still flagged (counted
+    /// by storage, the second stream below got no tail and its conflict went unseen).
+    func testTailLimitCountsTheBytesKeptNotTheirStorage() {
+        var limits = ReassemblyLimits()
+        limits.maxRetainedTailBytesTotal = 4000
+        let r = TCPReassembler(limits: limits)
+        func seg(_ port: UInt16, _ seq: UInt32, _ flags: TCPFlags, _ payload: [UInt8]) -> SessionInfo {
+            payload.withUnsafeBytes { p in
+                r.process(TCPSegment(
+                    frame: 1, timestamp: Timestamp(seconds: 1, nanoseconds: 0),
+                    source: .v4(IPv4Address(10, 0, 0, 1)), sourcePort: port,
+                    destination: .v4(IPv4Address(10, 0, 0, 2)), destinationPort: 80,
+                    sequence: seq, acknowledgment: 0, flags: flags, window: 100,
+                    payloadLength: payload.count, payload: p))
+            }
+        }
+        // Stream A keeps 3,000 bytes, then 100.
+        _ = seg(5000, 100, .syn, [])
+        _ = seg(5000, 101, .ack, pattern(3000, seed: 1))
+        _ = seg(5000, 3101, .ack, pattern(100, seed: 2))
+        // Stream B keeps 2,000 bytes: 100 + 2,000 are within the 4,000 of the limit.
+        _ = seg(5001, 500, .syn, [])
+        let b = pattern(2000, seed: 3)
+        _ = seg(5001, 501, .ack, b)
+        var changed = b
+        changed[1000] ^= 0xFF
+        let info = seg(5001, 501, .ack, changed)
+        XCTAssertTrue(info.analysis.contains(.overlapConflict), "\(info.analysis)")
+        // Past the limit (A's 100 + B's 2,000 + C's 2,000), C keeps no tail: no comparison.
+        _ = seg(5002, 900, .syn, [])
+        let c = pattern(2000, seed: 4)
+        _ = seg(5002, 901, .ack, c)
+        var changedC = c
+        changedC[10] ^= 0xFF
+        XCTAssertFalse(seg(5002, 901, .ack, changedC).analysis.contains(.overlapConflict))
+        _ = r.takeEvents()
+    }
 }
