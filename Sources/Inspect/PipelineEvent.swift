@@ -66,9 +66,7 @@ extension Array where Element == PipelineEvent {
             }
         }
     }
-}
 
-extension Array where Element == PipelineEvent {
     /// Hands each event to `body` borrowed, in order, and leaves the array as it was: each is
     /// moved out of its slot for the call and moved back after it. Read from an array in place
     /// (by index, or through its buffer), an event is copied for the call and the copy destroyed

@@ -172,17 +172,15 @@ extension MessageLines {
     }
 
     /// The high bit of every byte of `w` that `quoted` escapes: below 0x20, 0x7f, the quote,
-    /// the backslash, and unless `utf8`, every byte with its high bit set. Each test works on the
-    /// low seven bits of every byte, where adding a constant below 0x80 carries into the byte's
-    /// own high bit and never into the next byte: `b + 0x60` reaches it exactly when b >= 0x20,
-    /// `b + 1` when b == 0x7f, `(b ^ c) + 0x7f` unless b == c.
+    /// the backslash, and unless `utf8`, every byte with its high bit set. The tests work on the
+    /// low seven bits of every byte (`controlQuoteOrBackslash`'s carries), `b + 1` reaching the
+    /// high bit when b == 0x7f.
     @inline(__always)
     static func escapes(_ w: UInt64, utf8: Bool) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
         let highBits = w & high
         let a = w & ~high
-        let ascii = ~(a &+ 0x60 &* ones) | (a &+ ones) | ~((a ^ (0x22 &* ones)) &+ 0x7f &* ones)
-            | ~((a ^ (0x5c &* ones)) &+ 0x7f &* ones)
+        let ascii = controlQuoteOrBackslash(a) | (a &+ ones)
         return utf8 ? ascii & high & ~highBits : ascii & high & ~highBits | highBits
     }
 

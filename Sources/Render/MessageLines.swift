@@ -121,16 +121,22 @@ public enum MessageLines {
     private static let hexDigits: StaticString = "0123456789abcdef"
 
     /// True when none of the eight bytes of `w` needs escaping in a JSON string: no byte below
-    /// 0x20, no quote, no backslash (bytes of multi-byte characters are copied as they are).
-    /// The same carries as `escapes`', on the low seven bits of every byte, kept only
-    /// for bytes whose high bit is clear.
+    /// 0x20, no quote, no backslash (bytes of multi-byte characters are copied as they are):
+    /// `controlQuoteOrBackslash`, kept only for bytes whose high bit is clear.
     @inline(__always)
     static func plainJSON(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
-        let a = w & ~high
-        let special = ~(a &+ 0x60 &* ones) | ~((a ^ (0x22 &* ones)) &+ 0x7f &* ones)
-            | ~((a ^ (0x5c &* ones)) &+ 0x7f &* ones)
-        return special & ~w & high == 0
+        let high: UInt64 = 0x8080_8080_8080_8080
+        return controlQuoteOrBackslash(w & ~high) & ~w & high == 0
+    }
+
+    /// For the eight bytes of `a`, whose high bits are clear: the high bit of every byte below
+    /// 0x20, every quote and every backslash is set (the other bits mean nothing). Adding a
+    /// constant below 0x80 to a byte carries into its own high bit and never into the next
+    /// byte: `b + 0x60` reaches it exactly when b >= 0x20, `(b ^ c) + 0x7f` unless b == c.
+    @inline(__always)
+    static func controlQuoteOrBackslash(_ a: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        return ~(a &+ 0x60 &* ones) | ~((a ^ (0x22 &* ones)) &+ 0x7f &* ones) | ~((a ^ (0x5c &* ones)) &+ 0x7f &* ones)
     }
 
     /// One readable line:

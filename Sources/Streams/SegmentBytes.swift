@@ -169,5 +169,4 @@ struct SegmentArena {
         used += n
         return out
     }
-
 }

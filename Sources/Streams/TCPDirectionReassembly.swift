@@ -13,7 +13,7 @@ struct DirectionReassembly {
     /// Payload bytes of the `.data` events in `pending`.
     var pendingDataBytes = 0
     var totalBuffered = 0
-    /// Storage of the directions' retained tails, together.
+    /// Bytes the directions' retained tails keep, together (what the tail limits count).
     var totalTail = 0
     /// Where delivered bytes are copied for their `.data` events.
     var arena = SegmentArena()
