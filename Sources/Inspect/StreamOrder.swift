@@ -156,12 +156,43 @@ public struct StreamOrder {
 /// free list for the next stream instead of back to the allocator. A stream's chunks double in
 /// size from 256 bytes up to 16 KiB, so a stream holding little wastes little and one holding
 /// much takes few chunks. A chunk is a 16-byte header — the next chunk (0: none), the bytes used
-/// (32 bits) and its size class (32 bits: 256 << class bytes in all) — then the bytes.
+/// (32 bits) and its size class (32 bits: 256 << class bytes in all) — then the bytes. The last
+/// chunk's fill and room are kept in the stream's list entry instead, and written to its header
+/// only when the chunk is left or read: with a thousand streams held, a chunk's header is rarely
+/// in the cache when the next message comes, and reading it there cost a miss per message.
 final class HeldChunks {
     struct List {
         var head: UnsafeMutableRawPointer
         var tail: UnsafeMutableRawPointer
         var count: Int
+        /// Bytes used in `tail`, and its room for bytes (its size less the header).
+        var tailUsed: Int32
+        var tailRoom: Int32
+        var tailClass: Int32
+
+        /// A list of one empty chunk (just taken: its header is in the cache).
+        init(_ chunk: UnsafeMutableRawPointer) {
+            head = chunk
+            tail = chunk
+            count = 0
+            tailUsed = 0
+            tailRoom = 0
+            tailClass = 0
+            startTail(chunk)
+        }
+
+        /// Makes `chunk`, just taken and empty, the tail.
+        @inline(__always) mutating func startTail(_ chunk: UnsafeMutableRawPointer) {
+            tail = chunk
+            tailUsed = 0
+            tailClass = HeldChunks.sizeClass(chunk)
+            tailRoom = Int32(truncatingIfNeeded: (256 << Int(tailClass)) - HeldChunks.header)
+        }
+
+        /// Writes the tail's fill to its header, so a walk of the list reads every chunk's.
+        @inline(__always) func sealTail() {
+            tail.storeBytes(of: tailUsed, toByteOffset: 8, as: Int32.self)
+        }
     }
 
     static let header = 16
@@ -229,28 +260,29 @@ final class HeldChunks {
     func append(_ stream: Int, _ bytes: UnsafeRawBufferPointer) {
         guard var from = bytes.baseAddress, bytes.count > 0 else { return }
         var left = bytes.count
-        lists.update(stream, default: { let c = take(0); return List(head: c, tail: c, count: 0) }) { list in
+        lists.update(stream, default: { List(take(0)) }) { list in
             list.count += left
-            var tail = list.tail
             while true {
-                let used = Self.used(tail), sizeClass = Self.sizeClass(tail)
-                let n = min((256 << Int(sizeClass)) - Self.header - used, left)
-                (tail + Self.header + used).copyMemory(from: from, byteCount: n)
-                tail.storeBytes(of: Int32(truncatingIfNeeded: used + n), toByteOffset: 8, as: Int32.self)
+                let used = Int(list.tailUsed)
+                let n = min(Int(list.tailRoom) - used, left)
+                (list.tail + Self.header + used).copyMemory(from: from, byteCount: n)
+                list.tailUsed = Int32(truncatingIfNeeded: used + n)
                 left -= n
                 if left == 0 { break }
                 from += n
-                let next = take(min(sizeClass + 1, Self.largestClass))
-                tail.storeBytes(of: next, as: UnsafeMutableRawPointer?.self)
-                tail = next
+                list.sealTail()
+                let next = take(min(list.tailClass + 1, Self.largestClass))
+                list.tail.storeBytes(of: next, as: UnsafeMutableRawPointer?.self)
+                list.startTail(next)
             }
-            list.tail = tail
         }
     }
 
     /// Each piece of what `stream` holds, first to last.
     func forEachPiece(of stream: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
-        var chunk = lists[stream]?.head
+        guard let list = lists[stream] else { return }
+        list.sealTail()
+        var chunk: UnsafeMutableRawPointer? = list.head
         while let p = chunk {
             body(UnsafeRawBufferPointer(start: p + Self.header, count: Self.used(p)))
             chunk = Self.next(p)
@@ -260,6 +292,7 @@ final class HeldChunks {
     /// Gives what `stream` holds to `body`, piece by piece, and forgets it; its byte count.
     func release(_ stream: Int, _ body: (UnsafeRawBufferPointer) -> Void) -> Int {
         guard let list = lists.removeValue(forKey: stream) else { return 0 }
+        list.sealTail()
         var chunk: UnsafeMutableRawPointer? = list.head
         while let p = chunk {
             body(UnsafeRawBufferPointer(start: p + Self.header, count: Self.used(p)))
