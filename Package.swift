@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "RenderTests", dependencies: ["Render", "Wire", "Capture", "Framing", "Inspect", "Streams", "TestSupport"], path: "Tests/RenderTests", exclude: ["Golden"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing", "TestSupport"], path: "Tests/FramingTests"),
         .testTarget(name: "StreamsTests", dependencies: ["Streams", "Wire", "TestSupport"], path: "Tests/StreamsTests"),
-        .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "Framing", "Streams", "Wire"], path: "Tests/InspectTests"),
+        .testTarget(name: "InspectTests", dependencies: ["Inspect", "Capture", "Framing", "Streams", "Wire", "TestSupport"], path: "Tests/InspectTests"),
         .testTarget(
             name: "ChatTests",
             dependencies: [

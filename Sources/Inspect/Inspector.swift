@@ -53,6 +53,12 @@ public final class Inspector {
     /// generically, at a cost of more than a hundred instructions a frame).
     public func feed(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, wireLength: Int?, number: Int,
                      timestamp: Timestamp, into frame: inout DecodedFrame) {
+        // The usual frame is read for its transport facts alone (`frame` is then left as it
+        // was: nothing reads it after this call).
+        if reassembles, let p = Dissector.peek(bytes, linkType: linkType) {
+            streams.transport(number: number, timestamp: timestamp, peek: p, bytes: bytes)
+            return
+        }
         _ = run(bytes, linkType: linkType, wireLength: wireLength, number: number, timestamp: timestamp, into: &frame,
                 wantsSession: false)
     }

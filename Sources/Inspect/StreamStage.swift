@@ -198,20 +198,43 @@ public final class StreamStage {
             case .udp(let h) where layers[i].error == nil && !layers[i].firstFragment:
                 guard let s = src, let d = dst else { break }
                 let payload = frame.reassembledPayload ?? frame.payloadRange.map { Array(bytes[$0]) } ?? []
-                let (flow, direction, forgotten) = udp.flow(src: s, sp: h.sourcePort, dst: d, dp: h.destinationPort, frame: number)
-                if !forgotten.isEmpty {
-                    note("limit on UDP flows (\(udp.maxFlows)) hit: the least recently seen tenth was forgotten; a flow seen again gets a new index")
-                    add(.forgotFlows(forgotten))
-                }
-                add(.datagram(UDPDatagram(frame: number, fragmentFrames: (layers[i].reassembled ? frame.reassembledFrom : nil) ?? [], flow: flow.index,
-                                          direction: direction, clientPort: flow.clientPort, serverPort: flow.serverPort,
-                                          payload: payload, claimedLength: h.payloadLength)),
-                    bytes: payload.count)
+                datagram(number: number, fragmentFrames: (layers[i].reassembled ? frame.reassembledFrom : nil) ?? [],
+                         src: s, sp: h.sourcePort, dst: d, dp: h.destinationPort, payload: payload, claimedLength: h.payloadLength)
             default:
                 break
             }
         }
         return session
+    }
+
+    /// The stream stage's part of a frame `Dissector.peek` read (`Inspector.feed`): what
+    /// `transport` does with the same frame decoded, without a session.
+    @inline(__always)
+    public func transport(number: Int, timestamp: Timestamp, peek p: TransportPeek, bytes: UnsafeRawBufferPointer) {
+        if p.isTCP {
+            let seg = TCPSegment(frame: number, timestamp: timestamp, source: .v4(p.source), sourcePort: p.sourcePort,
+                                 destination: .v4(p.destination), destinationPort: p.destinationPort, sequence: p.sequence,
+                                 acknowledgment: p.acknowledgment, flags: p.flags, window: p.window,
+                                 payloadLength: p.payload.count, payload: UnsafeRawBufferPointer(rebasing: bytes[p.payload]))
+            _ = segment(seg, false)
+        } else {
+            datagram(number: number, fragmentFrames: [], src: .v4(p.source), sp: p.sourcePort, dst: .v4(p.destination),
+                     dp: p.destinationPort, payload: Array(bytes[p.payload]), claimedLength: p.payload.count)
+        }
+    }
+
+    /// A UDP datagram to its flow, and on as an event.
+    func datagram(number: Int, fragmentFrames: [Int], src: IPAddress, sp: UInt16, dst: IPAddress, dp: UInt16,
+                  payload: [UInt8], claimedLength: Int) {
+        let (flow, direction, forgotten) = udp.flow(src: src, sp: sp, dst: dst, dp: dp, frame: number)
+        if !forgotten.isEmpty {
+            note("limit on UDP flows (\(udp.maxFlows)) hit: the least recently seen tenth was forgotten; a flow seen again gets a new index")
+            add(.forgotFlows(forgotten))
+        }
+        add(.datagram(UDPDatagram(frame: number, fragmentFrames: fragmentFrames, flow: flow.index,
+                                  direction: direction, clientPort: flow.clientPort, serverPort: flow.serverPort,
+                                  payload: payload, claimedLength: claimedLength)),
+            bytes: payload.count)
     }
 
     /// One segment through the reassembler; its events to the sink, or left waiting there

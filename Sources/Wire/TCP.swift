@@ -116,10 +116,18 @@ public struct TCPHeader: Sendable, Hashable, BitwiseCopyable {
         let offsetByte = r.u8(whole: Field.dataOffset), flagByte = r.u8(whole: Field.flags)
         return TCPHeader(sourcePort: r.u16(whole: Field.sourcePort), destinationPort: r.u16(whole: Field.destinationPort),
                          sequence: r.u32(whole: Field.sequence), acknowledgment: r.u32(whole: Field.acknowledgment),
-                         headerLength: Int(offsetByte >> 4) * 4,
-                         flags: TCPFlags(rawValue: UInt16(flagByte) | UInt16(offsetByte & 1) << 8), window: r.u16(whole: Field.window),
+                         headerLength: headerLength(offsetByte),
+                         flags: flags(offsetByte, flagByte), window: r.u16(whole: Field.window),
                          checksum: r.u16(whole: Field.checksum), checksumStatus: .unverified, urgentPointer: r.u16(whole: Field.urgentPointer),
                          options: TCPOptions(), payloadLength: 0, capturedPayloadLength: 0, capturedHeaderLength: minimumLength)
+    }
+
+    /// The header length in bytes, from the data offset byte (its high nibble, in words).
+    @inline(__always) static func headerLength(_ offsetByte: UInt8) -> Int { Int(offsetByte >> 4) * 4 }
+
+    /// CWR … FIN from the flags byte, and NS from the data offset byte's low bit.
+    @inline(__always) static func flags(_ offsetByte: UInt8, _ flagByte: UInt8) -> TCPFlags {
+        TCPFlags(rawValue: UInt16(flagByte) | UInt16(offsetByte & 1) << 8)
     }
 
     /// The fixed header's fields whose bytes are in `r` (the others zero).
@@ -127,8 +135,8 @@ public struct TCPHeader: Sendable, Hashable, BitwiseCopyable {
         let offsetByte = r.u8(Field.dataOffset) ?? 0, flagByte = r.u8(Field.flags) ?? 0
         return TCPHeader(sourcePort: r.u16(Field.sourcePort) ?? 0, destinationPort: r.u16(Field.destinationPort) ?? 0,
                          sequence: r.u32(Field.sequence) ?? 0, acknowledgment: r.u32(Field.acknowledgment) ?? 0,
-                         headerLength: Int(offsetByte >> 4) * 4,
-                         flags: TCPFlags(rawValue: UInt16(flagByte) | UInt16(offsetByte & 1) << 8), window: r.u16(Field.window) ?? 0,
+                         headerLength: headerLength(offsetByte),
+                         flags: flags(offsetByte, flagByte), window: r.u16(Field.window) ?? 0,
                          checksum: r.u16(Field.checksum) ?? 0, checksumStatus: .unverified, urgentPointer: r.u16(Field.urgentPointer) ?? 0,
                          options: TCPOptions(), payloadLength: 0, capturedPayloadLength: 0,
                          capturedHeaderLength: min(r.count, minimumLength))

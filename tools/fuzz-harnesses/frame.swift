@@ -1,5 +1,7 @@
 // libFuzzer harness "frame": a link type byte + bytes → the full decode path: Wire, then the
-// inspector's stages on that one frame, then every renderer (one-line, tree, hex, JSON).
+// inspector's stages on that one frame, then every renderer (one-line, tree, hex, JSON); and
+// `messages`' path (`Inspector.feed`, which reads the usual frame with `Dissector.peek`), whose
+// peek must agree with the decode wherever it accepts a frame.
 import Framing
 import Inspect
 import Render
@@ -10,6 +12,8 @@ nonisolated(unsafe) let inspector = Inspector(framing: FramingChoice(defaultSpec
 nonisolated(unsafe) var frame = DecodedFrame()
 nonisolated(unsafe) var number = 0
 nonisolated(unsafe) let sink = ByteSink()
+nonisolated(unsafe) let fed = Inspector(framing: nil)
+nonisolated(unsafe) var fedFrame = DecodedFrame()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func frameHarness(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -28,5 +32,17 @@ public func frameHarness(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     JSONLines.render(info, frame, view: view, into: sink)
     _ = inspector.messages?.takeMessages()
     _ = inspector.messages?.takeWarnings()
+    fed.feed(bytes, linkType: link, wireLength: size - 1 + Int(data[0] & 3), number: number, timestamp: t, into: &fedFrame)
+    _ = fed.streams.takeEvents()
+    if let p = Dissector.peek(bytes, linkType: link) {
+        var ports: (UInt16, UInt16)? = nil
+        switch frame.layers.last?.header {
+        case .tcp(let h)?: ports = (h.sourcePort, h.destinationPort)
+        case .udp(let h)?: ports = (h.sourcePort, h.destinationPort)
+        default: break
+        }
+        precondition(frame.payloadRange == p.payload && frame.fragmentRange == nil && ports != nil
+                     && ports?.0 == p.sourcePort && ports?.1 == p.destinationPort, "the peek disagrees with decode")
+    }
     return 0
 }
