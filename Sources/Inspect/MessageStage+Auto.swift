@@ -124,9 +124,7 @@ extension MessageStage {
         let text = spec.description
         // In place: the summary is not copied out and back.
         if let i = streams.index(forKey: key.stream) {
-            streams.values[i].format = text
-            streams.values[i].guess = g
-            streams.values[i].spec = spec
+            streams.values[i].decide(format: text, guess: g, spec: spec)
         }
         turns[key.stream] = nil
         // The switch from what was shown provisionally, said once for the stream.

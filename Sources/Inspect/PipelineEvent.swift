@@ -40,15 +40,63 @@ public struct UDPDatagram: Sendable {
     }
 }
 
-/// What is known about one stream (for `stats` and headers of `follow`).
+/// What is known about one stream (for `stats` and headers of `follow`). The message stage keeps
+/// one for every open stream, so what is known only once the framing is decided (a few hundred
+/// bytes: two specs and the guess) is boxed, and an undecided stream's summary stays small.
 public struct StreamSummary: Sendable, Hashable {
     public var stream: Int
     public var transport: ChatMessage.Transport
     public var endpoints: StreamEndpoints
-    public var format: String?
-    public var guess: FramingGuess?
+    private var decided: Boxed<Decided>?
+
+    struct Decided: Sendable, Hashable {
+        var format: String?
+        var guess: FramingGuess?
+        var spec: FrameSpec?
+    }
+
+    /// Storage of its own for a value (an indirect case), with a value's semantics.
+    enum Boxed<Value: Sendable & Hashable>: Sendable, Hashable {
+        indirect case box(Value)
+
+        var value: Value {
+            get { switch self { case .box(let v): v } }
+            set { self = .box(newValue) }
+        }
+    }
+
+    public init(stream: Int, transport: ChatMessage.Transport, endpoints: StreamEndpoints, format: String?, guess: FramingGuess?) {
+        self.stream = stream
+        self.transport = transport
+        self.endpoints = endpoints
+        known = Decided(format: format, guess: guess, spec: nil)
+    }
+
+    private var known: Decided {
+        get { decided?.value ?? Decided() }
+        set { decided = newValue == Decided() ? nil : .box(newValue) }
+    }
+
+    /// The stream's framing, decided: its text, the guess that chose it, and the spec (one box).
+    mutating func decide(format: String, guess: FramingGuess?, spec: FrameSpec) {
+        known = Decided(format: format, guess: guess, spec: spec)
+    }
+
+    public var format: String? {
+        get { decided?.value.format }
+        set { known.format = newValue }
+    }
+
+    public var guess: FramingGuess? {
+        get { decided?.value.guess }
+        set { known.guess = newValue }
+    }
+
     /// The spec `format` names, for the stream's other direction (no re-parsing).
-    var spec: FrameSpec? = nil
+    var spec: FrameSpec? {
+        get { decided?.value.spec }
+        set { known.spec = newValue }
+    }
 }
 
 extension Array where Element == PipelineEvent {
