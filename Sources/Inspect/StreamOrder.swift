@@ -41,7 +41,11 @@ public struct StreamOrder {
     var spillBase = 0
     public private(set) var spilledBytes = 0
 
-    public init(limitBytes: Int = 64 << 20, spill: SpillStore? = nil) {
+    /// Held output kept in memory by default: 24 MiB, so that with the reassembly budget and the
+    /// rest `messages` stays within 64 MB on any capture (issue 23).
+    public static let defaultLimit = 24 << 20
+
+    public init(limitBytes: Int = StreamOrder.defaultLimit, spill: SpillStore? = nil) {
         self.limitBytes = limitBytes
         self.spill = spill
     }

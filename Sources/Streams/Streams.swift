@@ -204,8 +204,9 @@ public struct ReassemblyLimits: Sendable {
     /// Out-of-order bytes held per direction; when exceeded the first hole becomes a gap.
     public var maxOutOfOrderBytesPerDirection: Int = 4 << 20
     /// Out-of-order bytes held across all streams; when exceeded the direction that just grew is
-    /// flushed (its holes become gaps), as gopacket does with `MaxBufferedPagesTotal`.
-    public var maxBufferedBytesTotal: Int = 64 << 20
+    /// flushed (its holes become gaps), as gopacket does with `MaxBufferedPagesTotal`. 24 MiB:
+    /// with the rest of a run's memory, `messages` stays within 64 MB on any capture (issue 23).
+    public var maxBufferedBytesTotal: Int = 24 << 20
     /// Streams in the table (open or recently closed); beyond it the least recently active one is
     /// evicted (its directions end with `.evicted`).
     public var maxLiveStreams: Int = 100_000

@@ -28,7 +28,7 @@ struct FramingOptions: ParsableArguments {
     var maxStreams = 20_000
 
     @Option(help: ArgumentHelp("Reassembly: out-of-order bytes held for all streams together.", valueName: "MB"))
-    var maxBuffer = 64
+    var maxBuffer = 24
 
     @Option(help: ArgumentHelp("Reassembly: out-of-order bytes held per stream direction.", valueName: "KB"))
     var maxOutOfOrder = 4096

@@ -68,7 +68,7 @@ struct MessagesCommand: ParsableCommand {
     var order: Order = .stream
 
     @Option(help: .hidden)
-    var orderBudget: Int = 64 << 20
+    var orderBudget: Int = StreamOrder.defaultLimit
 
     func validate() throws {
         if !live && arguments.isEmpty { throw ValidationError("give a capture file, or --live") }
