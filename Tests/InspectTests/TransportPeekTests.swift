@@ -104,8 +104,8 @@ final class TransportPeekTests: XCTestCase {
         XCTAssertGreaterThan(declined, 100, "accepted \(accepted)")
     }
 
-    /// Usual frames with one to four bytes of their headers changed, or cut short: wherever the
-    /// peek still accepts one, decode must read the same.
+    /// Usual frames with one to four bytes of their headers changed, cut short or padded: wherever
+    /// the peek still accepts one, decode must read the same.
     func testThePeekAgreesWithDecodeOnDamagedFrames() throws {
         let seeds = try (frames("tcp-chat-ipv4.pcap") + frames("udp-chat.pcap") + frames("sticky.pcap"))
             .filter { f in f.bytes.withUnsafeBytes { Dissector.peek($0, linkType: f.linkType) != nil } }
@@ -125,7 +125,11 @@ final class TransportPeekTests: XCTestCase {
                 default: bytes[at] = UInt8(truncatingIfNeeded: rng.next())
                 }
             }
-            if rng.next() % 4 == 0 { bytes.removeLast(Int(rng.next() % UInt64(bytes.count + 1))) }
+            switch rng.next() % 8 {
+            case 0, 1: bytes.removeLast(Int(rng.next() % UInt64(bytes.count + 1)))
+            case 2: bytes += (0 ..< rng.next() % 24).map { _ in UInt8(truncatingIfNeeded: rng.next()) }  // padding, a trailer
+            default: break
+            }
             let wire: Int? = rng.next() % 3 == 0 ? nil : bytes.count + Int(rng.next() % 2)
             if check(bytes, linkType: .ethernet, wireLength: wire, "damaged case \(n)") == true { accepted += 1 }
         }
