@@ -4,7 +4,10 @@
 extension MessageFramer {
     // MARK: - raw
 
-    mutating func feedRaw(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, segmentStart: Bool, into out: (consuming FramedMessage) -> Void) {
+    /// A spare from `bodies` holds the segment until `endOfSegment` (the stage calls it right
+    /// after the feed).
+    mutating func feedRaw(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, segmentStart: Bool,
+                          bodies: BodyPool?, into out: (consuming FramedMessage) -> Void) {
         if segmentStart || !isRaw(phase) {
             if case let .raw(overLimit) = phase {
                 out(message(start: messageStart, headerLength: 0, field: nil, body: takeBuffer(),
@@ -15,6 +18,7 @@ extension MessageFramer {
         }
         let room = max(spec.maxMessage - buffer.count, 0)
         let count = p.count - first
+        bufferFromSpare(bodies)
         buffer.append(p, first..<(first + min(room, count)))
         if count > room { phase = .raw(overLimit: true) }
     }
@@ -26,7 +30,8 @@ extension MessageFramer {
 
     // MARK: - line
 
-    mutating func feedLine(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, segmentStart: Bool, into out: (consuming FramedMessage) -> Void) {
+    mutating func feedLine(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, segmentStart: Bool,
+                           bodies: BodyPool?, into out: (consuming FramedMessage) -> Void) {
         var i = first
         let n = p.count
         if case .resync = phase {
@@ -60,6 +65,7 @@ extension MessageFramer {
                     return
                 case let .message(cut), let .problem(_, cut):
                     let next = i + (cut.length ?? 0) - held
+                    bufferFromSpare(bodies)  // (a line whose bytes are all in this feed)
                     var body = takeBuffer()
                     if body.count > cut.bodyLength { body.removeLast(body.count - cut.bodyLength) }
                     let fromFeed = cut.bodyLength - body.count

@@ -145,9 +145,10 @@ public struct MessageFramer: Sendable {
     }
 
     /// The same, handing each message to `out` as it is cut (moved, not copied): no array per
-    /// feed, and a caller that passes each one on moves it once (`MessageStage` does).
+    /// feed, and a caller that passes each one on moves it once (`MessageStage` does). With
+    /// `bodies`, a body cut whole from this feed goes into a spare's storage (see `BodyPool`).
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, segmentStart: Bool = true,
-                              into out: (consuming FramedMessage) -> Void) {
+                              bodies: BodyPool? = nil, into out: (consuming FramedMessage) -> Void) {
         guard !bytes.isEmpty else { return }
         var first = 0
         var atSegmentStart = segmentStart
@@ -165,9 +166,10 @@ public struct MessageFramer: Sendable {
         position = offset &+ UInt64(bytes.count)
 
         switch spec.kind {
-        case .raw: feedRaw(bytes, from: first, base: base, segmentStart: atSegmentStart, into: out)
-        case .line: feedLine(bytes, from: first, base: base, segmentStart: atSegmentStart, into: out)
-        case let .length(width, _, _, _): feedLength(bytes, from: first, base: base, width: width, segmentStart: atSegmentStart, into: out)
+        case .raw: feedRaw(bytes, from: first, base: base, segmentStart: atSegmentStart, bodies: bodies, into: out)
+        case .line: feedLine(bytes, from: first, base: base, segmentStart: atSegmentStart, bodies: bodies, into: out)
+        case let .length(width, _, _, _):
+            feedLength(bytes, from: first, base: base, width: width, segmentStart: atSegmentStart, bodies: bodies, into: out)
         case .auto: break
         }
     }
@@ -262,7 +264,8 @@ public struct MessageFramer: Sendable {
 
     // MARK: - length formats
 
-    mutating func feedLength(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, width: Int, segmentStart: Bool, into out: (consuming FramedMessage) -> Void) {
+    mutating func feedLength(_ p: UnsafeRawBufferPointer, from first: Int, base: UInt64, width: Int, segmentStart: Bool,
+                             bodies: BodyPool?, into out: (consuming FramedMessage) -> Void) {
         var i = first
         let n = p.count
         if case let .resync(probing) = phase, segmentStart, i == 0 {
@@ -303,7 +306,7 @@ public struct MessageFramer: Sendable {
                     // Fast path: the whole message is in this feed.
                     let bodyStart = i + width
                     i = bodyStart + cut.bodyLength
-                    out(message(start: messageStart, headerLength: width, field: cut.field, body: p.copyBytes(bodyStart..<i),
+                    out(message(start: messageStart, headerLength: width, field: cut.field, body: copyBody(p, bodyStart..<i, bodies),
                                 end: base &+ UInt64(i), problems: []))
                 case let .problem(problem, cut):
                     i += width
@@ -327,7 +330,7 @@ public struct MessageFramer: Sendable {
                 case let .message(cut):
                     buffer.removeAll(keepingCapacity: true)
                     i = bodyStart + cut.bodyLength
-                    out(message(start: messageStart, headerLength: width, field: cut.field, body: p.copyBytes(bodyStart..<i),
+                    out(message(start: messageStart, headerLength: width, field: cut.field, body: copyBody(p, bodyStart..<i, bodies),
                                 end: base &+ UInt64(i), problems: []))
                     phase = .boundary
                 case let .problem(problem, cut):
@@ -417,6 +420,20 @@ public struct MessageFramer: Sendable {
         let b = buffer
         buffer = []
         return b
+    }
+
+    /// The bytes of `p` at `range` as a body: in a spare's storage when `bodies` has one.
+    @inline(__always)
+    func copyBody(_ p: UnsafeRawBufferPointer, _ range: Range<Int>, _ bodies: BodyPool?) -> [UInt8] {
+        if let bodies { return bodies.copy(p, range) }
+        return p.copyBytes(range)
+    }
+
+    /// Before the first bytes of a message that is cut from the feed in hand (a line, a raw
+    /// segment): when the buffer has no storage, a spare's from `bodies`.
+    @inline(__always)
+    mutating func bufferFromSpare(_ bodies: BodyPool?) {
+        if buffer.capacity == 0, let spare = bodies?.take() { buffer = spare }
     }
 
     mutating func message(start: UInt64, headerLength: Int, field: FrameSpec.Field?, body: [UInt8],

@@ -11,7 +11,8 @@ public struct ChatMessage: Sendable, Hashable {
     /// TCP stream index, or the UDP flow's index.
     public let stream: Int
     public let direction: Direction
-    public let message: FramedMessage
+    /// (Settable here only to give its body's storage back to the stage's `BodyPool`.)
+    public internal(set) var message: FramedMessage
     /// Frames whose bytes were used (first copies of retransmitted bytes), ascending.
     public let frames: FrameList
     /// The framing spec that split it (`!I`, `line`, …).

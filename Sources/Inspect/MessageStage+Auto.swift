@@ -230,7 +230,9 @@ extension MessageStage {
             if let g = h.gap {
                 st.framer!.gap(at: h.offset, length: g) { emit(key, st, $0) }
             } else {
-                h.bytes.withUnsafeBytes { p in st.framer!.feed(p, at: h.offset, segmentStart: h.segmentStart) { emit(key, st, $0) } }
+                h.bytes.withUnsafeBytes { p in
+                    st.framer!.feed(p, at: h.offset, segmentStart: h.segmentStart, bodies: bodies) { emit(key, st, $0) }
+                }
                 if st.isRaw { st.framer!.endOfSegment { emit(key, st, $0) } }
             }
             framed(key, st)

@@ -63,7 +63,9 @@ extension MessageStage {
             st.chunks.removeFirst(st.chunkHead)
             st.chunkHead = 0
         }
-        if current != 0, hasCurrent {
+        // The frame view holds the body too: it is not given back for another message.
+        let lent = current != 0 && hasCurrent
+        if lent {
             let n = count, k = below
             if view.format == nil, st.spec != nil {
                 view.format = st.formatText
@@ -82,7 +84,7 @@ extension MessageStage {
         sticky.sortAscending()
         complete(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
                              message: consume m, frames: consume frames, format: st.formatText,
-                             guessed: st.guessed, stickyFrames: consume sticky))
+                             guessed: st.guessed, stickyFrames: consume sticky), recycles: !lent)
     }
 
     func currentChunk(_ key: DirectionKey) -> (key: DirectionKey, offset: UInt64, end: UInt64, payloadStart: Int)? {
@@ -91,11 +93,17 @@ extension MessageStage {
     }
 
     /// A message is complete: to the receiver at once when nothing is waiting before it and it
-    /// needs no ordering, else to `completed`, in completion order either way.
+    /// needs no ordering, else to `completed`, in completion order either way. `recycles`: its
+    /// body is the framer's cut and nothing else holds it, so once received its storage goes
+    /// back to `bodies` (messages in `completed` give theirs back in `drainMessages`).
     @inline(__always)
-    func complete(_ m: consuming ChatMessage) {
+    func complete(_ m: consuming ChatMessage, recycles: Bool = false) {
         if let r = receiver, ordering == 0, completed.isEmpty {
             r._withUnsafeGuaranteedRef { $0.receive(m) }
+            if recycles {
+                var done = consume m
+                bodies.recycle(&done.message.body)
+            }
         } else {
             completed.append(m)
         }

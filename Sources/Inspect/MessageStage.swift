@@ -48,6 +48,10 @@ public final class MessageStage {
     /// Direction changes of each undecided stream's data (the lesson's turn-taking).
     @exclusivity(unchecked) var turns = IntMap<(last: Direction, count: Int)>()
     @exclusivity(unchecked) var notices: [String] = []
+    /// Spare storage for the bodies the framers cut: a message handed to the receiver, or
+    /// drained, gives its body back once handled, so printing a message and letting it go
+    /// costs no allocation and free of its body (see `BodyPool`).
+    let bodies = BodyPool()
     /// Undecided segments become provisional `raw` messages in `takeMessages()` too
     /// (`messages --live`); otherwise they show only in the frame views.
     public let emitsProvisional: Bool
@@ -243,13 +247,20 @@ public final class MessageStage {
     }
 
     /// Hands each message completed since the last call to `body`, in completion order, and
-    /// keeps the list's storage for the next ones (no array is made per call).
+    /// keeps the list's storage for the next ones (no array is made per call). The messages are
+    /// gone after the call, their framed bodies given back for later ones: `body` copies what
+    /// it keeps (a kept body costs new storage there, not a wrong message).
     public func drainMessages(_ body: (ChatMessage) -> Void) {
         guard !completed.isEmpty else { return }
         // Moved out one by one (reversed first, so `popLast` takes them in order): each is
         // released by the loop, not by a generic destroy of the list's elements.
         if completed.count > 1 { completed.reverse() }
-        while let m = completed.popLast() { body(m) }
+        while var m = completed.popLast() {
+            body(m)
+            // A framer cut its body (a datagram's is the reading thread's payload, still held by
+            // its event; a provisional message's is a held segment).
+            if m.transport == .tcp, !m.provisional { bodies.recycle(&m.message.body) }
+        }
     }
 
     public var summaries: [StreamSummary] { streams.values.sorted { $0.stream < $1.stream } }
@@ -307,7 +318,7 @@ public final class MessageStage {
         }
         // Each message goes from the framer to `emit` as it is cut. (`emit` leaves the framer be:
         // it is being fed.)
-        bytes.withUnsafeBytes { p in st.framer!.feed(p, at: offset, segmentStart: segmentStart) { emit(key, st, $0) } }
+        bytes.withUnsafeBytes { p in st.framer!.feed(p, at: offset, segmentStart: segmentStart, bodies: bodies) { emit(key, st, $0) } }
         // `raw`: every segment is a message, complete at the segment's end (a data event is the
         // rest of one segment), not at the next one's start.
         if st.isRaw { st.framer!.endOfSegment { emit(key, st, $0) } }

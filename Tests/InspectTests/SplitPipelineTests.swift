@@ -1,7 +1,7 @@
 import Capture
 import Framing
 import Foundation
-import Inspect
+@testable import Inspect
 import Streams
 import Wire
 import XCTest
@@ -167,6 +167,61 @@ final class SplitPipelineTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(viewsWithMessages, 100, "the captures' frames carry messages")
+    }
+
+    /// A receiver gets each message as the stage completes it, and the stage then gives the
+    /// message's body back to its `BodyPool` for a later message. Whether the receiver keeps
+    /// the messages (their bodies then shared when given back) or only reads them, it sees
+    /// exactly the messages one inspector gives, and the bodies it kept never change.
+    func testAReceiverSeesTheSameMessagesWhileBodiesAreRecycled() throws {
+        final class Receiver: MessageReceiver {
+            let keeps: Bool
+            var kept: [ChatMessage] = []
+            /// What was read: each message with a copy of its body (own storage).
+            var read: [(message: ChatMessage, body: [UInt8])] = []
+            init(keeps: Bool) { self.keeps = keeps }
+            override func receive(_ m: ChatMessage) {
+                if keeps { kept.append(m) } else { read.append((m, m.message.body.withUnsafeBytes { [UInt8]($0) })) }
+            }
+        }
+        var recycled = 0
+        for name in ["tcp-chat-ipv4.pcap", "sticky.pcap", "split.pcap", "line-chat.pcap", "many-clients.pcap", "udp-chat.pcap"] {
+            let fs = try frames(name)
+            for spec in [["auto"], ["!I"], ["line"], ["raw"]] {
+                let choice = try FramingChoice(parsing: spec)
+                let one = whole(fs, choice, limits: .init())
+                for keeps in [true, false] {
+                    let front = Inspector(framing: nil)
+                    let back = MessageStage(framing: choice)
+                    let receiver = Receiver(keeps: keeps)
+                    var f = DecodedFrame()
+                    func hand() {
+                        back.receiver = Unmanaged.passUnretained(receiver)
+                        back.consume(front.streams.takeEvents())
+                        back.receiver = nil
+                        back.drainMessages { receiver.receive($0) }
+                    }
+                    for (i, raw) in fs.enumerated() {
+                        raw.bytes.withUnsafeBytes { b in
+                            front.inspect(b, linkType: raw.linkType, wireLength: nil, number: i + 1, timestamp: raw.timestamp, into: &f)
+                        }
+                        if front.streams.eventCount >= 4 { hand() }
+                    }
+                    front.finish()
+                    hand()
+                    back.finish { $0.forEach(receiver.receive) }
+                    back.drainMessages { receiver.receive($0) }
+                    if keeps {
+                        XCTAssertEqual(receiver.kept, one.messages, "\(name) \(spec)")
+                    } else {
+                        XCTAssertEqual(receiver.read.map(\.message.message.index), one.messages.map(\.message.index), "\(name) \(spec)")
+                        XCTAssertEqual(receiver.read.map(\.body), one.messages.map(\.message.body), "\(name) \(spec)")
+                        if back.bodies.hasSpare { recycled += 1 }
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(recycled, 10, "the stage's pool holds a body given back")
     }
 
     /// Limits hit in the reassembling half surface as warnings of the framing half.
