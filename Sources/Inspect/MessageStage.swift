@@ -212,6 +212,13 @@ public final class MessageStage {
         if warnings.count < 256 { warnings.append(text) } else { warningsDropped += 1 }
     }
 
+    /// True when a `take…` or `drainMessages` call would give something: notices, warnings,
+    /// completed messages or finished streams. One check per event for a caller that pumps
+    /// after each (nearly always with nothing to take), instead of four calls and four arrays.
+    public var hasNews: Bool {
+        !completed.isEmpty || !finishedStreams.isEmpty || !notices.isEmpty || !warnings.isEmpty
+    }
+
     /// Notes since the last call that are news, not trouble: `auto` switching from its
     /// provisional `raw` to a format.
     public func takeNotices() -> [String] {

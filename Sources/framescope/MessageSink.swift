@@ -56,6 +56,7 @@ final class MessageSink: MessageReceiver, @unchecked Sendable {
     /// Prints what is ready: live, every message as soon as it is complete; from a file, in
     /// docs/DESIGN.md "Messages JSON"'s stream order.
     func pump() {
+        guard stage.hasNews else { return }
         Terminal.warnings(stage)
         if live {
             stage.drainMessages { printer.print($0) }
