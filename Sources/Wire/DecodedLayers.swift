@@ -6,7 +6,7 @@
 /// check on every append and on every removal, and the reset removed the layers one by one.
 /// Copying a frame shares the buffer (copy on write, as an array's): it is written only while
 /// this value holds it alone, hence `@unchecked Sendable`.
-public struct DecodedLayers: RandomAccessCollection, MutableCollection, @unchecked Sendable, Hashable {
+public struct DecodedLayers: RandomAccessCollection, @unchecked Sendable, Hashable {
     @usableFromInline var storage: LayerSlots
     public private(set) var count: Int
     /// The buffer's slots (kept here: read from the buffer's header, each was an access
