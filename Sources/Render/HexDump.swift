@@ -7,7 +7,7 @@ import Wire
 //   0020  00 01 23 28 b0 70 e7 d2  …                                         tcp@34
 
 public enum HexDump {
-    public static func render(_ bytes: UnsafeRawBufferPointer, layers: [DecodedLayer], payload: Range<Int>? = nil,
+    public static func render(_ bytes: UnsafeRawBufferPointer, layers: DecodedLayers, payload: Range<Int>? = nil,
                               style: TextStyle = .plain, into out: ByteSink) {
         var marks: [(Int, String)] = layers.filter { $0.proto != .data }.map { ($0.offset, $0.proto.rawValue) }
         if let p = payload, !p.isEmpty { marks.append((p.lowerBound, "payload")) }

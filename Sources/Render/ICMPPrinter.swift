@@ -80,7 +80,7 @@ enum ICMPPrinter {
         if let seq = h.sequence { out.write(",\"seq\":"); out.decimal(seq) }
         if !h.quoted.isEmpty {
             out.write(",\"quoted\":[")
-            JSONLines.layers(frame.quoted(by: h), frame, into: out)
+            frame.quoted(by: h).withUnsafeBufferPointer { JSONLines.layers($0, frame, into: out) }
             out.byte(UInt8(ascii: "]"))
         }
     }

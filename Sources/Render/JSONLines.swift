@@ -20,7 +20,7 @@ public enum JSONLines {
         out.write(",\"linktype\":")
         out.jsonString(info.linkType.name)
         out.write(",\"layers\":[")
-        let wrote = layers(frame.layers[...], frame, into: out)
+        let wrote = frame.layers.withUnsafeBufferPointer { layers($0, frame, into: out) }
         if let v = view {
             if !wrote { out.write("{\"osi\":1,\"proto\":\"frame\"}") }  // keeps the list valid; never happens with TCP/UDP
             UpperLayers.json(v, into: out)
@@ -33,23 +33,21 @@ public enum JSONLines {
         out.write("]}\n")
     }
 
-    /// The objects of `layers` (`frame`'s own, or those one of its ICMP errors quotes).
+    /// The objects of `layers` (`frame`'s own, or those one of its ICMP errors quotes), each
+    /// read where it lies: `for l in layers` copied every one.
     @discardableResult
-    static func layers(_ layers: ArraySlice<DecodedLayer>, _ frame: DecodedFrame, into out: ByteSink) -> Bool {
-        // Each layer lent from the array's storage: `for l in layers` copied every one.
-        layers.withUnsafeBufferPointer { ls in
-            guard var l = ls.baseAddress else { return false }
-            var first = true
-            for _ in ls.indices {
-                if l.pointee.proto != .data {
-                    if !first { out.byte(UInt8(ascii: ",")) }
-                    first = false
-                    layer(l, frame, into: out)
-                }
-                l += 1
+    static func layers(_ ls: UnsafeBufferPointer<DecodedLayer>, _ frame: DecodedFrame, into out: ByteSink) -> Bool {
+        guard var l = ls.baseAddress else { return false }
+        var first = true
+        for _ in ls.indices {
+            if l.pointee.proto != .data {
+                if !first { out.byte(UInt8(ascii: ",")) }
+                first = false
+                layer(l, frame, into: out)
             }
-            return !first
+            l += 1
         }
+        return !first
     }
 
     /// The layer at `p` (one of `frame`'s), read in place.

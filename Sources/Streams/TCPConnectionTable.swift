@@ -34,10 +34,11 @@ enum LimitKind: UInt8 {
 
 /// A slot's place in the least-recently-active list, and its stream's last capture time
 /// (seconds). Kept beside the slots, not in them: the list's upkeep on every segment touches
-/// two or three neighbours, here 24 bytes each instead of a whole `Conn`.
+/// two or three neighbours, here 16 bytes each instead of a whole `Conn` (32-bit slot numbers:
+/// four links a cache line, not two and a half).
 struct LRULink {
-    var prev = -1
-    var next = -1
+    var prev: Int32 = -1
+    var next: Int32 = -1
     var lastSeen: Int64
 }
 
@@ -163,6 +164,8 @@ struct ConnectionTable {
             links[free] = LRULink(lastSeen: now)
         } else {
             slot = slots.count
+            // Slot numbers fit the links' 32 bits (a Conn is 280 bytes: memory runs out first).
+            precondition(slot < Int(Int32.max), "more TCP streams than 32-bit slot numbers")
             slots.append(conn)
             links.append(LRULink(lastSeen: now))
         }
@@ -246,18 +249,18 @@ struct ConnectionTable {
 
     @inline(__always)
     static func unlink(_ l: UnsafeMutableBufferPointer<LRULink>, _ slot: Int, _ head: inout Int, _ tail: inout Int) {
-        let prev = l[slot].prev, next = l[slot].next
-        if prev >= 0 { l[prev].next = next } else if head == slot { head = next }
-        if next >= 0 { l[next].prev = prev } else if tail == slot { tail = prev }
+        let prev = Int(l[slot].prev), next = Int(l[slot].next)
+        if prev >= 0 { l[prev].next = Int32(truncatingIfNeeded: next) } else if head == slot { head = next }
+        if next >= 0 { l[next].prev = Int32(truncatingIfNeeded: prev) } else if tail == slot { tail = prev }
         l[slot].prev = -1
         l[slot].next = -1
     }
 
     @inline(__always)
     static func append(_ l: UnsafeMutableBufferPointer<LRULink>, _ slot: Int, _ head: inout Int, _ tail: inout Int) {
-        l[slot].prev = tail
+        l[slot].prev = Int32(truncatingIfNeeded: tail)
         l[slot].next = -1
-        if tail >= 0 { l[tail].next = slot } else { head = slot }
+        if tail >= 0 { l[tail].next = Int32(truncatingIfNeeded: slot) } else { head = slot }
         tail = slot
     }
 }

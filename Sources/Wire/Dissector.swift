@@ -44,7 +44,7 @@ public struct TransportContext: Sendable {
 }
 
 /// Decodes frames into layers. Keep one per thread and reuse it with `decode(_:linkType:into:)`
-/// so the layer array's storage is reused from frame to frame.
+/// so the frame's storage is reused from frame to frame.
 public struct Dissector {
     /// Stacked VLAN tags and IPv6 extension walks are bounded; so is ICMP quoting (one level).
     static let maximumVLANTags = 8
@@ -189,7 +189,8 @@ public struct Dissector {
             layer.reassembled = true
             // Offsets of a reassembled layer are not positions in this frame.
             layer.offset = -1
-            frame.layers.append(layer)
+            // The frame was decoded earlier (and may have been copied since).
+            frame.layers.appendChecked(layer)
             frame.reassembledFrom = frames
             if let p = range { frame.reassembledPayload = Array(raw[p]) }
         }
@@ -213,9 +214,11 @@ public struct Dissector {
         var trailer = 0
         var ignoredRange: Range<Int>? = nil
         // A quote is cut on purpose (the IP header and 8 bytes): what it lacks was cut, not lied about.
-        let n = v6 ? IPv6Header.decode(r, wireCut: true, into: &frame.quoted!, extensions: &frame.ipv6Extensions,
+        var ip = DecodedLayers()
+        let n = v6 ? IPv6Header.decode(r, wireCut: true, into: &ip, extensions: &frame.ipv6Extensions,
                                        warnings: &warnings, trailer: &trailer)
-                   : IPv4Header.decode(r, wireCut: true, into: &frame.quoted!, warnings: &warnings, trailer: &trailer)
+                   : IPv4Header.decode(r, wireCut: true, into: &ip, warnings: &warnings, trailer: &trailer)
+        frame.quoted!.append(contentsOf: ip)
         if case .ipProtocol(let proto, let p, let ctx) = n, let t = TransportDecoder(ipProtocol: proto) {
             var l = decodeTransport(t, p, ctx: ctx, quotedAllowed: false, payloadRange: &ignoredRange, frame: &frame)
             l.offset = p.start

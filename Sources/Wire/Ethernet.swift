@@ -42,7 +42,7 @@ public struct EthernetHeader: Sendable, Hashable, BitwiseCopyable {
     /// Appends the layer at `r` to `layers` and says what follows. Inlined into the dissector
     /// (what follows is then not passed back through memory).
     @inline(__always)
-    static func decode(_ r: ByteReader, into layers: inout [DecodedLayer]) -> NextLayer {
+    static func decode(_ r: ByteReader, into layers: inout DecodedLayers) -> NextLayer {
         guard r.count >= length else {
             layers.append(DecodedLayer(proto: .eth, header: .none,
                                        error: .truncated(layer: .eth, needed: length, available: r.count), truncated: true,

@@ -119,7 +119,7 @@ public struct IPv4Header: Sendable, Hashable, BitwiseCopyable {
     /// longer than the frame was cut by the capture (`truncated`); otherwise the header claims
     /// more than was sent (`malformed`), and the bytes that are there are decoded. Appends the
     /// layer at `r` to `layers` and says what follows.
-    static func decode(_ r: ByteReader, wireCut: Bool, into layers: inout [DecodedLayer], warnings: inout [String],
+    static func decode(_ r: ByteReader, wireCut: Bool, into layers: inout DecodedLayers, warnings: inout [String],
                        trailer: inout Int) -> NextLayer {
         func stop(_ e: DecodeError, _ header: LayerHeader = .none) -> NextLayer {
             layers.append(DecodedLayer(proto: .ipv4, header: header, error: e, truncated: e.isTruncation, offset: r.start))

@@ -108,7 +108,7 @@ public struct IPv6Header: Sendable, Hashable, BitwiseCopyable {
     /// `wireCut` as for IPv4: without it, a payload length past the frame is `malformed`.
     /// Appends the layer at `r` to `layers` and its extension headers to `extensions`, and says
     /// what follows.
-    static func decode(_ r: ByteReader, wireCut: Bool, into layers: inout [DecodedLayer], extensions: inout [IPv6Extension]?,
+    static func decode(_ r: ByteReader, wireCut: Bool, into layers: inout DecodedLayers, extensions: inout [IPv6Extension]?,
                        warnings: inout [String], trailer: inout Int) -> NextLayer {
         func stop(_ e: DecodeError, _ header: LayerHeader = .none) -> NextLayer {
             layers.append(DecodedLayer(proto: .ipv6, header: header, error: e, truncated: e.isTruncation, offset: r.start))

@@ -106,7 +106,7 @@ extension DecodedLayer {
 /// A decoded frame: its layers in order, frame-level warnings, and where the transport payload
 /// lies in the captured bytes (for reassembly and framing).
 public struct DecodedFrame: Sendable, Hashable {
-    public var layers: [DecodedLayer]
+    public var layers: DecodedLayers
     /// Things worth knowing that are not errors ("IPv4 total length 0 (segmentation offload)").
     public var warnings: [String]
     /// Byte range of the TCP/UDP payload inside the captured frame, when one was decoded.
@@ -130,7 +130,7 @@ public struct DecodedFrame: Sendable, Hashable {
     public var ipv6Extensions: [IPv6Extension]?
 
     public init() {
-        layers = []
+        layers = DecodedLayers()
         warnings = []
         payloadRange = nil
         trailerLength = 0
@@ -144,9 +144,8 @@ public struct DecodedFrame: Sendable, Hashable {
     // Inlined into the dissector, which calls it on every frame.
     @inline(__always)
     public mutating func reset() {
-        // Plain-byte layers: dropping them only lowers the count (a few a frame; cheaper than
-        // `removeAll(keepingCapacity:)`'s general range replacement).
-        while !layers.isEmpty { layers.removeLast() }
+        // Plain-byte layers: dropping them sets their count to zero.
+        layers.removeAll()
         if !warnings.isEmpty { warnings.removeAll(keepingCapacity: true) }
         if quoted != nil { quoted = nil }
         if ipv6Extensions != nil { ipv6Extensions = nil }
