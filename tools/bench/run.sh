@@ -4,7 +4,7 @@
 #
 #   tools/bench/run.sh [FRAMES]        # default 1000000
 #
-# Environment: RUNS (timed runs per command, best is kept; default 3),
+# Environment: RUNS (timed runs per command, in rounds of every command once; best is kept; default 3),
 #              TSHARK_FRAMES (size of the cut that tshark reads; default 100000),
 #              SKIP_BUILD=1 (use the framescope already in .build-bench),
 #              SKIP_ADVERSARIAL=1 (leave out the adversarial captures, section 6),
@@ -86,28 +86,33 @@ if [ -n "${PREV_REF:-}" ]; then
     fi
 fi
 
-# timed_runs KEY RUNS -- command...: runs the command RUNS times (output to /dev/null, stderr to
-# $LOG/KEY.err); sets BEST (fastest wall clock, ns), CPU (least user + system time of a run, ms),
-# RSS (highest peak, KB) and STATUS (1 when a run exited non-zero). Used by both the chat table
-# and the adversarial table.
-timed_runs() {
-    local key="$1" runs="$2" i t0 t1 dt r c; shift 3
-    BEST="" CPU="" RSS=0 STATUS=0
-    for ((i = 1; i <= runs; i++)); do
-        t0=$(date +%s%N)
-        # %U and %S: user and system seconds of the command and its children (all threads).
-        if ! /usr/bin/time -f 'usage %U %S %M' -o "$LOG/$key.rss" "$@" >/dev/null 2>"$LOG/$key.err"; then
-            STATUS=1
-        fi
-        t1=$(date +%s%N)
-        dt=$((t1 - t0))
-        if [ -z "$BEST" ] || [ "$dt" -lt "$BEST" ]; then BEST=$dt; fi
-        read -r r c < <(awk '$1 == "usage" { printf "%d %d\n", $4, ($2 + $3) * 1000 + 0.5 }' "$LOG/$key.rss" | tail -1)
-        [ "${r:-0}" -gt "$RSS" ] && RSS=$r
-        if [ -n "${c:-}" ] && { [ -z "$CPU" ] || [ "$c" -lt "$CPU" ]; }; then CPU=$c; fi
-    done
-    CPU=${CPU:-0}
+# one_run KEY -- command...: runs the command once (output to /dev/null, stderr to $LOG/KEY.err)
+# and folds the run into BEST_[KEY] (fastest wall clock, ns), CPU_[KEY] (least user + system time
+# of a run, ms), RSS_[KEY] (highest peak, KB) and STATUS_[KEY] (1 when a run exited non-zero).
+declare -A BEST_ CPU_ RSS_ STATUS_
+one_run() {
+    local key="$1" t0 t1 dt r c; shift 2
+    t0=$(date +%s%N)
+    # %U and %S: user and system seconds of the command and its children (all threads).
+    if ! /usr/bin/time -f 'usage %U %S %M' -o "$LOG/$key.rss" "$@" >/dev/null 2>"$LOG/$key.err"; then
+        STATUS_[$key]=1
+    fi
+    t1=$(date +%s%N)
+    dt=$((t1 - t0))
+    if [ -z "${BEST_[$key]:-}" ] || [ "$dt" -lt "${BEST_[$key]}" ]; then BEST_[$key]=$dt; fi
+    read -r r c < <(awk '$1 == "usage" { printf "%d %d\n", $4, ($2 + $3) * 1000 + 0.5 }' "$LOG/$key.rss" | tail -1)
+    [ "${r:-0}" -gt "${RSS_[$key]:-0}" ] && RSS_[$key]=$r
+    if [ -n "${c:-}" ] && { [ -z "${CPU_[$key]:-}" ] || [ "$c" -lt "${CPU_[$key]}" ]; }; then CPU_[$key]=$c; fi
     return 0  # (the last test above may be false; set -e must not take that for a failure)
+}
+
+# timed_runs KEY RUNS -- command...: the command RUNS times in a row; sets BEST, CPU, RSS and
+# STATUS as one_run keeps them (the adversarial table).
+timed_runs() {
+    local key="$1" runs="$2" i; shift 3
+    for ((i = 1; i <= runs; i++)); do one_run "$key" -- "$@"; done
+    BEST=${BEST_[$key]} CPU=${CPU_[$key]:-0} RSS=${RSS_[$key]:-0} STATUS=${STATUS_[$key]:-0}
+    return 0
 }
 
 # --- 6. adversarial captures (reassembly limits) ----------------------------------------------
@@ -227,13 +232,37 @@ fi
 # --- 4. measurements ------------------------------------------------------------------------
 RESULTS="$DATA/results.tsv"
 : >"$RESULTS"
-# measure KEY LABEL FRAMES -- command...: best wall clock and least CPU time of $RUNS runs,
-# highest peak RSS.
+# measure KEY LABEL FRAMES -- command...: a row of the table: best wall clock and least CPU time
+# of $RUNS runs, highest peak RSS. The rows are only listed here; run_rows then runs them in
+# rounds, every row once a round, so that a stretch of a slower machine (this VM's speed moves
+# by 10-20% over minutes) falls on every row alike and the ratios compare like with like.
+ROWS=()
+declare -A LABEL_ FRAMES_
 measure() {
-    local key="$1" label="$2" n="$3"; shift 4
-    say "timing: $label"
-    timed_runs "$key" "$RUNS" -- "$@"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$n" "$BEST" "$RSS" "$STATUS" "$CPU" >>"$RESULTS"
+    local key="$1"
+    ROWS+=("$key")
+    LABEL_[$key]="$2"
+    FRAMES_[$key]="$3"
+    shift 4
+    declare -ga "CMD_$key"
+    local -n cmd="CMD_$key"
+    cmd=("$@")
+    unset -n cmd
+}
+run_rows() {
+    local round key
+    for ((round = 1; round <= RUNS; round++)); do
+        say "timing: round $round of $RUNS"
+        for key in "${ROWS[@]}"; do
+            local -n cmd="CMD_$key"
+            one_run "$key" -- "${cmd[@]}"
+            unset -n cmd
+        done
+    done
+    for key in "${ROWS[@]}"; do
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "${LABEL_[$key]}" "${FRAMES_[$key]}" "${BEST_[$key]}" \
+            "${RSS_[$key]:-0}" "${STATUS_[$key]:-0}" "${CPU_[$key]:-0}" >>"$RESULTS"
+    done
 }
 
 # Every framescope row, for this build (fs_*) and the previous one (prev_*).
@@ -257,6 +286,7 @@ measure fs_q     "framescope read L1-4, 1/4 file"    "$QFRAMES" -- "$FS" read "$
 if [ -x "$PREV" ]; then
     framescope_rows prev "previous: " "$PREV"
 fi
+run_rows
 
 # --- 5. report ------------------------------------------------------------------------------
 OUT="$DATA/results-latest.txt"
