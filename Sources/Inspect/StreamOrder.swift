@@ -42,7 +42,7 @@ public struct StreamOrder {
     public private(set) var spilledBytes = 0
 
     /// Held output kept in memory by default: 24 MiB, so that with the reassembly budget and the
-    /// rest `messages` stays within 64 MB on any capture (issue 23).
+    /// rest `messages` stays within 64 MB on the bench's hostile captures (issue 23).
     public static let defaultLimit = 24 << 20
 
     public init(limitBytes: Int = StreamOrder.defaultLimit, spill: SpillStore? = nil) {

@@ -205,7 +205,8 @@ public struct ReassemblyLimits: Sendable {
     public var maxOutOfOrderBytesPerDirection: Int = 4 << 20
     /// Out-of-order bytes held across all streams; when exceeded the direction that just grew is
     /// flushed (its holes become gaps), as gopacket does with `MaxBufferedPagesTotal`. 24 MiB:
-    /// with the rest of a run's memory, `messages` stays within 64 MB on any capture (issue 23).
+    /// with the rest of a run's memory, `messages` stays within 64 MB on the bench's hostile
+    /// captures (issue 23; what else grows is in the README's "Speed").
     public var maxBufferedBytesTotal: Int = 24 << 20
     /// Streams in the table (open or recently closed); beyond it the least recently active one is
     /// evicted (its directions end with `.evicted`).
