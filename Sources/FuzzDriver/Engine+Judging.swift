@@ -143,14 +143,24 @@ extension FuzzEngine {
         return times.sorted()[times.count / 2]
     }
 
+    /// The fastest of five plays of `c` (alone, nothing held) whose answers all came right, in
+    /// seconds; nil when none did. Five, not one or two: on a busy machine a play of a few
+    /// milliseconds is often held up as long again waiting for a core, and the baseline and the
+    /// control are scaled up by a case's size.
+    func fastestRightAnswer(_ c: FuzzCase, answerDeadline: Double) -> Double? {
+        var best: Double?
+        for _ in 0..<5 {
+            if case .right(let s) = driver.play(c, answerDeadline: answerDeadline, hold: 0, during: { nil }).answers {
+                best = min(best ?? s, s)
+            }
+        }
+        return best
+    }
+
     /// What `c`'s valid messages should take now: the first (at most) 100 of them played as a
-    /// control right now (five times, the fastest counts), their time scaled to all of them. A
-    /// server whose cost per message is constant answers the whole case in about that time
-    /// however loaded the machine is; a quadratic one takes many times longer. The fastest of
-    /// five, not of two: on a busy machine a control of a millisecond or two is often held up a
-    /// few milliseconds waiting for a core, and scaled by the case's size such a wait hid a
-    /// quadratic server (FuzzCommandTests' quadratic target went unflagged in 1 of 3 runs with
-    /// both cores busy).
+    /// control right now (the fastest of five plays), their time scaled to all of them. A server
+    /// whose cost per message is constant answers the whole case in about that time however
+    /// loaded the machine is; a quadratic one takes many times longer.
     func freshPrediction(_ c: FuzzCase) -> Double? {
         let n = c.expected.count
         guard n > 0 else { return nil }
@@ -158,13 +168,7 @@ extension FuzzEngine {
         let bodies = Array(c.expected.prefix(k))
         let control = FuzzCase(id: "control", family: c.family, writes: [bodies.flatMap { driver.encode($0) }], close: .fin,
                                expected: bodies, note: "")
-        var best: Double?
-        for _ in 0..<5 {
-            if case .right(let s) = driver.play(control, answerDeadline: answerDeadline(for: control), hold: 0, during: { nil }).answers {
-                best = min(best ?? s, s)
-            }
-        }
-        guard let t = best else { return nil }
+        guard let t = fastestRightAnswer(control, answerDeadline: answerDeadline(for: control)) else { return nil }
         let p50 = freshProbeP50()
         return p50 + max(0, t - p50) * Double(n) / Double(k) + Double(c.writes.count) * Double(c.gapMillis) / 1000
     }

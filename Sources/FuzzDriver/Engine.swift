@@ -192,18 +192,14 @@ public final class FuzzEngine: @unchecked Sendable {  // driven from one thread;
         let p99 = latencies[latencies.count - 1]
         timeout = config.timeout ?? min(2, max(0.2, p99 * 20 + 0.05))
         holdTime = max(config.hold, 2 * timeout + 0.05)
-        // The cost of one more message in a write, for judging the case's own answers: the
-        // fastest of five plays (one play held up a few milliseconds waiting for a busy core
-        // made every case 50 times more patient, and a quadratic server passed as fine).
+        // The cost of one more message in a write, for judging the case's own answers (the
+        // fastest of five plays: one held up waiting for a busy core made every case 50 times
+        // more patient, and a quadratic server passed as fine).
         if config.oracle != .connect && !config.udp && config.spec.kind != .raw && config.from == nil {
             let bodies = (0..<50).map { Array("baseline \($0)".utf8) }
             let c = FuzzCase(id: "baseline", family: .writeBoundaries, writes: [bodies.flatMap { driver.encode($0) }], close: .fin,
                              expected: bodies, note: "")
-            var best: Double?
-            for _ in 0..<5 {
-                if case .right(let s) = driver.play(c, answerDeadline: 2, hold: 0, during: { nil }).answers { best = min(best ?? s, s) }
-            }
-            if let s = best { perFrame = max(0.000_001, (s - latencyP50) / 50) }
+            if let s = fastestRightAnswer(c, answerDeadline: 2) { perFrame = max(0.000_001, (s - latencyP50) / 50) }
         }
     }
 

@@ -83,9 +83,7 @@ final class MessageSink: MessageReceiver, @unchecked Sendable {
     /// End of input: the last partial messages, everything still held, and the output flushed.
     func finish() {
         stage.finish { batch in
-            for m in batch {
-                if live { printer.print(m) } else { add(m) }
-            }
+            for m in batch { receive(m) }
         }
         pump()
         order.finishAll { printer.write($0) }
