@@ -10,11 +10,13 @@ import Streams
 extension MessageStage {
     /// An undecided direction's delivery: held until the format is chosen, shown meanwhile.
     /// The bytes are copied: held, they would keep the reassembler's whole chunk alive.
-    func hold(_ key: DirectionKey, _ st: DirectionState, offset: UInt64, bytes event: SegmentBytes, frame: Int, segmentStart: Bool) {
-        let bytes = event.array
-        st.held.append((offset, bytes, frame, segmentStart, nil))
+    func hold(_ key: DirectionKey, _ st: DirectionState, offset: UInt64, bytes: SegmentBytes, frame: Int, segmentStart: Bool) {
+        bytes.withUnsafeBytes { st.heldData.append(contentsOf: $0) }
+        st.held.append(HeldPiece(offset: offset, count: UInt32(bytes.count), segmentStart: segmentStart, isGap: false))
         st.heldBytes += bytes.count
-        heldTotal += bytes.count
+        let cost = bytes.count + Self.heldPieceCost
+        st.heldCost += cost
+        heldTotal += cost
         if let t = turns[key.stream] {
             if t.last != key.direction { turns[key.stream] = (key.direction, t.count + 1) }
         } else {
@@ -22,7 +24,7 @@ extension MessageStage {
         }
         resolveAuto(key, force: false)
         if st.framer == nil, heldTotal > maxHeldBytesTotal {
-            note("stream \(key.stream): \(heldTotal) bytes of streams whose framing was not yet clear were held (the limit is \(maxHeldBytesTotal)); auto decided with what came")
+            note("stream \(key.stream): \(heldTotal) bytes of streams whose framing was not yet clear were held, counting \(Self.heldPieceCost) a segment besides its bytes (the limit is \(maxHeldBytesTotal)); auto decided with what came")
             resolveAuto(key, force: true)
         }
         if st.framer == nil { provisional(key, st, offset: offset, bytes: bytes, frame: frame) }
@@ -30,12 +32,13 @@ extension MessageStage {
 
     /// One segment of an undecided direction as a provisional `raw` message: in the view of the
     /// frame that brought it, and (`emitsProvisional`) as a message.
-    func provisional(_ key: DirectionKey, _ st: DirectionState, offset: UInt64, bytes: [UInt8], frame: Int) {
+    func provisional(_ key: DirectionKey, _ st: DirectionState, offset: UInt64, bytes segment: SegmentBytes, frame: Int) {
         st.provisionalCount += 1
         let inView = current != 0 && frame == current
         let emits = emitsProvisional && keeps.contains(.messages)
         guard inView || emits else { return }
         st.provisionalShown = true
+        let bytes = segment.array
         let spec = FrameSpec(.raw, maxMessage: choice.defaultSpec.maxMessage)
         let m = frameDatagram(bytes, spec: spec, index: st.provisionalCount, offset: offset)
         if inView {
@@ -95,15 +98,8 @@ extension MessageStage {
         adopt(g, for: key, st)
     }
 
-    /// The held bytes of a direction, joined.
-    func sample(_ st: DirectionState) -> [UInt8] {
-        // Usually one delivery (most directions decide on their first): its bytes, not a copy.
-        if st.held.count == 1 { return st.held[0].bytes }
-        var out: [UInt8] = []
-        out.reserveCapacity(st.heldBytes)
-        for h in st.held { out += h.bytes }
-        return out
-    }
+    /// The held bytes of a direction, joined (as they are kept: not a copy).
+    func sample(_ st: DirectionState) -> [UInt8] { st.heldData }
 
     /// The lesson's bare-text chat: both directions spoke, in turns, and nothing else tells the
     /// messages apart (AutoFraming.turnTaking).
@@ -168,13 +164,16 @@ extension MessageStage {
             // This direction's segments, each from its start; a gap ends what can be added up.
             var segments: [[UInt8]] = []
             var runs: [[[UInt8]]] = []
+            var at = 0
             for h in state.held {
-                if h.gap != nil {
+                let bytes = state.heldData[at..<at + Int(h.count)]
+                at += Int(h.count)
+                if h.isGap {
                     if !segments.isEmpty { runs.append(segments); segments = [] }
                 } else if h.segmentStart || segments.isEmpty {
-                    segments.append(h.bytes)
+                    segments.append(Array(bytes))
                 } else {
-                    segments[segments.count - 1] += h.bytes
+                    segments[segments.count - 1] += bytes
                 }
             }
             if !segments.isEmpty { runs.append(segments) }
@@ -222,20 +221,27 @@ extension MessageStage {
         st.setSpec(spec, text: text)
         st.guessed = true
         st.framer = MessageFramer(spec: spec, startsMidStream: st.startsMidStream)
-        let held = st.held
+        let held = st.held, data = st.heldData, gaps = st.heldGaps
         st.held = []
-        heldTotal -= st.heldBytes
+        st.heldData = []
+        st.heldGaps = []
+        heldTotal -= st.heldCost
         st.heldBytes = 0
-        for h in held {
-            if let g = h.gap {
-                st.framer!.gap(at: h.offset, length: g) { emit(key, st, $0) }
-            } else {
-                h.bytes.withUnsafeBytes { p in
+        st.heldCost = 0
+        var at = 0, nextGap = 0
+        data.withUnsafeBytes { all in
+            for h in held {
+                if h.isGap {
+                    st.framer!.gap(at: h.offset, length: gaps[nextGap]) { emit(key, st, $0) }
+                    nextGap += 1
+                } else {
+                    let p = UnsafeRawBufferPointer(rebasing: all[at..<at + Int(h.count)])
+                    at += Int(h.count)
                     st.framer!.feed(p, at: h.offset, segmentStart: h.segmentStart, bodies: bodies) { emit(key, st, $0) }
+                    if st.isRaw { st.framer!.endOfSegment { emit(key, st, $0) } }
                 }
-                if st.isRaw { st.framer!.endOfSegment { emit(key, st, $0) } }
+                framed(key, st)
             }
-            framed(key, st)
         }
         // The other direction follows the same guess.
         let other = otherDirection(key)

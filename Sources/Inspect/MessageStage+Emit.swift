@@ -52,7 +52,9 @@ extension MessageStage {
         }
         st.lastMessageEnd = m.end
         // Chunks wholly before the end of this message are used up.
+        let head = st.chunkHead
         while st.chunkHead < st.chunks.count, st.chunks[st.chunkHead].end <= m.end { st.chunkHead += 1 }
+        pendingNotes -= st.chunkHead - head
         if st.chunkHead == st.chunks.count, st.chunkHead >= 4 {
             // All used up (the usual case: a message ends with its segment): the list starts
             // again in its own storage — every fourth time, as emptying it costs more than
@@ -85,6 +87,22 @@ extension MessageStage {
         complete(ChatMessage(transport: key.udp ? .udp : .tcp, stream: key.stream, direction: key.direction,
                              message: consume m, frames: consume frames, format: st.formatText,
                              guessed: st.guessed, stickyFrames: consume sticky), recycles: !lent)
+    }
+
+    /// A delivery past the limits on segment notes (`maxMessageNotes`, `maxPendingNotesTotal`):
+    /// it extends the direction's last note, which takes its frame, so the message in progress
+    /// lists its first frames and its last (the one its ordering and its frame view go by).
+    func mergeNote(_ key: DirectionKey, _ st: DirectionState, end: UInt64, frame: Int) {
+        let last = st.chunks.count - 1
+        st.chunks[last].end = max(st.chunks[last].end, end)
+        st.chunks[last].frame = frame
+        guard !st.notesCapped else { return }
+        st.notesCapped = true
+        let noted = st.chunks.count - st.chunkHead
+        let limit = noted >= maxMessageNotes
+            ? "the limit is \(maxMessageNotes) for a message"
+            : "the limit is \(maxPendingNotesTotal) for messages in progress, all streams together"
+        note("stream \(key.stream) \(key.direction == .clientToServer ? "client→server" : "server→client"): a message came in more segments than are noted (\(limit)); its frames list names the first \(noted - 1) and the last")
     }
 
     func currentChunk(_ key: DirectionKey) -> (key: DirectionKey, offset: UInt64, end: UInt64, payloadStart: Int)? {

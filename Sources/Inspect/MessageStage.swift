@@ -42,9 +42,20 @@ public final class MessageStage {
     /// Auto-detection looks at up to this many bytes of a direction before it decides.
     @exclusivity(unchecked) public var autoSampleBytes = 512
     /// Bytes held by undecided `auto` directions, all streams together; past
-    /// `maxHeldBytesTotal` the direction that grew decides with what came, and says so.
+    /// `maxHeldBytesTotal` (24 MiB, as the other memory budgets) the direction that grew
+    /// decides with what came, and says so. A held segment counts its bytes plus
+    /// `heldPieceCost`: its entry, its frame note, and the room their lists keep to grow — so a
+    /// flood of tiny segments meets the limit too.
     @exclusivity(unchecked) var heldTotal = 0
-    @exclusivity(unchecked) public var maxHeldBytesTotal = 64 << 20
+    @exclusivity(unchecked) public var maxHeldBytesTotal = 24 << 20
+    static let heldPieceCost = 64
+    /// Segment notes (`DirectionState.chunks`) of messages not yet complete: at most
+    /// `maxMessageNotes` for one direction, `maxPendingNotesTotal` for all together. Past
+    /// either, a direction's new note is merged into its last one (the message's frame list
+    /// then names its first frames and its last), and a warning says so once per direction.
+    @exclusivity(unchecked) var pendingNotes = 0
+    @exclusivity(unchecked) public var maxMessageNotes = 1 << 16
+    @exclusivity(unchecked) public var maxPendingNotesTotal = 1 << 20
     /// Direction changes of each undecided stream's data (the lesson's turn-taking).
     @exclusivity(unchecked) var turns = IntMap<(last: Direction, count: Int)>()
     @exclusivity(unchecked) var notices: [String] = []
@@ -107,6 +118,15 @@ public final class MessageStage {
         var frame: Int
     }
 
+    /// One event of an undecided `auto` direction: a segment's `count` bytes (the next ones of
+    /// `heldData`), or a gap (`count` 0; its length the next of `heldGaps`).
+    struct HeldPiece {
+        var offset: UInt64
+        var count: UInt32
+        var segmentStart: Bool
+        var isGap: Bool
+    }
+
     /// A class, so updating it in the dictionary never copies its arrays. Used by one pipeline
     /// only (no dynamic exclusivity checks, as for the pipeline).
     final class DirectionState {
@@ -117,9 +137,18 @@ public final class MessageStage {
         /// `spec` is `raw` (every segment one message).
         @exclusivity(unchecked) private(set) var isRaw = false
         @exclusivity(unchecked) var guessed = false
-        // Auto: events held until the format is chosen.
-        @exclusivity(unchecked) var held: [(offset: UInt64, bytes: [UInt8], frame: Int, segmentStart: Bool, gap: UInt64?)] = []
+        // Auto: events held until the format is chosen — one entry each (a segment's bytes lie
+        // in `heldData`, one after another; a gap's length is the next of `heldGaps`), so a held
+        // segment costs 16 bytes besides its own, not an array of its own.
+        @exclusivity(unchecked) var held: [HeldPiece] = []
+        @exclusivity(unchecked) var heldData: [UInt8] = []
+        @exclusivity(unchecked) var heldGaps: [UInt64] = []
+        /// Payload bytes held (the sample auto decides on).
         @exclusivity(unchecked) var heldBytes = 0
+        /// What the held events count against `maxHeldBytesTotal` (bytes and per-entry cost).
+        @exclusivity(unchecked) var heldCost = 0
+        /// A message of this direction outgrew the segment notes kept for it (warned once).
+        @exclusivity(unchecked) var notesCapped = false
         // Delivered byte ranges not yet wholly used by completed messages, in stream order.
         @exclusivity(unchecked) var chunks: [Chunk] = {
             // Room for the few used chunks `emit` lets wait, and the ones ahead: no regrowth.
@@ -164,7 +193,7 @@ public final class MessageStage {
 
     /// Forgets a direction (it ended).
     func remove(_ key: DirectionKey) {
-        directions.removeValue(forKey: key.code)
+        if let st = directions.removeValue(forKey: key.code) { pendingNotes -= st.chunks.count - st.chunkHead }
     }
 
     /// End of input (after the stream stage's last events): every direction is finished and
@@ -314,7 +343,13 @@ public final class MessageStage {
     func deliver(_ key: DirectionKey, offset: UInt64, bytes: SegmentBytes, frame: Int, segmentOffset: Int) {
         let segmentStart = segmentOffset == 0
         let st = state(key)
-        st.chunks.append(Chunk(offset: offset, end: offset + UInt64(bytes.count), frame: frame))
+        let noted = st.chunks.count - st.chunkHead
+        if noted == 0 || noted < maxMessageNotes && (pendingNotes < maxPendingNotesTotal || noted < 2) {
+            st.chunks.append(Chunk(offset: offset, end: offset + UInt64(bytes.count), frame: frame))
+            pendingNotes += 1
+        } else {
+            mergeNote(key, st, end: offset + UInt64(bytes.count), frame: frame)
+        }
         if frame == current {
             // Where the delivered bytes lie in the frame's payload: the event says.
             currentChunks.append((key, offset, offset + UInt64(bytes.count), segmentOffset))
@@ -337,7 +372,10 @@ public final class MessageStage {
         let st = state(key)
         if !prepareFramer(st, key) {
             // auto and undecided: the gap waits with the held bytes, in stream order.
-            st.held.append((offset, [], 0, true, length))
+            st.held.append(HeldPiece(offset: offset, count: 0, segmentStart: true, isGap: true))
+            st.heldGaps.append(length)
+            st.heldCost += Self.heldPieceCost
+            heldTotal += Self.heldPieceCost
             return
         }
         st.framer!.gap(at: offset, length: length) { emit(key, st, $0) }

@@ -3,6 +3,8 @@
 
   gen_adversarial.py OUT.pcap --kind holes [--streams N] [--seed S]
   gen_adversarial.py OUT.pcap --kind ooo [--streams N] [--segments K] [--real] [--seed S]
+  gen_adversarial.py OUT.pcap --kind dribble [--streams N] [--segments K] [--seed S]
+  gen_adversarial.py OUT.pcap --kind split [--segments K] [--seed S]
 
 Both kinds are loopback IPv4 TCP (127.0.0.1:32768+ -> 127.0.0.1:9000-9003) in a classic
 little-endian microsecond pcap, linktype 1 (Ethernet with zero MACs), with the frame layout of
@@ -30,6 +32,17 @@ ooo (default one stream): after the handshake the client's first segment is neve
   out-of-order data (an 89 MB file). With --streams M the segments are dealt round-robin over
   M interleaved connections (so that, for example, 32 streams of 2.6 MB each stay under a 4 MiB
   per-direction limit and exceed a 64 MiB total one).
+
+dribble (default 4,000 streams of 250 segments): every client sends one-byte segments, a 0xFF
+  then lower-case letters, in order, one round over all the streams at a time, and never ends:
+  `auto` cannot tell their framing (not UTF-8, no 1-byte length chain ending within 255 bytes,
+  one side speaking, under its 512-byte sample) and holds every segment of every stream until
+  the end of the file. Costs grow with segments, not bytes.
+
+split (default 1,048,572 segments): one stream whose client sends a 4-byte big-endian length
+  header announcing a message of K bytes (1 MiB with the header: framescope's default
+  --max-message), then its body one byte per segment: the message is complete only at its last
+  segment, so every segment of it is noted until then.
 
 The same arguments give the same bytes. Pure standard library.
 """
@@ -229,22 +242,56 @@ def gen_ooo(w, streams, segments, real, rng):
             w.add(c.server_ack(w.now, c.cseq))
 
 
+def gen_dribble(w, streams, segments, rng):
+    conns = [open_conn(w, i, rng) for i in range(streams)]
+    seqs = [c.cseq for c in conns]
+    for k in range(segments):
+        p = bytes([0xFF if k == 0 else 0x61 + k % 26])
+        for i, c in enumerate(conns):
+            w.tick()
+            w.add(c.client(w.now, seqs[i], PSHACK, p, 1))
+            seqs[i] += 1
+
+
+def gen_split(w, segments, rng):
+    c = open_conn(w, 0, rng)
+    seq = c.cseq
+    header = struct.pack("!I", segments)
+    w.tick()
+    w.add(c.client(w.now, seq, PSHACK, header, len(header)))
+    seq += len(header)
+    for k in range(segments):
+        w.tick()
+        w.add(c.client(w.now, seq, PSHACK, bytes([0x61 + k % 26]), 1))
+        seq += 1
+        if k % 16 == 15:
+            w.tick()
+            w.add(c.server_ack(w.now, seq))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("out", help="the pcap file to write")
-    p.add_argument("--kind", required=True, choices=("holes", "ooo"))
-    p.add_argument("--streams", type=int, help="connections (default 100000 for holes, 1 for ooo)")
+    p.add_argument("--kind", required=True, choices=("holes", "ooo", "dribble", "split"))
+    p.add_argument("--streams", type=int,
+                   help="connections (default 100000 for holes, 1 for ooo, 4000 for dribble; split has 1)")
     p.add_argument("--segments", type=int,
-                   help="ooo: data segments in all (default 16520 cut to 82 bytes, 60000 with --real)")
+                   help="ooo: data segments in all (default 16520 cut to 82 bytes, 60000 with --real);"
+                        " dribble: segments per stream (default 250); split: body segments (default 1048572)")
     p.add_argument("--real", action="store_true", help="ooo: 1,400 captured bytes per segment instead of cut frames")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     a = p.parse_args()
-    streams = a.streams if a.streams is not None else (100_000 if a.kind == "holes" else 1)
+    streams = a.streams if a.streams is not None else {"holes": 100_000, "dribble": 4000}.get(a.kind, 1)
     if not 1 <= streams <= MAX_STREAMS:
         p.error("--streams must be between 1 and %d" % MAX_STREAMS)
-    if a.kind == "holes" and (a.real or a.segments is not None):
-        p.error("--real and --segments apply to --kind ooo only")
-    segments = a.segments if a.segments is not None else (60_000 if a.real else 16_520)
+    if a.kind == "holes" and a.segments is not None:
+        p.error("--segments does not apply to --kind holes")
+    if a.kind != "ooo" and a.real:
+        p.error("--real applies to --kind ooo only")
+    if a.kind == "split" and streams != 1:
+        p.error("--kind split has one stream")
+    default_segments = {"dribble": 250, "split": (1 << 20) - 4}.get(a.kind, 60_000 if a.real else 16_520)
+    segments = a.segments if a.segments is not None else default_segments
     if segments < 0:
         p.error("--segments must be >= 0")
     rng = random.Random(a.seed)
@@ -254,6 +301,10 @@ def main():
         w = Writer(f, snaplen)
         if a.kind == "holes":
             gen_holes(w, streams, rng)
+        elif a.kind == "dribble":
+            gen_dribble(w, streams, segments, rng)
+        elif a.kind == "split":
+            gen_split(w, segments, rng)
         else:
             gen_ooo(w, streams, segments, a.real, rng)
         w.flush()
