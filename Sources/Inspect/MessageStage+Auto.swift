@@ -11,7 +11,8 @@ extension MessageStage {
     /// An undecided direction's delivery: held until the format is chosen, shown meanwhile.
     /// The bytes are copied: held, they would keep the reassembler's whole chunk alive.
     func hold(_ key: DirectionKey, _ st: DirectionState, offset: UInt64, bytes: SegmentBytes, frame: Int, segmentStart: Bool) {
-        bytes.withUnsafeBytes { st.heldData.append(contentsOf: $0) }
+        // (The first as an array of its own size: most directions decide on their first.)
+        if st.heldData.isEmpty { st.heldData = bytes.array } else { bytes.withUnsafeBytes { st.heldData.append(contentsOf: $0) } }
         st.held.append(HeldPiece(offset: offset, count: UInt32(bytes.count), segmentStart: segmentStart, isGap: false))
         st.heldBytes += bytes.count
         let cost = bytes.count + Self.heldPieceCost

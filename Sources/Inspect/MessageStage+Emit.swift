@@ -52,9 +52,8 @@ extension MessageStage {
         }
         st.lastMessageEnd = m.end
         // Chunks wholly before the end of this message are used up.
-        let head = st.chunkHead
         while st.chunkHead < st.chunks.count, st.chunks[st.chunkHead].end <= m.end { st.chunkHead += 1 }
-        pendingNotes -= st.chunkHead - head
+        if st.countedNotes != 0 { recount(st) }
         if st.chunkHead == st.chunks.count, st.chunkHead >= 4 {
             // All used up (the usual case: a message ends with its segment): the list starts
             // again in its own storage — every fourth time, as emptying it costs more than
@@ -89,16 +88,29 @@ extension MessageStage {
                              guessed: st.guessed, stickyFrames: consume sticky), recycles: !lent)
     }
 
-    /// A delivery past the limits on segment notes (`maxMessageNotes`, `maxPendingNotesTotal`):
-    /// it extends the direction's last note, which takes its frame, so the message in progress
-    /// lists its first frames and its last (the one its ordering and its frame view go by).
-    func mergeNote(_ key: DirectionKey, _ st: DirectionState, end: UInt64, frame: Int) {
+    /// The direction's notes past its first `freeNotes`, told to `pendingNotes` again.
+    func recount(_ st: DirectionState) {
+        let counted = max(0, st.chunks.count - st.chunkHead - Self.freeNotes)
+        pendingNotes += counted - st.countedNotes
+        st.countedNotes = counted
+    }
+
+    /// A delivery's note when the direction has `freeNotes` already (used or not): added, or
+    /// past the limits on segment notes (`maxMessageNotes`, `maxPendingNotesTotal`) merged into
+    /// the direction's last note, which takes its frame, so the message in progress lists its
+    /// first frames and its last (the one its ordering and its frame view go by).
+    func addNote(_ key: DirectionKey, _ st: DirectionState, _ c: Chunk) {
+        let noted = st.chunks.count - st.chunkHead
+        if noted < Self.freeNotes || noted < maxMessageNotes && pendingNotes < maxPendingNotesTotal {
+            st.chunks.append(c)
+            recount(st)
+            return
+        }
         let last = st.chunks.count - 1
-        st.chunks[last].end = max(st.chunks[last].end, end)
-        st.chunks[last].frame = frame
+        st.chunks[last].end = max(st.chunks[last].end, c.end)
+        st.chunks[last].frame = c.frame
         guard !st.notesCapped else { return }
         st.notesCapped = true
-        let noted = st.chunks.count - st.chunkHead
         let limit = noted >= maxMessageNotes
             ? "the limit is \(maxMessageNotes) for a message"
             : "the limit is \(maxPendingNotesTotal) for messages in progress, all streams together"

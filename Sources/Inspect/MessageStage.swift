@@ -44,18 +44,22 @@ public final class MessageStage {
     /// Bytes held by undecided `auto` directions, all streams together; past
     /// `maxHeldBytesTotal` (24 MiB, as the other memory budgets) the direction that grew
     /// decides with what came, and says so. A held segment counts its bytes plus
-    /// `heldPieceCost`: its entry, its frame note, and the room their lists keep to grow — so a
-    /// flood of tiny segments meets the limit too.
+    /// `heldPieceCost`: its entry, its frame note, and the room their lists keep to grow (a
+    /// flood of one-byte segments was measured at about 90 bytes each, all costs in) — so such
+    /// a flood meets the limit too.
     @exclusivity(unchecked) var heldTotal = 0
     @exclusivity(unchecked) public var maxHeldBytesTotal = 24 << 20
-    static let heldPieceCost = 64
+    static let heldPieceCost = 96
     /// Segment notes (`DirectionState.chunks`) of messages not yet complete: at most
-    /// `maxMessageNotes` for one direction, `maxPendingNotesTotal` for all together. Past
-    /// either, a direction's new note is merged into its last one (the message's frame list
-    /// then names its first frames and its last), and a warning says so once per direction.
+    /// `maxMessageNotes` for one direction, `maxPendingNotesTotal` for all together (besides
+    /// each direction's first `freeNotes`, which are not counted: the usual few cost no
+    /// bookkeeping). Past either, a direction's new note is merged into its last one (the
+    /// message's frame list then names its first frames and its last), and a warning says so
+    /// once per direction.
+    static let freeNotes = 8
     @exclusivity(unchecked) var pendingNotes = 0
     @exclusivity(unchecked) public var maxMessageNotes = 1 << 16
-    @exclusivity(unchecked) public var maxPendingNotesTotal = 1 << 20
+    @exclusivity(unchecked) public var maxPendingNotesTotal = 1 << 18
     /// Direction changes of each undecided stream's data (the lesson's turn-taking).
     @exclusivity(unchecked) var turns = IntMap<(last: Direction, count: Int)>()
     @exclusivity(unchecked) var notices: [String] = []
@@ -147,6 +151,8 @@ public final class MessageStage {
         @exclusivity(unchecked) var heldBytes = 0
         /// What the held events count against `maxHeldBytesTotal` (bytes and per-entry cost).
         @exclusivity(unchecked) var heldCost = 0
+        /// Its notes past the first `freeNotes`, counted in `pendingNotes`.
+        @exclusivity(unchecked) var countedNotes = 0
         /// A message of this direction outgrew the segment notes kept for it (warned once).
         @exclusivity(unchecked) var notesCapped = false
         // Delivered byte ranges not yet wholly used by completed messages, in stream order.
@@ -193,7 +199,7 @@ public final class MessageStage {
 
     /// Forgets a direction (it ended).
     func remove(_ key: DirectionKey) {
-        if let st = directions.removeValue(forKey: key.code) { pendingNotes -= st.chunks.count - st.chunkHead }
+        if let st = directions.removeValue(forKey: key.code) { pendingNotes -= st.countedNotes }
     }
 
     /// End of input (after the stream stage's last events): every direction is finished and
@@ -343,12 +349,10 @@ public final class MessageStage {
     func deliver(_ key: DirectionKey, offset: UInt64, bytes: SegmentBytes, frame: Int, segmentOffset: Int) {
         let segmentStart = segmentOffset == 0
         let st = state(key)
-        let noted = st.chunks.count - st.chunkHead
-        if noted == 0 || noted < maxMessageNotes && (pendingNotes < maxPendingNotesTotal || noted < 2) {
+        if st.chunks.count < MessageStage.freeNotes {
             st.chunks.append(Chunk(offset: offset, end: offset + UInt64(bytes.count), frame: frame))
-            pendingNotes += 1
         } else {
-            mergeNote(key, st, end: offset + UInt64(bytes.count), frame: frame)
+            addNote(key, st, Chunk(offset: offset, end: offset + UInt64(bytes.count), frame: frame))
         }
         if frame == current {
             // Where the delivered bytes lie in the frame's payload: the event says.
