@@ -130,6 +130,8 @@ adversarial() {
         "adv-ooo-1gib-cut.pcap|--kind ooo"
         "adv-ooo-real-1x84mb.pcap|--kind ooo --real"
         "adv-ooo-real-32x2.6mb.pcap|--kind ooo --real --streams 32"
+        "adv-dribble-4000x250.pcap|--kind dribble"
+        "adv-split-100k.pcap|--kind split --segments 100000"
     )
     for entry in "${captures[@]}"; do
         name="${entry%%|*}"; args="${entry#*|}"
