@@ -35,11 +35,18 @@ extension MessageStage {
         }
         guard let p = st.framer?.pending, p.start < chunk.end else { return }
         // Which segment of the message this frame is: count the distinct frames that delivered
-        // its bytes, in stream order, up to this frame's chunk.
+        // its bytes, in stream order, up to this frame's chunk. The count up to the direction's
+        // last note is kept for the next frame of the same message (`partCount`), so a message
+        // of many segments is not walked again for each.
         var part = 0
         var i = st.chunkHead
         var lastFrame = -1
+        if let k = partCount, k.code == key.code, k.start == p.start, k.head == st.chunkHead, k.next < st.chunks.count {
+            (i, part, lastFrame) = (k.next, k.part, k.lastFrame)
+        }
         while i < st.chunks.count {
+            // (The last note is counted anew each time: a merge may give it a later frame.)
+            if i == st.chunks.count - 1 { partCount = (key.code, p.start, st.chunkHead, i, part, lastFrame) }
             let c = st.chunks[i]
             if c.end > p.start, c.frame != lastFrame {
                 part += 1

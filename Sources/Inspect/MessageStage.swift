@@ -23,6 +23,8 @@ public final class MessageStage {
     // FrameView; 0 when no view is being built.
     @exclusivity(unchecked) var current = 0
     @exclusivity(unchecked) var view = FrameView()
+    /// `pendingPiece`'s count of a message's frames up to a direction's last note (at `next`).
+    @exclusivity(unchecked) var partCount: (code: Int, start: UInt64, head: Int, next: Int, part: Int, lastFrame: Int)?
     /// Takes each completed message as it is made, instead of `completed` (see `MessageReceiver`).
     @exclusivity(unchecked) public var receiver: Unmanaged<MessageReceiver>?
     /// Inside a stretch whose messages are put in order before they go (`resolveAuto`,

@@ -122,4 +122,29 @@ final class MessageStageBoundsTests: XCTestCase {
         for s in 0..<streams { stage.consume(.stream(.ended(stream: s, direction: .clientToServer, reason: .endOfCapture))) }
         XCTAssertEqual(stage.pendingNotes, 0)
     }
+    /// `read`'s view of each frame of a message of many segments: part k, counted once per
+    /// message rather than walked again for each frame; past `maxMessageNotes` the part stays
+    /// at the limit (the notes were merged), and the last frame ends the message.
+    func testFrameViewsOfAManySegmentMessageCountTheirPart() {
+        let stage = MessageStage(framing: FramingChoice(defaultSpec: try! FrameSpec(parsing: "!I")), keeps: [])
+        stage.maxMessageNotes = 300
+        let length = 500
+        stage.consume(.stream(.opened(stream: 0, endpoints: endpoints)))
+        func frame(_ n: Int, _ offset: Int, _ bytes: [UInt8]) -> FrameView {
+            stage.beginFrame(n)
+            stage.consume(data(0, offset, bytes, frame: n))
+            return stage.endFrame(session: SessionInfo(stream: 0, direction: .clientToServer, relativeSequence: UInt32(offset + 1),
+                                                      relativeAcknowledgment: nil, analysis: []))
+        }
+        XCTAssertEqual(frame(10, 0, [0, 0, UInt8(length >> 8), UInt8(length & 0xFF)]).messages.map(\.part), [1])
+        for k in 0..<length - 1 {
+            let v = frame(11 + k, 4 + k, [0x61])
+            XCTAssertEqual(v.messages.map(\.part), [min(k + 2, 300)], "frame \(11 + k)")
+            XCTAssertEqual(v.messages.first?.kind, .continues)
+        }
+        let last = frame(11 + length, 3 + length, [0x62])
+        XCTAssertEqual(last.messages.first?.kind, .ends)
+        XCTAssertEqual(last.messages.first?.part, 300)
+        XCTAssertEqual(last.messages.first?.parts, 300)
+    }
 }
