@@ -3,8 +3,9 @@
 // later streams are held until every stream before them has finished. UDP flows never end, so
 // their datagrams are passed on as they come.
 //
-// What is held is the messages' rendered bytes, not the messages, so each message is freed at
-// once. Held bytes in memory are bounded (`limitBytes`); past the bound they go to a spill store
+// What is held is bytes the caller makes of each message (its rendered line, or a compact record
+// rendered when it is released: `Render.HeldLines`), not the messages, so each message is freed
+// at once. Held bytes in memory are bounded (`limitBytes`); past the bound they go to a spill store
 // (a temporary file the caller gives, unlinked as soon as it was made) and are read back, in
 // order, when their stream's turn comes — so the order never breaks and memory stays bounded on
 // any capture. Which streams ended early, and where each stream's spilled bytes are, take a bit
@@ -22,7 +23,7 @@ public protocol SpillStore: AnyObject {
 
 public struct StreamOrder {
     var next = 0
-    /// Rendered bytes held in memory, by stream. A reference: one StreamOrder is used at a time
+    /// Bytes held in memory, by stream. A reference: one StreamOrder is used at a time
     /// (a copy would share what is held).
     let held = HeldChunks()
     /// Streams that ended while an earlier one was open, one bit each from `next`.
@@ -51,18 +52,29 @@ public struct StreamOrder {
     }
 
     /// True when a message of TCP stream `stream` (nil: a UDP datagram) can be written out now;
-    /// otherwise render it and give the bytes to `hold`.
+    /// otherwise give what is kept of it to `hold`.
     @inline(__always)
     public func printsNow(_ stream: Int?) -> Bool {
         guard let s = stream else { return true }
         return s == next
     }
 
-    /// Keeps the rendered bytes of a message of `stream` until the streams before it finished.
+    /// Keeps the bytes of a message of `stream` until the streams before it finished.
     /// `release` gets bytes that must be written now (past the bound, when nothing can be spilled).
     public mutating func hold(_ stream: Int, _ bytes: UnsafeRawBufferPointer, release: (UnsafeRawBufferPointer) -> Void) {
         held.append(stream, bytes)
         heldBytes += bytes.count
+        guard heldBytes > limitBytes else { return }
+        if !spillAll() { releaseAll(breaking: true, release) }
+    }
+
+    /// `hold` of the `count` bytes `write` writes at the pointer it gets (and returns the
+    /// count of), written straight where they are kept instead of copied there.
+    @inline(__always)
+    public mutating func hold(_ stream: Int, count: Int, write: (UnsafeMutableRawPointer) -> Void,
+                              release: (UnsafeRawBufferPointer) -> Void) {
+        held.append(stream, count: count, write)
+        heldBytes += count
         guard heldBytes > limitBytes else { return }
         if !spillAll() { releaseAll(breaking: true, release) }
     }
@@ -280,6 +292,33 @@ final class HeldChunks {
                 list.startTail(next)
             }
         }
+    }
+
+    /// `count` bytes after what `stream` holds, written by `write` at the pointer it gets: in
+    /// one piece, so the tail chunk is left early (its room unused) when they do not fit in it.
+    @inline(__always)
+    func append(_ stream: Int, count: Int, _ write: (UnsafeMutableRawPointer) -> Void) {
+        lists.update(stream, default: { List(take(Self.sizeClass(fitting: count))) }) { list in
+            list.count += count
+            var used = Int(list.tailUsed)
+            if Int(list.tailRoom) - used < count {
+                list.sealTail()
+                let next = take(max(min(list.tailClass + 1, Self.largestClass), Self.sizeClass(fitting: count)))
+                list.tail.storeBytes(of: next, as: UnsafeMutableRawPointer?.self)
+                list.startTail(next)
+                used = 0
+            }
+            write(list.tail + Self.header + used)
+            list.tailUsed = Int32(truncatingIfNeeded: used + count)
+        }
+    }
+
+    /// The smallest size class whose chunks hold `count` bytes (`count` must fit in the largest).
+    @inline(__always)
+    static func sizeClass(fitting count: Int) -> Int32 {
+        var c: Int32 = 0
+        while (256 << Int(c)) - header < count { c += 1 }
+        return c
     }
 
     /// Each piece of what `stream` holds, first to last.

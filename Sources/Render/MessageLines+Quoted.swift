@@ -10,24 +10,36 @@ extension MessageLines {
     /// pass the limit (`cut`), escaped, then an ellipsis when any were left out.
     public static func quoted(_ body: [UInt8], limit: Int, valid known: Bool? = nil, into out: ByteSink) {
         let valid = known ?? (String(validating: body, as: UTF8.self) != nil)
-        body.withUnsafeBufferPointer { b in
-            let n = b.count
-            guard n > 0, let src = UnsafeRawPointer(b.baseAddress) else {
-                out.write("\"\"")
-                return
-            }
-            let cut = valid ? utf8Cut(src, count: n, limit: limit) : min(n, max(limit, 0))
-            // One capacity check: every byte gives at most four (`\xNN`), then the ellipsis and
-            // the quotes; and a word is stored whole past the last byte written (at most sixteen
-            // bytes beyond the first quote and the bytes before it).
-            out.writing(upTo: 4 &* cut &+ 24) { start in
-                start.pointee = UInt8(ascii: "\"")
-                var q = escapedText(src, count: cut, utf8: valid, at: start + 1)
-                if cut < n { q = put("…", at: q) }
-                q.pointee = UInt8(ascii: "\"")
-                return q + 1
-            }
+        body.withUnsafeBytes { quoted($0, limit: limit, valid: valid, count: $0.count, into: out) }
+    }
+
+    /// `quoted` of a body of `count` bytes given by the bytes `b`: all of them, or at least
+    /// the first `quotedCut` of them; `valid` tells whether the whole body is valid UTF-8.
+    @inline(__always)
+    static func quoted(_ b: UnsafeRawBufferPointer, limit: Int, valid: Bool, count: Int, into out: ByteSink) {
+        guard count > 0, let src = b.baseAddress else {
+            out.write("\"\"")
+            return
         }
+        let cut = quotedCut(b, limit: limit, valid: valid)
+        // One capacity check: every byte gives at most four (`\xNN`), then the ellipsis and
+        // the quotes; and a word is stored whole past the last byte written (at most sixteen
+        // bytes beyond the first quote and the bytes before it).
+        out.writing(upTo: 4 &* cut &+ 24) { start in
+            start.pointee = UInt8(ascii: "\"")
+            var q = escapedText(src, count: cut, utf8: valid, at: start + 1)
+            if cut < count { q = put("…", at: q) }
+            q.pointee = UInt8(ascii: "\"")
+            return q + 1
+        }
+    }
+
+    /// How many of the bytes `b` `quoted` shows: those before the character after the first
+    /// `limit` (bytes when not `valid`).
+    @inline(__always)
+    static func quotedCut(_ b: UnsafeRawBufferPointer, limit: Int, valid: Bool) -> Int {
+        guard let src = b.baseAddress else { return 0 }
+        return valid ? utf8Cut(src, count: b.count, limit: limit) : min(b.count, max(limit, 0))
     }
 
     /// Where the character after the first `limit` starts in the `count` bytes at `src` (valid

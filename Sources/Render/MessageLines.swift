@@ -144,75 +144,111 @@ public enum MessageLines {
     ///   stream 0 client→server #2 "one" (3 bytes, !I header 3, frame 6; sticky: frame 6 also carries another message)
     public static func line(_ m: ChatMessage, style: TextStyle = .plain, into out: ByteSink) {
         let f = m.message
+        var format = m.format
+        format.withUTF8 { format in
+            f.body.withUnsafeBytes { body in
+                line(LineFields(udp: m.transport == .udp, stream: m.stream, direction: m.direction, index: f.index, body: body,
+                                bodyCount: body.count, valid: f.isValidUTF8, declaredLength: f.declaredLength, format: format, headerValue: f.headerValue,
+                                headerRawValue: f.headerRawValue, guessed: m.guessed, provisional: m.provisional),
+                     frames: m.frames, sticky: m.stickyFrames, problems: f.problems, style: style, into: out)
+            }
+        }
+    }
+
+    /// The characters of the body a line shows.
+    static let quotedLimit = 60
+
+    /// What a line shows of a message besides its frame lists and problems, however the message
+    /// is kept: a `ChatMessage`, or a record held for stream order (`HeldLines`).
+    struct LineFields {
+        var udp: Bool
+        var stream: Int
+        var direction: Direction
+        var index: Int
+        /// The body, or at least the part of it the line shows (`quotedCut`).
+        var body: UnsafeRawBufferPointer
+        /// The whole body's length.
+        var bodyCount: Int
+        var valid: Bool
+        var declaredLength: Int?
+        var format: UnsafeBufferPointer<UInt8>
+        var headerValue: Int64?
+        var headerRawValue: UInt64?
+        var guessed: Bool
+        var provisional: Bool
+    }
+
+    /// The line of `f`: the one renderer of `messages` lines, for messages and held records alike
+    /// (one copy of it, called from both).
+    @inline(never)
+    static func line(_ f: LineFields, frames: FrameList, sticky: FrameList, problems: [FrameProblem],
+                     style: TextStyle, into out: ByteSink) {
         // Written through a pointer, in two pieces around the body, each with one capacity check
         // for its longest possible text (numbers of up to 20 digits and a sign): this line is
         // printed once per message, so no Strings are built and no small piece checks on its own.
         // (Each literal on its own branch: a literal of known length is copied by a few moves,
         // where a choice between two went through memcpy.)
         out.writing(upTo: 80) { p in
-            var p = m.transport == .udp ? put("udp ", at: p) : put("stream ", at: p)
-            p = put(m.stream, at: p)
-            p = m.direction == .clientToServer ? put(" client→server #", at: p) : put(" server→client #", at: p)
+            var p = f.udp ? put("udp ", at: p) : put("stream ", at: p)
+            p = put(f.stream, at: p)
+            p = f.direction == .clientToServer ? put(" client→server #", at: p) : put(" server→client #", at: p)
             p = put(f.index, at: p)
             p.pointee = UInt8(ascii: " ")
             return p + 1
         }
-        quoted(f.body, limit: 60, valid: f.isValidUTF8, into: out)
-        var format = m.format
-        let frames = m.frames, sticky = m.stickyFrames
-        format.withUTF8 { format in
-            out.writing(upTo: 192 + format.count + 21 * frames.count + 72 * sticky.count) { p in
-                var p = put(" (", at: p)
-                p = put(f.body.count, at: p)
-                p = f.body.count == 1 ? put(" byte", at: p) : put(" bytes", at: p)
-                if let d = f.declaredLength, d != f.body.count {
-                    p = put(d, at: put(" of ", at: p))
-                }
-                p = put(", ", at: p)
-                // A few bytes (`!I`, `line`): a loop costs less than a call to memcpy.
-                for b in format {
-                    p.pointee = b
-                    p += 1
-                }
-                if let value = f.headerValue {
-                    p = put(" header ", at: p)
-                    if value == Int64.max, let bits = f.headerRawValue, bits > UInt64(Int64.max) {
-                        p = ByteSink.decimal(bits, at: p)
-                    } else {
-                        p = put(Int(value), at: p)
-                    }
-                }
-                if m.provisional {
-                    p = put(" (guessed, provisional)", at: p)
-                } else if m.guessed {
-                    p = put(" (guessed)", at: p)
-                }
-                if frames.isEmpty {
-                    p = put(", no bytes captured", at: p)
-                } else {
-                    p = frames.count == 1 ? put(", frame ", at: p) : put(", frames ", at: p)
-                    for (i, n) in frames.enumerated() {
-                        if i > 0 {
-                            p.pointee = UInt8(ascii: ",")
-                            p += 1
-                        }
-                        p = put(n, at: p)
-                    }
-                }
-                if frames.count > 1 {
-                    p = put(frames.count, at: put("; split over ", at: p))
-                    p = put(" frames", at: p)
-                }
-                for n in sticky {
-                    p = put(n, at: put("; sticky: frame ", at: p))
-                    p = put(" also carries another message", at: p)
-                }
-                p.pointee = UInt8(ascii: ")")
-                return p + 1
+        quoted(f.body, limit: quotedLimit, valid: f.valid, count: f.bodyCount, into: out)
+        let format = f.format
+        out.writing(upTo: 192 + format.count + 21 * frames.count + 72 * sticky.count) { p in
+            var p = put(" (", at: p)
+            p = put(f.bodyCount, at: p)
+            p = f.bodyCount == 1 ? put(" byte", at: p) : put(" bytes", at: p)
+            if let d = f.declaredLength, d != f.bodyCount {
+                p = put(d, at: put(" of ", at: p))
             }
+            p = put(", ", at: p)
+            // A few bytes (`!I`, `line`): a loop costs less than a call to memcpy.
+            for b in format {
+                p.pointee = b
+                p += 1
+            }
+            if let value = f.headerValue {
+                p = put(" header ", at: p)
+                if value == Int64.max, let bits = f.headerRawValue, bits > UInt64(Int64.max) {
+                    p = ByteSink.decimal(bits, at: p)
+                } else {
+                    p = put(Int(value), at: p)
+                }
+            }
+            if f.provisional {
+                p = put(" (guessed, provisional)", at: p)
+            } else if f.guessed {
+                p = put(" (guessed)", at: p)
+            }
+            if frames.isEmpty {
+                p = put(", no bytes captured", at: p)
+            } else {
+                p = frames.count == 1 ? put(", frame ", at: p) : put(", frames ", at: p)
+                for (i, n) in frames.enumerated() {
+                    if i > 0 {
+                        p.pointee = UInt8(ascii: ",")
+                        p += 1
+                    }
+                    p = put(n, at: p)
+                }
+            }
+            if frames.count > 1 {
+                p = put(frames.count, at: put("; split over ", at: p))
+                p = put(" frames", at: p)
+            }
+            for n in sticky {
+                p = put(n, at: put("; sticky: frame ", at: p))
+                p = put(" also carries another message", at: p)
+            }
+            p.pointee = UInt8(ascii: ")")
+            return p + 1
         }
         // Nearly every message has no problems: tested here, without a call.
-        if !f.problems.isEmpty { UpperLayers.problemList(f.problems, style: style, into: out) }
+        if !problems.isEmpty { UpperLayers.problemList(problems, style: style, into: out) }
         out.byte(UInt8(ascii: "\n"))
     }
 

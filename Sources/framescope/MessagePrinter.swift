@@ -16,6 +16,8 @@ final class MessagePrinter {
     let json: Bool
     let stream: Int?
     let out = ByteSink()
+    /// Makes the records of held text lines, and renders them when they are released.
+    let held = HeldLines()
     let style = TextStyle(colour: Terminal.colourWanted(fd: 1))
 
     init(json: Bool, stream: Int?) {
@@ -44,9 +46,14 @@ final class MessagePrinter {
         }
     }
 
-    /// Bytes already rendered (held messages released in order).
-    func write(_ bytes: UnsafeRawBufferPointer) {
-        out.append(bytes)
+    /// Held bytes released in order, in pieces, written out: JSON lines as they are, records of
+    /// text lines (`HeldLines`) rendered.
+    func release(_ bytes: UnsafeRawBufferPointer) {
+        if json {
+            out.append(bytes)
+        } else {
+            held.release(bytes, into: out)
+        }
         if out.holds(moreThan: 1 << 16) { flush() }
     }
 

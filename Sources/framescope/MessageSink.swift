@@ -21,8 +21,11 @@ final class MessageSink: MessageReceiver, @unchecked Sendable {
     let live: Bool
     // Used by one thread at a time (see the type's doc): no runtime exclusivity checks.
     @exclusivity(unchecked) var order: StreamOrder
-    /// A held message is rendered here first, then its bytes are kept by `order`.
+    /// A held message's rendered bytes (JSON), or the record of its line when not a compact one
+    /// (`HeldLines`), are written here first, then kept by `order`.
     let scratch = ByteSink(capacity: 4096)
+    /// Where a line the record does not cover is rendered before it is copied into `scratch`.
+    let spare = ByteSink(capacity: 4096)
 
     init(stage: MessageStage, printer: MessagePrinter, live: Bool, order: StreamOrder = StreamOrder()) {
         self.stage = stage
@@ -64,10 +67,10 @@ final class MessageSink: MessageReceiver, @unchecked Sendable {
             return
         }
         stage.drainMessages { add($0) }
-        for s in stage.takeFinishedStreams() { order.finished(s) { printer.write($0) } }
+        for s in stage.takeFinishedStreams() { order.finished(s) { printer.release($0) } }
     }
 
-    /// One message in stream order: written now, or rendered and held.
+    /// One message in stream order: written now, or held until its stream's turn.
     func add(_ m: ChatMessage) {
         guard printer.wants(m) else { return }
         let stream: Int? = m.transport == .tcp ? m.stream : nil
@@ -75,9 +78,23 @@ final class MessageSink: MessageReceiver, @unchecked Sendable {
             printer.print(m)
             return
         }
+        // Text: a compact record of the line, written where it is kept; what it does not cover,
+        // and JSON, rendered here first.
+        let held = printer.held
+        if !printer.json {
+            let count = held.compactCount(m)
+            if count > 0 {
+                order.hold(m.stream, count: count, write: { held.writeCompact(m, at: $0) }) { printer.release($0) }
+                return
+            }
+        }
         scratch.removeAll()
-        printer.render(m, into: scratch)
-        scratch.withBytes { order.hold(m.stream, $0) { printer.write($0) } }
+        if printer.json {
+            MessageLines.json(m, into: scratch)
+        } else {
+            held.holdLine(m, style: printer.style, into: scratch, spare: spare)
+        }
+        scratch.withBytes { order.hold(m.stream, $0) { printer.release($0) } }
     }
 
     /// End of input: the last partial messages, everything still held, and the output flushed.
@@ -86,7 +103,7 @@ final class MessageSink: MessageReceiver, @unchecked Sendable {
             for m in batch { receive(m) }
         }
         pump()
-        order.finishAll { printer.write($0) }
+        order.finishAll { printer.release($0) }
         printer.flush()
     }
 }
