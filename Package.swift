@@ -28,6 +28,10 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
         ),
+        // Cache hints (`fs_prefetch`: __builtin_prefetch in a static inline C function, inlined into
+        // Swift, which has no prefetch of its own): the message stage asks for the state of the
+        // events ahead of the one in hand. Pure: no I/O, no state, no memory changed.
+        .target(name: "CPrefetch", path: "Sources/CPrefetch"),
         // Pure Swift decoder: bytes in, layers out. No libpcap, no sockets, no Foundation networking.
         .target(name: "Wire", path: "Sources/Wire"),
         // The only module that talks to libpcap (live capture, BPF) and reads/writes capture files.
@@ -55,7 +59,7 @@ let package = Package(
         // TCP connection table, reassembly with analysis, IP fragment reassembly, UDP flows (layer 5). Pure Swift, no I/O.
         .target(name: "Streams", dependencies: ["Wire"], path: "Sources/Streams"),
         // The layers 5-7 pipeline: decoded frames -> reassembled streams -> messages with their frames. No I/O.
-        .target(name: "Inspect", dependencies: ["Wire", "Streams", "Framing"], path: "Sources/Inspect"),
+        .target(name: "Inspect", dependencies: ["Wire", "Streams", "Framing", "CPrefetch"], path: "Sources/Inspect"),
         // The fuzzer's pure part: case catalogue, mutations, case identity, verdicts, the report.
         .target(name: "Fuzz", dependencies: ["Framing", "Render"], path: "Sources/Fuzz"),
         // The fuzzer's I/O part: playing cases on sockets, the oracle, target control, the run;

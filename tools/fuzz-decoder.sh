@@ -18,7 +18,7 @@ case "$H" in
   file) MODULES="Wire Streams Framing Inspect Render Sockets Capture" ;;
   *) echo "no harness $H (frame, framer, streams, file)" >&2; exit 2 ;;
 esac
-FLAGS=(-O -swift-version 6 -sanitize=fuzzer,address -parse-as-library -I "$OUT/obj" -I Sources/CPcap)
+FLAGS=(-O -swift-version 6 -sanitize=fuzzer,address -parse-as-library -I "$OUT/obj" -I Sources/CPcap -I Sources/CPrefetch/include)
 objs=()
 for M in $MODULES; do
   if [ ! -f "$OUT/obj/$M.o" ] || [ -n "$(find "Sources/$M" -newer "$OUT/obj/$M.o" -name '*.swift' | head -1)" ]; then

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// A map from non-negative integers (stream indices, and codes made from them) to values, for
 /// the lookups the message stage makes on every event: open addressing with linear probing, a
 /// multiplicative (Fibonacci) hash, at most half full, and deletion by shifting the entries of
@@ -120,4 +122,47 @@ struct IntMap<Value> {
 
     /// The values present, in no particular order.
     var allValues: [Value] { values.compactMap { $0 } }
+}
+
+/// Cache hints for a lookup to come, when the values are objects: the caller knows the keys of
+/// its next few lookups (`MessageStage.consume(lending:after:)`), and with ~1000 streams
+/// interleaved the slot and the object of each are no longer in any cache. Hints only: they
+/// read nothing the map relies on, retain nothing, and a wrong guess costs a wasted fetch.
+/// (They change nothing either: `mutating` only lets a caller reach the map where it is stored,
+/// instead of a copy that retains and releases both arrays for the sake of a hint.)
+extension IntMap where Value: AnyObject {
+    /// The cache lines of `key`'s home slot (in `keys` and `values`), which its lookup reads
+    /// first (usually the only ones: the map is at most half full).
+    @inline(__always)
+    mutating func prefetchSlot(_ key: Int) {
+        let i = home(key)
+        keys.withUnsafeBufferPointer { fs_prefetch($0.baseAddress.unsafelyUnwrapped + i) }
+        values.withUnsafeBufferPointer { fs_prefetch($0.baseAddress.unsafelyUnwrapped + i) }
+    }
+
+    /// The object in `key`'s home slot, its first `bytes` bytes (the cache lines they span),
+    /// when that slot holds `key` (a key further along its probe run is left alone). The slot's
+    /// reference is read as a bare word (an optional object is one, 0 for nil), so nothing is
+    /// retained.
+    @inline(__always)
+    mutating func prefetchValue(_ key: Int, bytes: Int) {
+        let i = home(key)
+        guard keys.withUnsafeBufferPointer({ $0[i] == key }) else { return }
+        let word = values.withUnsafeBufferPointer {
+            UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped + i).load(as: UInt.self)
+        }
+        guard word != 0 else { return }
+        prefetchLines(UnsafeRawPointer(bitPattern: word).unsafelyUnwrapped, bytes: bytes)
+    }
+}
+
+/// Cache hints for the lines that `bytes` bytes from `start` span (64-byte lines).
+@inline(__always)
+func prefetchLines(_ start: UnsafeRawPointer, bytes: Int) {
+    var line = UInt(bitPattern: start) & ~63
+    let end = UInt(bitPattern: start) &+ UInt(bitPattern: bytes)
+    while line < end {
+        fs_prefetch(UnsafeRawPointer(bitPattern: line))
+        line &+= 64
+    }
 }

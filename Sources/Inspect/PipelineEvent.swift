@@ -119,14 +119,16 @@ extension Array where Element == PipelineEvent {
     /// moved out of its slot for the call and moved back after it. Read from an array in place
     /// (by index, or through its buffer), an event is copied for the call and the copy destroyed
     /// after it — a retain and a release of its bytes, and a switch over its cases for each —
-    /// as the compiler cannot tell that the call leaves the array alone.
+    /// as the compiler cannot tell that the call leaves the array alone. `body` is also shown
+    /// the events after its own, in place, to look at during the call (not to keep).
     @inlinable
-    public mutating func lend(_ body: (PipelineEvent) -> Void) {
+    public mutating func lend(_ body: (PipelineEvent, _ ahead: UnsafeBufferPointer<PipelineEvent>) -> Void) {
         withUnsafeMutableBufferPointer { slots in
             guard let first = slots.baseAddress else { return }
-            for i in 0 ..< slots.count {
+            let n = slots.count
+            for i in 0 ..< n {
                 let e = (first + i).move()
-                body(e)
+                body(e, UnsafeBufferPointer(start: first + i + 1, count: n - i - 1))
                 (first + i).initialize(to: e)
             }
         }

@@ -45,10 +45,7 @@ final class MessageSink: MessageReceiver, @unchecked Sendable {
         defer { stage.receiver = nil }
         // Event by event, as the one-thread loop pumps frame by frame: where UDP datagrams fall
         // among the TCP messages must not depend on how the events were batched.
-        events.lend { e in
-            stage.consume(e)
-            pump()
-        }
+        stage.consume(lending: &events) { pump() }
     }
 
     /// A message the stage just completed (while `consume` runs).

@@ -33,4 +33,31 @@ final class IntMapTests: XCTestCase {
             for key in 0 ..< 100 { XCTAssertNil(map[key]) }
         }
     }
+
+    /// The cache hints (`prefetchSlot`, `prefetchValue`) on keys present, absent, and further
+    /// along a probe run than their home slot leave the map as it was; the objects they fetch
+    /// are neither retained nor released (a released one would be freed here, and a retained
+    /// one never).
+    func testHintsChangeNothing() {
+        final class Box {
+            let value: Int
+            init(_ value: Int) { self.value = value }
+        }
+        var map = IntMap<Box>()
+        weak var watched: Box?
+        for key in 0 ..< 600 where key % 3 != 0 {
+            let box = Box(key)
+            if key == 7 { watched = box }
+            map[key] = box
+        }
+        for key in -5 ..< 700 {
+            map.prefetchSlot(key)
+            map.prefetchValue(key, bytes: 296)
+        }
+        XCTAssertEqual(map.count, 400)
+        for key in 0 ..< 700 { XCTAssertEqual(map[key]?.value, key < 600 && key % 3 != 0 ? key : nil, "key \(key)") }
+        XCTAssertNotNil(watched)
+        map[7] = nil
+        XCTAssertNil(watched, "the map held the only reference")
+    }
 }

@@ -57,17 +57,37 @@ final class SplitPipelineTests: XCTestCase {
         return out
     }
 
-    func split(_ frames: [RawFrameCopy], _ choice: FramingChoice, limits: ReassemblyLimits, batch: Int) -> Outcome {
+    /// `lends`: the batch is consumed as `messages` consumes it, lent with the message stage's
+    /// look-ahead (`consume(lending:after:)`), what became ready taken after each event; the
+    /// batch must come back as it went, event by event.
+    func split(
+        _ frames: [RawFrameCopy], _ choice: FramingChoice, limits: ReassemblyLimits, batch: Int, lends: Bool = false
+    ) -> Outcome {
         let front = Inspector(framing: nil, limits: limits)
         XCTAssertNil(front.messages)
         let back = MessageStage(framing: choice)
         var out = Outcome()
         var f = DecodedFrame()
-        func hand() {
-            back.consume(front.streams.takeEvents())
+        func take() {
             out.messages += back.takeMessages()
             out.finished += back.takeFinishedStreams()
             out.warnings += back.takeWarnings()
+        }
+        func hand() {
+            guard lends else {
+                back.consume(front.streams.takeEvents())
+                take()
+                return
+            }
+            var events = front.streams.takeEvents()
+            let before = events.map { "\($0)" }
+            var calls = 0
+            back.consume(lending: &events) {
+                calls += 1
+                take()
+            }
+            XCTAssertEqual(calls, before.count)
+            XCTAssertEqual(events.map { "\($0)" }, before, "the batch comes back as it went")
         }
         for (i, raw) in frames.enumerated() {
             raw.bytes.withUnsafeBytes { b in
@@ -94,11 +114,12 @@ final class SplitPipelineTests: XCTestCase {
             for spec in [["auto"], ["!I"], ["<i"], ["line"], ["raw"]] {
                 let choice = try FramingChoice(parsing: spec)
                 let one = whole(fs, choice, limits: .init())
-                for batch in [1, 3, 1000] {
-                    let two = split(fs, choice, limits: .init(), batch: batch)
-                    XCTAssertEqual(two.messages, one.messages, "\(name) \(spec) batch \(batch)")
-                    XCTAssertEqual(two.finished.sorted(), one.finished.sorted(), "\(name) \(spec) batch \(batch)")
-                    XCTAssertEqual(two.warnings, one.warnings, "\(name) \(spec) batch \(batch)")
+                for (batch, lends) in [(1, false), (3, false), (1000, false), (3, true), (1000, true)] {
+                    let two = split(fs, choice, limits: .init(), batch: batch, lends: lends)
+                    let what = "\(name) \(spec) batch \(batch)\(lends ? " lent" : "")"
+                    XCTAssertEqual(two.messages, one.messages, what)
+                    XCTAssertEqual(two.finished.sorted(), one.finished.sorted(), what)
+                    XCTAssertEqual(two.warnings, one.warnings, what)
                 }
                 checked += one.messages.count
             }
