@@ -16,7 +16,8 @@ modes=(
   "read" "read --no-messages" "read -V" "read -x" "read -V -x" "read --json" "read --json --no-messages"
   "read --framing line" "read --framing raw" "read --framing !I" "read --json --framing !I"
   "read -V --framing !H" "messages" "messages --json" "messages --framing line" "messages --framing !I"
-  "messages --order arrival" "follow" "follow --framing !I" "stats"
+  "messages --order arrival" "messages --order-budget 0" "messages --order-budget 5000"
+  "messages --json --order-budget 0" "follow" "follow --framing !I" "stats"
 )
 TZ=UTC; export TZ
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
