@@ -49,7 +49,7 @@ public final class MessageStage {
     /// `heldPieceCost`: its entry, its frame note, and the room their lists keep to grow (a
     /// flood of one-byte segments was measured at about 90 bytes each, all costs in) — so such
     /// a flood meets the limit too.
-    @exclusivity(unchecked) var heldTotal = 0
+    @exclusivity(unchecked) public internal(set) var heldTotal = 0
     @exclusivity(unchecked) public var maxHeldBytesTotal = 24 << 20
     static let heldPieceCost = 96
     /// Segment notes (`DirectionState.chunks`) of messages not yet complete: at most

@@ -30,6 +30,11 @@ public struct StreamOrder {
     var finished = DenseBits()
     public private(set) var heldBytes = 0
     public let limitBytes: Int
+    /// Bytes the caller holds elsewhere for the same wait (`auto`'s undecided segments), set by
+    /// the caller before it holds: they count against the same bound, down to an eighth of it
+    /// kept for held output. Each budget filling on its own kept RSS within 64 MB; a capture that
+    /// fills both (thousands of streams trickling bytes `auto` cannot frame) took 75 MB.
+    public var sharedBytes = 0
     /// True once the bound forced messages out before an earlier stream finished (only when
     /// there is no spill store, or it failed).
     public private(set) var orderBroken = false
@@ -64,9 +69,14 @@ public struct StreamOrder {
     public mutating func hold(_ stream: Int, _ bytes: UnsafeRawBufferPointer, release: (UnsafeRawBufferPointer) -> Void) {
         held.append(stream, bytes)
         heldBytes += bytes.count
-        guard heldBytes > limitBytes else { return }
+        guard heldBytes > bound else { return }
         if !spillAll() { releaseAll(breaking: true, release) }
     }
+
+    /// What may be held in memory now: the limit less what is held elsewhere, at least an eighth
+    /// of it.
+    @inline(__always)
+    var bound: Int { max(limitBytes &- sharedBytes, limitBytes >> 3) }
 
     /// `hold` of the `count` bytes `write` writes at the pointer it gets (and returns the
     /// count of), written straight where they are kept instead of copied there.
@@ -75,7 +85,7 @@ public struct StreamOrder {
                               release: (UnsafeRawBufferPointer) -> Void) {
         held.append(stream, count: count, write)
         heldBytes += count
-        guard heldBytes > limitBytes else { return }
+        guard heldBytes > bound else { return }
         if !spillAll() { releaseAll(breaking: true, release) }
     }
 

@@ -75,6 +75,8 @@ final class MessageSink: MessageReceiver, @unchecked Sendable {
             printer.print(m)
             return
         }
+        // Auto's undecided segments wait too: both share the memory bound.
+        order.sharedBytes = stage.heldTotal
         // Text: a compact record of the line, written where it is kept; what it does not cover,
         // and JSON, rendered here first.
         let held = printer.held

@@ -78,6 +78,32 @@ final class StreamOrderTests: XCTestCase {
         XCTAssertEqual(order.spilledBytes, 0)
     }
 
+    /// What the caller holds elsewhere (`auto`'s undecided segments) counts against the same
+    /// bound, down to an eighth of it: held output goes to the spill store sooner, in order.
+    func testBytesHeldElsewhereShareTheBound() {
+        let line = Array("0123456789abcdefghi\n".utf8)  // 20 bytes
+        func hold(shared: Int) -> (spilled: Int, out: [UInt8]) {
+            let store = MemorySpill()
+            var order = StreamOrder(limitBytes: 800, spill: store)
+            order.sharedBytes = shared
+            var out: [UInt8] = []
+            for i in 0 ..< 30 {
+                line.withUnsafeBytes { order.hold(1 + i % 3, $0) { out += $0 } }
+                XCTAssertLessThanOrEqual(order.heldBytes, max(800 - shared, 100))
+            }
+            order.finishAll { out += $0 }
+            return (store.bytes.count, out)
+        }
+        let alone = hold(shared: 0)
+        XCTAssertEqual(alone.spilled, 0, "600 bytes fit the 800-byte bound")
+        let shared = hold(shared: 500)
+        XCTAssertGreaterThan(shared.spilled, 0, "with 500 held elsewhere only 300 may be held here")
+        let full = hold(shared: 5000)
+        XCTAssertGreaterThan(full.spilled, shared.spilled, "past the limit elsewhere, an eighth is still kept")
+        XCTAssertEqual(shared.out, alone.out)
+        XCTAssertEqual(full.out, alone.out)
+    }
+
     /// Interleaved streams, the bound passed again and again: the same output as with no bound.
     func testTheSpillGivesTheSameOutputAsMemory() {
         var steps: [Step] = []
