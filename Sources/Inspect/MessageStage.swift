@@ -234,45 +234,6 @@ public final class MessageStage {
         for e in events { consume(e) }
     }
 
-    /// `consume` on each event of a batch in turn, lent (`Array.lend`: the batch is left as it
-    /// came), calling `after` after each. With ~1000 streams interleaved, the state of an
-    /// event's direction is in no cache when its turn comes: while one event is handled, the
-    /// `directions` slot of the one `slotAhead` events on is fetched, and the state object of
-    /// the one `stateAhead` on (hints; the object's address is read from its slot, fetched the
-    /// events before). The swift_retain of the object's first touch in `state` was 5% of all
-    /// of `messages`' samples on the 1M-frame bench capture, and about 2% with the hints.
-    public func consume(lending events: inout [PipelineEvent], after: () -> Void) {
-        events.lend { e, ahead in
-            let next = ahead.baseAddress.unsafelyUnwrapped
-            if Self.slotAhead <= ahead.count, let code = Self.directionCode(next + Self.slotAhead - 1) {
-                directions.prefetchSlot(code)
-            }
-            if Self.stateAhead <= ahead.count, let code = Self.directionCode(next + Self.stateAhead - 1) {
-                directions.prefetchValue(code, bytes: Self.stateBytes)
-            }
-            consume(e)
-            after()
-        }
-    }
-
-    /// How far ahead (in events) the slots and the objects are fetched: far enough for memory to
-    /// answer (objects two and slots five events ahead did about as well in interleaved runs).
-    static let slotAhead = 8, stateAhead = 4
-    /// A `DirectionState` object's size (296 bytes when this was written; a number out of date
-    /// costs a miss, not a fault).
-    static let stateBytes = 296
-
-    /// The `directions` key of a data or gap event (nearly every event), read in place.
-    @inline(__always)
-    static func directionCode(_ e: UnsafePointer<PipelineEvent>) -> Int? {
-        switch e.pointee {
-        case .stream(.data(let stream, let direction, _, _, _, _)), .stream(.gap(let stream, let direction, _, _)):
-            return DirectionKey(stream: stream, direction: direction, udp: false).code
-        default:
-            return nil
-        }
-    }
-
     public func consume(_ e: PipelineEvent) {
         switch e {
         case .stream(let s): handle(s)

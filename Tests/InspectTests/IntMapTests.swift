@@ -60,4 +60,17 @@ final class IntMapTests: XCTestCase {
         map[7] = nil
         XCTAssertNil(watched, "the map held the only reference")
     }
+
+    /// The message stage fetches `stateBytes` of each direction's state ahead of its turn: they
+    /// must cover the object (a field added to `DirectionState` past them would be a miss again).
+    func testStateHintCoversTheDirectionState() {
+        let state = MessageStage.DirectionState()
+        let size = mallocUsableSize(Unmanaged.passUnretained(state).toOpaque())
+        XCTAssertLessThanOrEqual(size, MessageStage.stateBytes + 16, "raise MessageStage.stateBytes to the object's size")
+        XCTAssertGreaterThan(size + 64, MessageStage.stateBytes, "lower MessageStage.stateBytes: it fetches lines past the object")
+    }
 }
+
+/// glibc's size of a block malloc gave (declared here: Glibc's module leaves out malloc.h).
+@_silgen_name("malloc_usable_size")
+private func mallocUsableSize(_ block: UnsafeMutableRawPointer) -> Int
