@@ -130,7 +130,7 @@ struct IntMap<Value> {
 /// read nothing the map relies on, retain nothing, and a wrong guess costs a wasted fetch.
 /// (They change nothing either: `mutating` only lets a caller reach the map where it is stored,
 /// instead of a copy that retains and releases both arrays for the sake of a hint.)
-extension IntMap where Value: AnyObject {
+extension IntMap {
     /// The cache lines of `key`'s home slot (in `keys` and `values`), which its lookup reads
     /// first (usually the only ones: the map is at most half full).
     @inline(__always)
@@ -139,6 +139,18 @@ extension IntMap where Value: AnyObject {
         keys.withUnsafeBufferPointer { fs_prefetch($0.baseAddress.unsafelyUnwrapped + i) }
         values.withUnsafeBufferPointer { fs_prefetch($0.baseAddress.unsafelyUnwrapped + i) }
     }
+
+    /// The value in `key`'s home slot when that slot holds `key` (a key further along its probe
+    /// run gives nil): for a hint, one look instead of a probe run.
+    @inline(__always)
+    mutating func homeValue(_ key: Int) -> Value? {
+        let i = home(key)
+        guard keys.withUnsafeBufferPointer({ $0[i] == key }) else { return nil }
+        return values.withUnsafeBufferPointer { $0[i] }
+    }
+}
+
+extension IntMap where Value: AnyObject {
 
     /// The object in `key`'s home slot, its first `bytes` bytes (the cache lines they span),
     /// when that slot holds `key` (a key further along its probe run is left alone). The slot's

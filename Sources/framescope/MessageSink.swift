@@ -45,7 +45,7 @@ final class MessageSink: MessageReceiver, @unchecked Sendable {
         defer { stage.receiver = nil }
         // Event by event, as the one-thread loop pumps frame by frame: where UDP datagrams fall
         // among the TCP messages must not depend on how the events were batched.
-        stage.consume(lending: &events) { pump() }
+        stage.consume(lending: &events, after: { pump() }, ahead: live ? nil : { self.order.prefetch($0, near: $1) })
     }
 
     /// A message the stage just completed (while `consume` runs).

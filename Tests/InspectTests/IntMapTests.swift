@@ -61,6 +61,22 @@ final class IntMapTests: XCTestCase {
         XCTAssertNil(watched, "the map held the only reference")
     }
 
+    /// `homeValue` (a hint's one look) gives a key's value only from its home slot: never a
+    /// wrong one, and the value itself whenever the key sits there.
+    func testHomeValueIsTheValueOrNil() {
+        var map = IntMap<Int>()
+        for key in 0 ..< 900 where key % 5 != 0 { map[key] = key * 7 }
+        var found = 0
+        for key in -3 ..< 1000 {
+            if let v = map.homeValue(key) {
+                XCTAssertEqual(v, map[key], "key \(key)")
+                found += 1
+            }
+        }
+        XCTAssertGreaterThan(found, 360, "most keys sit in their home slot in a map at most half full")
+        XCTAssertEqual(map.count, 720)
+    }
+
     /// The message stage fetches `stateBytes` of each direction's state ahead of its turn: they
     /// must cover the object (a field added to `DirectionState` past them would be a miss again).
     func testStateHintCoversTheDirectionState() {

@@ -104,6 +104,36 @@ final class StreamOrderTests: XCTestCase {
         XCTAssertEqual(full.out, alone.out)
     }
 
+    /// The cache hints (`prefetch`) for streams held, not held, printing now and never seen
+    /// change nothing: the same output, in memory and through the spill store.
+    func testHintsChangeNothing() {
+        var steps: [Step] = []
+        for i in 0 ..< 400 {
+            steps.append(.message(i % 9, "m\(i) of \(i % 9)"))
+            if i % 50 == 49 { steps.append(.end(i / 50)) }
+        }
+        for (limit, spill) in [(1 << 20, nil), (100, MemorySpill() as SpillStore?)] {
+            let plain = run(steps, limit: limit, spill: spill.map { _ in MemorySpill() }).out
+            var order = StreamOrder(limitBytes: limit, spill: spill)
+            var out: [UInt8] = []
+            for step in steps {
+                for s in [0, 3, 8, 12, 10_000] {
+                    order.prefetch(s, near: false)
+                    order.prefetch(s, near: true)
+                }
+                switch step {
+                case let .message(stream, text):
+                    let line = Array((text + "\n").utf8)
+                    if order.printsNow(stream) { out += line } else { line.withUnsafeBytes { order.hold(stream!, $0) { out += $0 } } }
+                case let .end(stream):
+                    order.finished(stream) { out += $0 }
+                }
+            }
+            order.finishAll { out += $0 }
+            XCTAssertEqual(String(decoding: out, as: UTF8.self).split(separator: "\n").map(String.init), plain)
+        }
+    }
+
     /// Interleaved streams, the bound passed again and again: the same output as with no bound.
     func testTheSpillGivesTheSameOutputAsMemory() {
         var steps: [Step] = []
