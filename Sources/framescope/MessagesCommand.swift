@@ -31,7 +31,8 @@ struct MessagesCommand: ParsableCommand {
           framescope messages --live 'tcp port 9000' --framing '!I'     (Ctrl-C to stop)
 
         Order: stream by stream in index order, each stream's messages in conversation order \
-        (both directions interleaved) — held in memory up to 24 MB, then in a temporary file \
+        (both directions interleaved) — held in memory up to 24 MB (less what auto holds of \
+        streams whose framing is not yet clear), then in a temporary file \
         unlinked as soon as it is made, so the order never breaks and memory stays bounded. \
         --order arrival prints each message as it completes instead.
 
