@@ -144,9 +144,15 @@ extension IntMap {
     /// run gives nil): for a hint, one look instead of a probe run.
     @inline(__always)
     mutating func homeValue(_ key: Int) -> Value? {
-        let i = home(key)
-        guard keys.withUnsafeBufferPointer({ $0[i] == key }) else { return nil }
+        guard let i = homeSlot(key) else { return nil }
         return values.withUnsafeBufferPointer { $0[i] }
+    }
+
+    /// `key`'s home slot when it holds `key`.
+    @inline(__always)
+    fileprivate func homeSlot(_ key: Int) -> Int? {
+        let i = home(key)
+        return keys.withUnsafeBufferPointer { $0[i] == key } ? i : nil
     }
 }
 
@@ -158,8 +164,7 @@ extension IntMap where Value: AnyObject {
     /// retained.
     @inline(__always)
     mutating func prefetchValue(_ key: Int, bytes: Int) {
-        let i = home(key)
-        guard keys.withUnsafeBufferPointer({ $0[i] == key }) else { return }
+        guard let i = homeSlot(key) else { return }
         let word = values.withUnsafeBufferPointer {
             UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped + i).load(as: UInt.self)
         }

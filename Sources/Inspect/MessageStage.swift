@@ -351,14 +351,11 @@ public final class MessageStage {
     func deliver(_ key: DirectionKey, offset: UInt64, bytes: SegmentBytes, frame: Int, segmentOffset: Int) {
         let segmentStart = segmentOffset == 0
         let st = state(key)
-        if st.chunks.count < MessageStage.freeNotes {
-            st.chunks.append(Chunk(offset: offset, end: offset + UInt64(bytes.count), frame: frame))
-        } else {
-            addNote(key, st, Chunk(offset: offset, end: offset + UInt64(bytes.count), frame: frame))
-        }
+        let segmentNote = Chunk(offset: offset, end: offset + UInt64(bytes.count), frame: frame)
+        if st.chunks.count < MessageStage.freeNotes { st.chunks.append(segmentNote) } else { addNote(key, st, segmentNote) }
         if frame == current {
             // Where the delivered bytes lie in the frame's payload: the event says.
-            currentChunks.append((key, offset, offset + UInt64(bytes.count), segmentOffset))
+            currentChunks.append((key, offset, segmentNote.end, segmentOffset))
         }
         if st.framer == nil, !prepareFramer(st, key) {
             hold(key, st, offset: offset, bytes: bytes, frame: frame, segmentStart: segmentStart)

@@ -68,7 +68,14 @@ public struct StreamOrder {
     /// `release` gets bytes that must be written now (past the bound, when nothing can be spilled).
     public mutating func hold(_ stream: Int, _ bytes: UnsafeRawBufferPointer, release: (UnsafeRawBufferPointer) -> Void) {
         held.append(stream, bytes)
-        heldBytes += bytes.count
+        added(bytes.count, release)
+    }
+
+    /// `count` bytes more are held: past the bound, everything held goes to the spill store (or,
+    /// without one, out of order).
+    @inline(__always)
+    mutating func added(_ count: Int, _ release: (UnsafeRawBufferPointer) -> Void) {
+        heldBytes += count
         guard heldBytes > bound else { return }
         if !spillAll() { releaseAll(breaking: true, release) }
     }
@@ -84,9 +91,7 @@ public struct StreamOrder {
     public mutating func hold(_ stream: Int, count: Int, write: (UnsafeMutableRawPointer) -> Void,
                               release: (UnsafeRawBufferPointer) -> Void) {
         held.append(stream, count: count, write)
-        heldBytes += count
-        guard heldBytes > bound else { return }
-        if !spillAll() { releaseAll(breaking: true, release) }
+        added(count, release)
     }
 
     /// Cache hints for a message of `stream` to come (`MessageStage.consume(lending:after:ahead:)`):

@@ -89,7 +89,7 @@ final class MessageSink: MessageReceiver, @unchecked Sendable {
         }
         scratch.removeAll()
         if printer.json {
-            MessageLines.json(m, into: scratch)
+            printer.render(m, into: scratch)
         } else {
             held.holdLine(m, style: printer.style, into: scratch, spare: spare)
         }
